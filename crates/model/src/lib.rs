@@ -1,0 +1,18 @@
+//! The Lambda vocabulary shared by every lamina crate.
+//!
+//! This crate holds the nouns of AWS Lambda that more than one part of lamina needs — the instruction-set
+//! [`Architecture`] a function runs on and the documented [`limits`] — and nothing that does I/O. Values
+//! are parsed once at the boundary (`"arm64".parse::<Architecture>()`) and passed around typed.
+//!
+//! ```
+//! use lamina_model::{Architecture, limits};
+//!
+//! let arch: Architecture = "arm64".parse().unwrap();
+//! assert_eq!(arch.go_arch(), "arm64");
+//! assert_eq!(limits::ZIPPED_CODE_MAX_BYTES, 50 * 1024 * 1024);
+//! ```
+
+mod architecture;
+pub mod limits;
+
+pub use architecture::{Architecture, UnknownArchitecture};
