@@ -1,1 +1,9 @@
-//! placeholder
+//! lamina's user commands as a library, one module per command; the `lamina` binary parses arguments and
+//! calls these.
+//!
+//! - [`commands::zip`]: package a `bootstrap` and other files into a deterministic deployment zip.
+//! - [`commands::build`]: `go build` a function for Lambda and package it.
+//! - [`commands::inspect`]: report what a Lambda deploy or first invoke would trip over in a zip.
+
+pub mod commands;
+mod output;

@@ -1,1 +1,108 @@
-fn main() {}
+//! The `lamina` command: argument parsing and dispatch. The work is done by the library crates.
+
+use std::io;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Parser, Subcommand};
+use lamina_cli::commands;
+use lamina_model::Architecture;
+
+/// A self-hosted, AWS-Lambda-compatible function platform.
+#[derive(Debug, Parser)]
+#[command(name = "lamina", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Package a bootstrap and other files into a Lambda deployment zip (what build-lambda-zip does).
+    ///
+    /// The first file is stored as `bootstrap` at the root with mode 0755; other files keep their
+    /// relative path, with 0755 if executable and 0644 otherwise; folders are added recursively. The
+    /// same inputs always give the same bytes, so CodeSha256 is stable across machines.
+    Zip {
+        /// Where to write the zip.
+        #[arg(short, long, default_value = "function.zip")]
+        output: PathBuf,
+        /// The executable Lambda starts (stored as `bootstrap`).
+        bootstrap: PathBuf,
+        /// More files or folders to include.
+        paths: Vec<PathBuf>,
+    },
+    /// Build a Go function for Lambda (provided.al2023) and package it.
+    ///
+    /// Runs `go build -tags lambda.norpc -trimpath -o bootstrap` with GOOS=linux, the matching GOARCH and
+    /// CGO_ENABLED=0, then zips the result as `lamina zip` does.
+    Build {
+        /// The Go package to build.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The function's architecture.
+        #[arg(long, default_value = "x86_64", value_parser = arch_parser())]
+        arch: Architecture,
+        /// Where to write the zip.
+        #[arg(short, long, default_value = "function.zip")]
+        output: PathBuf,
+    },
+    /// Report every problem a Lambda deploy or first invoke would hit in a deployment zip.
+    ///
+    /// Exits 0 when the package is deployable, 1 when problems were found, 2 when it cannot be read.
+    Inspect {
+        /// The deployment zip.
+        zip: PathBuf,
+        /// The function's architecture: a bootstrap built for another one is a problem.
+        #[arg(long, value_parser = arch_parser())]
+        arch: Option<Architecture>,
+        /// Print a machine-readable report.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn arch_parser() -> impl TypedValueParser<Value = Architecture> {
+    PossibleValuesParser::new(Architecture::ALL.map(Architecture::as_str)).map(|s| {
+        s.parse::<Architecture>()
+            .expect("restricted to the possible values")
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut stdout = io::stdout().lock();
+    // Errors exit 1, except for `inspect`, where 1 means "problems found" and errors exit 2.
+    let error_code = match cli.command {
+        Command::Inspect { .. } => 2,
+        _ => 1,
+    };
+    let result = match cli.command {
+        Command::Zip {
+            output,
+            bootstrap,
+            paths,
+        } => commands::zip::run(&output, &bootstrap, &paths, &mut stdout).map(|_| ExitCode::SUCCESS),
+        Command::Build { dir, arch, output } => {
+            let options = commands::build::BuildOptions { dir, arch, output };
+            commands::build::run(&options, &mut stdout).map(|_| ExitCode::SUCCESS)
+        }
+        Command::Inspect { zip, arch, json } => commands::inspect::run(&zip, arch, json, &mut stdout)
+            .map(|report| {
+                if report.is_deployable() {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                }
+            })
+            .map_err(|e| e.context("cannot inspect")),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(error_code)
+        }
+    }
+}

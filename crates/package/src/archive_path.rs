@@ -77,7 +77,9 @@ impl ArchivePath {
 
     /// The directories above this path, nearest the root first (`a/b/c` gives `a`, `a/b`).
     pub fn ancestors(&self) -> impl Iterator<Item = ArchivePath> + '_ {
-        (1..self.components.len()).map(|n| ArchivePath { components: self.components[..n].to_vec() })
+        (1..self.components.len()).map(|n| ArchivePath {
+            components: self.components[..n].to_vec(),
+        })
     }
 
     /// The path below `root` on the local file system.
@@ -112,13 +114,20 @@ mod tests {
         assert_eq!(ok("bootstrap"), ("bootstrap".into(), false));
         assert_eq!(ok("./lib//x.so"), ("lib/x.so".into(), false));
         assert_eq!(ok("lib/"), ("lib".into(), true));
-        assert_eq!(ok("a\\b"), ("a\\b".into(), false), "a backslash is an ordinary character on Linux");
+        assert_eq!(
+            ok("a\\b"),
+            ("a\\b".into(), false),
+            "a backslash is an ordinary character on Linux"
+        );
     }
 
     #[test]
     fn refuses_names_that_leave_the_root() {
         assert_eq!(ArchivePath::parse_str("../evil"), Err(PathProblem::Traversal));
-        assert_eq!(ArchivePath::parse_str("a/../../evil"), Err(PathProblem::Traversal));
+        assert_eq!(
+            ArchivePath::parse_str("a/../../evil"),
+            Err(PathProblem::Traversal)
+        );
         assert_eq!(ArchivePath::parse_str("/etc/passwd"), Err(PathProblem::Absolute));
         assert_eq!(ArchivePath::parse_str("./"), Err(PathProblem::Empty));
         assert_eq!(ArchivePath::parse_str("a\0b"), Err(PathProblem::Nul));

@@ -81,7 +81,10 @@ impl ElfInfo {
             EM_386 => "32-bit x86 (i386)".to_owned(),
             EM_ARM => "32-bit ARM".to_owned(),
             EM_X86_64 => "x86_64 with 32-bit pointers (x32)".to_owned(),
-            other => format!("{} (ELF machine {other})", goblin::elf::header::machine_to_str(other)),
+            other => format!(
+                "{} (ELF machine {other})",
+                goblin::elf::header::machine_to_str(other)
+            ),
         }
     }
 
@@ -111,8 +114,12 @@ fn elf_info(elf: &Elf<'_>) -> ElfInfo {
     if let Some(verneed) = &elf.verneed {
         for need in verneed.iter() {
             for aux in need.iter() {
-                let Some(name) = elf.dynstrtab.get_at(aux.vna_name) else { continue };
-                let Some(version) = glibc_version_of_symbol(name) else { continue };
+                let Some(name) = elf.dynstrtab.get_at(aux.vna_name) else {
+                    continue;
+                };
+                let Some(version) = glibc_version_of_symbol(name) else {
+                    continue;
+                };
                 if max.as_ref().is_none_or(|(current, _)| version > *current) {
                     max = Some((version, name.to_owned()));
                 }
@@ -160,7 +167,11 @@ fn parse_shebang(rest: &[u8]) -> Option<Shebang> {
         }
         None => (line, None),
     };
-    Some(Shebang { interpreter: interpreter.to_owned(), argument, has_carriage_return })
+    Some(Shebang {
+        interpreter: interpreter.to_owned(),
+        argument,
+        has_carriage_return,
+    })
 }
 
 #[cfg(test)]
@@ -171,7 +182,10 @@ mod tests {
     fn reads_glibc_versions() {
         assert_eq!(glibc_version_of_symbol("GLIBC_2.34"), Some(GlibcVersion(2, 34)));
         assert_eq!(glibc_version_of_symbol("GLIBC_2.2.5"), Some(GlibcVersion(2, 2)));
-        assert_eq!(glibc_version_of_symbol("GLIBC_ABI_DT_RELR"), Some(GlibcVersion(2, 36)));
+        assert_eq!(
+            glibc_version_of_symbol("GLIBC_ABI_DT_RELR"),
+            Some(GlibcVersion(2, 36))
+        );
         assert_eq!(glibc_version_of_symbol("GLIBC_PRIVATE"), None);
         assert_eq!(glibc_version_of_symbol("GCC_3.0"), None);
         assert!(GlibcVersion(2, 35) > GlibcVersion(2, 34));
@@ -180,15 +194,27 @@ mod tests {
 
     #[test]
     fn reads_shebang_lines() {
-        let Executable::Script(s) = classify(b"#!/bin/sh -e\necho") else { panic!("not a script") };
-        assert_eq!((s.interpreter.as_str(), s.argument.as_deref()), ("/bin/sh", Some("-e")));
+        let Executable::Script(s) = classify(b"#!/bin/sh -e\necho") else {
+            panic!("not a script")
+        };
+        assert_eq!(
+            (s.interpreter.as_str(), s.argument.as_deref()),
+            ("/bin/sh", Some("-e"))
+        );
         assert!(!s.has_carriage_return);
 
-        let Executable::Script(s) = classify(b"#! /usr/bin/env bash\r\n") else { panic!("not a script") };
-        assert_eq!((s.interpreter.as_str(), s.argument.as_deref()), ("/usr/bin/env", Some("bash")));
+        let Executable::Script(s) = classify(b"#! /usr/bin/env bash\r\n") else {
+            panic!("not a script")
+        };
+        assert_eq!(
+            (s.interpreter.as_str(), s.argument.as_deref()),
+            ("/usr/bin/env", Some("bash"))
+        );
         assert!(s.has_carriage_return);
 
-        let Executable::Script(s) = classify(b"#!/bin/sh\r\n") else { panic!("not a script") };
+        let Executable::Script(s) = classify(b"#!/bin/sh\r\n") else {
+            panic!("not a script")
+        };
         assert_eq!(s.interpreter, "/bin/sh\r");
         assert!(s.has_carriage_return);
     }
@@ -204,11 +230,18 @@ mod tests {
     fn reads_the_running_test_binary() {
         // This test binary is a real ELF built for the host, dynamically linked against glibc.
         let bytes = std::fs::read(std::env::current_exe().expect("exe")).expect("read");
-        let Executable::Elf(info) = classify(&bytes) else { panic!("not ELF") };
+        let Executable::Elf(info) = classify(&bytes) else {
+            panic!("not ELF")
+        };
         assert!(info.is_executable);
         assert_eq!(info.architecture(), Architecture::host());
         if cfg!(all(target_os = "linux", target_env = "gnu")) {
-            assert!(info.interpreter.as_deref().is_some_and(|i| i.contains("ld-linux")), "{info:?}");
+            assert!(
+                info.interpreter
+                    .as_deref()
+                    .is_some_and(|i| i.contains("ld-linux")),
+                "{info:?}"
+            );
             assert!(info.max_glibc.is_some(), "{info:?}");
         }
     }

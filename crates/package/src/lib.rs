@@ -16,7 +16,7 @@
 //!   claim.
 //! - [`executable`] classifies a `bootstrap`'s bytes (ELF machine, interpreter, glibc needs, or `#!` line).
 //!
-//! ```ignore
+//! ```
 //! use lamina_package::{PackageBuilder, inspect, InspectOptions};
 //!
 //! let mut package = PackageBuilder::new();
@@ -26,13 +26,18 @@
 //!
 //! let report = inspect(zip, &InspectOptions::default()).unwrap();
 //! assert!(report.is_deployable(), "{:?}", report.findings);
-//! ```ignore
+//! ```
 
 mod archive_path;
 mod digest;
 pub mod executable;
+mod extract;
+mod index;
+mod inspect;
 mod write;
 
 pub use archive_path::{ArchivePath, PathProblem};
 pub use digest::{code_sha256, code_sha256_of_file};
+pub use extract::{DEFAULT_MAX_ENTRIES, ExtractError, ExtractLimits, Extracted, extract};
+pub use inspect::{Finding, FindingKind, InspectError, InspectOptions, Report, inspect, inspect_file};
 pub use write::{PackageBuilder, WriteError, WrittenPackage};

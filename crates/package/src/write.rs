@@ -101,12 +101,17 @@ impl PackageBuilder {
     /// `bootstrap` at the root with mode 0755.
     pub fn with_bootstrap(path: &Path) -> Result<Self, WriteError> {
         if !path.is_file() {
-            return Err(WriteError::MissingBootstrap { path: path.to_owned() });
+            return Err(WriteError::MissingBootstrap {
+                path: path.to_owned(),
+            });
         }
         let mut builder = Self::new();
         builder.insert(
             bootstrap_name(),
-            Entry::File { source: Source::Disk(path.to_owned()), mode: EXECUTABLE_MODE },
+            Entry::File {
+                source: Source::Disk(path.to_owned()),
+                mode: EXECUTABLE_MODE,
+            },
             path,
         )?;
         Ok(builder)
@@ -120,7 +125,10 @@ impl PackageBuilder {
             path: path.to_owned(),
             source: io::Error::new(io::ErrorKind::InvalidInput, "the path has no file name"),
         })?;
-        let read_err = |source| WriteError::Read { path: path.to_owned(), source };
+        let read_err = |source| WriteError::Read {
+            path: path.to_owned(),
+            source,
+        };
         let metadata = std::fs::metadata(path).map_err(read_err)?;
         if !metadata.is_dir() {
             return self.insert(base, file_entry(path, &metadata), path);
@@ -130,7 +138,10 @@ impl PackageBuilder {
                 path: e.path().unwrap_or(path).to_owned(),
                 source: e.into(),
             })?;
-            let relative = item.path().strip_prefix(path).expect("walkdir yields paths below its root");
+            let relative = item
+                .path()
+                .strip_prefix(path)
+                .expect("walkdir yields paths below its root");
             let mut components = base.components().to_vec();
             components.extend(relative.iter().map(|c| c.to_string_lossy().into_owned()));
             let name = ArchivePath::from_components(components);
@@ -138,7 +149,11 @@ impl PackageBuilder {
                 path: item.path().to_owned(),
                 source: e.into(),
             })?;
-            let entry = if metadata.is_dir() { Entry::Directory } else { file_entry(item.path(), &metadata) };
+            let entry = if metadata.is_dir() {
+                Entry::Directory
+            } else {
+                file_entry(item.path(), &metadata)
+            };
             self.insert(name, entry, item.path())?;
         }
         Ok(())
@@ -146,9 +161,18 @@ impl PackageBuilder {
 
     /// Adds a file from memory under `name` with the given Unix permission bits.
     pub fn add_bytes(&mut self, name: &str, data: Vec<u8>, mode: u32) -> Result<(), WriteError> {
-        let (path, _) = ArchivePath::parse_str(name)
-            .map_err(|problem| WriteError::BadName { name: name.to_owned(), problem })?;
-        self.insert(path, Entry::File { source: Source::Bytes(data), mode: mode & 0o777 }, Path::new(name))
+        let (path, _) = ArchivePath::parse_str(name).map_err(|problem| WriteError::BadName {
+            name: name.to_owned(),
+            problem,
+        })?;
+        self.insert(
+            path,
+            Entry::File {
+                source: Source::Bytes(data),
+                mode: mode & 0o777,
+            },
+            Path::new(name),
+        )
     }
 
     /// Whether the package has a `bootstrap` at its root.
@@ -163,7 +187,10 @@ impl PackageBuilder {
         }
         match self.entries.get(&name) {
             Some(Entry::Directory) if matches!(entry, Entry::Directory) => Ok(()),
-            Some(_) => Err(WriteError::Duplicate { name: name.to_string(), path: from.to_owned() }),
+            Some(_) => Err(WriteError::Duplicate {
+                name: name.to_string(),
+                path: from.to_owned(),
+            }),
             None => {
                 self.entries.insert(name, entry);
                 Ok(())
@@ -187,7 +214,10 @@ impl PackageBuilder {
                         Source::Disk(path) => std::fs::metadata(path)?.len() >= u64::from(u32::MAX),
                         Source::Bytes(data) => data.len() as u64 >= u64::from(u32::MAX),
                     };
-                    zip.start_file(name.to_string(), options.unix_permissions(*mode).large_file(large))?;
+                    zip.start_file(
+                        name.to_string(),
+                        options.unix_permissions(*mode).large_file(large),
+                    )?;
                     match source {
                         Source::Disk(path) => {
                             io::copy(&mut File::open(path)?, &mut zip)?;
@@ -203,19 +233,29 @@ impl PackageBuilder {
     /// Writes the zip to `path` atomically (a temporary file beside it, then a rename), so a failed or
     /// interrupted run never leaves a half-written package behind.
     pub fn write_file(&self, path: &Path) -> Result<WrittenPackage, WriteError> {
-        let write_err = |source| WriteError::Write { path: path.to_owned(), source };
+        let write_err = |source| WriteError::Write {
+            path: path.to_owned(),
+            source,
+        };
         let dir = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
-        let temp = tempfile::Builder::new().prefix(".lamina-zip").tempfile_in(dir).map_err(write_err)?;
+        let temp = tempfile::Builder::new()
+            .prefix(".lamina-zip")
+            .tempfile_in(dir)
+            .map_err(write_err)?;
         let writer = self.write(BufWriter::new(temp)).map_err(write_err)?;
         let temp = writer.into_inner().map_err(|e| write_err(e.into_error()))?;
         temp.as_file().sync_all().map_err(write_err)?;
         temp.persist(path).map_err(|e| write_err(e.error))?;
         let size = std::fs::metadata(path).map_err(write_err)?.len();
         let code_sha256 = crate::code_sha256_of_file(path).map_err(write_err)?;
-        Ok(WrittenPackage { path: path.to_owned(), size, code_sha256 })
+        Ok(WrittenPackage {
+            path: path.to_owned(),
+            size,
+            code_sha256,
+        })
     }
 }
 
@@ -224,8 +264,15 @@ fn bootstrap_name() -> ArchivePath {
 }
 
 fn file_entry(path: &Path, metadata: &std::fs::Metadata) -> Entry {
-    let mode = if is_executable(metadata) { EXECUTABLE_MODE } else { REGULAR_MODE };
-    Entry::File { source: Source::Disk(path.to_owned()), mode }
+    let mode = if is_executable(metadata) {
+        EXECUTABLE_MODE
+    } else {
+        REGULAR_MODE
+    };
+    Entry::File {
+        source: Source::Disk(path.to_owned()),
+        mode,
+    }
 }
 
 #[cfg(unix)]
@@ -243,9 +290,14 @@ fn is_executable(_: &std::fs::Metadata) -> bool {
 /// The name an input path gets in the package: its own relative path when that stays below the current
 /// directory, else its file name.
 fn name_in_package(path: &Path) -> Option<ArchivePath> {
-    let relative = path.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+    let relative = path
+        .components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
     let components: Vec<String> = if relative {
-        path.iter().map(|c| c.to_string_lossy().into_owned()).filter(|c| c != ".").collect()
+        path.iter()
+            .map(|c| c.to_string_lossy().into_owned())
+            .filter(|c| c != ".")
+            .collect()
     } else {
         vec![path.file_name()?.to_string_lossy().into_owned()]
     };
@@ -270,7 +322,13 @@ mod tests {
         let mut b = PackageBuilder::new();
         b.add_bytes("a/x", vec![], 0o644).expect("first");
         let err = b.add_bytes("a/x", vec![], 0o644).expect_err("second");
-        assert!(matches!(err, WriteError::Duplicate { ref name, .. } if name == "a/x"), "{err}");
-        assert!(matches!(b.add_bytes("../x", vec![], 0o644), Err(WriteError::BadName { .. })));
+        assert!(
+            matches!(err, WriteError::Duplicate { ref name, .. } if name == "a/x"),
+            "{err}"
+        );
+        assert!(matches!(
+            b.add_bytes("../x", vec![], 0o644),
+            Err(WriteError::BadName { .. })
+        ));
     }
 }

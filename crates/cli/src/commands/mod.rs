@@ -1,0 +1,5 @@
+//! One module per user command.
+
+pub mod build;
+pub mod inspect;
+pub mod zip;
