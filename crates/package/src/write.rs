@@ -5,7 +5,7 @@ use std::path::{Component, Path, PathBuf};
 
 use lamina_model::limits::BOOTSTRAP;
 use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, DateTime, ZipWriter};
+use zip::{CompressionMethod, DateTime, System, ZipWriter};
 
 use crate::archive_path::{ArchivePath, PathProblem};
 
@@ -105,11 +105,15 @@ impl PackageBuilder {
                 path: path.to_owned(),
             });
         }
+        let absolute = std::path::absolute(path).map_err(|source| WriteError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
         let mut builder = Self::new();
         builder.insert(
             bootstrap_name(),
             Entry::File {
-                source: Source::Disk(path.to_owned()),
+                source: Source::Disk(absolute),
                 mode: EXECUTABLE_MODE,
             },
             path,
@@ -129,18 +133,24 @@ impl PackageBuilder {
             path: path.to_owned(),
             source,
         };
-        let metadata = std::fs::metadata(path).map_err(read_err)?;
+        // Sources are read when the zip is written: hold them by absolute path, so that a later change of
+        // working directory cannot change what is read.
+        let absolute = std::path::absolute(path).map_err(read_err)?;
+        let metadata = std::fs::metadata(&absolute).map_err(read_err)?;
         if !metadata.is_dir() {
-            return self.insert(base, file_entry(path, &metadata), path);
+            return self.insert(base, file_entry(&absolute, &metadata), path);
         }
-        for item in walkdir::WalkDir::new(path).follow_links(true).sort_by_file_name() {
+        for item in walkdir::WalkDir::new(&absolute)
+            .follow_links(true)
+            .sort_by_file_name()
+        {
             let item = item.map_err(|e| WriteError::Read {
                 path: e.path().unwrap_or(path).to_owned(),
                 source: e.into(),
             })?;
             let relative = item
                 .path()
-                .strip_prefix(path)
+                .strip_prefix(&absolute)
                 .expect("walkdir yields paths below its root");
             let mut components = base.components().to_vec();
             components.extend(relative.iter().map(|c| c.to_string_lossy().into_owned()));
@@ -203,6 +213,8 @@ impl PackageBuilder {
         let mut zip = ZipWriter::new(out);
         let options = SimpleFileOptions::default()
             .compression_method(CompressionMethod::Deflated)
+            // Unix modes are what Lambda reads, whatever the host writing the zip.
+            .system(System::Unix)
             .last_modified_time(DateTime::default());
         for (name, entry) in &self.entries {
             match entry {
