@@ -123,7 +123,9 @@ impl PackageBuilder {
 
     /// Adds a file or, recursively, a directory from disk. A relative path without `..` keeps its path
     /// in the zip (`lib/libfoo.so` stays `lib/libfoo.so`, as `build-lambda-zip` does); any other path is
-    /// placed at the root under its own name. Symbolic links are followed.
+    /// placed at the root under its own name. A directory gets entries of its own (mode 0755), as `zip -r`
+    /// writes them; a file given by itself does not bring entries for the folders above it, as with
+    /// `build-lambda-zip`. Symbolic links are followed.
     pub fn add_path(&mut self, path: &Path) -> Result<(), WriteError> {
         let base = name_in_package(path).ok_or_else(|| WriteError::Read {
             path: path.to_owned(),
@@ -191,10 +193,6 @@ impl PackageBuilder {
     }
 
     fn insert(&mut self, name: ArchivePath, entry: Entry, from: &Path) -> Result<(), WriteError> {
-        // The directories above a file get their own entries (mode 0755), as `zip -r` writes them.
-        for ancestor in name.ancestors() {
-            self.entries.entry(ancestor).or_insert(Entry::Directory);
-        }
         match self.entries.get(&name) {
             Some(Entry::Directory) if matches!(entry, Entry::Directory) => Ok(()),
             Some(_) => Err(WriteError::Duplicate {
