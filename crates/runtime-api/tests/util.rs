@@ -72,7 +72,6 @@ impl Environment {
         readers.push(tokio::spawn(capture(stderr, output.clone())));
         Environment {
             api,
-            address,
             child,
             output,
             server,
