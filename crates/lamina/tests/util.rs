@@ -3,7 +3,6 @@
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
 use lamina_model::Architecture;
 use lamina_package::executable::{self, Executable};
@@ -28,44 +27,10 @@ pub(crate) fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// The repository's root.
-pub(crate) fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("repo root")
-}
+pub(crate) use lamina_testing::{build_lambda_zip, go_fixtures};
 
-/// The Go module of test functions (aws-lambda-go).
-pub(crate) fn go_fixtures() -> PathBuf {
-    repo_root().join("tests/fixtures/go")
-}
-
-/// A scratch directory for tools the tests install, shared by the tests of one build.
 fn tools_dir() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join("tools")
-}
-
-/// AWS's `build-lambda-zip`, installed from the Go module proxy at the version aws-lambda-go is pinned
-/// to in the fixtures.
-pub(crate) fn build_lambda_zip() -> &'static Path {
-    static TOOL: OnceLock<PathBuf> = OnceLock::new();
-    TOOL.get_or_init(|| {
-        let bin = tools_dir();
-        let output = run(Command::new("go")
-            .args([
-                "install",
-                "github.com/aws/aws-lambda-go/cmd/build-lambda-zip@v1.55.1",
-            ])
-            .env("GOBIN", &bin)
-            .env("CGO_ENABLED", "0"));
-        assert!(
-            output.status.success(),
-            "go install build-lambda-zip failed: {}",
-            stderr(&output)
-        );
-        bin.join("build-lambda-zip")
-    })
+    lamina_testing::scratch_dir().join("cli")
 }
 
 /// `lamina build` of a fixture function for `arch`, into `out` (memoised per function and arch).

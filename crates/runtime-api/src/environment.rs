@@ -156,6 +156,8 @@ pub struct RuntimeApi {
     /// Wakes a `/next` long poll when an invocation is submitted.
     next_ready: Notify,
     lifecycle: watch::Sender<Lifecycle>,
+    /// Whether the runtime is parked on `/next`, waiting for an event.
+    polling: watch::Sender<bool>,
 }
 
 #[derive(Debug, Default)]
@@ -228,6 +230,7 @@ impl RuntimeApi {
             state: Mutex::new(State::default()),
             next_ready: Notify::new(),
             lifecycle: watch::Sender::new(Lifecycle::Initializing),
+            polling: watch::Sender::new(false),
         })
     }
 
@@ -240,6 +243,14 @@ impl RuntimeApi {
     /// `next`, then `Ready`, or `InitFailed` when the runtime posted `/runtime/init/error`.
     pub fn lifecycle(&self) -> watch::Receiver<Lifecycle> {
         self.lifecycle.subscribe()
+    }
+
+    /// Resolves once the runtime is parked on `/next`: the previous invocation is complete (Lambda ends
+    /// an invocation when the runtime asks for the next event) and the environment can take another.
+    pub async fn wait_until_polling(&self) {
+        let mut polling = self.polling.subscribe();
+        // The sender lives as long as `self`, so this cannot fail while we hold `&self`.
+        let _ = polling.wait_for(|p| *p).await;
     }
 
     /// Whether any extension registered: then the runtime gets SIGTERM before SIGKILL at shutdown.
@@ -325,9 +336,13 @@ impl RuntimeApi {
             Some((invocation, reply)) => {
                 let delivered = invocation.clone();
                 state.current = Some((invocation, reply));
+                self.polling.send_replace(false);
                 NextStep::Deliver(delivered)
             }
-            None => NextStep::Wait,
+            None => {
+                self.polling.send_replace(true);
+                NextStep::Wait
+            }
         }
     }
 

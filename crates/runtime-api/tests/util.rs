@@ -1,9 +1,8 @@
 //! Starting a bootstrap against a live Runtime API, and building the fixtures it runs.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use lamina_runtime_api::{EnvironmentInfo, Invocation, Lifecycle, Outcome, RuntimeApi};
@@ -13,17 +12,6 @@ use tokio::task::JoinHandle;
 
 /// Longest a test waits for a bootstrap to answer or exit.
 const PATIENCE: Duration = Duration::from_secs(60);
-
-pub(crate) fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("repo root")
-}
-
-fn scratch() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join("runtime-api-fixtures")
-}
 
 /// A running bootstrap and the Runtime API it talks to.
 pub(crate) struct Environment {
@@ -171,64 +159,4 @@ pub(crate) fn function_error(outcome: &Outcome) -> (serde_json::Value, String) {
     }
 }
 
-/// Builds a Go fixture as AWS documents (`-tags lambda.norpc`, static) once per test run.
-pub(crate) fn go_bootstrap(name: &str) -> PathBuf {
-    static BUILT: OnceLock<Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
-    let built = BUILT.get_or_init(Default::default);
-    let mut built = built.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(path) = built.get(name) {
-        return path.clone();
-    }
-    let out = scratch().join("go").join(name).join("bootstrap");
-    let output = Command::new("go")
-        .current_dir(repo_root().join("tests/fixtures/go").join(name))
-        .args(["build", "-tags", "lambda.norpc", "-trimpath", "-o"])
-        .arg(&out)
-        .arg(".")
-        .env("CGO_ENABLED", "0")
-        .output()
-        .expect("go is on PATH");
-    assert!(
-        output.status.success(),
-        "go build {name}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    built.insert(name.to_owned(), out.clone());
-    out
-}
-
-/// Builds the Rust `lambda_runtime` fixture once per test run.
-pub(crate) fn rust_bootstrap() -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let target = scratch().join("rust");
-            let output = Command::new(env!("CARGO"))
-                .args(["build", "--release", "--locked", "--manifest-path"])
-                .arg(repo_root().join("tests/fixtures/rust/echo/Cargo.toml"))
-                .arg("--target-dir")
-                .arg(&target)
-                .env_remove("CARGO_TARGET_DIR")
-                .env_remove("RUSTFLAGS")
-                .output()
-                .expect("cargo");
-            assert!(
-                output.status.success(),
-                "cargo build: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-            target.join("release/bootstrap")
-        })
-        .clone()
-}
-
-/// The Python of the `.venv` that `scripts/test` creates, with awslambdaric installed.
-pub(crate) fn venv_python() -> PathBuf {
-    let python = repo_root().join(".venv/bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run scripts/test, which installs it",
-        python.display()
-    );
-    python
-}
+pub(crate) use lamina_testing::{go_bootstrap, repo_root, rust_bootstrap, venv_python};

@@ -1,0 +1,499 @@
+//! One execution environment: a bootstrap process, its Runtime API listener and its log stream.
+
+use std::collections::BTreeMap;
+use std::process::{ExitStatus, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use lamina_runtime_api::{
+    EnvironmentInfo, ErrorReport, Invocation, InvokeError, Lifecycle, Outcome, RuntimeApi, ShutdownReason,
+};
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::net::TcpListener;
+use tokio::process::{Child, Command};
+use tokio::task::JoinHandle;
+
+use crate::logs::{LogStore, LogStream};
+use crate::platform_error::{self, PlatformError};
+use crate::spec::FunctionVersion;
+
+/// Where Lambda's error messages say the bootstrap is, whatever its path on this host.
+const TASK_BOOTSTRAP: &str = "/var/task/bootstrap";
+/// How long a runtime with extensions gets between SIGTERM and SIGKILL (Lambda: 500 ms with an
+/// internal extension).
+const SIGTERM_GRACE: Duration = Duration::from_millis(500);
+/// How long an answer posted just before the runtime exited may take to arrive.
+const EXIT_GRACE: Duration = Duration::from_millis(100);
+/// Attempts to start a bootstrap that is "text file busy" (a write handle to it, inherited by a process
+/// another thread was forking, has not been closed yet).
+const SPAWN_ATTEMPTS: u32 = 5;
+
+/// A started environment, ready for invocations.
+#[derive(Debug)]
+pub(crate) struct Environment {
+    api: Arc<RuntimeApi>,
+    child: Child,
+    server: JoinHandle<std::io::Result<()>>,
+    log: Arc<LogStream>,
+    /// The init duration, reported with the first invocation only.
+    init_duration: Option<Duration>,
+    pub(crate) idle_since: Instant,
+}
+
+/// Why an environment could not be started.
+#[derive(Debug)]
+pub(crate) enum InitFailure {
+    /// The bootstrap is missing or cannot be executed: the `fork/exec` error.
+    InvalidEntrypoint(String),
+    /// The runtime posted `/runtime/init/error`.
+    Reported(ErrorReport),
+    /// The runtime exited before asking for an event.
+    Exited(Option<String>),
+    /// Init did not finish in time.
+    TimedOut,
+    /// The platform itself failed (no port, no log file).
+    Platform(String),
+}
+
+/// What became of an invocation in an environment, and whether the environment may be reused.
+#[derive(Debug)]
+pub(crate) struct Ran {
+    pub(crate) payload: Bytes,
+    pub(crate) function_error: bool,
+    pub(crate) reusable: bool,
+}
+
+impl Environment {
+    /// Starts the bootstrap of `spec` and waits until its init is complete.
+    pub(crate) async fn start(
+        spec: &FunctionVersion,
+        logs: &LogStore,
+        init_timeout: Duration,
+    ) -> Result<Environment, (InitFailure, Option<Arc<LogStream>>)> {
+        let log = logs
+            .open_stream(&spec.function_name, &spec.version)
+            .map_err(|e| {
+                (
+                    InitFailure::Platform(format!("cannot open a log stream: {e}")),
+                    None,
+                )
+            })?;
+        let fail = |failure| (failure, Some(log.clone()));
+        let listener = TcpListener::bind("127.0.0.1:0").await.map_err(|e| {
+            fail(InitFailure::Platform(format!(
+                "cannot listen for the Runtime API: {e}"
+            )))
+        })?;
+        let address = listener.local_addr().map_err(|e| {
+            fail(InitFailure::Platform(format!(
+                "cannot listen for the Runtime API: {e}"
+            )))
+        })?;
+        let api = RuntimeApi::new(EnvironmentInfo::new(
+            &spec.function_name,
+            &spec.version,
+            &spec.handler,
+        ));
+        let server = tokio::spawn(lamina_runtime_api::serve(api.clone(), listener));
+        log.line(&format!(
+            "INIT_START Runtime Version: provided:al2023.lamina\tRuntime Version ARN: arn:aws:lambda:{}::runtime:lamina",
+            spec.region
+        ));
+        let started = Instant::now();
+        let mut child = match spawn_bootstrap(spec, &address.to_string(), log.name()) {
+            Ok(child) => child,
+            Err(reason) => {
+                server.abort();
+                report_init_failure(&log, started, "Runtime.InvalidEntrypoint");
+                explain_foreign_architecture(spec, &log, &reason);
+                return Err(fail(InitFailure::InvalidEntrypoint(reason)));
+            }
+        };
+        capture_output(&mut child, &log);
+        let mut environment = Environment {
+            api,
+            child,
+            server,
+            log: log.clone(),
+            init_duration: None,
+            idle_since: Instant::now(),
+        };
+        let mut lifecycle = environment.api.lifecycle();
+        let failure = tokio::select! {
+            state = lifecycle.wait_for(|l| *l != Lifecycle::Initializing) => match state.map(|s| s.clone()) {
+                Ok(Lifecycle::Ready) => None,
+                Ok(Lifecycle::InitFailed(report)) => Some(InitFailure::Reported(report)),
+                _ => Some(InitFailure::Platform("the Runtime API stopped".into())),
+            },
+            status = environment.child.wait() => Some(InitFailure::Exited(status.ok().and_then(|s| exit_description(&s)))),
+            _ = tokio::time::sleep(init_timeout) => Some(InitFailure::TimedOut),
+        };
+        match failure {
+            None => {
+                environment.init_duration = Some(started.elapsed());
+                Ok(environment)
+            }
+            Some(failure) => {
+                let error_type = match &failure {
+                    InitFailure::Reported(report) => report.error_type.clone(),
+                    InitFailure::TimedOut => "Runtime.InitTimeout".to_owned(),
+                    _ => "Runtime.ExitError".to_owned(),
+                };
+                report_init_failure(&log, started, &error_type);
+                environment.kill().await;
+                Err(fail(failure))
+            }
+        }
+    }
+
+    /// The environment's log stream.
+    pub(crate) fn log(&self) -> &Arc<LogStream> {
+        &self.log
+    }
+
+    /// Waits until the runtime has come back to `/next` after its last invocation (Lambda's end of an
+    /// invocation). `false` when the bootstrap exited instead, or did not come back within `patience`.
+    pub(crate) async fn ready_for_next(&mut self, patience: Duration) -> bool {
+        let api = self.api.clone();
+        tokio::select! {
+            biased;
+            _ = api.wait_until_polling() => self.is_alive(),
+            _ = self.child.wait() => false,
+            _ = tokio::time::sleep(patience) => false,
+        }
+    }
+
+    /// Whether the bootstrap is still running.
+    pub(crate) fn is_alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Runs one invocation, writing START, END and REPORT around it.
+    pub(crate) async fn invoke(&mut self, spec: &FunctionVersion, mut invocation: Invocation) -> Ran {
+        let request_id = invocation.request_id.clone();
+        self.log.line(&format!(
+            "START RequestId: {request_id} Version: {}",
+            spec.version
+        ));
+        let timeout = Duration::from_secs(u64::from(spec.timeout_s));
+        invocation.deadline_ms = epoch_ms() + timeout.as_millis() as u64;
+        let started = Instant::now();
+        let api = self.api.clone();
+        let invoke = api.invoke(invocation);
+        tokio::pin!(invoke);
+        let raced = tokio::select! {
+            biased;
+            outcome = &mut invoke => Raced::Outcome(outcome),
+            status = self.child.wait() => {
+                // A runtime may answer and exit at once (aws-lambda-go after a panic): its answer wins if
+                // it is on its way.
+                match tokio::time::timeout(EXIT_GRACE, &mut invoke).await {
+                    Ok(outcome) => Raced::Outcome(outcome),
+                    Err(_) => Raced::Exited(status.ok().and_then(|s| exit_description(&s))),
+                }
+            }
+            _ = tokio::time::sleep(timeout) => Raced::TimedOut,
+        };
+        let duration = started.elapsed();
+        let (ran, platform, status) = match raced {
+            Raced::Outcome(Ok(Outcome::Response { body, .. })) => (
+                Ran {
+                    payload: body,
+                    function_error: false,
+                    reusable: true,
+                },
+                None,
+                None,
+            ),
+            Raced::Outcome(Ok(Outcome::FunctionError { body, error_type })) => (
+                Ran {
+                    payload: body,
+                    function_error: true,
+                    reusable: true,
+                },
+                None,
+                Some(("error", error_type)),
+            ),
+            Raced::Outcome(Ok(Outcome::ResponseTooLarge)) => {
+                platform_failure(platform_error::response_too_large())
+            }
+            Raced::Outcome(Ok(Outcome::Truncated)) => {
+                platform_failure(platform_error::truncated_response(&request_id))
+            }
+            Raced::Outcome(Err(InvokeError::Busy | InvokeError::Closed)) => {
+                let how = self.child.wait().await.ok().and_then(|s| exit_description(&s));
+                platform_failure(platform_error::runtime_exited(&request_id, how.as_deref()))
+            }
+            Raced::Exited(how) => {
+                platform_failure(platform_error::runtime_exited(&request_id, how.as_deref()))
+            }
+            Raced::TimedOut => {
+                self.api.abandon();
+                let (ran, error, _) =
+                    platform_failure(platform_error::timed_out(&request_id, spec.timeout_s));
+                (ran, error, Some(("timeout", String::new())))
+            }
+        };
+        if let Some(error) = &platform {
+            self.log.line(&error.message);
+            self.log.line(error.error_type);
+        }
+        self.log.line(&format!("END RequestId: {request_id}"));
+        let report = self.report_line(&request_id, spec, duration, status);
+        self.log.line(&report);
+        self.idle_since = Instant::now();
+        ran
+    }
+
+    fn report_line(
+        &mut self,
+        request_id: &str,
+        spec: &FunctionVersion,
+        duration: Duration,
+        status: Option<(&str, String)>,
+    ) -> String {
+        let init = self.init_duration.take();
+        let duration_ms = duration.as_secs_f64() * 1000.0;
+        // OS-only runtimes have always been billed for init as well.
+        let billed = (duration_ms + init.map_or(0.0, |i| i.as_secs_f64() * 1000.0))
+            .ceil()
+            .max(1.0);
+        let mut line = format!(
+            "REPORT RequestId: {request_id}\tDuration: {duration_ms:.2} ms\tBilled Duration: {billed:.0} ms\tMemory Size: {} MB\tMax Memory Used: {} MB\t",
+            spec.memory_mb,
+            self.max_memory_mb()
+        );
+        if let Some(init) = init {
+            line.push_str(&format!("Init Duration: {:.2} ms\t", init.as_secs_f64() * 1000.0));
+        }
+        if let Some((status, error_type)) = status {
+            line.push_str(&format!("Status: {status}\t"));
+            if !error_type.is_empty() {
+                line.push_str(&format!("Error Type: {error_type}\t"));
+            }
+        }
+        line
+    }
+
+    /// Peak resident memory of the bootstrap process, in MB (rounded up).
+    fn max_memory_mb(&self) -> u64 {
+        let Some(pid) = self.child.id() else { return 0 };
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let kib: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        kib.div_ceil(1024)
+    }
+
+    /// Ends the environment: the whole process group is killed (after SIGTERM and a grace period when
+    /// extensions registered, as Lambda does at spin-down) and the listener closed.
+    pub(crate) async fn shut_down(mut self, reason: ShutdownReason) {
+        if self.api.has_extensions() && self.is_alive() {
+            self.api
+                .shutdown(reason, epoch_ms() + SIGTERM_GRACE.as_millis() as u64);
+            self.signal_group(Signal::SIGTERM);
+            let _ = tokio::time::timeout(SIGTERM_GRACE, self.child.wait()).await;
+        }
+        self.kill().await;
+    }
+
+    /// Kills the whole process group at once and reaps the bootstrap.
+    pub(crate) async fn kill(&mut self) {
+        self.signal_group(Signal::SIGKILL);
+        let _ = self.child.kill().await;
+        self.server.abort();
+    }
+
+    fn signal_group(&self, signal: Signal) {
+        if let Some(pid) = self.child.id() {
+            // The bootstrap leads its own process group (see `spawn_bootstrap`): signalling the group
+            // reaches every process it started.
+            let _ = killpg(Pid::from_raw(pid as i32), signal);
+        }
+    }
+}
+
+enum Raced {
+    Outcome(Result<Outcome, InvokeError>),
+    Exited(Option<String>),
+    TimedOut,
+}
+
+fn platform_failure(error: PlatformError) -> (Ran, Option<PlatformError>, Option<(&'static str, String)>) {
+    let ran = Ran {
+        payload: error.payload(),
+        function_error: true,
+        reusable: false,
+    };
+    let status = Some(("error", error.error_type.to_owned()));
+    (ran, Some(error), status)
+}
+
+fn report_init_failure(log: &LogStream, started: Instant, error_type: &str) {
+    log.line(&format!(
+        "INIT_REPORT Init Duration: {:.2} ms\tPhase: init\tStatus: error\tError Type: {error_type}",
+        started.elapsed().as_secs_f64() * 1000.0
+    ));
+}
+
+/// An `exec format error` for a bootstrap built for the other architecture: say why in the function's
+/// log (the error payload stays Lambda's).
+fn explain_foreign_architecture(spec: &FunctionVersion, log: &LogStream, reason: &str) {
+    if !reason.ends_with("exec format error") {
+        return;
+    }
+    let host = lamina_model::Architecture::host();
+    if host.is_some_and(|h| h != spec.architecture) {
+        log.line(&format!(
+            "lamina: this function's architecture is {} and this host runs {}; process isolation cannot run \
+             foreign executables (the sandbox isolation mode runs them under qemu-user)",
+            spec.architecture,
+            host.map(|h| h.to_string()).unwrap_or_default()
+        ));
+    }
+}
+
+fn epoch_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or_default()
+}
+
+/// How a process ended, in the words of Go's `exec.ExitError` (which Lambda's messages use); `None` for
+/// a clean exit.
+fn exit_description(status: &ExitStatus) -> Option<String> {
+    use std::os::unix::process::ExitStatusExt;
+    if let Some(code) = status.code() {
+        return (code != 0).then(|| format!("exit status {code}"));
+    }
+    let signal = status.signal()?;
+    let name = match signal {
+        9 => "killed".to_owned(),
+        11 => "segmentation fault".to_owned(),
+        6 => "aborted".to_owned(),
+        15 => "terminated".to_owned(),
+        other => format!("signal {other}"),
+    };
+    Some(format!("signal: {name}"))
+}
+
+/// The environment variables of a bootstrap: the function's own, then Lambda's reserved ones over them.
+pub(crate) fn variables(
+    spec: &FunctionVersion,
+    runtime_api: &str,
+    log_stream: &str,
+) -> BTreeMap<String, String> {
+    let task_root = spec.code_dir.to_string_lossy().into_owned();
+    let mut vars: BTreeMap<String, String> = [
+        ("PATH", "/usr/local/bin:/usr/bin/:/bin:/opt/bin".to_owned()),
+        ("LANG", "en_US.UTF-8".to_owned()),
+        (
+            "LD_LIBRARY_PATH",
+            format!("/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:{task_root}:{task_root}/lib:/opt/lib"),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    // Customer variables may not start with '_' (Lambda drops them).
+    vars.extend(
+        spec.environment
+            .iter()
+            .filter(|(k, _)| !k.starts_with('_'))
+            .map(|(k, v)| (k.clone(), v.clone())),
+    );
+    for key in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] {
+        if let Ok(value) = std::env::var(key) {
+            vars.insert(key.to_owned(), value);
+        }
+    }
+    let reserved = [
+        ("AWS_LAMBDA_RUNTIME_API", runtime_api.to_owned()),
+        ("_HANDLER", spec.handler.clone()),
+        ("LAMBDA_TASK_ROOT", task_root.clone()),
+        ("LAMBDA_RUNTIME_DIR", "/var/runtime".to_owned()),
+        ("AWS_LAMBDA_FUNCTION_NAME", spec.function_name.clone()),
+        ("AWS_LAMBDA_FUNCTION_VERSION", spec.version.clone()),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", spec.memory_mb.to_string()),
+        ("AWS_LAMBDA_LOG_GROUP_NAME", spec.log_group.clone()),
+        ("AWS_LAMBDA_LOG_STREAM_NAME", log_stream.to_owned()),
+        ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_owned()),
+        ("AWS_REGION", spec.region.clone()),
+        ("AWS_DEFAULT_REGION", spec.region.clone()),
+        ("TZ", ":UTC".to_owned()),
+    ];
+    vars.extend(reserved.into_iter().map(|(k, v)| (k.to_owned(), v)));
+    vars
+}
+
+fn spawn_bootstrap(spec: &FunctionVersion, runtime_api: &str, log_stream: &str) -> Result<Child, String> {
+    let bootstrap = spec.code_dir.join("bootstrap");
+    if std::fs::symlink_metadata(&bootstrap).is_err() {
+        return Err("Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]".to_owned());
+    }
+    let mut command = Command::new(&bootstrap);
+    command
+        .current_dir(&spec.code_dir)
+        .env_clear()
+        .envs(variables(spec, runtime_api, log_stream))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        // Its own process group, so that a timeout or teardown can kill everything it started.
+        .process_group(0)
+        .kill_on_drop(true);
+    let mut attempt = 1;
+    loop {
+        match command.spawn() {
+            Err(e) if e.raw_os_error() == Some(nix::libc::ETXTBSY) && attempt < SPAWN_ATTEMPTS => {
+                attempt += 1;
+                std::thread::sleep(Duration::from_millis(10 * u64::from(attempt)));
+            }
+            result => return result.map_err(|e| fork_exec_error(&e)),
+        }
+    }
+}
+
+/// The `fork/exec` error Lambda reports, naming the bootstrap by its path inside the environment.
+fn fork_exec_error(error: &std::io::Error) -> String {
+    let what = match error.raw_os_error() {
+        Some(code) if code == nix::libc::EACCES => "permission denied".to_owned(),
+        Some(code) if code == nix::libc::ENOEXEC => "exec format error".to_owned(),
+        Some(code) if code == nix::libc::ENOENT => "no such file or directory".to_owned(),
+        _ => error.to_string(),
+    };
+    format!("fork/exec {TASK_BOOTSTRAP}: {what}")
+}
+
+/// Copies the bootstrap's stdout and stderr into its log stream, line by line.
+fn capture_output(child: &mut Child, log: &Arc<LogStream>) {
+    fn pump(stream: impl tokio::io::AsyncRead + Unpin + Send + 'static, log: Arc<LogStream>) {
+        tokio::spawn(async move {
+            let mut reader = BufReader::new(stream);
+            let mut line = Vec::new();
+            loop {
+                line.clear();
+                match reader.read_until(b'\n', &mut line).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {
+                        let text = String::from_utf8_lossy(&line);
+                        log.line(text.trim_end_matches(['\n', '\r']));
+                    }
+                }
+            }
+        });
+    }
+    if let Some(stdout) = child.stdout.take() {
+        pump(stdout, log.clone());
+    }
+    if let Some(stderr) = child.stderr.take() {
+        pump(stderr, log.clone());
+    }
+}

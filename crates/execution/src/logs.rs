@@ -1,0 +1,259 @@
+//! Log streams: what each environment's bootstrap prints, line by line, with the platform's START, END
+//! and REPORT lines, in files under a log directory, one stream per environment, as CloudWatch Logs
+//! organises them (`/aws/lambda/<name>`, stream `2026/11/24/[$LATEST]<32 hex>`).
+//!
+//! Streams are bounded: a stream's file rotates to `<file>.1` past a size limit (so a stream never
+//! takes more than twice that), lines are cut at 256 KiB (CloudWatch's event limit), and a function
+//! keeps a bounded number of streams, the oldest removed first. So a chatty function cannot fill the disk.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// Longest log line kept, in bytes (CloudWatch Logs' event size limit).
+pub const MAX_LINE_BYTES: usize = 256 * 1024;
+/// Bytes a tail keeps (`X-Amz-Log-Result` is the last 4 KB of the invocation's log).
+pub const TAIL_BYTES: usize = 4096;
+
+/// Limits of a [`LogStore`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogLimits {
+    /// A stream's file rotates past this many bytes.
+    pub max_stream_bytes: u64,
+    /// Streams kept per function.
+    pub max_streams_per_function: usize,
+}
+
+impl Default for LogLimits {
+    fn default() -> Self {
+        LogLimits {
+            max_stream_bytes: 8 * 1024 * 1024,
+            max_streams_per_function: 64,
+        }
+    }
+}
+
+/// The log directory: `<root>/<function>/<stream file>`.
+#[derive(Debug, Clone)]
+pub struct LogStore {
+    root: PathBuf,
+    limits: LogLimits,
+}
+
+impl LogStore {
+    /// Logs under `root` (created on first use).
+    pub fn new(root: PathBuf, limits: LogLimits) -> Self {
+        LogStore { root, limits }
+    }
+
+    /// The folder of a function's streams.
+    pub fn function_dir(&self, function_name: &str) -> PathBuf {
+        self.root.join(function_name)
+    }
+
+    /// Opens a new stream for an environment of `function_name` at `version`.
+    pub fn open_stream(&self, function_name: &str, version: &str) -> io::Result<Arc<LogStream>> {
+        let dir = self.function_dir(function_name);
+        fs::create_dir_all(&dir)?;
+        self.prune(&dir)?;
+        let now = chrono::Utc::now();
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let name = format!("{}/[{version}]{id}", now.format("%Y/%m/%d"));
+        let path = dir.join(format!("{}-[{version}]{id}.log", now.format("%Y-%m-%d")));
+        let file = OpenOptions::new().create_new(true).append(true).open(&path)?;
+        Ok(Arc::new(LogStream {
+            name,
+            path,
+            max_bytes: self.limits.max_stream_bytes,
+            state: Mutex::new(StreamState {
+                file,
+                written: 0,
+                capture: None,
+            }),
+        }))
+    }
+
+    /// A function's stream files (rotated parts first), oldest first.
+    pub fn stream_files(&self, function_name: &str) -> io::Result<Vec<PathBuf>> {
+        let dir = self.function_dir(function_name);
+        let mut files: Vec<(std::time::SystemTime, PathBuf)> = match fs::read_dir(&dir) {
+            Ok(entries) => entries
+                .filter_map(Result::ok)
+                .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+                .collect(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        files.sort();
+        Ok(files.into_iter().map(|(_, p)| p).collect())
+    }
+
+    fn prune(&self, dir: &Path) -> io::Result<()> {
+        let function = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let streams: Vec<PathBuf> = self
+            .stream_files(&function)?
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "log"))
+            .collect();
+        let excess = (streams.len() + 1).saturating_sub(self.limits.max_streams_per_function);
+        for old in streams.iter().take(excess) {
+            let _ = fs::remove_file(old);
+            let _ = fs::remove_file(rotated(old));
+        }
+        Ok(())
+    }
+}
+
+fn rotated(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".1");
+    PathBuf::from(name)
+}
+
+/// One environment's log stream. Lines are written as `<RFC 3339 time>\t<message>`.
+#[derive(Debug)]
+pub struct LogStream {
+    name: String,
+    path: PathBuf,
+    max_bytes: u64,
+    state: Mutex<StreamState>,
+}
+
+#[derive(Debug)]
+struct StreamState {
+    file: File,
+    written: u64,
+    /// The lines of the invocation in progress, while a tail is wanted.
+    capture: Option<Vec<u8>>,
+}
+
+impl LogStream {
+    /// The stream's name (`AWS_LAMBDA_LOG_STREAM_NAME`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The file it is written to.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends one line. Write failures are logged and otherwise ignored: a full disk must not fail
+    /// invocations.
+    pub fn line(&self, message: &str) {
+        let message = cut(message, MAX_LINE_BYTES);
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(capture) = &mut state.capture {
+            capture.extend_from_slice(message.as_bytes());
+            capture.push(b'\n');
+            if capture.len() > 2 * TAIL_BYTES {
+                capture.drain(..capture.len() - TAIL_BYTES);
+            }
+        }
+        let record = format!(
+            "{}\t{message}\n",
+            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        );
+        if let Err(e) = self.write(&mut state, record.as_bytes()) {
+            tracing::warn!(stream = %self.name, "cannot write the log stream: {e}");
+        }
+    }
+
+    fn write(&self, state: &mut StreamState, record: &[u8]) -> io::Result<()> {
+        if state.written + record.len() as u64 > self.max_bytes {
+            fs::rename(&self.path, rotated(&self.path))?;
+            state.file = OpenOptions::new().create(true).append(true).open(&self.path)?;
+            state.written = 0;
+        }
+        state.file.write_all(record)?;
+        state.written += record.len() as u64;
+        Ok(())
+    }
+
+    /// Starts keeping the lines of an invocation for its tail.
+    pub fn begin_capture(&self) {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).capture = Some(Vec::new());
+    }
+
+    /// Stops keeping lines and returns the last [`TAIL_BYTES`] of those kept.
+    pub fn end_capture(&self) -> Vec<u8> {
+        let captured = self
+            .state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .capture
+            .take()
+            .unwrap_or_default();
+        let start = captured.len().saturating_sub(TAIL_BYTES);
+        captured[start..].to_vec()
+    }
+}
+
+/// `text` cut to at most `max` bytes, on a character boundary.
+fn cut(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rotates_and_keeps_a_bounded_tail() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = LogStore::new(
+            dir.path().into(),
+            LogLimits {
+                max_stream_bytes: 10_000,
+                max_streams_per_function: 3,
+            },
+        );
+        let stream = store.open_stream("f", "$LATEST").expect("open");
+        assert!(stream.name().contains("/[$LATEST]"), "{}", stream.name());
+        stream.begin_capture();
+        for i in 0..1000 {
+            stream.line(&format!("line {i:04} {}", "x".repeat(40)));
+        }
+        let tail = stream.end_capture();
+        assert!(tail.len() <= TAIL_BYTES);
+        assert!(String::from_utf8_lossy(&tail).ends_with(&format!("line 0999 {}\n", "x".repeat(40))));
+        let current = fs::metadata(stream.path()).expect("stat").len();
+        let old = fs::metadata(rotated(stream.path())).expect("rotated").len();
+        assert!(current <= 10_000 && old <= 10_000, "{current} {old}");
+    }
+
+    #[test]
+    fn keeps_a_bounded_number_of_streams() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = LogStore::new(
+            dir.path().into(),
+            LogLimits {
+                max_stream_bytes: 1000,
+                max_streams_per_function: 3,
+            },
+        );
+        for _ in 0..5 {
+            store.open_stream("f", "1").expect("open").line("hello");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert_eq!(store.stream_files("f").expect("list").len(), 3);
+    }
+
+    #[test]
+    fn cuts_long_lines_on_character_boundaries() {
+        assert_eq!(cut("héllo", 2), "h");
+        assert_eq!(cut("héllo", 3), "hé");
+        assert_eq!(cut("abc", 10), "abc");
+    }
+}

@@ -1,0 +1,419 @@
+//! The [`Executor`]: pools of warm environments, concurrency accounting and the reaper.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use bytes::Bytes;
+use lamina_runtime_api::{Invocation, ShutdownReason};
+
+use crate::environment::{Environment, InitFailure};
+use crate::logs::{LogLimits, LogStore};
+use crate::platform_error;
+use crate::spec::FunctionVersion;
+
+/// How long a warm environment's runtime may take to come back to `/next` after its last answer
+/// before the environment is given up.
+const NEXT_PATIENCE: Duration = Duration::from_secs(2);
+
+/// How an [`Executor`] runs environments.
+#[derive(Debug, Clone)]
+pub struct ExecutorConfig {
+    /// Where log streams are written.
+    pub log_dir: PathBuf,
+    /// Log rotation limits.
+    pub log_limits: LogLimits,
+    /// Concurrent executions allowed in the account (Lambda's default quota: 1,000).
+    pub account_concurrency: u32,
+    /// An environment idle this long is shut down.
+    pub idle_timeout: Duration,
+    /// Longest an init may take (Lambda: 10 s for on-demand environments).
+    pub init_timeout: Duration,
+}
+
+impl ExecutorConfig {
+    /// Lambda's defaults, with logs under `log_dir`.
+    pub fn new(log_dir: PathBuf) -> Self {
+        ExecutorConfig {
+            log_dir,
+            log_limits: LogLimits::default(),
+            account_concurrency: 1000,
+            idle_timeout: Duration::from_secs(600),
+            init_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// One synchronous invocation.
+#[derive(Debug, Clone, Default)]
+pub struct InvokeRequest {
+    /// The request id (a fresh UUID when empty).
+    pub request_id: String,
+    /// The event.
+    pub payload: Bytes,
+    /// The ARN as the caller invoked it (qualified or not).
+    pub invoked_function_arn: String,
+    /// The client context as JSON, already base64-decoded.
+    pub client_context: Option<String>,
+    /// Keep the last 4 KB of the invocation's log (`X-Amz-Log-Type: Tail`).
+    pub tail: bool,
+}
+
+/// The result of an invocation that ran (or failed once the platform took it on).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invoked {
+    /// The request id.
+    pub request_id: String,
+    /// The response, or the error JSON.
+    pub payload: Bytes,
+    /// Whether `payload` is an error (`X-Amz-Function-Error: Unhandled`).
+    pub function_error: bool,
+    /// The last 4 KB of the invocation's log, when asked for.
+    pub log_tail: Option<Vec<u8>>,
+}
+
+/// Throttling reasons, as `TooManyRequestsException.Reason` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThrottleReason {
+    /// The account's unreserved concurrency is exhausted.
+    ConcurrentInvocationLimitExceeded,
+    /// The function's reserved concurrency is exhausted (or zero).
+    ReservedFunctionConcurrentInvocationLimitExceeded,
+}
+
+impl ThrottleReason {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ThrottleReason::ConcurrentInvocationLimitExceeded => "ConcurrentInvocationLimitExceeded",
+            ThrottleReason::ReservedFunctionConcurrentInvocationLimitExceeded => {
+                "ReservedFunctionConcurrentInvocationLimitExceeded"
+            }
+        }
+    }
+}
+
+/// Why an invocation was not run. Both happen before the function starts, so a client may retry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExecutionError {
+    /// Over the account's or the function's concurrency.
+    #[error("Rate Exceeded.")]
+    Throttled(ThrottleReason),
+    /// The platform could not start an environment (no port, no log file).
+    #[error("{0}")]
+    Platform(String),
+}
+
+/// Runs invocations in pools of execution environments. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Executor {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: ExecutorConfig,
+    logs: LogStore,
+    state: Mutex<State>,
+    reaper_started: std::sync::Once,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// Idle environments by pool key, most recently used last.
+    idle: HashMap<String, Vec<Environment>>,
+    /// The newest revision seen per function version: environments of older ones are not reused.
+    current_revision: HashMap<String, String>,
+    /// Reserved concurrency per function ARN.
+    reserved: HashMap<String, u32>,
+    /// In-flight invocations per function ARN.
+    running: HashMap<String, u32>,
+    /// In-flight invocations of functions without reserved concurrency.
+    running_unreserved: u32,
+}
+
+/// A held unit of concurrency, given back on drop.
+struct Slot {
+    inner: Arc<Inner>,
+    function_arn: String,
+    reserved: bool,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut state = self.inner.lock();
+        if let Some(n) = state.running.get_mut(&self.function_arn) {
+            *n = n.saturating_sub(1);
+        }
+        if !self.reserved {
+            state.running_unreserved = state.running_unreserved.saturating_sub(1);
+        }
+    }
+}
+
+impl Executor {
+    /// An executor with no environments yet.
+    pub fn new(config: ExecutorConfig) -> Self {
+        let logs = LogStore::new(config.log_dir.clone(), config.log_limits);
+        Executor {
+            inner: Arc::new(Inner {
+                config,
+                logs,
+                state: Mutex::default(),
+                reaper_started: std::sync::Once::new(),
+            }),
+        }
+    }
+
+    /// The log streams.
+    pub fn logs(&self) -> &LogStore {
+        &self.inner.logs
+    }
+
+    /// Records a function's reserved concurrency (`None` to remove it).
+    pub fn set_reserved_concurrency(&self, function_arn: &str, reserved: Option<u32>) {
+        let mut state = self.inner.lock();
+        match reserved {
+            Some(n) => state.reserved.insert(function_arn.to_owned(), n),
+            None => state.reserved.remove(function_arn),
+        };
+    }
+
+    /// Runs one invocation of `version`: in an idle environment if there is one, else in a new one.
+    pub async fn invoke(
+        &self,
+        version: &FunctionVersion,
+        request: InvokeRequest,
+    ) -> Result<Invoked, ExecutionError> {
+        self.start_reaper();
+        self.set_reserved_concurrency(&version.function_arn, version.reserved_concurrency);
+        let _slot = self.acquire(&version.function_arn)?;
+        let request_id = if request.request_id.is_empty() {
+            uuid::Uuid::new_v4().to_string()
+        } else {
+            request.request_id.clone()
+        };
+        let key = version.pool_key();
+        let warm = self.take_ready(version, &key).await;
+        let mut environment = match warm {
+            Some(environment) => environment,
+            None => match Environment::start(version, &self.inner.logs, self.inner.config.init_timeout).await
+            {
+                Ok(environment) => environment,
+                Err((failure, log)) => return self.failed_start(version, &request, request_id, failure, log),
+            },
+        };
+        if request.tail {
+            environment.log().begin_capture();
+        }
+        let mut invocation = Invocation::new(
+            &request_id,
+            request.payload.clone(),
+            &request.invoked_function_arn,
+        );
+        invocation.client_context = request.client_context.clone();
+        let ran = environment.invoke(version, invocation).await;
+        let log_tail = request.tail.then(|| environment.log().end_capture());
+        if ran.reusable && environment.is_alive() && self.is_current(version) {
+            self.inner.lock().idle.entry(key).or_default().push(environment);
+        } else {
+            environment.kill().await;
+        }
+        Ok(Invoked {
+            request_id,
+            payload: ran.payload,
+            function_error: ran.function_error,
+            log_tail,
+        })
+    }
+
+    /// Shuts down the idle environments of `function_arn` (all versions), after an update or a delete.
+    /// Environments still running an invocation finish it and are then discarded.
+    pub async fn retire(&self, function_arn: &str) {
+        let prefix = format!("{function_arn}:");
+        let retired: Vec<Environment> = {
+            let mut state = self.inner.lock();
+            state.current_revision.retain(|k, _| !k.starts_with(&prefix));
+            let keys: Vec<String> = state
+                .idle
+                .keys()
+                .filter(|k| k.starts_with(&prefix))
+                .cloned()
+                .collect();
+            keys.into_iter()
+                .flat_map(|k| state.idle.remove(&k).unwrap_or_default())
+                .collect()
+        };
+        for environment in retired {
+            environment.shut_down(ShutdownReason::Spindown).await;
+        }
+    }
+
+    /// Shuts down every idle environment (at server shutdown).
+    pub async fn shut_down_all(&self) {
+        let all: Vec<Environment> = self
+            .inner
+            .lock()
+            .idle
+            .drain()
+            .flat_map(|(_, envs)| envs)
+            .collect();
+        for environment in all {
+            environment.shut_down(ShutdownReason::Spindown).await;
+        }
+    }
+
+    /// How many environments are idle (warm) now.
+    pub fn idle_count(&self) -> usize {
+        self.inner.lock().idle.values().map(Vec::len).sum()
+    }
+
+    fn acquire(&self, function_arn: &str) -> Result<Slot, ExecutionError> {
+        let mut state = self.inner.lock();
+        let running = state.running.get(function_arn).copied().unwrap_or(0);
+        let reserved = state.reserved.get(function_arn).copied();
+        match reserved {
+            Some(limit) if running >= limit => {
+                return Err(ExecutionError::Throttled(
+                    ThrottleReason::ReservedFunctionConcurrentInvocationLimitExceeded,
+                ));
+            }
+            Some(_) => {}
+            None => {
+                let total_reserved: u32 = state.reserved.values().sum();
+                let unreserved = self
+                    .inner
+                    .config
+                    .account_concurrency
+                    .saturating_sub(total_reserved);
+                if state.running_unreserved >= unreserved {
+                    return Err(ExecutionError::Throttled(
+                        ThrottleReason::ConcurrentInvocationLimitExceeded,
+                    ));
+                }
+                state.running_unreserved += 1;
+            }
+        }
+        *state.running.entry(function_arn.to_owned()).or_default() += 1;
+        Ok(Slot {
+            inner: self.inner.clone(),
+            function_arn: function_arn.to_owned(),
+            reserved: reserved.is_some(),
+        })
+    }
+
+    fn version_key(version: &FunctionVersion) -> String {
+        format!("{}:{}", version.function_arn, version.version)
+    }
+
+    /// Takes a warm environment of `key` whose runtime is waiting for an event, shutting down any that
+    /// died or never came back to `/next`. Records `version` as the newest configuration of its function
+    /// version.
+    async fn take_ready(&self, version: &FunctionVersion, key: &str) -> Option<Environment> {
+        loop {
+            let mut environment = {
+                let mut state = self.inner.lock();
+                state
+                    .current_revision
+                    .insert(Self::version_key(version), version.revision.clone());
+                state.idle.get_mut(key)?.pop()?
+            };
+            if environment.ready_for_next(NEXT_PATIENCE).await {
+                return Some(environment);
+            }
+            tokio::spawn(async move { environment.kill().await });
+        }
+    }
+
+    fn is_current(&self, version: &FunctionVersion) -> bool {
+        self.inner
+            .lock()
+            .current_revision
+            .get(&Self::version_key(version))
+            == Some(&version.revision)
+    }
+
+    /// Turns a failed start into the invocation's error payload, with START/END/REPORT in the log.
+    fn failed_start(
+        &self,
+        version: &FunctionVersion,
+        request: &InvokeRequest,
+        request_id: String,
+        failure: InitFailure,
+        log: Option<Arc<crate::logs::LogStream>>,
+    ) -> Result<Invoked, ExecutionError> {
+        let (payload, error_type) = match failure {
+            InitFailure::Platform(message) => return Err(ExecutionError::Platform(message)),
+            InitFailure::InvalidEntrypoint(reason) => {
+                let error = platform_error::invalid_entrypoint(&request_id, &reason);
+                (error.payload(), error.error_type.to_owned())
+            }
+            InitFailure::Reported(report) => (report.body, report.error_type),
+            InitFailure::Exited(how) => {
+                let error = platform_error::runtime_exited(&request_id, how.as_deref());
+                (error.payload(), error.error_type.to_owned())
+            }
+            InitFailure::TimedOut => {
+                let error = platform_error::timed_out(&request_id, version.timeout_s);
+                (error.payload(), error.error_type.to_owned())
+            }
+        };
+        let log_tail = log.map(|log| {
+            if request.tail {
+                log.begin_capture();
+            }
+            log.line(&format!("START RequestId: {request_id} Version: {}", version.version));
+            log.line(&String::from_utf8_lossy(&payload));
+            log.line(&format!("END RequestId: {request_id}"));
+            log.line(&format!(
+                "REPORT RequestId: {request_id}\tDuration: 0.00 ms\tBilled Duration: 0 ms\tMemory Size: {} MB\tMax Memory Used: 0 MB\tStatus: error\tError Type: {error_type}\t",
+                version.memory_mb
+            ));
+            log.end_capture()
+        });
+        Ok(Invoked {
+            request_id,
+            payload,
+            function_error: true,
+            log_tail: log_tail.filter(|_| request.tail),
+        })
+    }
+
+    /// Starts, once, the task that shuts down environments idle for longer than the idle timeout.
+    fn start_reaper(&self) {
+        self.inner.reaper_started.call_once(|| {
+            let weak = Arc::downgrade(&self.inner);
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(1));
+                loop {
+                    tick.tick().await;
+                    let Some(inner) = weak.upgrade() else { break };
+                    let expired: Vec<Environment> = {
+                        let mut state = inner.lock();
+                        let timeout = inner.config.idle_timeout;
+                        let mut expired = Vec::new();
+                        for pool in state.idle.values_mut() {
+                            let (old, fresh): (Vec<_>, Vec<_>) =
+                                pool.drain(..).partition(|e| e.idle_since.elapsed() >= timeout);
+                            *pool = fresh;
+                            expired.extend(old);
+                        }
+                        state.idle.retain(|_, pool| !pool.is_empty());
+                        expired
+                    };
+                    drop(inner);
+                    for environment in expired {
+                        environment.shut_down(ShutdownReason::Spindown).await;
+                    }
+                }
+            });
+        });
+    }
+}
+
+impl Inner {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}

@@ -1,0 +1,103 @@
+//! Function versions whose code folder holds a Go fixture's bootstrap.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use bytes::Bytes;
+use lamina_execution::{Executor, ExecutorConfig, FunctionVersion, InvokeRequest, Invoked};
+use lamina_model::Architecture;
+
+/// A code folder, an executor with logs beside it, and a version of a function running `fixture`.
+pub(crate) struct Setup {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) executor: Executor,
+    pub(crate) version: FunctionVersion,
+}
+
+impl Setup {
+    pub(crate) fn new(fixture: &str) -> Setup {
+        Setup::with_config(fixture, |_| {})
+    }
+
+    pub(crate) fn with_config(fixture: &str, configure: impl FnOnce(&mut ExecutorConfig)) -> Setup {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let code = dir.path().join("code");
+        std::fs::create_dir(&code).expect("mkdir");
+        std::fs::copy(lamina_testing::go_bootstrap(fixture), code.join("bootstrap")).expect("copy bootstrap");
+        let mut config = ExecutorConfig::new(dir.path().join("logs"));
+        configure(&mut config);
+        let version = version_for(fixture, &code);
+        Setup {
+            executor: Executor::new(config),
+            version,
+            dir,
+        }
+    }
+
+    pub(crate) fn code_dir(&self) -> &Path {
+        &self.version.code_dir
+    }
+
+    pub(crate) async fn invoke(&self, payload: &str) -> Invoked {
+        self.invoke_request(request(payload)).await
+    }
+
+    pub(crate) async fn invoke_request(&self, request: InvokeRequest) -> Invoked {
+        tokio::time::timeout(
+            Duration::from_secs(60),
+            self.executor.invoke(&self.version, request),
+        )
+        .await
+        .expect("an answer within a minute")
+        .expect("not throttled")
+    }
+
+    /// Every line of every log stream of the function.
+    pub(crate) fn log_text(&self) -> String {
+        let mut text = String::new();
+        for file in self
+            .executor
+            .logs()
+            .stream_files(&self.version.function_name)
+            .expect("streams")
+        {
+            text.push_str(&std::fs::read_to_string(file).expect("read log"));
+        }
+        text
+    }
+}
+
+pub(crate) fn version_for(name: &str, code: &Path) -> FunctionVersion {
+    FunctionVersion {
+        function_name: name.to_owned(),
+        version: "$LATEST".to_owned(),
+        function_arn: format!("arn:aws:lambda:us-east-1:000000000000:function:{name}"),
+        region: "us-east-1".to_owned(),
+        code_dir: code.to_owned(),
+        revision: "rev-1".to_owned(),
+        handler: "bootstrap".to_owned(),
+        memory_mb: 128,
+        timeout_s: 3,
+        architecture: Architecture::host().expect("a Lambda architecture"),
+        environment: BTreeMap::from([("GREETING".to_owned(), "hello".to_owned())]),
+        log_group: format!("/aws/lambda/{name}"),
+        reserved_concurrency: None,
+    }
+}
+
+pub(crate) fn request(payload: &str) -> InvokeRequest {
+    InvokeRequest {
+        payload: Bytes::from(payload.to_owned()),
+        invoked_function_arn: "arn:aws:lambda:us-east-1:000000000000:function:f".to_owned(),
+        ..InvokeRequest::default()
+    }
+}
+
+pub(crate) fn text(invoked: &Invoked) -> String {
+    String::from_utf8_lossy(&invoked.payload).into_owned()
+}
+
+pub(crate) fn json(invoked: &Invoked) -> serde_json::Value {
+    serde_json::from_slice(&invoked.payload).unwrap_or_else(|e| panic!("{e}: {}", text(invoked)))
+}
