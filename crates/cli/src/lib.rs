@@ -4,6 +4,9 @@
 //! - [`commands::zip`]: package a `bootstrap` and other files into a deterministic deployment zip.
 //! - [`commands::build`]: `go build` a function for Lambda and package it.
 //! - [`commands::inspect`]: report what a Lambda deploy or first invoke would trip over in a zip.
+//! - [`commands::invoke`]: invoke a function through the Lambda API and print its result and log tail.
+//! - [`commands::logs`]: print (and follow) a function's log streams.
 
+pub mod client;
 pub mod commands;
 mod output;

@@ -2,4 +2,6 @@
 
 pub mod build;
 pub mod inspect;
+pub mod invoke;
+pub mod logs;
 pub mod zip;

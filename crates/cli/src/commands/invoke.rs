@@ -1,0 +1,69 @@
+//! `lamina invoke NAME [--payload JSON|@file]`: invokes a function synchronously through the Lambda API
+//! and prints its result and the tail of its log, for people without the AWS CLI at hand.
+
+use std::io::Write;
+
+use anyhow::{Context, Result, bail};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+
+use crate::client::{Endpoint, path_segment};
+
+/// What to invoke.
+#[derive(Debug, Clone)]
+pub struct InvokeOptions {
+    /// Function name or ARN, optionally `name:qualifier`.
+    pub function: String,
+    /// The event: JSON text, or `@path` to read it from a file. `{}` when absent.
+    pub payload: Option<String>,
+    /// A version or alias.
+    pub qualifier: Option<String>,
+}
+
+/// Invokes and prints the log tail (to `log_out`) and the result (to `out`). Returns whether the function
+/// reported an error.
+pub fn run(
+    endpoint: &Endpoint,
+    options: &InvokeOptions,
+    out: &mut impl Write,
+    log_out: &mut impl Write,
+) -> Result<bool> {
+    let payload = match options.payload.as_deref() {
+        None => b"{}".to_vec(),
+        Some(p) => match p.strip_prefix('@') {
+            Some(path) => std::fs::read(path).with_context(|| format!("reading the payload from {path}"))?,
+            None => p.as_bytes().to_vec(),
+        },
+    };
+    let mut path = format!(
+        "/2015-03-31/functions/{}/invocations",
+        path_segment(&options.function)
+    );
+    if let Some(qualifier) = &options.qualifier {
+        path.push_str(&format!("?Qualifier={}", path_segment(qualifier)));
+    }
+    let (status, headers, body) = endpoint.send("POST", &path, &[("x-amz-log-type", "Tail")], &payload)?;
+    let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    if !(200..300).contains(&status) {
+        let error_type = header("x-amzn-errortype").unwrap_or("error");
+        let message = serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| {
+                v.get("message")
+                    .or_else(|| v.get("Message"))
+                    .and_then(|m| m.as_str())
+                    .map(str::to_owned)
+            })
+            .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
+        bail!("{error_type} ({status}): {message}");
+    }
+    if let Some(log) = header("x-amz-log-result").and_then(|b| STANDARD.decode(b).ok()) {
+        log_out.write_all(&log)?;
+        if !log.ends_with(b"\n") {
+            writeln!(log_out)?;
+        }
+    }
+    out.write_all(&body)?;
+    writeln!(out)?;
+    Ok(header("x-amz-function-error").is_some())
+}
