@@ -21,6 +21,27 @@ pub struct Endpoint {
     session_token: Option<String>,
 }
 
+/// An HTTP answer: status, headers (lower-case names), body.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// The status code.
+    pub status: u16,
+    /// The headers, names in lower case.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    /// The value of header `name` (lower case), if present.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 /// The default endpoint of `lamina serve`.
 pub const DEFAULT_ENDPOINT: &str = "http://127.0.0.1:9001";
 
@@ -47,15 +68,15 @@ impl Endpoint {
         }
     }
 
-    /// Sends a signed request; `path_and_query` is already percent-encoded. Returns the status, the
-    /// response headers (lower-case names) and the body, whatever the status.
+    /// Sends a signed request; `path_and_query` is already percent-encoded. Returns the answer, whatever
+    /// its status.
     pub fn send(
         &self,
         method: &str,
         path_and_query: &str,
         headers: &[(&str, &str)],
         body: &[u8],
-    ) -> Result<(u16, Vec<(String, String)>, Vec<u8>)> {
+    ) -> Result<Answer> {
         let url = format!("{}{path_and_query}", self.url);
         let credentials = Credentials::new(
             &self.access_key_id,
@@ -103,7 +124,11 @@ impl Endpoint {
             .with_config()
             .limit(64 * 1024 * 1024)
             .read_to_vec()?;
-        Ok((status, headers, body))
+        Ok(Answer {
+            status,
+            headers,
+            body,
+        })
     }
 }
 

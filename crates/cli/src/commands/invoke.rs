@@ -42,11 +42,12 @@ pub fn run(
     if let Some(qualifier) = &options.qualifier {
         path.push_str(&format!("?Qualifier={}", path_segment(qualifier)));
     }
-    let (status, headers, body) = endpoint.send("POST", &path, &[("x-amz-log-type", "Tail")], &payload)?;
-    let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let answer = endpoint.send("POST", &path, &[("x-amz-log-type", "Tail")], &payload)?;
+    let (status, body) = (answer.status, &answer.body);
+    let header = |name: &str| answer.header(name);
     if !(200..300).contains(&status) {
         let error_type = header("x-amzn-errortype").unwrap_or("error");
-        let message = serde_json::from_slice::<serde_json::Value>(&body)
+        let message = serde_json::from_slice::<serde_json::Value>(body)
             .ok()
             .and_then(|v| {
                 v.get("message")
@@ -54,7 +55,7 @@ pub fn run(
                     .and_then(|m| m.as_str())
                     .map(str::to_owned)
             })
-            .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
+            .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
         bail!("{error_type} ({status}): {message}");
     }
     if let Some(log) = header("x-amz-log-result").and_then(|b| STANDARD.decode(b).ok()) {
@@ -63,7 +64,7 @@ pub fn run(
             writeln!(log_out)?;
         }
     }
-    out.write_all(&body)?;
+    out.write_all(body)?;
     writeln!(out)?;
     Ok(header("x-amz-function-error").is_some())
 }
