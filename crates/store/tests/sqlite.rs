@@ -1,0 +1,25 @@
+//! The metadata store conformance suite on the SQLite backend.
+
+use std::sync::Arc;
+
+use lamina_store::{MetadataStore, SqliteStore, conformance};
+
+#[test]
+fn sqlite_in_memory_conforms() {
+    let store = SqliteStore::in_memory().expect("open");
+    conformance::run(&store);
+}
+
+#[test]
+fn sqlite_file_conforms() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = SqliteStore::open(&dir.path().join("lamina.db")).expect("open");
+    conformance::run(&store);
+}
+
+#[test]
+fn sqlite_never_loses_concurrent_updates() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store: Arc<dyn MetadataStore> = Arc::new(SqliteStore::open(&dir.path().join("lamina.db")).expect("open"));
+    conformance::run_concurrent(store, 8);
+}
