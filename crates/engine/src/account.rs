@@ -9,7 +9,10 @@ use crate::functions::{function_not_found, parse_record};
 use crate::names::{self, NameKind, Scope};
 use crate::record::FunctionRecord;
 use crate::validation::Checks;
-use crate::wire::{AccountLimit, AccountSettings, AccountUsage, Concurrency, PutConcurrencyInput, TagResourceInput, TagsOutput};
+use crate::wire::{
+    AccountLimit, AccountSettings, AccountUsage, Concurrency, PutConcurrencyInput, TagResourceInput,
+    TagsOutput,
+};
 use crate::{Engine, EngineError};
 
 /// Concurrent executions per account and region.
@@ -27,7 +30,12 @@ impl Engine {
     async fn region_functions(&self, scope: &Scope) -> Result<Vec<FunctionRecord>, EngineError> {
         let region = scope.region.clone();
         self.blocking(move |inner| {
-            inner.meta.list_functions(&region, None, usize::MAX)?.iter().map(parse_record).collect()
+            inner
+                .meta
+                .list_functions(&region, None, usize::MAX)?
+                .iter()
+                .map(parse_record)
+                .collect()
         })
         .await
     }
@@ -43,13 +51,19 @@ impl Engine {
         let mut checks = Checks::default();
         match input.reserved_concurrent_executions {
             None => checks.null("reservedConcurrentExecutions"),
-            Some(n) => checks.range(n, "reservedConcurrentExecutions", 0, i64::from(ACCOUNT_CONCURRENCY)),
+            Some(n) => checks.range(
+                n,
+                "reservedConcurrentExecutions",
+                0,
+                i64::from(ACCOUNT_CONCURRENCY),
+            ),
         }
         checks.finish()?;
         if f.qualifier.is_some() {
             return Err(EngineError::InvalidParameter(ONLY_FUNCTIONS.into()));
         }
-        let wanted = u32::try_from(input.reserved_concurrent_executions.unwrap_or_default()).unwrap_or_default();
+        let wanted =
+            u32::try_from(input.reserved_concurrent_executions.unwrap_or_default()).unwrap_or_default();
         let others: u32 = self
             .region_functions(scope)
             .await?
@@ -65,16 +79,27 @@ impl Engine {
                  UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED}]."
             )));
         }
-        self.mutate(scope, &f.name, function_not_found(scope, &f.name, Some("$LATEST")), move |record| {
-            record.reserved_concurrency = Some(wanted);
-            Ok(((), None))
-        })
+        self.mutate(
+            scope,
+            &f.name,
+            function_not_found(scope, &f.name, Some("$LATEST")),
+            move |record| {
+                record.reserved_concurrency = Some(wanted);
+                Ok(((), None))
+            },
+        )
         .await?;
-        Ok(Concurrency { reserved_concurrent_executions: Some(wanted) })
+        Ok(Concurrency {
+            reserved_concurrent_executions: Some(wanted),
+        })
     }
 
     /// GetFunctionConcurrency (`{}` when unset).
-    pub async fn get_function_concurrency(&self, scope: &Scope, raw_name: &str) -> Result<Concurrency, EngineError> {
+    pub async fn get_function_concurrency(
+        &self,
+        scope: &Scope,
+        raw_name: &str,
+    ) -> Result<Concurrency, EngineError> {
         let f = names::parse_function_name(raw_name, NameKind::Plain, 140, scope)?;
         if f.qualifier.is_some() {
             return Err(EngineError::InvalidParameter(ONLY_FUNCTIONS.into()));
@@ -82,19 +107,30 @@ impl Engine {
         let Some((_, record)) = self.load(&scope.region, &f.name).await? else {
             return Err(function_not_found(scope, &f.name, None));
         };
-        Ok(Concurrency { reserved_concurrent_executions: record.reserved_concurrency })
+        Ok(Concurrency {
+            reserved_concurrent_executions: record.reserved_concurrency,
+        })
     }
 
     /// DeleteFunctionConcurrency.
-    pub async fn delete_function_concurrency(&self, scope: &Scope, raw_name: &str) -> Result<(), EngineError> {
+    pub async fn delete_function_concurrency(
+        &self,
+        scope: &Scope,
+        raw_name: &str,
+    ) -> Result<(), EngineError> {
         let f = names::parse_function_name(raw_name, NameKind::Plain, 140, scope)?;
         if f.qualifier.is_some() {
             return Err(EngineError::InvalidParameter(ONLY_FUNCTIONS.into()));
         }
-        self.mutate(scope, &f.name, function_not_found(scope, &f.name, None), |record| {
-            record.reserved_concurrency = None;
-            Ok(((), None))
-        })
+        self.mutate(
+            scope,
+            &f.name,
+            function_not_found(scope, &f.name, None),
+            |record| {
+                record.reserved_concurrency = None;
+                Ok(((), None))
+            },
+        )
         .await
     }
 
@@ -134,14 +170,20 @@ impl Engine {
         let r = names::parse_resource_arn(resource, scope)?;
         if r.qualifier.is_some() {
             return Err(EngineError::InvalidParameter(
-                "Tags on function aliases and versions are not supported. Please specify a function ARN.".into(),
+                "Tags on function aliases and versions are not supported. Please specify a function ARN."
+                    .into(),
             ));
         }
         Ok(r.name)
     }
 
     /// TagResource.
-    pub async fn tag_resource(&self, scope: &Scope, resource: &str, input: TagResourceInput) -> Result<(), EngineError> {
+    pub async fn tag_resource(
+        &self,
+        scope: &Scope,
+        resource: &str,
+        input: TagResourceInput,
+    ) -> Result<(), EngineError> {
         let name = Self::tag_target(scope, resource)?;
         let tags = input.tags.unwrap_or_default();
         let mut checks = Checks::default();
@@ -151,34 +193,53 @@ impl Engine {
         }
         checks.finish()?;
         if tags.is_empty() {
-            return Err(EngineError::InvalidParameter("An error occurred and the request cannot be processed.".into()));
+            return Err(EngineError::InvalidParameter(
+                "An error occurred and the request cannot be processed.".into(),
+            ));
         }
-        self.mutate(scope, &name, function_not_found(scope, &name, None), move |record| {
-            let mut merged = record.tags.clone();
-            merged.extend(tags.clone());
-            if merged.len() > 50 {
-                return Err(EngineError::InvalidParameter("Number of tags exceeds resource tag limit.".into()));
-            }
-            record.tags = merged;
-            Ok(((), None))
-        })
+        self.mutate(
+            scope,
+            &name,
+            function_not_found(scope, &name, None),
+            move |record| {
+                let mut merged = record.tags.clone();
+                merged.extend(tags.clone());
+                if merged.len() > 50 {
+                    return Err(EngineError::InvalidParameter(
+                        "Number of tags exceeds resource tag limit.".into(),
+                    ));
+                }
+                record.tags = merged;
+                Ok(((), None))
+            },
+        )
         .await
     }
 
     /// UntagResource.
-    pub async fn untag_resource(&self, scope: &Scope, resource: &str, keys: Vec<String>) -> Result<(), EngineError> {
+    pub async fn untag_resource(
+        &self,
+        scope: &Scope,
+        resource: &str,
+        keys: Vec<String>,
+    ) -> Result<(), EngineError> {
         let name = Self::tag_target(scope, resource)?;
         if keys.is_empty() {
             let mut checks = Checks::default();
             checks.null("tagKeys");
             checks.finish()?;
         }
-        self.mutate(scope, &name, function_not_found(scope, &name, None), move |record| {
-            for k in &keys {
-                record.tags.remove(k);
-            }
-            Ok(((), None))
-        })
+        self.mutate(
+            scope,
+            &name,
+            function_not_found(scope, &name, None),
+            move |record| {
+                for k in &keys {
+                    record.tags.remove(k);
+                }
+                Ok(((), None))
+            },
+        )
         .await
     }
 
@@ -188,6 +249,8 @@ impl Engine {
         let Some((_, record)) = self.load(&scope.region, &name).await? else {
             return Err(function_not_found(scope, &name, None));
         };
-        Ok(TagsOutput { tags: record.tags.into_iter().collect::<BTreeMap<_, _>>() })
+        Ok(TagsOutput {
+            tags: record.tags.into_iter().collect::<BTreeMap<_, _>>(),
+        })
     }
 }

@@ -20,7 +20,9 @@ pub const REQUEST_MAX_BYTES: u64 = 70_167_211;
 
 /// AWS's message for a request body over [`REQUEST_MAX_BYTES`].
 pub fn request_too_large(operation: &str) -> EngineError {
-    EngineError::TooLarge(format!("Request must be smaller than {REQUEST_MAX_BYTES} bytes for the {operation} operation"))
+    EngineError::TooLarge(format!(
+        "Request must be smaller than {REQUEST_MAX_BYTES} bytes for the {operation} operation"
+    ))
 }
 
 /// AWS's message for a package that is not a (readable) zip.
@@ -122,7 +124,9 @@ pub(crate) fn check_package(path: &Path, arch: &str, runtime: Option<&str>) -> R
 }
 
 fn unzipped_too_large() -> EngineError {
-    EngineError::InvalidParameter(format!("Unzipped size must be smaller than {UNZIPPED_CODE_MAX_BYTES} bytes"))
+    EngineError::InvalidParameter(format!(
+        "Unzipped size must be smaller than {UNZIPPED_CODE_MAX_BYTES} bytes"
+    ))
 }
 
 /// Unpacked packages, one directory per `CodeSha256` (hex), created by extract-to-temp + rename.
@@ -158,9 +162,12 @@ impl Unpacked {
         let result = File::open(blob)
             .map_err(|e| format!("cannot open the stored package: {e}"))
             .and_then(|f| {
-                lamina_package::extract(BufReader::new(f), &tmp, &ExtractLimits::default()).map_err(|e| e.to_string())
+                lamina_package::extract(BufReader::new(f), &tmp, &ExtractLimits::default())
+                    .map_err(|e| e.to_string())
             })
-            .and_then(|_| fs::rename(&tmp, &target).map_err(|e| format!("cannot move the unpacked package: {e}")));
+            .and_then(|_| {
+                fs::rename(&tmp, &target).map_err(|e| format!("cannot move the unpacked package: {e}"))
+            });
         if result.is_err() {
             let _ = fs::remove_dir_all(&tmp);
         }
@@ -183,7 +190,10 @@ mod tests {
         let store = CodeStore::open(dir.path()).expect("store");
         let b64 = "A".repeat(((ZIPPED_CODE_MAX_BYTES + 3) / 3 * 4) as usize);
         let err = stage_base64(&store, &b64).expect_err("too large");
-        assert_eq!(err, EngineError::TooLarge("Zipped size must be smaller than 52428800 bytes".into()));
+        assert_eq!(
+            err,
+            EngineError::TooLarge("Zipped size must be smaller than 52428800 bytes".into())
+        );
     }
 
     #[test]
@@ -200,6 +210,9 @@ mod tests {
     fn not_base64_is_an_unzip_failure() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = CodeStore::open(dir.path()).expect("store");
-        assert_eq!(stage_base64(&store, "!!!!").expect_err("bad"), EngineError::InvalidParameter(UNZIP_FAILED.into()));
+        assert_eq!(
+            stage_base64(&store, "!!!!").expect_err("bad"),
+            EngineError::InvalidParameter(UNZIP_FAILED.into())
+        );
     }
 }

@@ -13,8 +13,9 @@ use crate::wire::ConfigInput;
 
 /// AWS's role pattern.
 pub const ROLE_PATTERN: &str = r"arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+";
-static ROLE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@_/-]+$").expect("static"));
+static ROLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@_/-]+$").expect("static")
+});
 
 /// AWS's handler pattern.
 pub const HANDLER_PATTERN: &str = r"[^\s]+";
@@ -27,7 +28,8 @@ static ENV_KEY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-zA-Z]([a-zA-
 /// AWS's layer version ARN pattern.
 pub const LAYER_PATTERN: &str = r"arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+";
 static LAYER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\d{12}:layer:[a-zA-Z0-9_-]+:[0-9]+$").expect("static")
+    Regex::new(r"^arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\d{12}:layer:[a-zA-Z0-9_-]+:[0-9]+$")
+        .expect("static")
 });
 
 /// Environment variables Lambda sets itself and refuses to let a function override.
@@ -82,7 +84,12 @@ pub(crate) fn syntax(config: &ConfigInput, checks: &mut Checks) {
     }
     if let Some(storage) = &config.ephemeral_storage {
         match storage.size {
-            Some(size) => checks.range(size, "ephemeralStorage.size", EPHEMERAL_RANGE.0, EPHEMERAL_RANGE.1),
+            Some(size) => checks.range(
+                size,
+                "ephemeralStorage.size",
+                EPHEMERAL_RANGE.0,
+                EPHEMERAL_RANGE.1,
+            ),
             None => checks.null("ephemeralStorage.size"),
         }
     }
@@ -90,7 +97,11 @@ pub(crate) fn syntax(config: &ConfigInput, checks: &mut Checks) {
         && mode != "Active"
         && mode != "PassThrough"
     {
-        checks.string(mode, "tracingConfig.mode", "Member must satisfy enum value set: [Active, PassThrough]");
+        checks.string(
+            mode,
+            "tracingConfig.mode",
+            "Member must satisfy enum value set: [Active, PassThrough]",
+        );
     }
     if let Some(vars) = config.environment.as_ref().and_then(|e| e.variables.as_ref())
         && vars.keys().any(|k| !ENV_KEY.is_match(k))
@@ -122,11 +133,19 @@ pub(crate) fn syntax(config: &ConfigInput, checks: &mut Checks) {
 pub(crate) fn architectures(values: Option<&Vec<String>>, checks: &mut Checks) -> Option<String> {
     let values = values?;
     if values.len() > 1 {
-        checks.string(&list(values), "architectures", "Member must have length less than or equal to 1");
+        checks.string(
+            &list(values),
+            "architectures",
+            "Member must have length less than or equal to 1",
+        );
         return None;
     }
     if values.is_empty() {
-        checks.string(&list(values), "architectures", "Member must have length greater than or equal to 1");
+        checks.string(
+            &list(values),
+            "architectures",
+            "Member must have length greater than or equal to 1",
+        );
         return None;
     }
     if values.iter().any(|a| a != "x86_64" && a != "arm64") {
@@ -154,7 +173,11 @@ pub(crate) fn environment(vars: &Map<String, Value>) -> Result<Map<String, Value
              provided exceeded the 4KB limit. String measured: {measured}"
         )));
     }
-    let reserved: Vec<&str> = vars.keys().map(String::as_str).filter(|k| RESERVED_ENV_KEYS.contains(k)).collect();
+    let reserved: Vec<&str> = vars
+        .keys()
+        .map(String::as_str)
+        .filter(|k| RESERVED_ENV_KEYS.contains(k))
+        .collect();
     if !reserved.is_empty() {
         return Err(EngineError::InvalidParameter(format!(
             "Lambda was unable to configure your environment variables because the environment variables you have \
@@ -169,10 +192,14 @@ pub(crate) fn environment(vars: &Map<String, Value>) -> Result<Map<String, Value
 /// Layers: lamina has no layers yet, so any reference names a version that does not exist.
 pub(crate) fn layers(layers: &[String]) -> Result<(), EngineError> {
     if layers.len() > 5 {
-        return Err(EngineError::InvalidParameter("Cannot reference more than 5 layers.".into()));
+        return Err(EngineError::InvalidParameter(
+            "Cannot reference more than 5 layers.".into(),
+        ));
     }
     if let Some(first) = layers.first() {
-        return Err(EngineError::InvalidParameter(format!("Layer version {first} does not exist.")));
+        return Err(EngineError::InvalidParameter(format!(
+            "Layer version {first} does not exist."
+        )));
     }
     Ok(())
 }
@@ -185,7 +212,10 @@ mod tests {
     #[test]
     fn role_pattern_is_quoted() {
         let mut checks = Checks::default();
-        let config = ConfigInput { role: Some("r1".into()), ..Default::default() };
+        let config = ConfigInput {
+            role: Some("r1".into()),
+            ..Default::default()
+        };
         syntax(&config, &mut checks);
         assert_eq!(
             checks.finish().expect_err("bad role").to_string(),
@@ -212,14 +242,22 @@ mod tests {
         assert!(environment(&vars).is_ok());
         vars.insert("LARGE_VAR".into(), Value::from("x".repeat(4097 - 16)));
         let msg = environment(&vars).expect_err("too big").to_string();
-        assert!(msg.contains("exceeded the 4KB limit. String measured: {\"LARGE_VAR\":\"xxx"), "{msg}");
+        assert!(
+            msg.contains("exceeded the 4KB limit. String measured: {\"LARGE_VAR\":\"xxx"),
+            "{msg}"
+        );
     }
 
     #[test]
     fn reserved_keys_are_named() {
         let mut vars = Map::new();
         vars.insert("AWS_REGION".into(), Value::from("x"));
-        assert!(environment(&vars).expect_err("reserved").to_string().ends_with("Reserved keys used in this request: AWS_REGION"));
+        assert!(
+            environment(&vars)
+                .expect_err("reserved")
+                .to_string()
+                .ends_with("Reserved keys used in this request: AWS_REGION")
+        );
     }
 
     #[test]
@@ -227,7 +265,9 @@ mod tests {
         let mut vars = Map::new();
         vars.insert("1BAD".into(), Value::from("secret"));
         let config = ConfigInput {
-            environment: Some(EnvironmentInput { variables: Some(vars) }),
+            environment: Some(EnvironmentInput {
+                variables: Some(vars),
+            }),
             ..Default::default()
         };
         let mut checks = Checks::default();

@@ -120,7 +120,11 @@ fn parse_version_number(q: &str) -> Option<u64> {
 }
 
 /// Applies the members of `config` that are present; validation has already passed.
-fn apply_config(record: &mut FunctionRecord, config: &ConfigInput, env: Option<serde_json::Map<String, serde_json::Value>>) {
+fn apply_config(
+    record: &mut FunctionRecord,
+    config: &ConfigInput,
+    env: Option<serde_json::Map<String, serde_json::Value>>,
+) {
     if let Some(role) = &config.role {
         record.role = role.clone();
     }
@@ -155,11 +159,20 @@ fn apply_config(record: &mut FunctionRecord, config: &ConfigInput, env: Option<s
         record.snap_start = Some(snap.clone());
     }
     let echoed = [
-        ("KMSKeyArn", config.kms_key_arn.clone().map(serde_json::Value::from)),
+        (
+            "KMSKeyArn",
+            config.kms_key_arn.clone().map(serde_json::Value::from),
+        ),
         ("VpcConfig", config.vpc_config.clone()),
         ("DeadLetterConfig", config.dead_letter_config.clone()),
         ("FileSystemConfigs", config.file_system_configs.clone()),
-        ("ImageConfigResponse", config.image_config.clone().map(|c| serde_json::json!({"ImageConfig": c}))),
+        (
+            "ImageConfigResponse",
+            config
+                .image_config
+                .clone()
+                .map(|c| serde_json::json!({"ImageConfig": c})),
+        ),
     ];
     for (key, value) in echoed {
         if let Some(value) = value {
@@ -178,7 +191,9 @@ fn validate_config(config: &ConfigInput, mut checks: Checks) -> Result<(), Engin
     Ok(())
 }
 
-fn checked_environment(config: &ConfigInput) -> Result<Option<serde_json::Map<String, serde_json::Value>>, EngineError> {
+fn checked_environment(
+    config: &ConfigInput,
+) -> Result<Option<serde_json::Map<String, serde_json::Value>>, EngineError> {
     match config.environment.as_ref().and_then(|e| e.variables.as_ref()) {
         Some(vars) => config_rules::environment(vars).map(Some),
         None => Ok(None),
@@ -187,7 +202,11 @@ fn checked_environment(config: &ConfigInput) -> Result<Option<serde_json::Map<St
 
 impl Engine {
     /// Reads a function's row and record.
-    pub(crate) async fn load(&self, region: &str, name: &str) -> Result<Option<(FunctionRow, FunctionRecord)>, EngineError> {
+    pub(crate) async fn load(
+        &self,
+        region: &str,
+        name: &str,
+    ) -> Result<Option<(FunctionRow, FunctionRecord)>, EngineError> {
         let (region, name) = (region.to_owned(), name.to_owned());
         self.blocking(move |inner| match inner.meta.get_function(&region, &name)? {
             Some(row) => {
@@ -201,7 +220,13 @@ impl Engine {
 
     /// Read-modify-write of one function with compare-and-swap retries. `change` runs on the freshly
     /// read record each time; it may also return a version row to insert in the same transaction.
-    pub(crate) async fn mutate<T, F>(&self, scope: &Scope, name: &str, missing: EngineError, change: F) -> Result<T, EngineError>
+    pub(crate) async fn mutate<T, F>(
+        &self,
+        scope: &Scope,
+        name: &str,
+        missing: EngineError,
+        change: F,
+    ) -> Result<T, EngineError>
     where
         T: Send + 'static,
         F: Fn(&mut FunctionRecord) -> Result<(T, Option<FunctionRecord>), EngineError> + Send + 'static,
@@ -216,7 +241,10 @@ impl Engine {
                 let (out, version) = change(&mut record)?;
                 let next = function_row(&region, &record)?;
                 let version = version.map(|v| version_row(&region, &v)).transpose()?;
-                match inner.meta.replace_function(&next, &row.revision, version.as_ref()) {
+                match inner
+                    .meta
+                    .replace_function(&next, &row.revision, version.as_ref())
+                {
                     Ok(()) => return Ok(out),
                     Err(StoreError::RevisionMismatch(_)) => continue,
                     Err(StoreError::NotFound(_)) => return Err(missing.clone()),
@@ -228,7 +256,12 @@ impl Engine {
     }
 
     /// Checks and lints a staged package (blocking work, off the runtime).
-    async fn check_package(&self, staged: StagedCode, arch: String, runtime: Option<String>) -> Result<(StagedCode, Vec<String>), EngineError> {
+    async fn check_package(
+        &self,
+        staged: StagedCode,
+        arch: String,
+        runtime: Option<String>,
+    ) -> Result<(StagedCode, Vec<String>), EngineError> {
         let strict = self.inner.strict;
         let (staged, lint) = tokio::task::spawn_blocking(move || {
             let lint = code::check_package(staged.blob.path(), &arch, runtime.as_deref());
@@ -248,7 +281,8 @@ impl Engine {
 
     /// Commits a staged blob to the store (fsync + rename); the caller holds the code lock.
     async fn commit_blob(&self, staged: StagedCode) -> Result<String, EngineError> {
-        self.blocking(move |inner| Ok(inner.code.commit(staged.blob)?.code_sha256())).await
+        self.blocking(move |inner| Ok(inner.code.commit(staged.blob)?.code_sha256()))
+            .await
     }
 
     /// CreateFunction.
@@ -271,7 +305,11 @@ impl Engine {
             && pt != "Zip"
             && pt != "Image"
         {
-            checks.string(pt, "packageType", "Member must satisfy enum value set: [Zip, Image]");
+            checks.string(
+                pt,
+                "packageType",
+                "Member must satisfy enum value set: [Zip, Image]",
+            );
         }
         // Name errors come first and alone, as AWS reports them.
         let function = if input.function_name.is_some() {
@@ -285,7 +323,10 @@ impl Engine {
             }
             parsed
         } else {
-            names::FunctionRef { name: String::new(), qualifier: None }
+            names::FunctionRef {
+                name: String::new(),
+                qualifier: None,
+            }
         };
         validate_config(&input.config, checks)?;
         let config = &input.config;
@@ -317,17 +358,23 @@ impl Engine {
             if code_input.is_some_and(|c| c.s3_bucket.is_some() || c.s3_key.is_some()) {
                 return Err(s3_not_supported());
             }
-            return Err(EngineError::InvalidParameter("Please provide a source for function code.".into()));
+            return Err(EngineError::InvalidParameter(
+                "Please provide a source for function code.".into(),
+            ));
         };
         let architecture = arch.unwrap_or_else(|| "x86_64".to_owned());
-        let (staged, warnings) = self.check_package(staged, architecture.clone(), config.runtime.clone()).await?;
+        let (staged, warnings) = self
+            .check_package(staged, architecture.clone(), config.runtime.clone())
+            .await?;
         let env = checked_environment(config)?;
         if let Some(layers) = &config.layers {
             config_rules::layers(layers)?;
         }
         let tags = input.tags.clone().unwrap_or_default();
         if tags.len() > MAX_TAGS {
-            return Err(EngineError::InvalidParameter("Number of tags exceeds resource tag limit.".into()));
+            return Err(EngineError::InvalidParameter(
+                "Number of tags exceeds resource tag limit.".into(),
+            ));
         }
 
         let mut record = FunctionRecord {
@@ -386,7 +433,9 @@ impl Engine {
                 let row = function_row(&region, &row_record)?;
                 let v = version_record.map(|v| version_row(&region, &v)).transpose()?;
                 match inner.meta.insert_function(&row, v.as_ref()) {
-                    Err(StoreError::AlreadyExists(_)) => Err(EngineError::Conflict(format!("Function already exist: {name}"))),
+                    Err(StoreError::AlreadyExists(_)) => {
+                        Err(EngineError::Conflict(format!("Function already exist: {name}")))
+                    }
                     other => Ok(other?),
                 }
             })
@@ -395,11 +444,19 @@ impl Engine {
         tracing::info!(function = %record.name, region = %scope.region, code_sha256 = %record.code_sha256, "created function");
         self.spawn_settle(scope.region.clone(), record.name.clone(), token);
         let shown = version.as_ref().unwrap_or(&record);
-        Ok(Deployed { value: shown.configuration(scope, None, View::Full), warnings })
+        Ok(Deployed {
+            value: shown.configuration(scope, None, View::Full),
+            warnings,
+        })
     }
 
     /// Resolves a qualifier to the record it names.
-    async fn resolve(&self, scope: &Scope, name: &str, qualifier: Option<&str>) -> Result<FunctionRecord, EngineError> {
+    async fn resolve(
+        &self,
+        scope: &Scope,
+        name: &str,
+        qualifier: Option<&str>,
+    ) -> Result<FunctionRecord, EngineError> {
         let Some((_, latest)) = self.load(&scope.region, name).await? else {
             return Err(function_not_found(scope, name, qualifier));
         };
@@ -410,7 +467,9 @@ impl Engine {
                     return Err(function_not_found(scope, name, Some(q)));
                 };
                 let (region, fname) = (scope.region.clone(), name.to_owned());
-                let row = self.blocking(move |inner| Ok(inner.meta.get_version(&region, &fname, n)?)).await?;
+                let row = self
+                    .blocking(move |inner| Ok(inner.meta.get_version(&region, &fname, n)?))
+                    .await?;
                 match row {
                     Some(row) => Ok(serde_json::from_str(&row.document)?),
                     None => Err(function_not_found(scope, name, Some(q))),
@@ -419,7 +478,11 @@ impl Engine {
         }
     }
 
-    fn parse_read_name(scope: &Scope, raw: &str, qualifier: Option<&str>) -> Result<(String, Option<String>), EngineError> {
+    fn parse_read_name(
+        scope: &Scope,
+        raw: &str,
+        qualifier: Option<&str>,
+    ) -> Result<(String, Option<String>), EngineError> {
         let f = names::parse_function_name(raw, NameKind::Namespaced, 256, scope)?;
         let q = names::resolve_qualifier(f.qualifier, qualifier)?;
         Ok((f.name, q))
@@ -438,14 +501,22 @@ impl Engine {
     }
 
     /// GetFunction.
-    pub async fn get_function(&self, scope: &Scope, raw_name: &str, qualifier: Option<&str>) -> Result<FunctionView, EngineError> {
+    pub async fn get_function(
+        &self,
+        scope: &Scope,
+        raw_name: &str,
+        qualifier: Option<&str>,
+    ) -> Result<FunctionView, EngineError> {
         let (name, q) = Self::parse_read_name(scope, raw_name, qualifier)?;
         let record = self.resolve(scope, &name, q.as_deref()).await?;
         let (tags, reserved) = if record.version.is_none() {
             (record.tags.clone(), record.reserved_concurrency)
         } else {
             let latest = self.load(&scope.region, &name).await?.map(|(_, r)| r);
-            (latest.as_ref().map(|r| r.tags.clone()).unwrap_or_default(), latest.and_then(|r| r.reserved_concurrency))
+            (
+                latest.as_ref().map(|r| r.tags.clone()).unwrap_or_default(),
+                latest.and_then(|r| r.reserved_concurrency),
+            )
         };
         let code_hex = lamina_store_hex(&record.code_sha256)?;
         Ok(FunctionView {
@@ -461,7 +532,9 @@ impl Engine {
         if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Ok(None);
         }
-        let raw: Vec<u8> = (0..32).filter_map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()).collect();
+        let raw: Vec<u8> = (0..32)
+            .filter_map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok())
+            .collect();
         use base64::Engine as _;
         let sha = base64::engine::general_purpose::STANDARD.encode(raw);
         self.blocking(move |inner| Ok(inner.code.path(&sha)?)).await
@@ -488,23 +561,36 @@ impl Engine {
         let limit = usize::try_from(max_items.unwrap_or(50).min(50)).unwrap_or(50);
         let region = scope.region.clone();
         let all_versions = function_version == Some("ALL");
-        let rows = self.blocking(move |inner| Ok(inner.meta.list_functions(&region, None, usize::MAX)?)).await?;
+        let rows = self
+            .blocking(move |inner| Ok(inner.meta.list_functions(&region, None, usize::MAX)?))
+            .await?;
         let mut items: Vec<(String, FunctionConfiguration)> = Vec::new();
         for row in rows {
             let record = parse_record(&row)?;
-            items.push((record.name.clone(), record.configuration(scope, None, View::ListItem)));
+            items.push((
+                record.name.clone(),
+                record.configuration(scope, None, View::ListItem),
+            ));
             if all_versions {
                 let (region, name) = (scope.region.clone(), record.name.clone());
-                let versions = self.blocking(move |inner| Ok(inner.meta.list_versions(&region, &name, None, usize::MAX)?)).await?;
+                let versions = self
+                    .blocking(move |inner| Ok(inner.meta.list_versions(&region, &name, None, usize::MAX)?))
+                    .await?;
                 for v in versions {
                     let vr: FunctionRecord = serde_json::from_str(&v.document)?;
                     let label = vr.version_label();
-                    items.push((format!("{}:{label}", vr.name), vr.configuration(scope, Some(&label), View::ListItem)));
+                    items.push((
+                        format!("{}:{label}", vr.name),
+                        vr.configuration(scope, Some(&label), View::ListItem),
+                    ));
                 }
             }
         }
         let (page, next_marker) = paginate(items, marker, limit);
-        Ok(ListFunctionsOutput { functions: page, next_marker })
+        Ok(ListFunctionsOutput {
+            functions: page,
+            next_marker,
+        })
     }
 
     /// ListVersionsByFunction.
@@ -526,15 +612,26 @@ impl Engine {
             return Err(function_not_found(scope, &f.name, None));
         };
         let (region, name) = (scope.region.clone(), f.name.clone());
-        let versions = self.blocking(move |inner| Ok(inner.meta.list_versions(&region, &name, None, usize::MAX)?)).await?;
-        let mut items = vec![("$LATEST".to_owned(), latest.configuration(scope, Some("$LATEST"), View::ListItem))];
+        let versions = self
+            .blocking(move |inner| Ok(inner.meta.list_versions(&region, &name, None, usize::MAX)?))
+            .await?;
+        let mut items = vec![(
+            "$LATEST".to_owned(),
+            latest.configuration(scope, Some("$LATEST"), View::ListItem),
+        )];
         for v in versions {
             let vr: FunctionRecord = serde_json::from_str(&v.document)?;
             let label = vr.version_label();
-            items.push((label.clone(), vr.configuration(scope, Some(&label), View::ListItem)));
+            items.push((
+                label.clone(),
+                vr.configuration(scope, Some(&label), View::ListItem),
+            ));
         }
         let (page, next_marker) = paginate(items, marker, limit);
-        Ok(ListVersionsOutput { versions: page, next_marker })
+        Ok(ListVersionsOutput {
+            versions: page,
+            next_marker,
+        })
     }
 
     /// UpdateFunctionCode.
@@ -558,7 +655,9 @@ impl Engine {
             if input.s3_bucket.is_some() || input.s3_key.is_some() {
                 return Err(s3_not_supported());
             }
-            return Err(EngineError::InvalidParameter("Please provide a source for function code.".into()));
+            return Err(EngineError::InvalidParameter(
+                "Please provide a source for function code.".into(),
+            ));
         };
         let Some((_, current)) = self.load(&scope.region, &f.name).await? else {
             return Err(function_not_found(scope, &f.name, None));
@@ -566,7 +665,9 @@ impl Engine {
         check_revision(&current, input.revision_id.as_deref())?;
         check_settled(scope, &current)?;
         let arch = new_arch.clone().unwrap_or_else(|| current.architecture.clone());
-        let (staged, warnings) = self.check_package(staged, arch.clone(), current.runtime.clone()).await?;
+        let (staged, warnings) = self
+            .check_package(staged, arch.clone(), current.runtime.clone())
+            .await?;
         let (sha, size) = (staged.code_sha256(), staged.size());
         let publish = input.publish == Some(true);
         let change = {
@@ -596,15 +697,23 @@ impl Engine {
             shown.last_update_status = current.last_update_status;
             shown.last_update_status_reason = None;
             shown.last_update_status_reason_code = None;
-            return Ok(Deployed { value: shown.configuration(scope, None, View::Full), warnings });
+            return Ok(Deployed {
+                value: shown.configuration(scope, None, View::Full),
+                warnings,
+            });
         }
         let guard = self.inner.code_lock.lock().await;
         self.commit_blob(staged).await?;
         let result = self
-            .mutate(scope, &f.name, function_not_found(scope, &f.name, None), move |record| {
-                let (updated, version) = change(record)?;
-                Ok(((updated, version.clone()), version))
-            })
+            .mutate(
+                scope,
+                &f.name,
+                function_not_found(scope, &f.name, None),
+                move |record| {
+                    let (updated, version) = change(record)?;
+                    Ok(((updated, version.clone()), version))
+                },
+            )
             .await;
         if result.is_err() {
             self.sweep_unreferenced(vec![sha.clone()]).await;
@@ -612,7 +721,11 @@ impl Engine {
         drop(guard);
         let (updated, version) = result?;
         tracing::info!(function = %updated.name, code_sha256 = %sha, "updated function code");
-        self.spawn_settle(scope.region.clone(), updated.name.clone(), updated.settle_token.clone().unwrap_or_default());
+        self.spawn_settle(
+            scope.region.clone(),
+            updated.name.clone(),
+            updated.settle_token.clone().unwrap_or_default(),
+        );
         let value = match version {
             Some(v) => {
                 let label = v.version_label();
@@ -638,26 +751,40 @@ impl Engine {
         }
         let scope_c = scope.clone();
         let updated = self
-            .mutate(scope, &f.name, function_not_found(scope, &f.name, None), move |record| {
-                check_revision(record, input.revision_id.as_deref())?;
-                check_settled(&scope_c, record)?;
-                apply_config(record, &input.config, env.clone());
-                record.last_modified = now_timestamp();
-                record.revision_id = fresh_id();
-                record.last_update_status = Some(UpdateStatus::InProgress);
-                record.last_update_status_reason = Some(CREATING_REASON.into());
-                record.last_update_status_reason_code = Some(CREATING_CODE.into());
-                record.settle_token = Some(fresh_id());
-                Ok((record.clone(), None))
-            })
+            .mutate(
+                scope,
+                &f.name,
+                function_not_found(scope, &f.name, None),
+                move |record| {
+                    check_revision(record, input.revision_id.as_deref())?;
+                    check_settled(&scope_c, record)?;
+                    apply_config(record, &input.config, env.clone());
+                    record.last_modified = now_timestamp();
+                    record.revision_id = fresh_id();
+                    record.last_update_status = Some(UpdateStatus::InProgress);
+                    record.last_update_status_reason = Some(CREATING_REASON.into());
+                    record.last_update_status_reason_code = Some(CREATING_CODE.into());
+                    record.settle_token = Some(fresh_id());
+                    Ok((record.clone(), None))
+                },
+            )
             .await?;
         tracing::info!(function = %updated.name, "updated function configuration");
-        self.spawn_settle(scope.region.clone(), updated.name.clone(), updated.settle_token.clone().unwrap_or_default());
+        self.spawn_settle(
+            scope.region.clone(),
+            updated.name.clone(),
+            updated.settle_token.clone().unwrap_or_default(),
+        );
         Ok(updated.configuration(scope, None, View::Full))
     }
 
     /// DeleteFunction (the whole function, or one version with `Qualifier`).
-    pub async fn delete_function(&self, scope: &Scope, raw_name: &str, qualifier: Option<&str>) -> Result<(), EngineError> {
+    pub async fn delete_function(
+        &self,
+        scope: &Scope,
+        raw_name: &str,
+        qualifier: Option<&str>,
+    ) -> Result<(), EngineError> {
         let f = names::parse_function_name(raw_name, NameKind::Plain, 140, scope)?;
         let q = names::resolve_qualifier(f.qualifier, qualifier)?;
         let (region, name) = (scope.region.clone(), f.name.clone());
@@ -665,15 +792,24 @@ impl Engine {
             None => {
                 let versions = {
                     let (region, name) = (region.clone(), name.clone());
-                    self.blocking(move |inner| Ok(inner.meta.list_versions(&region, &name, None, usize::MAX)?)).await?
+                    self.blocking(move |inner| {
+                        Ok(inner.meta.list_versions(&region, &name, None, usize::MAX)?)
+                    })
+                    .await?
                 };
                 let current = self.load(&region, &name).await?;
-                let deleted = self.blocking(move |inner| Ok(inner.meta.delete_function(&region, &name)?)).await?;
+                let deleted = self
+                    .blocking(move |inner| Ok(inner.meta.delete_function(&region, &name)?))
+                    .await?;
                 if !deleted {
                     return Err(function_not_found(scope, &f.name, None));
                 }
                 tracing::info!(function = %f.name, "deleted function");
-                versions.into_iter().map(|v| v.code_sha256).chain(current.map(|(row, _)| row.code_sha256)).collect()
+                versions
+                    .into_iter()
+                    .map(|v| v.code_sha256)
+                    .chain(current.map(|(row, _)| row.code_sha256))
+                    .collect()
             }
             Some("$LATEST") => {
                 return Err(EngineError::InvalidParameter(
@@ -686,12 +822,14 @@ impl Engine {
                 };
                 let row = {
                     let (region, name) = (region.clone(), name.clone());
-                    self.blocking(move |inner| Ok(inner.meta.get_version(&region, &name, n)?)).await?
+                    self.blocking(move |inner| Ok(inner.meta.get_version(&region, &name, n)?))
+                        .await?
                 };
                 let Some(row) = row else {
                     return Err(function_not_found(scope, &f.name, None));
                 };
-                self.blocking(move |inner| Ok(inner.meta.delete_version(&region, &name, n)?)).await?;
+                self.blocking(move |inner| Ok(inner.meta.delete_version(&region, &name, n)?))
+                    .await?;
                 vec![row.code_sha256]
             }
         };
@@ -806,13 +944,21 @@ pub(crate) fn lamina_store_hex(code_sha256: &str) -> Result<String, EngineError>
 /// One page of `items` (key, value) after the item whose key is `marker`.
 fn paginate<T>(items: Vec<(String, T)>, marker: Option<&str>, limit: usize) -> (Vec<T>, Option<String>) {
     let start = match marker {
-        Some(m) => items.iter().position(|(k, _)| k == m).map_or(items.len(), |i| i + 1),
+        Some(m) => items
+            .iter()
+            .position(|(k, _)| k == m)
+            .map_or(items.len(), |i| i + 1),
         None => 0,
     };
     let total = items.len();
     let end = start.saturating_add(limit).min(total);
     let next = (end < total && end > start).then(|| items[end - 1].0.clone());
-    let page = items.into_iter().skip(start).take(end - start).map(|(_, v)| v).collect();
+    let page = items
+        .into_iter()
+        .skip(start)
+        .take(end - start)
+        .map(|(_, v)| v)
+        .collect();
     (page, next)
 }
 
@@ -824,7 +970,10 @@ mod tests {
     fn pages_follow_markers() {
         let items: Vec<(String, u32)> = (1..=5).map(|i| (format!("k{i}"), i)).collect();
         assert_eq!(paginate(items.clone(), None, 2), (vec![1, 2], Some("k2".into())));
-        assert_eq!(paginate(items.clone(), Some("k2"), 2), (vec![3, 4], Some("k4".into())));
+        assert_eq!(
+            paginate(items.clone(), Some("k2"), 2),
+            (vec![3, 4], Some("k4".into()))
+        );
         assert_eq!(paginate(items.clone(), Some("k4"), 2), (vec![5], None));
         assert_eq!(paginate(items, Some("zzz"), 2), (vec![], None));
     }

@@ -78,7 +78,9 @@ pub struct Engine {
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine").field("account", &self.inner.account).finish_non_exhaustive()
+        f.debug_struct("Engine")
+            .field("account", &self.inner.account)
+            .finish_non_exhaustive()
     }
 }
 
@@ -119,7 +121,10 @@ impl Engine {
 
     /// The scope of a request signed for `region`.
     pub fn scope(&self, region: &str) -> Scope {
-        Scope { region: region.to_owned(), account: self.inner.account.clone() }
+        Scope {
+            region: region.to_owned(),
+            account: self.inner.account.clone(),
+        }
     }
 
     /// Decodes a base64 `ZipFile` into a staging file (blocking: call it off the async runtime).

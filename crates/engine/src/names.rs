@@ -38,7 +38,8 @@ static NAMESPACED: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static pattern")
 });
 
-static QUALIFIER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-zA-Z0-9$_-]+$").expect("static pattern"));
+static QUALIFIER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[a-zA-Z0-9$_-]+$").expect("static pattern"));
 
 /// The tag-resource ARN of a function (`arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`).
 pub const RESOURCE_PATTERN: &str = r"arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:(function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?|layer:([a-zA-Z0-9-_]+)|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})";
@@ -100,7 +101,9 @@ pub fn parse_function_name(
     checks.length(raw, "functionName", 1, max_len);
     checks.pattern(raw, "functionName", re, shown);
     checks.finish()?;
-    let caps = re.captures(raw).ok_or_else(|| EngineError::Internal("pattern matched without captures".into()))?;
+    let caps = re
+        .captures(raw)
+        .ok_or_else(|| EngineError::Internal("pattern matched without captures".into()))?;
     if let Some(region) = caps.get(1)
         && region.as_str() != scope.region
     {
@@ -121,7 +124,10 @@ pub fn parse_function_name(
 }
 
 /// Checks a `Qualifier` query parameter and reconciles it with a qualifier given in the name.
-pub fn resolve_qualifier(from_name: Option<String>, param: Option<&str>) -> Result<Option<String>, EngineError> {
+pub fn resolve_qualifier(
+    from_name: Option<String>,
+    param: Option<&str>,
+) -> Result<Option<String>, EngineError> {
     let Some(param) = param else { return Ok(from_name) };
     let mut checks = Checks::default();
     checks.length(param, "qualifier", 1, 128);
@@ -152,7 +158,11 @@ pub fn parse_resource_arn(raw: &str, scope: &Scope) -> Result<ResourceRef, Engin
     checks.length(raw, "resource", 1, 256);
     let caps = RESOURCE.captures(raw);
     if caps.is_none() {
-        checks.string(raw, "resource", format!("Member must satisfy regular expression pattern: {RESOURCE_PATTERN}"));
+        checks.string(
+            raw,
+            "resource",
+            format!("Member must satisfy regular expression pattern: {RESOURCE_PATTERN}"),
+        );
     }
     checks.finish()?;
     let caps = caps.ok_or_else(|| EngineError::Internal("pattern matched without captures".into()))?;
@@ -177,7 +187,10 @@ mod tests {
     use super::*;
 
     fn scope() -> Scope {
-        Scope { region: "us-east-1".into(), account: "000000000000".into() }
+        Scope {
+            region: "us-east-1".into(),
+            account: "000000000000".into(),
+        }
     }
 
     #[test]
@@ -188,7 +201,11 @@ mod tests {
             ("f1:3", "f1", Some("3")),
             ("f1:$LATEST", "f1", Some("$LATEST")),
             ("000000000000:function:f1", "f1", None),
-            ("arn:aws:lambda:us-east-1:000000000000:function:f1:prod", "f1", Some("prod")),
+            (
+                "arn:aws:lambda:us-east-1:000000000000:function:f1:prod",
+                "f1",
+                Some("prod"),
+            ),
             ("us-east-1:000000000000:function:f1", "f1", None),
         ];
         for (raw, name, q) in cases {
@@ -214,20 +231,41 @@ mod tests {
 
     #[test]
     fn foreign_region_and_account() {
-        let err = parse_function_name("arn:aws:lambda:eu-west-1:000000000000:function:f", NameKind::Plain, 140, &scope())
-            .expect_err("region");
-        assert_eq!(err.to_string(), "Functions from 'eu-west-1' are not reachable in this region ('us-east-1')");
-        let err = parse_function_name("arn:aws:lambda:us-east-1:123456789012:function:f", NameKind::Plain, 140, &scope())
-            .expect_err("account");
+        let err = parse_function_name(
+            "arn:aws:lambda:eu-west-1:000000000000:function:f",
+            NameKind::Plain,
+            140,
+            &scope(),
+        )
+        .expect_err("region");
+        assert_eq!(
+            err.to_string(),
+            "Functions from 'eu-west-1' are not reachable in this region ('us-east-1')"
+        );
+        let err = parse_function_name(
+            "arn:aws:lambda:us-east-1:123456789012:function:f",
+            NameKind::Plain,
+            140,
+            &scope(),
+        )
+        .expect_err("account");
         assert_eq!(err, EngineError::AccessDenied);
     }
 
     #[test]
     fn qualifier_mismatch() {
-        assert_eq!(resolve_qualifier(Some("1".into()), Some("1")), Ok(Some("1".into())));
-        assert_eq!(resolve_qualifier(None, Some("$LATEST")), Ok(Some("$LATEST".into())));
         assert_eq!(
-            resolve_qualifier(Some("1".into()), Some("2")).expect_err("mismatch").to_string(),
+            resolve_qualifier(Some("1".into()), Some("1")),
+            Ok(Some("1".into()))
+        );
+        assert_eq!(
+            resolve_qualifier(None, Some("$LATEST")),
+            Ok(Some("$LATEST".into()))
+        );
+        assert_eq!(
+            resolve_qualifier(Some("1".into()), Some("2"))
+                .expect_err("mismatch")
+                .to_string(),
             "The derived qualifier from the function name does not match the specified qualifier."
         );
         let long = "a".repeat(129);
@@ -239,7 +277,18 @@ mod tests {
     #[test]
     fn resource_arns() {
         let r = parse_resource_arn("arn:aws:lambda:us-east-1:000000000000:function:f", &scope()).expect("ok");
-        assert_eq!(r, ResourceRef { name: "f".into(), qualifier: None });
-        assert!(parse_resource_arn("f", &scope()).expect_err("bad").to_string().contains("at 'resource'"));
+        assert_eq!(
+            r,
+            ResourceRef {
+                name: "f".into(),
+                qualifier: None
+            }
+        );
+        assert!(
+            parse_resource_arn("f", &scope())
+                .expect_err("bad")
+                .to_string()
+                .contains("at 'resource'")
+        );
     }
 }

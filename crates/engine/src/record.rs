@@ -152,19 +152,26 @@ impl FunctionRecord {
 
     /// Renders the configuration. `arn_qualifier` is appended to the FunctionArn (`$LATEST`, a
     /// version) when the caller asked with a qualifier.
-    pub(crate) fn configuration(&self, scope: &Scope, arn_qualifier: Option<&str>, view: View) -> FunctionConfiguration {
+    pub(crate) fn configuration(
+        &self,
+        scope: &Scope,
+        arn_qualifier: Option<&str>,
+        view: View,
+    ) -> FunctionConfiguration {
         let mut function_arn = scope.function_arn(&self.name);
         if let Some(q) = arn_qualifier {
             function_arn = format!("{function_arn}:{q}");
         }
         let full = view == View::Full;
-        let mut logging = serde_json::json!({"LogFormat": "Text", "LogGroup": format!("/aws/lambda/{}", self.name)});
+        let mut logging =
+            serde_json::json!({"LogFormat": "Text", "LogGroup": format!("/aws/lambda/{}", self.name)});
         if let (Some(Value::Object(given)), Value::Object(out)) = (&self.logging_config, &mut logging) {
             for (k, v) in given {
                 out.insert(k.clone(), v.clone());
             }
             if out.get("LogFormat").and_then(Value::as_str) == Some("JSON") {
-                out.entry("ApplicationLogLevel").or_insert_with(|| Value::from("INFO"));
+                out.entry("ApplicationLogLevel")
+                    .or_insert_with(|| Value::from("INFO"));
                 out.entry("SystemLogLevel").or_insert_with(|| Value::from("INFO"));
             }
         }
@@ -187,22 +194,48 @@ impl FunctionRecord {
             last_modified: self.last_modified.clone(),
             code_sha256: self.code_sha256.clone(),
             version: self.version_label(),
-            environment: self.environment.clone().map(|variables| EnvironmentResponse { variables }),
-            tracing_config: TracingConfig { mode: self.tracing_mode.clone() },
+            environment: self
+                .environment
+                .clone()
+                .map(|variables| EnvironmentResponse { variables }),
+            tracing_config: TracingConfig {
+                mode: self.tracing_mode.clone(),
+            },
             revision_id: self.revision_id.clone(),
             package_type: "Zip".to_owned(),
             architectures: vec![self.architecture.clone()],
-            ephemeral_storage: EphemeralStorage { size: self.ephemeral_storage },
+            ephemeral_storage: EphemeralStorage {
+                size: self.ephemeral_storage,
+            },
             snap_start,
             logging_config: logging,
             state: full.then(|| format!("{:?}", self.state)),
             state_reason: if full { self.state_reason.clone() } else { None },
-            state_reason_code: if full { self.state_reason_code.clone() } else { None },
-            last_update_status: if full { self.last_update_status.map(|s| format!("{s:?}")) } else { None },
-            last_update_status_reason: if full { self.last_update_status_reason.clone() } else { None },
-            last_update_status_reason_code: if full { self.last_update_status_reason_code.clone() } else { None },
+            state_reason_code: if full {
+                self.state_reason_code.clone()
+            } else {
+                None
+            },
+            last_update_status: if full {
+                self.last_update_status.map(|s| format!("{s:?}"))
+            } else {
+                None
+            },
+            last_update_status_reason: if full {
+                self.last_update_status_reason.clone()
+            } else {
+                None
+            },
+            last_update_status_reason_code: if full {
+                self.last_update_status_reason_code.clone()
+            } else {
+                None
+            },
             runtime_version_config: (full && self.runtime.is_some()).then(|| RuntimeVersionConfig {
-                runtime_version_arn: runtime_version_arn(&scope.region, self.runtime.as_deref().unwrap_or_default()),
+                runtime_version_arn: runtime_version_arn(
+                    &scope.region,
+                    self.runtime.as_deref().unwrap_or_default(),
+                ),
             }),
             echoed: self.echoed.clone(),
         }

@@ -97,7 +97,10 @@ mod tests {
     fn unknown_runtime_lists_the_enum() {
         let msg = check("Python3.12").expect_err("wrong case").to_string();
         assert!(msg.starts_with("Value Python3.12 at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [nodejs20.x, python3.14, provided.al2023,"), "{msg}");
-        assert!(msg.ends_with("provided.al2, java8.al2] or be a valid ARN"), "{msg}");
+        assert!(
+            msg.ends_with("provided.al2, java8.al2] or be a valid ARN"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -55,19 +55,24 @@ impl Engine {
 
     async fn settle(&self, region: &str, name: &str, token: &str) -> Result<(), EngineError> {
         let (region, name, token) = (region.to_owned(), name.to_owned(), token.to_owned());
-        self.blocking(move |inner| settle_blocking(inner, &region, &name, &token)).await
+        self.blocking(move |inner| settle_blocking(inner, &region, &name, &token))
+            .await
     }
 }
 
 fn settle_blocking(inner: &Inner, region: &str, name: &str, token: &str) -> Result<(), EngineError> {
-    let Some(row) = inner.meta.get_function(region, name)? else { return Ok(()) };
+    let Some(row) = inner.meta.get_function(region, name)? else {
+        return Ok(());
+    };
     let record = parse_record(&row)?;
     if record.settle_token.as_deref() != Some(token) {
         return Ok(());
     }
     let outcome = unpack(inner, &record.code_sha256);
     loop {
-        let Some(row) = inner.meta.get_function(region, name)? else { return Ok(()) };
+        let Some(row) = inner.meta.get_function(region, name)? else {
+            return Ok(());
+        };
         let mut record = parse_record(&row)?;
         if record.settle_token.as_deref() != Some(token) {
             return Ok(());

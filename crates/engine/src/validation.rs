@@ -12,25 +12,41 @@ pub(crate) struct Checks {
 impl Checks {
     /// Adds an item for a string value.
     pub(crate) fn string(&mut self, value: &str, path: &str, constraint: impl AsRef<str>) {
-        self.items.push(format!("Value '{value}' at '{path}' failed to satisfy constraint: {}", constraint.as_ref()));
+        self.items.push(format!(
+            "Value '{value}' at '{path}' failed to satisfy constraint: {}",
+            constraint.as_ref()
+        ));
     }
 
     /// Adds an item for a value AWS does not echo (sensitive members).
     pub(crate) fn hidden(&mut self, path: &str, constraint: impl AsRef<str>) {
-        self.items.push(format!("Value at '{path}' failed to satisfy constraint: {}", constraint.as_ref()));
+        self.items.push(format!(
+            "Value at '{path}' failed to satisfy constraint: {}",
+            constraint.as_ref()
+        ));
     }
 
     /// Adds an item for a missing value.
     pub(crate) fn null(&mut self, path: &str) {
-        self.items.push(format!("Value null at '{path}' failed to satisfy constraint: Member must not be null"));
+        self.items.push(format!(
+            "Value null at '{path}' failed to satisfy constraint: Member must not be null"
+        ));
     }
 
     /// Checks an integer range.
     pub(crate) fn range(&mut self, value: i64, path: &str, min: i64, max: i64) {
         if value > max {
-            self.string(&value.to_string(), path, format!("Member must have value less than or equal to {max}"));
+            self.string(
+                &value.to_string(),
+                path,
+                format!("Member must have value less than or equal to {max}"),
+            );
         } else if value < min {
-            self.string(&value.to_string(), path, format!("Member must have value greater than or equal to {min}"));
+            self.string(
+                &value.to_string(),
+                path,
+                format!("Member must have value greater than or equal to {min}"),
+            );
         }
     }
 
@@ -38,22 +54,38 @@ impl Checks {
     pub(crate) fn length(&mut self, value: &str, path: &str, min: usize, max: usize) {
         let n = value.chars().count();
         if n > max {
-            self.string(value, path, format!("Member must have length less than or equal to {max}"));
+            self.string(
+                value,
+                path,
+                format!("Member must have length less than or equal to {max}"),
+            );
         } else if n < min {
-            self.string(value, path, format!("Member must have length greater than or equal to {min}"));
+            self.string(
+                value,
+                path,
+                format!("Member must have length greater than or equal to {min}"),
+            );
         }
     }
 
     /// Checks a string against a pattern; `shown` is AWS's text of the pattern.
     pub(crate) fn pattern(&mut self, value: &str, path: &str, re: &regex::Regex, shown: &str) {
         if !re.is_match(value) {
-            self.string(value, path, format!("Member must satisfy regular expression pattern: {shown}"));
+            self.string(
+                value,
+                path,
+                format!("Member must satisfy regular expression pattern: {shown}"),
+            );
         }
     }
 
     /// `Ok` if nothing failed, else [`crate::EngineError::Validation`].
     pub(crate) fn finish(self) -> Result<(), crate::EngineError> {
-        if self.items.is_empty() { Ok(()) } else { Err(crate::EngineError::Validation(self.items)) }
+        if self.items.is_empty() {
+            Ok(())
+        } else {
+            Err(crate::EngineError::Validation(self.items))
+        }
     }
 }
 

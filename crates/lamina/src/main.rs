@@ -9,6 +9,8 @@ use clap::{Parser, Subcommand};
 use lamina_cli::commands;
 use lamina_model::Architecture;
 
+mod serve;
+
 /// A self-hosted, AWS-Lambda-compatible function platform.
 #[derive(Debug, Parser)]
 #[command(name = "lamina", version, about, propagate_version = true)]
@@ -51,6 +53,7 @@ enum Command {
     /// Report every problem a Lambda deploy or first invoke would hit in a deployment zip.
     ///
     /// Exits 0 when the package is deployable, 1 when problems were found, 2 when it cannot be read.
+    Serve(serve::ServeArgs),
     Inspect {
         /// The deployment zip.
         zip: PathBuf,
@@ -88,6 +91,7 @@ fn main() -> ExitCode {
             let options = commands::build::BuildOptions { dir, arch, output };
             commands::build::run(&options, &mut stdout).map(|_| ExitCode::SUCCESS)
         }
+        Command::Serve(args) => serve::run(args).map(|()| ExitCode::SUCCESS),
         Command::Inspect { zip, arch, json } => commands::inspect::run(&zip, arch, json, &mut stdout)
             .map(|report| {
                 if report.is_deployable() {

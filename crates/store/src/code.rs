@@ -36,7 +36,11 @@ pub enum CodeStoreError {
 }
 
 fn io_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> CodeStoreError + 'a {
-    move |source| CodeStoreError::Io { action, path: path.to_path_buf(), source }
+    move |source| CodeStoreError::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// The SHA-256 of a package: its identity in the store.
@@ -74,7 +78,9 @@ fn hex_of(bytes: &[u8]) -> String {
 
 /// Converts a `CodeSha256` (base64) to the hex file name of its blob.
 pub(crate) fn hex_of_code_sha256(code_sha256: &str) -> Result<String, CodeStoreError> {
-    let raw = STANDARD.decode(code_sha256).map_err(|_| CodeStoreError::BadDigest(code_sha256.to_owned()))?;
+    let raw = STANDARD
+        .decode(code_sha256)
+        .map_err(|_| CodeStoreError::BadDigest(code_sha256.to_owned()))?;
     if raw.len() != 32 {
         return Err(CodeStoreError::BadDigest(code_sha256.to_owned()));
     }
@@ -91,7 +97,10 @@ pub struct StagedBlob {
 
 impl std::fmt::Debug for StagedBlob {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StagedBlob").field("path", &self.file.path()).field("size", &self.size).finish()
+        f.debug_struct("StagedBlob")
+            .field("path", &self.file.path())
+            .field("size", &self.size)
+            .finish()
     }
 }
 
@@ -108,7 +117,10 @@ impl StagedBlob {
 
     /// The digest of the bytes written so far.
     pub fn digest(&self) -> BlobDigest {
-        BlobDigest { sha256: self.hasher.clone().finalize().into(), size: self.size }
+        BlobDigest {
+            sha256: self.hasher.clone().finalize().into(),
+            size: self.size,
+        }
     }
 }
 
@@ -141,7 +153,11 @@ impl CodeStore {
         let tmp = store.tmp_dir();
         for entry in fs::read_dir(&tmp).map_err(io_err("list", &tmp))? {
             let path = entry.map_err(io_err("list", &tmp))?.path();
-            let _ = if path.is_dir() { fs::remove_dir_all(&path) } else { fs::remove_file(&path) };
+            let _ = if path.is_dir() {
+                fs::remove_dir_all(&path)
+            } else {
+                fs::remove_file(&path)
+            };
         }
         Ok(store)
     }
@@ -162,7 +178,11 @@ impl CodeStore {
             .prefix("upload-")
             .tempfile_in(&tmp)
             .map_err(io_err("create a staging file in", &tmp))?;
-        Ok(StagedBlob { file, hasher: Sha256::new(), size: 0 })
+        Ok(StagedBlob {
+            file,
+            hasher: Sha256::new(),
+            size: 0,
+        })
     }
 
     /// Makes a staged package durable under its digest: `fsync` the file, rename it into place, `fsync`
@@ -181,7 +201,9 @@ impl CodeStore {
             source: e.error,
         })?;
         let dir = self.blobs_dir();
-        File::open(&dir).and_then(|d| d.sync_all()).map_err(io_err("fsync", &dir))?;
+        File::open(&dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io_err("fsync", &dir))?;
         Ok(digest)
     }
 
@@ -258,10 +280,19 @@ mod tests {
         let mut staged = store.stage().expect("stage");
         staged.write_all(b"").expect("write");
         let digest = store.commit(staged).expect("commit");
-        assert_eq!(digest.code_sha256(), "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
-        assert_eq!(digest.hex(), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        assert_eq!(
+            digest.code_sha256(),
+            "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+        );
+        assert_eq!(
+            digest.hex(),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
         assert!(store.path(&digest.code_sha256()).expect("path").is_some());
-        assert_eq!(store.list().expect("list").into_iter().collect::<Vec<_>>(), vec![digest.code_sha256()]);
+        assert_eq!(
+            store.list().expect("list").into_iter().collect::<Vec<_>>(),
+            vec![digest.code_sha256()]
+        );
     }
 
     #[test]
@@ -306,6 +337,9 @@ mod tests {
     fn bad_digest_is_refused() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = CodeStore::open(dir.path()).expect("open");
-        assert!(matches!(store.path("../../etc/passwd"), Err(CodeStoreError::BadDigest(_))));
+        assert!(matches!(
+            store.path("../../etc/passwd"),
+            Err(CodeStoreError::BadDigest(_))
+        ));
     }
 }

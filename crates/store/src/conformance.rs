@@ -41,13 +41,18 @@ pub fn run(store: &dyn MetadataStore) {
 /// Runs `threads` writers that each add one tag-like key to one function's document by
 /// read-modify-write with compare-and-swap retries, and checks that no write was lost.
 pub fn run_concurrent(store: Arc<dyn MetadataStore>, threads: usize) {
-    store.insert_function(&function("contended", "0"), None).expect("insert contended");
+    store
+        .insert_function(&function("contended", "0"), None)
+        .expect("insert contended");
     let handles: Vec<_> = (0..threads)
         .map(|i| {
             let store = Arc::clone(&store);
             std::thread::spawn(move || {
                 loop {
-                    let row = store.get_function("us-east-1", "contended").expect("get").expect("exists");
+                    let row = store
+                        .get_function("us-east-1", "contended")
+                        .expect("get")
+                        .expect("exists");
                     let mut next = row.clone();
                     next.revision = format!("{}+{i}", row.revision);
                     next.document = format!("{}|{i}", row.document);
@@ -63,62 +68,114 @@ pub fn run_concurrent(store: Arc<dyn MetadataStore>, threads: usize) {
     for h in handles {
         h.join().expect("writer thread");
     }
-    let row = store.get_function("us-east-1", "contended").expect("get").expect("exists");
+    let row = store
+        .get_function("us-east-1", "contended")
+        .expect("get")
+        .expect("exists");
     for i in 0..threads {
-        assert!(row.document.contains(&format!("|{i}")), "write {i} was lost: {}", row.document);
+        assert!(
+            row.document.contains(&format!("|{i}")),
+            "write {i} was lost: {}",
+            row.document
+        );
     }
 }
 
 fn insert_get_and_duplicate(store: &dyn MetadataStore) {
     let row = function("alpha", "1");
     store.insert_function(&row, None).expect("insert");
-    assert_eq!(store.get_function("us-east-1", "alpha").expect("get"), Some(row.clone()));
+    assert_eq!(
+        store.get_function("us-east-1", "alpha").expect("get"),
+        Some(row.clone())
+    );
     assert!(store.get_function("us-east-1", "missing").expect("get").is_none());
     match store.insert_function(&function("alpha", "2"), None) {
         Err(StoreError::AlreadyExists(_)) => {}
         other => panic!("duplicate insert must fail with AlreadyExists, got {other:?}"),
     }
-    assert_eq!(store.get_function("us-east-1", "alpha").expect("get"), Some(row), "failed insert changed the row");
+    assert_eq!(
+        store.get_function("us-east-1", "alpha").expect("get"),
+        Some(row),
+        "failed insert changed the row"
+    );
     assert!(store.delete_function("us-east-1", "alpha").expect("delete"));
 }
 
 fn regions_are_separate(store: &dyn MetadataStore) {
     let mut west = function("shared", "1");
     west.region = "eu-west-1".into();
-    store.insert_function(&function("shared", "1"), None).expect("insert east");
-    store.insert_function(&west, None).expect("same name in another region");
-    assert_eq!(store.list_functions("eu-west-1", None, 10).expect("list").len(), 1);
+    store
+        .insert_function(&function("shared", "1"), None)
+        .expect("insert east");
+    store
+        .insert_function(&west, None)
+        .expect("same name in another region");
+    assert_eq!(
+        store.list_functions("eu-west-1", None, 10).expect("list").len(),
+        1
+    );
     assert!(store.delete_function("eu-west-1", "shared").expect("delete"));
-    assert!(store.get_function("us-east-1", "shared").expect("get").is_some(), "delete crossed regions");
+    assert!(
+        store.get_function("us-east-1", "shared").expect("get").is_some(),
+        "delete crossed regions"
+    );
     assert!(store.delete_function("us-east-1", "shared").expect("delete"));
-    assert!(!store.delete_function("us-east-1", "shared").expect("delete twice"));
+    assert!(
+        !store
+            .delete_function("us-east-1", "shared")
+            .expect("delete twice")
+    );
 }
 
 fn list_pages_in_name_order(store: &dyn MetadataStore) {
     for name in ["c", "a", "e", "b", "d"] {
         store.insert_function(&function(name, "1"), None).expect("insert");
     }
-    let first: Vec<_> =
-        store.list_functions("us-east-1", None, 2).expect("list").into_iter().map(|r| r.name).collect();
+    let first: Vec<_> = store
+        .list_functions("us-east-1", None, 2)
+        .expect("list")
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
     assert_eq!(first, ["a", "b"]);
-    let next: Vec<_> =
-        store.list_functions("us-east-1", Some("b"), 10).expect("list").into_iter().map(|r| r.name).collect();
+    let next: Vec<_> = store
+        .list_functions("us-east-1", Some("b"), 10)
+        .expect("list")
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
     assert_eq!(next, ["c", "d", "e"]);
     assert_eq!(store.all_functions().expect("all").len(), 5);
     for name in ["a", "b", "c", "d", "e"] {
         store.delete_function("us-east-1", name).expect("delete");
     }
-    assert!(store.list_functions("us-east-1", None, 10).expect("list").is_empty());
+    assert!(
+        store
+            .list_functions("us-east-1", None, 10)
+            .expect("list")
+            .is_empty()
+    );
 }
 
 fn replace_is_compare_and_swap(store: &dyn MetadataStore) {
-    store.insert_function(&function("cas", "1"), None).expect("insert");
-    store.replace_function(&function("cas", "2"), "1", None).expect("replace with current revision");
+    store
+        .insert_function(&function("cas", "1"), None)
+        .expect("insert");
+    store
+        .replace_function(&function("cas", "2"), "1", None)
+        .expect("replace with current revision");
     match store.replace_function(&function("cas", "3"), "1", None) {
         Err(StoreError::RevisionMismatch(_)) => {}
         other => panic!("stale revision must fail with RevisionMismatch, got {other:?}"),
     }
-    assert_eq!(store.get_function("us-east-1", "cas").expect("get").expect("exists").revision, "2");
+    assert_eq!(
+        store
+            .get_function("us-east-1", "cas")
+            .expect("get")
+            .expect("exists")
+            .revision,
+        "2"
+    );
     match store.replace_function(&function("nobody", "2"), "1", None) {
         Err(StoreError::NotFound(_)) => {}
         other => panic!("replacing a missing function must fail with NotFound, got {other:?}"),
@@ -127,46 +184,95 @@ fn replace_is_compare_and_swap(store: &dyn MetadataStore) {
 }
 
 fn versions_commit_with_their_function(store: &dyn MetadataStore) {
-    store.insert_function(&function("ver", "1"), Some(&version("ver", 1))).expect("insert with version");
-    assert_eq!(store.get_version("us-east-1", "ver", 1).expect("get"), Some(version("ver", 1)));
-    store.replace_function(&function("ver", "2"), "1", Some(&version("ver", 2))).expect("publish 2");
+    store
+        .insert_function(&function("ver", "1"), Some(&version("ver", 1)))
+        .expect("insert with version");
+    assert_eq!(
+        store.get_version("us-east-1", "ver", 1).expect("get"),
+        Some(version("ver", 1))
+    );
+    store
+        .replace_function(&function("ver", "2"), "1", Some(&version("ver", 2)))
+        .expect("publish 2");
     // A version that exists already aborts the whole transaction, function row included.
     match store.replace_function(&function("ver", "3"), "2", Some(&version("ver", 2))) {
         Err(StoreError::AlreadyExists(_)) => {}
         other => panic!("duplicate version must fail with AlreadyExists, got {other:?}"),
     }
-    assert_eq!(store.get_function("us-east-1", "ver").expect("get").expect("exists").revision, "2");
-    let listed: Vec<_> =
-        store.list_versions("us-east-1", "ver", None, 10).expect("list").into_iter().map(|v| v.version).collect();
+    assert_eq!(
+        store
+            .get_function("us-east-1", "ver")
+            .expect("get")
+            .expect("exists")
+            .revision,
+        "2"
+    );
+    let listed: Vec<_> = store
+        .list_versions("us-east-1", "ver", None, 10)
+        .expect("list")
+        .into_iter()
+        .map(|v| v.version)
+        .collect();
     assert_eq!(listed, [1, 2]);
-    let after: Vec<_> =
-        store.list_versions("us-east-1", "ver", Some(1), 10).expect("list").into_iter().map(|v| v.version).collect();
+    let after: Vec<_> = store
+        .list_versions("us-east-1", "ver", Some(1), 10)
+        .expect("list")
+        .into_iter()
+        .map(|v| v.version)
+        .collect();
     assert_eq!(after, [2]);
     let mut changed = version("ver", 2);
     changed.document = "{\"state\":\"Active\"}".into();
     store.update_version(&changed).expect("update version");
-    assert_eq!(store.get_version("us-east-1", "ver", 2).expect("get"), Some(changed));
-    assert!(matches!(store.update_version(&version("ver", 9)), Err(StoreError::NotFound(_))));
+    assert_eq!(
+        store.get_version("us-east-1", "ver", 2).expect("get"),
+        Some(changed)
+    );
+    assert!(matches!(
+        store.update_version(&version("ver", 9)),
+        Err(StoreError::NotFound(_))
+    ));
     assert!(store.delete_version("us-east-1", "ver", 1).expect("delete v1"));
-    assert!(!store.delete_version("us-east-1", "ver", 1).expect("delete v1 again"));
+    assert!(
+        !store
+            .delete_version("us-east-1", "ver", 1)
+            .expect("delete v1 again")
+    );
     assert_eq!(store.all_versions().expect("all").len(), 1);
     store.delete_function("us-east-1", "ver").expect("delete");
 }
 
 fn delete_removes_versions(store: &dyn MetadataStore) {
-    store.insert_function(&function("gone", "1"), Some(&version("gone", 1))).expect("insert");
+    store
+        .insert_function(&function("gone", "1"), Some(&version("gone", 1)))
+        .expect("insert");
     assert!(store.delete_function("us-east-1", "gone").expect("delete"));
-    assert!(store.get_version("us-east-1", "gone", 1).expect("get").is_none(), "versions outlived function");
+    assert!(
+        store.get_version("us-east-1", "gone", 1).expect("get").is_none(),
+        "versions outlived function"
+    );
     // Recreating the name starts from no versions.
-    store.insert_function(&function("gone", "1"), None).expect("recreate");
-    assert!(store.list_versions("us-east-1", "gone", None, 10).expect("list").is_empty());
+    store
+        .insert_function(&function("gone", "1"), None)
+        .expect("recreate");
+    assert!(
+        store
+            .list_versions("us-east-1", "gone", None, 10)
+            .expect("list")
+            .is_empty()
+    );
     store.delete_function("us-east-1", "gone").expect("delete");
 }
 
 fn referenced_code_covers_functions_and_versions(store: &dyn MetadataStore) {
-    store.insert_function(&function("refs", "1"), Some(&version("refs", 1))).expect("insert");
+    store
+        .insert_function(&function("refs", "1"), Some(&version("refs", 1)))
+        .expect("insert");
     let refs = store.referenced_code().expect("refs");
-    assert!(refs.contains("sha-refs-1") && refs.contains("sha-refs-v1"), "{refs:?}");
+    assert!(
+        refs.contains("sha-refs-1") && refs.contains("sha-refs-v1"),
+        "{refs:?}"
+    );
     store.delete_function("us-east-1", "refs").expect("delete");
     assert!(store.referenced_code().expect("refs").is_empty());
 }

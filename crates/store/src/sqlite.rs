@@ -62,16 +62,24 @@ impl SqliteStore {
     }
 
     fn init(conn: Connection) -> Result<Self, StoreError> {
-        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(backend)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(backend)?;
         // journal_mode answers with a row, so it is queried rather than executed.
-        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(backend)?;
-        conn.execute_batch("PRAGMA synchronous = FULL;").map_err(backend)?;
+        let _mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(backend)?;
+        conn.execute_batch("PRAGMA synchronous = FULL;")
+            .map_err(backend)?;
         conn.execute_batch(SCHEMA).map_err(backend)?;
-        Ok(Self { conn: Mutex::new(conn) })
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
-        self.conn.lock().map_err(|_| StoreError::Backend("connection lock poisoned".into()))
+        self.conn
+            .lock()
+            .map_err(|_| StoreError::Backend("connection lock poisoned".into()))
     }
 }
 
@@ -108,7 +116,10 @@ fn insert_version(tx: &Transaction<'_>, v: &VersionRow) -> Result<(), StoreError
         )
         .map_err(backend)?;
     if n == 0 {
-        return Err(StoreError::AlreadyExists(format!("version {} of {}", v.version, v.name)));
+        return Err(StoreError::AlreadyExists(format!(
+            "version {} of {}",
+            v.version, v.name
+        )));
     }
     Ok(())
 }
@@ -127,8 +138,11 @@ impl MetadataStore for SqliteStore {
             return Err(StoreError::AlreadyExists(row.name.clone()));
         }
         // A function recreated under an old name must not inherit versions of its predecessor.
-        tx.execute("DELETE FROM versions WHERE region = ?1 AND name = ?2", params![row.region, row.name])
-            .map_err(backend)?;
+        tx.execute(
+            "DELETE FROM versions WHERE region = ?1 AND name = ?2",
+            params![row.region, row.name],
+        )
+        .map_err(backend)?;
         if let Some(v) = version {
             insert_version(&tx, v)?;
         }
@@ -169,7 +183,9 @@ impl MetadataStore for SqliteStore {
     fn all_functions(&self) -> Result<Vec<FunctionRow>, StoreError> {
         let conn = self.lock()?;
         let mut stmt = conn
-            .prepare("SELECT region, name, revision, code_sha256, document FROM functions ORDER BY region, name")
+            .prepare(
+                "SELECT region, name, revision, code_sha256, document FROM functions ORDER BY region, name",
+            )
             .map_err(backend)?;
         let rows = stmt.query_map([], function_from_row).map_err(backend)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(backend)
@@ -193,7 +209,9 @@ impl MetadataStore for SqliteStore {
             .map_err(backend)?;
         match current {
             None => return Err(StoreError::NotFound(row.name.clone())),
-            Some(rev) if rev != expected_revision => return Err(StoreError::RevisionMismatch(row.name.clone())),
+            Some(rev) if rev != expected_revision => {
+                return Err(StoreError::RevisionMismatch(row.name.clone()));
+            }
             Some(_) => {}
         }
         tx.execute(
@@ -211,10 +229,16 @@ impl MetadataStore for SqliteStore {
         let mut conn = self.lock()?;
         let tx = conn.transaction().map_err(backend)?;
         let n = tx
-            .execute("DELETE FROM functions WHERE region = ?1 AND name = ?2", params![region, name])
+            .execute(
+                "DELETE FROM functions WHERE region = ?1 AND name = ?2",
+                params![region, name],
+            )
             .map_err(backend)?;
-        tx.execute("DELETE FROM versions WHERE region = ?1 AND name = ?2", params![region, name])
-            .map_err(backend)?;
+        tx.execute(
+            "DELETE FROM versions WHERE region = ?1 AND name = ?2",
+            params![region, name],
+        )
+        .map_err(backend)?;
         tx.commit().map_err(backend)?;
         Ok(n > 0)
     }
@@ -250,7 +274,9 @@ impl MetadataStore for SqliteStore {
                  WHERE region = ?1 AND name = ?2 AND version > ?3 ORDER BY version LIMIT ?4",
             )
             .map_err(backend)?;
-        let rows = stmt.query_map(params![region, name, after, limit], version_from_row).map_err(backend)?;
+        let rows = stmt
+            .query_map(params![region, name, after, limit], version_from_row)
+            .map_err(backend)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(backend)
     }
 
@@ -274,7 +300,10 @@ impl MetadataStore for SqliteStore {
             )
             .map_err(backend)?;
         if n == 0 {
-            return Err(StoreError::NotFound(format!("version {} of {}", row.version, row.name)));
+            return Err(StoreError::NotFound(format!(
+                "version {} of {}",
+                row.version, row.name
+            )));
         }
         Ok(())
     }
@@ -309,8 +338,12 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = SqliteStore::open(&dir.path().join("db")).expect("open");
         let conn = store.lock().expect("lock");
-        let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).expect("mode");
-        let sync: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).expect("sync");
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .expect("mode");
+        let sync: i64 = conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .expect("sync");
         assert_eq!(mode, "wal");
         assert_eq!(sync, 2, "synchronous=FULL");
     }
@@ -326,7 +359,10 @@ mod tests {
             code_sha256: "abc".into(),
             document: "{}".into(),
         };
-        SqliteStore::open(&path).expect("open").insert_function(&row, None).expect("insert");
+        SqliteStore::open(&path)
+            .expect("open")
+            .insert_function(&row, None)
+            .expect("insert");
         let again = SqliteStore::open(&path).expect("reopen");
         assert_eq!(again.get_function("us-east-1", "f").expect("get"), Some(row));
     }

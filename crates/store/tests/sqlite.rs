@@ -20,6 +20,7 @@ fn sqlite_file_conforms() {
 #[test]
 fn sqlite_never_loses_concurrent_updates() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store: Arc<dyn MetadataStore> = Arc::new(SqliteStore::open(&dir.path().join("lamina.db")).expect("open"));
+    let store: Arc<dyn MetadataStore> =
+        Arc::new(SqliteStore::open(&dir.path().join("lamina.db")).expect("open"));
     conformance::run_concurrent(store, 8);
 }
