@@ -58,7 +58,7 @@ pub(crate) fn stage_base64(store: &CodeStore, b64: &str) -> Result<StagedCode, E
             "Zipped size must be smaller than {ZIPPED_CODE_MAX_BYTES} bytes"
         )));
     }
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         return Err(EngineError::InvalidParameter(UNZIP_FAILED.into()));
     }
     let mut blob = store.stage()?;

@@ -885,11 +885,11 @@ impl Engine {
                         record.code_sha256
                     )));
                 }
-                if record.last_version > 0 && record.last_published_fingerprint.as_deref() == Some(&record.fingerprint()) {
-                    if let Some(row) = meta.get_version(&region, &record.name, record.last_version)? {
-                        let existing: FunctionRecord = serde_json::from_str(&row.document)?;
-                        return Ok((existing, None));
-                    }
+                let unchanged = record.last_version > 0
+                    && record.last_published_fingerprint.as_deref() == Some(&record.fingerprint());
+                if unchanged && let Some(row) = meta.get_version(&region, &record.name, record.last_version)? {
+                    let existing: FunctionRecord = serde_json::from_str(&row.document)?;
+                    return Ok((existing, None));
                 }
                 let version = new_version(record, input.description.clone(), false);
                 Ok((version.clone(), Some(version)))

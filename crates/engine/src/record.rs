@@ -176,10 +176,10 @@ impl FunctionRecord {
             }
         }
         let mut snap_start = serde_json::json!({"ApplyOn": "None", "OptimizationStatus": "Off"});
-        if let (Some(Value::Object(given)), Value::Object(out)) = (&self.snap_start, &mut snap_start) {
-            if let Some(apply_on) = given.get("ApplyOn") {
-                out.insert("ApplyOn".into(), apply_on.clone());
-            }
+        if let (Some(Value::Object(given)), Value::Object(out)) = (&self.snap_start, &mut snap_start)
+            && let Some(apply_on) = given.get("ApplyOn")
+        {
+            out.insert("ApplyOn".into(), apply_on.clone());
         }
         FunctionConfiguration {
             function_name: self.name.clone(),
