@@ -1,4 +1,4 @@
-//! The metadata store conformance suite on the SQLite backend.
+//! The metadata store conformance suite on the SQLite backend (one test binary per crate; a new backend adds its own run here).
 
 use std::sync::Arc;
 
