@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use lamina_cli::commands;
 use lamina_model::Architecture;
 
+#[cfg(unix)]
 mod serve;
 
 /// A self-hosted, AWS-Lambda-compatible function platform.
@@ -53,6 +54,7 @@ enum Command {
     /// Report every problem a Lambda deploy or first invoke would hit in a deployment zip.
     ///
     /// Exits 0 when the package is deployable, 1 when problems were found, 2 when it cannot be read.
+    #[cfg(unix)]
     Serve(serve::ServeArgs),
     Inspect {
         /// The deployment zip.
@@ -91,6 +93,7 @@ fn main() -> ExitCode {
             let options = commands::build::BuildOptions { dir, arch, output };
             commands::build::run(&options, &mut stdout).map(|_| ExitCode::SUCCESS)
         }
+        #[cfg(unix)]
         Command::Serve(args) => serve::run(args).map(|()| ExitCode::SUCCESS),
         Command::Inspect { zip, arch, json } => commands::inspect::run(&zip, arch, json, &mut stdout)
             .map(|report| {

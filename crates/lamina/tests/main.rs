@@ -6,6 +6,7 @@
 //! - `inspect`: `lamina inspect` on real binaries, its exit codes and `--json`;
 //! - `util`: running commands and locating fixtures and tools.
 
+#[cfg(unix)]
 mod aws_sdk;
 mod build;
 mod inspect;
