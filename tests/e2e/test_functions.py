@@ -89,6 +89,12 @@ def test_create_validation_messages(lam):
         "1 validation error detected: Value 'my function' at 'functionName' failed to satisfy constraint: Member "
         "must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?"
     )
+    with pytest.raises(lam.exceptions.ClientError) as e:
+        create(lam, "bad name", Role="r1", wait=False)
+    code, message = error_of(e)
+    assert code == "ValidationException"
+    assert message.startswith("2 validation errors detected: Value 'bad name' at 'functionName' failed")
+    assert "; Value 'r1' at 'role' failed to satisfy constraint" in message
     with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
         create(lam, "x" * 65, wait=False)
     assert error_of(e)[1] == (

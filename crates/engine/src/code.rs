@@ -174,6 +174,18 @@ impl Unpacked {
         result.map(|()| target)
     }
 
+    /// The hex digests of every unpacked package.
+    pub(crate) fn list(&self) -> Result<Vec<String>, EngineError> {
+        let mut out = Vec::new();
+        for entry in fs::read_dir(&self.root)? {
+            let name = entry?.file_name().to_string_lossy().into_owned();
+            if !name.starts_with('.') {
+                out.push(name);
+            }
+        }
+        Ok(out)
+    }
+
     /// Removes a package's directory (no error if absent).
     pub(crate) fn remove(&self, hex: &str) {
         let _ = fs::remove_dir_all(self.dir(hex));

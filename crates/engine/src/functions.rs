@@ -292,11 +292,23 @@ impl Engine {
         input: CreateFunctionInput,
         staged: Option<StagedCode>,
     ) -> Result<Deployed<FunctionConfiguration>, EngineError> {
+        // Pattern errors of the name are reported together with the other members' (one
+        // ValidationException); region/account mismatches and the 64-character rule stand alone.
         let mut checks = Checks::default();
-        let name_raw = input.function_name.clone().unwrap_or_default();
-        if input.function_name.is_none() {
-            checks.null("functionName");
-        }
+        let parsed = match &input.function_name {
+            Some(raw) => match names::parse_function_name(raw, NameKind::Plain, 140, scope) {
+                Ok(parsed) => Some(parsed),
+                Err(EngineError::Validation(items)) => {
+                    checks.extend(items);
+                    None
+                }
+                Err(other) => return Err(other),
+            },
+            None => {
+                checks.null("functionName");
+                None
+            }
+        };
         if input.config.role.is_none() {
             checks.null("role");
         }
@@ -305,30 +317,21 @@ impl Engine {
             && pt != "Zip"
             && pt != "Image"
         {
-            checks.string(
-                pt,
-                "packageType",
-                "Member must satisfy enum value set: [Zip, Image]",
-            );
+            checks.string(pt, "packageType", "Member must satisfy enum value set: [Zip, Image]");
         }
-        // Name errors come first and alone, as AWS reports them.
-        let function = if input.function_name.is_some() {
-            let parsed = names::parse_function_name(&name_raw, NameKind::Plain, 140, scope)?;
-            if parsed.name.chars().count() > 64 {
-                return Err(EngineError::InvalidParameter(format!(
-                    "1 validation error detected: Value '{}' at 'functionName' failed to satisfy constraint: Member \
-                     must have length less than or equal to 64",
-                    parsed.name
-                )));
-            }
-            parsed
-        } else {
-            names::FunctionRef {
-                name: String::new(),
-                qualifier: None,
-            }
-        };
+        if let Some(parsed) = &parsed
+            && parsed.name.chars().count() > 64
+        {
+            return Err(EngineError::InvalidParameter(format!(
+                "1 validation error detected: Value '{}' at 'functionName' failed to satisfy constraint: Member \
+                 must have length less than or equal to 64",
+                parsed.name
+            )));
+        }
         validate_config(&input.config, checks)?;
+        let Some(function) = parsed else {
+            return Err(EngineError::Internal("a function name without validation errors did not parse".into()));
+        };
         let config = &input.config;
         if input.package_type.as_deref() == Some("Image") {
             if config.handler.is_some() || config.runtime.is_some() || config.layers.is_some() {

@@ -6,6 +6,8 @@
 //! so a slow task never settles a newer change. [`Engine::recover`] re-runs the step for anything a
 //! crash left unsettled, and sweeps blobs that no row references.
 
+use std::collections::BTreeSet;
+
 use crate::functions::{function_row, lamina_store_hex, parse_record, version_row};
 use crate::record::{FunctionRecord, State, UpdateStatus, fresh_id};
 use crate::{Engine, EngineError, Inner};
@@ -44,7 +46,15 @@ impl Engine {
         let removed = self
             .blocking(|inner| {
                 let referenced = inner.meta.referenced_code()?;
-                Ok(inner.code.remove_unreferenced(&referenced)?)
+                let removed = inner.code.remove_unreferenced(&referenced)?;
+                let referenced_hex: BTreeSet<String> =
+                    referenced.iter().filter_map(|sha| lamina_store_hex(sha).ok()).collect();
+                for hex in inner.unpacked.list()? {
+                    if !referenced_hex.contains(&hex) {
+                        inner.unpacked.remove(&hex);
+                    }
+                }
+                Ok(removed)
             })
             .await?;
         if !removed.is_empty() {

@@ -79,6 +79,11 @@ impl Checks {
         }
     }
 
+    /// Appends items found elsewhere (in the order found).
+    pub(crate) fn extend(&mut self, items: Vec<String>) {
+        self.items.extend(items);
+    }
+
     /// `Ok` if nothing failed, else [`crate::EngineError::Validation`].
     pub(crate) fn finish(self) -> Result<(), crate::EngineError> {
         if self.items.is_empty() {
