@@ -80,3 +80,21 @@ def test_unimplemented_operation_is_a_clear_client_error(server, tmp_path):
     assert result.returncode != 0
     assert "UnsupportedOperationException" in result.stderr
     assert "Invoke" in result.stderr
+
+
+def test_serve_prints_the_export_line_and_uses_the_account_id(tmp_path):
+    from conftest import Server, create
+
+    srv = Server(tmp_path / "data", ["--account-id", "123456789012"]).start()
+    try:
+        assert f"export AWS_ENDPOINT_URL=http://127.0.0.1:{srv.port}" in srv.log()
+        out = create(srv.client(), "acct", wait=False)
+        assert out["FunctionArn"] == "arn:aws:lambda:us-east-1:123456789012:function:acct"
+    finally:
+        srv.stop()
+    bad = Server(tmp_path / "bad", ["--account-id", "42"])
+    try:
+        bad.start()
+        raise AssertionError("a 2-digit account id must be refused")
+    except RuntimeError as e:
+        assert "--account-id must be 12 digits" in str(e)

@@ -317,7 +317,11 @@ impl Engine {
             && pt != "Zip"
             && pt != "Image"
         {
-            checks.string(pt, "packageType", "Member must satisfy enum value set: [Zip, Image]");
+            checks.string(
+                pt,
+                "packageType",
+                "Member must satisfy enum value set: [Zip, Image]",
+            );
         }
         if let Some(parsed) = &parsed
             && parsed.name.chars().count() > 64
@@ -330,7 +334,9 @@ impl Engine {
         }
         validate_config(&input.config, checks)?;
         let Some(function) = parsed else {
-            return Err(EngineError::Internal("a function name without validation errors did not parse".into()));
+            return Err(EngineError::Internal(
+                "a function name without validation errors did not parse".into(),
+            ));
         };
         let config = &input.config;
         if input.package_type.as_deref() == Some("Image") {

@@ -47,8 +47,10 @@ impl Engine {
             .blocking(|inner| {
                 let referenced = inner.meta.referenced_code()?;
                 let removed = inner.code.remove_unreferenced(&referenced)?;
-                let referenced_hex: BTreeSet<String> =
-                    referenced.iter().filter_map(|sha| lamina_store_hex(sha).ok()).collect();
+                let referenced_hex: BTreeSet<String> = referenced
+                    .iter()
+                    .filter_map(|sha| lamina_store_hex(sha).ok())
+                    .collect();
                 for hex in inner.unpacked.list()? {
                     if !referenced_hex.contains(&hex) {
                         inner.unpacked.remove(&hex);
