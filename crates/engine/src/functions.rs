@@ -459,6 +459,26 @@ impl Engine {
         })
     }
 
+    /// Reads one published version by its qualifier (digits), or answers AWS's not-found.
+    pub(crate) async fn resolve_version(
+        &self,
+        scope: &Scope,
+        name: &str,
+        q: &str,
+    ) -> Result<FunctionRecord, EngineError> {
+        let Some(n) = parse_version_number(q) else {
+            return Err(function_not_found(scope, name, Some(q)));
+        };
+        let (region, fname) = (scope.region.clone(), name.to_owned());
+        let row = self
+            .blocking(move |inner| Ok(inner.meta.get_version(&region, &fname, n)?))
+            .await?;
+        match row {
+            Some(row) => Ok(serde_json::from_str(&row.document)?),
+            None => Err(function_not_found(scope, name, Some(q))),
+        }
+    }
+
     /// Resolves a qualifier to the record it names.
     async fn resolve(
         &self,
@@ -471,19 +491,7 @@ impl Engine {
         };
         match qualifier {
             None | Some("$LATEST") => Ok(latest),
-            Some(q) => {
-                let Some(n) = parse_version_number(q) else {
-                    return Err(function_not_found(scope, name, Some(q)));
-                };
-                let (region, fname) = (scope.region.clone(), name.to_owned());
-                let row = self
-                    .blocking(move |inner| Ok(inner.meta.get_version(&region, &fname, n)?))
-                    .await?;
-                match row {
-                    Some(row) => Ok(serde_json::from_str(&row.document)?),
-                    None => Err(function_not_found(scope, name, Some(q))),
-                }
-            }
+            Some(q) => self.resolve_version(scope, name, q).await,
         }
     }
 

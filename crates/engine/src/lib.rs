@@ -42,6 +42,7 @@ mod code;
 pub mod config_rules;
 mod error;
 mod functions;
+mod invocation;
 pub mod names;
 mod record;
 pub mod runtime;
@@ -57,6 +58,7 @@ use lamina_store::{CodeStore, MetadataStore, SqliteStore};
 pub use code::{REQUEST_MAX_BYTES, StagedCode, request_too_large};
 pub use error::EngineError;
 pub use functions::{Deployed, FunctionView};
+pub use invocation::InvocationTarget;
 pub use names::Scope;
 
 /// How to open an [`Engine`].

@@ -152,3 +152,35 @@ fn a_crash_between_blob_and_row_leaves_only_an_orphan_that_recover_removes() {
         "the orphan blob was swept"
     );
 }
+
+#[test]
+fn invocations_resolve_to_settled_unpacked_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = open(dir.path());
+    let scope = engine.scope("us-east-1");
+    create_unsettled(&engine, "f1");
+    match runtime().block_on(engine.resolve_invocation(&scope, "f1", None)) {
+        Err(EngineError::Conflict(m)) => assert!(m.ends_with("in the following state: Pending"), "{m}"),
+        other => panic!("expected 409 while Pending, got {other:?}"),
+    }
+    runtime().block_on(engine.recover()).expect("recover");
+    let target = runtime()
+        .block_on(engine.resolve_invocation(&scope, "f1", None))
+        .expect("resolve");
+    assert_eq!(target.version, "$LATEST");
+    assert_eq!(target.handler, "bootstrap");
+    assert!(
+        target.code_dir.join("bootstrap").is_file(),
+        "{}",
+        target.code_dir.display()
+    );
+    match runtime().block_on(engine.resolve_invocation(&scope, "missing", None)) {
+        Err(EngineError::NotFound(m)) => {
+            assert_eq!(
+                m,
+                "Function not found: arn:aws:lambda:us-east-1:000000000000:function:missing:$LATEST"
+            )
+        }
+        other => panic!("expected 404, got {other:?}"),
+    }
+}
