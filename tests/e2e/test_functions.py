@@ -171,6 +171,21 @@ def test_zip_over_50_mb_is_413(lam):
     assert error_of(e) == ("RequestEntityTooLargeException", "Zipped size must be smaller than 52428800 bytes")
 
 
+def test_request_over_70_167_211_bytes_is_413(lam):
+    """A 53 MB zip makes a body over AWS's request limit, which is checked (and named) first."""
+    big = b"\0" * 53_000_000
+    with pytest.raises(lam.exceptions.ClientError) as e:
+        create(lam, "huger", zip_bytes=big, wait=False)
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
+    assert error_of(e) == (
+        "RequestEntityTooLargeException",
+        "Request must be smaller than 70167211 bytes for the CreateFunction operation",
+    )
+    with pytest.raises(lam.exceptions.ClientError) as e:
+        lam.update_function_code(FunctionName="whatever", ZipFile=big)
+    assert error_of(e)[1] == "Request must be smaller than 70167211 bytes for the UpdateFunctionCode operation"
+
+
 def test_unzipped_size_limit(lam):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:

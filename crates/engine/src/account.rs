@@ -187,10 +187,7 @@ impl Engine {
         let name = Self::tag_target(scope, resource)?;
         let tags = input.tags.unwrap_or_default();
         let mut checks = Checks::default();
-        for (k, v) in &tags {
-            checks.length(k, "tags.key", 1, 128);
-            checks.length(v, "tags.value", 0, 256);
-        }
+        crate::config_rules::tags(&tags, &mut checks);
         checks.finish()?;
         if tags.is_empty() {
             return Err(EngineError::InvalidParameter(

@@ -129,6 +129,14 @@ pub(crate) fn syntax(config: &ConfigInput, checks: &mut Checks) {
     }
 }
 
+/// Checks tag keys (1..128 characters) and values (0..256).
+pub(crate) fn tags(tags: &std::collections::BTreeMap<String, String>, checks: &mut Checks) {
+    for (k, v) in tags {
+        checks.length(k, "tags.key", 1, 128);
+        checks.length(v, "tags.value", 0, 256);
+    }
+}
+
 /// Checks `Architectures` (exactly one of x86_64, arm64) and returns it.
 pub(crate) fn architectures(values: Option<&Vec<String>>, checks: &mut Checks) -> Option<String> {
     let values = values?;

@@ -323,6 +323,9 @@ impl Engine {
                 "Member must satisfy enum value set: [Zip, Image]",
             );
         }
+        if let Some(tags) = &input.tags {
+            config_rules::tags(tags, &mut checks);
+        }
         if let Some(parsed) = &parsed
             && parsed.name.chars().count() > 64
         {
