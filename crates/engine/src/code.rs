@@ -165,8 +165,14 @@ impl Unpacked {
                 lamina_package::extract(BufReader::new(f), &tmp, &ExtractLimits::default())
                     .map_err(|e| e.to_string())
             })
-            .and_then(|_| {
-                fs::rename(&tmp, &target).map_err(|e| format!("cannot move the unpacked package: {e}"))
+            .and_then(|_| match fs::rename(&tmp, &target) {
+                Ok(()) => Ok(()),
+                // Another function with the same package unpacked it first: theirs is as good.
+                Err(_) if target.is_dir() => {
+                    let _ = fs::remove_dir_all(&tmp);
+                    Ok(())
+                }
+                Err(e) => Err(format!("cannot move the unpacked package: {e}")),
             });
         if result.is_err() {
             let _ = fs::remove_dir_all(&tmp);
@@ -216,6 +222,44 @@ mod tests {
         let staged = stage_base64(&store, &STANDARD.encode(&data)).expect("stage");
         assert_eq!(staged.size(), data.len() as u64);
         assert_eq!(staged.code_sha256(), lamina_package::code_sha256(&data));
+    }
+
+    #[test]
+    fn concurrent_unpacking_of_one_package_succeeds_every_time() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = CodeStore::open(dir.path().join("code")).expect("store");
+        let unpacked = Unpacked::open(dir.path().join("unpacked")).expect("unpacked");
+        let mut builder = lamina_package::PackageBuilder::new();
+        builder
+            .add_bytes("bootstrap", b"#!/bin/sh\n".to_vec(), 0o755)
+            .expect("entry");
+        let zip = builder
+            .write(std::io::Cursor::new(Vec::new()))
+            .expect("zip")
+            .into_inner();
+        let staged = stage_base64(&store, &STANDARD.encode(&zip)).expect("stage");
+        let digest = store.commit(staged.blob).expect("commit");
+        let blob = store.path(&digest.code_sha256()).expect("path").expect("exists");
+        let start = std::sync::Arc::new(std::sync::Barrier::new(8));
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let (unpacked, blob, hex) = (unpacked.clone(), blob.clone(), digest.hex());
+                let start = std::sync::Arc::clone(&start);
+                std::thread::spawn(move || {
+                    start.wait();
+                    unpacked.ensure(&blob, &hex)
+                })
+            })
+            .collect();
+        for t in threads {
+            let dir = t.join().expect("thread").expect("unpacked");
+            assert!(dir.join("bootstrap").is_file());
+        }
+        assert_eq!(
+            unpacked.list().expect("list"),
+            vec![digest.hex()],
+            "no temporary directory left"
+        );
     }
 
     #[test]
