@@ -98,3 +98,16 @@ def test_serve_prints_the_export_line_and_uses_the_account_id(tmp_path):
         raise AssertionError("a 2-digit account id must be refused")
     except RuntimeError as e:
         assert "--account-id must be 12 digits" in str(e)
+
+
+def test_help_describes_serve():
+    import subprocess
+
+    from conftest import lamina_binary
+
+    top = subprocess.run([str(lamina_binary()), "--help"], capture_output=True, text=True, check=True).stdout
+    assert "serve    Serve the AWS Lambda API (2015-03-31)" in top
+    assert "inspect  Report every problem" in top
+    serve = subprocess.run([str(lamina_binary()), "serve", "--help"], capture_output=True, text=True, check=True)
+    for flag in ["--listen", "--data-dir", "--account-id", "--strict-packages"]:
+        assert flag in serve.stdout

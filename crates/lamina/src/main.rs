@@ -54,8 +54,6 @@ enum Command {
     /// Report every problem a Lambda deploy or first invoke would hit in a deployment zip.
     ///
     /// Exits 0 when the package is deployable, 1 when problems were found, 2 when it cannot be read.
-    #[cfg(unix)]
-    Serve(serve::ServeArgs),
     Inspect {
         /// The deployment zip.
         zip: PathBuf,
@@ -66,6 +64,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Serve the AWS Lambda API (2015-03-31) for the AWS CLI, the SDKs and SAM.
+    ///
+    /// State (SQLite metadata, content-addressed code) lives in the data directory and survives
+    /// restarts and crashes. Any SigV4 signature is accepted; the region is the signature's.
+    #[cfg(unix)]
+    Serve(serve::ServeArgs),
 }
 
 fn arch_parser() -> impl TypedValueParser<Value = Architecture> {

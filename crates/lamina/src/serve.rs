@@ -6,10 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use lamina_engine::{Engine, EngineConfig};
 
-/// Serve the AWS Lambda API (2015-03-31) for the AWS CLI, the SDKs and `lamina` commands.
-///
-/// State (SQLite metadata, content-addressed code) lives in the data directory and survives restarts
-/// and crashes. Requests are accepted with any SigV4 signature; the region is the signature's.
+/// The options of `lamina serve`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ServeArgs {
     /// Address and port to listen on (port 0 picks a free one).
