@@ -539,3 +539,21 @@ def test_strict_packages_refuses(strict_server):
         create(lam, "nobootstrap", zip_bytes=make_zip({"main": "#!/bin/sh\n"}), wait=False)
     assert "bootstrap" in error_of(e)[1]
     create(lam, "fine")
+
+
+def test_name_forms_and_foreign_account(lam):
+    create(lam, "forms")
+    lam.get_waiter("function_exists").wait(FunctionName="forms")
+    for name in ["forms", "000000000000:function:forms", ARN + "forms", "us-east-1:000000000000:function:forms"]:
+        assert lam.get_function_configuration(FunctionName=name)["FunctionName"] == "forms"
+    assert lam.get_function_configuration(FunctionName="forms:$LATEST")["FunctionArn"] == ARN + "forms:$LATEST"
+    with pytest.raises(lam.exceptions.ClientError) as e:
+        lam.get_function(FunctionName="arn:aws:lambda:us-east-1:123456789012:function:forms")
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert error_of(e)[0] == "AccessDeniedException"
+    with pytest.raises(lam.exceptions.ClientError) as e:
+        lam.get_function(FunctionName="forms", Qualifier="q" * 129)
+    assert error_of(e)[1] == (
+        f"1 validation error detected: Value '{'q' * 129}' at 'qualifier' failed to satisfy constraint: Member must "
+        "have length less than or equal to 128"
+    )
