@@ -49,7 +49,7 @@ impl StagedCode {
 
 /// Decodes a base64 `ZipFile` into a staging file, 64 KiB at a time, so that a 50 MB package costs
 /// no more memory than the request body that carries it.
-pub(crate) fn stage_base64(store: &CodeStore, b64: &str) -> Result<StagedCode, EngineError> {
+pub(crate) fn stage_base64(store: &dyn CodeStore, b64: &str) -> Result<StagedCode, EngineError> {
     let bytes = b64.as_bytes();
     let padding = bytes.iter().rev().take(2).filter(|&&b| b == b'=').count();
     let decoded_len = (bytes.len() / 4 * 3).saturating_sub(padding) as u64;
@@ -200,12 +200,14 @@ impl Unpacked {
 
 #[cfg(test)]
 mod tests {
+    use lamina_store::FsCodeStore;
+
     use super::*;
 
     #[test]
     fn too_large_is_refused_before_decoding() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = CodeStore::open(dir.path()).expect("store");
+        let store = FsCodeStore::open(dir.path()).expect("store");
         let b64 = "A".repeat(((ZIPPED_CODE_MAX_BYTES + 3) / 3 * 4) as usize);
         let err = stage_base64(&store, &b64).expect_err("too large");
         assert_eq!(
@@ -217,7 +219,7 @@ mod tests {
     #[test]
     fn decodes_in_chunks() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = CodeStore::open(dir.path()).expect("store");
+        let store = FsCodeStore::open(dir.path()).expect("store");
         let data: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 256) as u8).collect();
         let staged = stage_base64(&store, &STANDARD.encode(&data)).expect("stage");
         assert_eq!(staged.size(), data.len() as u64);
@@ -227,7 +229,7 @@ mod tests {
     #[test]
     fn concurrent_unpacking_of_one_package_succeeds_every_time() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = CodeStore::open(dir.path().join("code")).expect("store");
+        let store = FsCodeStore::open(dir.path().join("code")).expect("store");
         let unpacked = Unpacked::open(dir.path().join("unpacked")).expect("unpacked");
         let mut builder = lamina_package::PackageBuilder::new();
         builder
@@ -265,7 +267,7 @@ mod tests {
     #[test]
     fn not_base64_is_an_unzip_failure() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = CodeStore::open(dir.path()).expect("store");
+        let store = FsCodeStore::open(dir.path()).expect("store");
         assert_eq!(
             stage_base64(&store, "!!!!").expect_err("bad"),
             EngineError::InvalidParameter(UNZIP_FAILED.into())

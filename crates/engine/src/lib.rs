@@ -53,7 +53,7 @@ pub mod wire;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use lamina_store::{CodeStore, MetadataStore, SqliteStore};
+use lamina_store::{CodeStore, FsCodeStore, MetadataStore, SqliteStore};
 
 pub use code::{REQUEST_MAX_BYTES, StagedCode, request_too_large};
 pub use error::EngineError;
@@ -88,7 +88,7 @@ impl std::fmt::Debug for Engine {
 
 pub(crate) struct Inner {
     pub(crate) meta: Arc<dyn MetadataStore>,
-    pub(crate) code: CodeStore,
+    pub(crate) code: Arc<dyn CodeStore>,
     pub(crate) unpacked: code::Unpacked,
     pub(crate) account: String,
     pub(crate) strict: bool,
@@ -102,7 +102,7 @@ impl Engine {
     pub fn open(config: EngineConfig) -> Result<Self, EngineError> {
         std::fs::create_dir_all(&config.data_dir)?;
         let meta = SqliteStore::open(&config.data_dir.join("lamina.db"))?;
-        let code = CodeStore::open(config.data_dir.join("code"))?;
+        let code: Arc<dyn CodeStore> = Arc::new(FsCodeStore::open(config.data_dir.join("code"))?);
         let unpacked = code::Unpacked::open(config.data_dir.join("unpacked"))?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -131,7 +131,7 @@ impl Engine {
 
     /// Decodes a base64 `ZipFile` into a staging file (blocking: call it off the async runtime).
     pub fn stage_zip_base64(&self, b64: &str) -> Result<StagedCode, EngineError> {
-        code::stage_base64(&self.inner.code, b64)
+        code::stage_base64(self.inner.code.as_ref(), b64)
     }
 
     /// Runs blocking store work on the blocking pool.

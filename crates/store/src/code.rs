@@ -1,6 +1,9 @@
-//! Content-addressed deployment packages on the local file system.
+//! Content-addressed deployment packages: the [`CodeStore`] contract and its local file-system
+//! backend, [`FsCodeStore`].
 //!
-//! Layout under the root directory:
+//! Every backend stages an upload in a local temporary file ([`StagedBlob`]), because the engine
+//! inspects the package before committing it, and hands out a local path to read a committed blob from
+//! (a remote backend would keep a local cache). Layout of [`FsCodeStore`] under its root directory:
 //!
 //! ```text
 //! blobs/<hex sha256>    committed packages, never modified after the rename that created them
@@ -137,13 +140,45 @@ impl Write for StagedBlob {
     }
 }
 
-/// Packages stored by digest under one directory.
+/// Durable deployment packages addressed by their `CodeSha256`. Every backend must pass
+/// [`crate::conformance::run_code`].
+pub trait CodeStore: Send + Sync + std::fmt::Debug {
+    /// Starts writing a package into a local staging file.
+    fn stage(&self) -> Result<StagedBlob, CodeStoreError>;
+
+    /// Makes a staged package durable under its digest; once this returns, the blob survives a crash.
+    /// Committing a digest that exists already keeps the existing blob.
+    fn commit(&self, staged: StagedBlob) -> Result<BlobDigest, CodeStoreError>;
+
+    /// A local path to read a committed blob from, if it exists.
+    fn path(&self, code_sha256: &str) -> Result<Option<PathBuf>, CodeStoreError>;
+
+    /// Deletes one blob (no error if absent).
+    fn remove(&self, code_sha256: &str) -> Result<(), CodeStoreError>;
+
+    /// Every committed blob, as `CodeSha256` values.
+    fn list(&self) -> Result<BTreeSet<String>, CodeStoreError>;
+
+    /// Deletes every blob not in `referenced`; returns the deleted `CodeSha256` values.
+    fn remove_unreferenced(&self, referenced: &BTreeSet<String>) -> Result<Vec<String>, CodeStoreError> {
+        let mut removed = Vec::new();
+        for sha in self.list()? {
+            if !referenced.contains(&sha) {
+                self.remove(&sha)?;
+                removed.push(sha);
+            }
+        }
+        Ok(removed)
+    }
+}
+
+/// Packages stored by digest under one local directory.
 #[derive(Debug, Clone)]
-pub struct CodeStore {
+pub struct FsCodeStore {
     root: PathBuf,
 }
 
-impl CodeStore {
+impl FsCodeStore {
     /// Opens the store at `root`, creating its directories, and deletes staging files left by a crash.
     pub fn open(root: impl Into<PathBuf>) -> Result<Self, CodeStoreError> {
         let store = Self { root: root.into() };
@@ -170,9 +205,10 @@ impl CodeStore {
     pub fn tmp_dir(&self) -> PathBuf {
         self.root.join("tmp")
     }
+}
 
-    /// Starts writing a package.
-    pub fn stage(&self) -> Result<StagedBlob, CodeStoreError> {
+impl CodeStore for FsCodeStore {
+    fn stage(&self) -> Result<StagedBlob, CodeStoreError> {
         let tmp = self.tmp_dir();
         let file = tempfile::Builder::new()
             .prefix("upload-")
@@ -185,9 +221,7 @@ impl CodeStore {
         })
     }
 
-    /// Makes a staged package durable under its digest: `fsync` the file, rename it into place, `fsync`
-    /// the directory. If a blob with the same digest exists, the staged copy is dropped.
-    pub fn commit(&self, staged: StagedBlob) -> Result<BlobDigest, CodeStoreError> {
+    fn commit(&self, staged: StagedBlob) -> Result<BlobDigest, CodeStoreError> {
         let digest = staged.digest();
         let target = self.blobs_dir().join(digest.hex());
         if target.exists() {
@@ -207,22 +241,12 @@ impl CodeStore {
         Ok(digest)
     }
 
-    /// The path of a committed blob, if it exists.
-    pub fn path(&self, code_sha256: &str) -> Result<Option<PathBuf>, CodeStoreError> {
+    fn path(&self, code_sha256: &str) -> Result<Option<PathBuf>, CodeStoreError> {
         let path = self.blobs_dir().join(hex_of_code_sha256(code_sha256)?);
         Ok(path.exists().then_some(path))
     }
 
-    /// Opens a committed blob for reading.
-    pub fn open_blob(&self, code_sha256: &str) -> Result<Option<File>, CodeStoreError> {
-        match self.path(code_sha256)? {
-            Some(path) => File::open(&path).map(Some).map_err(io_err("open", &path)),
-            None => Ok(None),
-        }
-    }
-
-    /// Deletes one blob (no error if absent).
-    pub fn remove(&self, code_sha256: &str) -> Result<(), CodeStoreError> {
+    fn remove(&self, code_sha256: &str) -> Result<(), CodeStoreError> {
         let path = self.blobs_dir().join(hex_of_code_sha256(code_sha256)?);
         match fs::remove_file(&path) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(io_err("remove", &path)(e)),
@@ -230,8 +254,7 @@ impl CodeStore {
         }
     }
 
-    /// Every committed blob, as `CodeSha256` values.
-    pub fn list(&self) -> Result<BTreeSet<String>, CodeStoreError> {
+    fn list(&self) -> Result<BTreeSet<String>, CodeStoreError> {
         let dir = self.blobs_dir();
         let mut out = BTreeSet::new();
         for entry in fs::read_dir(&dir).map_err(io_err("list", &dir))? {
@@ -242,18 +265,6 @@ impl CodeStore {
             }
         }
         Ok(out)
-    }
-
-    /// Deletes every blob not in `referenced`; returns the deleted `CodeSha256` values.
-    pub fn remove_unreferenced(&self, referenced: &BTreeSet<String>) -> Result<Vec<String>, CodeStoreError> {
-        let mut removed = Vec::new();
-        for sha in self.list()? {
-            if !referenced.contains(&sha) {
-                self.remove(&sha)?;
-                removed.push(sha);
-            }
-        }
-        Ok(removed)
     }
 }
 
@@ -276,7 +287,7 @@ mod tests {
     #[test]
     fn commit_names_the_blob_by_its_digest() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = CodeStore::open(dir.path()).expect("open");
+        let store = FsCodeStore::open(dir.path()).expect("open");
         let mut staged = store.stage().expect("stage");
         staged.write_all(b"").expect("write");
         let digest = store.commit(staged).expect("commit");
@@ -298,7 +309,7 @@ mod tests {
     #[test]
     fn dropped_staging_leaves_nothing() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = CodeStore::open(dir.path()).expect("open");
+        let store = FsCodeStore::open(dir.path()).expect("open");
         let mut staged = store.stage().expect("stage");
         staged.write_all(b"partial").expect("write");
         drop(staged);
@@ -309,16 +320,16 @@ mod tests {
     #[test]
     fn open_sweeps_leftover_staging_files() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = CodeStore::open(dir.path()).expect("open");
+        let store = FsCodeStore::open(dir.path()).expect("open");
         fs::write(store.tmp_dir().join("upload-crashed"), b"half").expect("write");
-        let store = CodeStore::open(dir.path()).expect("reopen");
+        let store = FsCodeStore::open(dir.path()).expect("reopen");
         assert_eq!(fs::read_dir(store.tmp_dir()).expect("tmp").count(), 0);
     }
 
     #[test]
     fn unreferenced_blobs_are_swept() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = CodeStore::open(dir.path()).expect("open");
+        let store = FsCodeStore::open(dir.path()).expect("open");
         let mut keep = BTreeSet::new();
         for content in [&b"a"[..], b"b"] {
             let mut staged = store.stage().expect("stage");
@@ -336,7 +347,7 @@ mod tests {
     #[test]
     fn bad_digest_is_refused() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = CodeStore::open(dir.path()).expect("open");
+        let store = FsCodeStore::open(dir.path()).expect("open");
         assert!(matches!(
             store.path("../../etc/passwd"),
             Err(CodeStoreError::BadDigest(_))

@@ -1,10 +1,13 @@
-//! The behaviour every [`MetadataStore`] backend must show. A backend is done when
-//! `conformance::run(&store)` passes on a fresh, empty store.
+//! The behaviour every backend must show: a [`MetadataStore`] is done when `conformance::run(&store)`
+//! passes on a fresh, empty store, a [`CodeStore`] when `conformance::run_code(&store)` does.
 //!
 //! The checks panic with a message naming the broken rule, so they are meant for test code.
 
 use std::sync::Arc;
 
+use std::io::Write;
+
+use crate::code::CodeStore;
 use crate::metadata::{FunctionRow, MetadataStore, StoreError, VersionRow};
 
 fn function(name: &str, revision: &str) -> FunctionRow {
@@ -275,4 +278,57 @@ fn referenced_code_covers_functions_and_versions(store: &dyn MetadataStore) {
     );
     store.delete_function("us-east-1", "refs").expect("delete");
     assert!(store.referenced_code().expect("refs").is_empty());
+}
+
+/// Runs every check on an empty [`CodeStore`].
+pub fn run_code(store: &dyn CodeStore) {
+    assert!(
+        store.list().expect("list").is_empty(),
+        "the store must start empty"
+    );
+
+    let mut staged = store.stage().expect("stage");
+    staged.write_all(b"PK package one").expect("write");
+    let expected = staged.digest();
+    let one = store.commit(staged).expect("commit");
+    assert_eq!(one, expected, "commit must keep the staged digest");
+    let path = store
+        .path(&one.code_sha256())
+        .expect("path")
+        .expect("committed blob has a path");
+    assert_eq!(
+        std::fs::read(&path).expect("read"),
+        b"PK package one",
+        "blob content"
+    );
+    assert_eq!(one.size(), 14);
+
+    // The same content again: one blob.
+    let mut again = store.stage().expect("stage");
+    again.write_all(b"PK package one").expect("write");
+    assert_eq!(store.commit(again).expect("commit again"), one);
+    assert_eq!(store.list().expect("list").len(), 1);
+
+    // A staged upload that is dropped is never a blob.
+    let mut dropped = store.stage().expect("stage");
+    dropped.write_all(b"half an upload").expect("write");
+    let dropped_sha = dropped.digest().code_sha256();
+    drop(dropped);
+    assert!(
+        store.path(&dropped_sha).expect("path").is_none(),
+        "a dropped upload became a blob"
+    );
+
+    let mut staged = store.stage().expect("stage");
+    staged.write_all(b"PK package two").expect("write");
+    let two = store.commit(staged).expect("commit");
+    let keep: std::collections::BTreeSet<String> = [two.code_sha256()].into();
+    assert_eq!(
+        store.remove_unreferenced(&keep).expect("sweep"),
+        vec![one.code_sha256()]
+    );
+    assert_eq!(store.list().expect("list"), keep);
+    store.remove(&two.code_sha256()).expect("remove");
+    store.remove(&two.code_sha256()).expect("removing twice is fine");
+    assert!(store.list().expect("list").is_empty());
 }

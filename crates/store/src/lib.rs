@@ -7,9 +7,10 @@
 //!   code digest it references) and an opaque JSON `document` that only the engine interprets. The
 //!   default backend is [`SqliteStore`] (WAL journal, `synchronous=FULL`, so an acknowledged commit
 //!   survives `kill -9` and power loss). Every backend must pass [`conformance::run`].
-//! - [`CodeStore`] holds deployment packages, content-addressed by their SHA-256 (Lambda's `CodeSha256`).
+//! - [`CodeStore`] (default backend [`FsCodeStore`]) holds deployment packages, content-addressed by their SHA-256 (Lambda's `CodeSha256`).
 //!   A package is first *staged* into a temporary file while it is being decoded, then *committed* with
 //!   `fsync` + `rename` + directory `fsync`, so a blob is either complete under its final name or absent.
+//!   Every backend must pass [`conformance::run_code`].
 //!
 //! The order that makes deploys crash-safe is the caller's: commit the blob, then commit the metadata
 //! row that references it. A crash in between leaves an unreferenced blob, which
@@ -17,10 +18,10 @@
 //!
 //! ```
 //! use std::io::Write;
-//! use lamina_store::{CodeStore, FunctionRow, MetadataStore, SqliteStore};
+//! use lamina_store::{CodeStore, FsCodeStore, FunctionRow, MetadataStore, SqliteStore};
 //!
 //! let dir = tempfile::tempdir().unwrap();
-//! let code = CodeStore::open(dir.path().join("code")).unwrap();
+//! let code = FsCodeStore::open(dir.path().join("code")).unwrap();
 //! let mut staged = code.stage().unwrap();
 //! staged.write_all(b"PK\x05\x06 not really a zip").unwrap();
 //! let blob = code.commit(staged).unwrap();
@@ -42,6 +43,6 @@ pub mod conformance;
 mod metadata;
 mod sqlite;
 
-pub use code::{BlobDigest, CodeStore, CodeStoreError, StagedBlob};
+pub use code::{BlobDigest, CodeStore, CodeStoreError, FsCodeStore, StagedBlob};
 pub use metadata::{FunctionRow, MetadataStore, StoreError, VersionRow};
 pub use sqlite::SqliteStore;

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use lamina_store::{MetadataStore, SqliteStore, conformance};
+use lamina_store::{FsCodeStore, MetadataStore, SqliteStore, conformance};
 
 #[test]
 fn sqlite_in_memory_conforms() {
@@ -23,4 +23,10 @@ fn sqlite_never_loses_concurrent_updates() {
     let store: Arc<dyn MetadataStore> =
         Arc::new(SqliteStore::open(&dir.path().join("lamina.db")).expect("open"));
     conformance::run_concurrent(store, 8);
+}
+
+#[test]
+fn file_code_store_conforms() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    conformance::run_code(&FsCodeStore::open(dir.path()).expect("open"));
 }
