@@ -92,6 +92,9 @@ pub(crate) struct Inner {
     pub(crate) unpacked: code::Unpacked,
     pub(crate) account: String,
     pub(crate) strict: bool,
+    /// An exclusive lock on `<data_dir>/lock` for the engine's lifetime: two servers on one data
+    /// directory would settle each other's changes. The kernel drops it when the process dies.
+    _lock: std::fs::File,
     /// Held while committing a blob together with the row that references it, and while sweeping
     /// unreferenced blobs, so a sweep never deletes a blob a commit is about to reference.
     pub(crate) code_lock: tokio::sync::Mutex<()>,
@@ -101,6 +104,18 @@ impl Engine {
     /// Opens (creating if needed) the state in `config.data_dir`.
     pub fn open(config: EngineConfig) -> Result<Self, EngineError> {
         std::fs::create_dir_all(&config.data_dir)?;
+        let lock_path = config.data_dir.join("lock");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)?;
+        if let Err(e) = lock.try_lock() {
+            return Err(EngineError::Internal(format!(
+                "{} is in use by another lamina process ({e}); give each server its own --data-dir",
+                config.data_dir.display()
+            )));
+        }
         let meta = SqliteStore::open(&config.data_dir.join("lamina.db"))?;
         let code: Arc<dyn CodeStore> = Arc::new(FsCodeStore::open(config.data_dir.join("code"))?);
         let unpacked = code::Unpacked::open(config.data_dir.join("unpacked"))?;
@@ -112,6 +127,7 @@ impl Engine {
                 account: config.account_id,
                 strict: config.strict_packages,
                 code_lock: tokio::sync::Mutex::new(()),
+                _lock: lock,
             }),
         })
     }

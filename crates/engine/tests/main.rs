@@ -184,3 +184,20 @@ fn invocations_resolve_to_settled_unpacked_code() {
         other => panic!("expected 404, got {other:?}"),
     }
 }
+
+#[test]
+fn one_data_directory_serves_one_engine_at_a_time() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = open(dir.path());
+    let second = Engine::open(EngineConfig {
+        data_dir: dir.path().to_path_buf(),
+        account_id: "000000000000".into(),
+        strict_packages: false,
+    });
+    match second {
+        Err(EngineError::Internal(m)) => assert!(m.contains("in use by another lamina process"), "{m}"),
+        other => panic!("a second engine on one data directory must be refused, got {other:?}"),
+    }
+    drop(engine);
+    open(dir.path());
+}
