@@ -9,6 +9,9 @@ use clap::{Parser, Subcommand};
 use lamina_cli::commands;
 use lamina_model::Architecture;
 
+#[cfg(unix)]
+mod serve;
+
 /// A self-hosted, AWS-Lambda-compatible function platform.
 #[derive(Debug, Parser)]
 #[command(name = "lamina", version, about, propagate_version = true)]
@@ -61,6 +64,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Serve the AWS Lambda API (2015-03-31) for the AWS CLI, the SDKs and SAM.
+    ///
+    /// State (SQLite metadata, content-addressed code) lives in the data directory and survives
+    /// restarts and crashes. Any SigV4 signature is accepted; the region is the signature's.
+    #[cfg(unix)]
+    Serve(serve::ServeArgs),
 }
 
 fn arch_parser() -> impl TypedValueParser<Value = Architecture> {
@@ -88,6 +97,8 @@ fn main() -> ExitCode {
             let options = commands::build::BuildOptions { dir, arch, output };
             commands::build::run(&options, &mut stdout).map(|_| ExitCode::SUCCESS)
         }
+        #[cfg(unix)]
+        Command::Serve(args) => serve::run(args).map(|()| ExitCode::SUCCESS),
         Command::Inspect { zip, arch, json } => commands::inspect::run(&zip, arch, json, &mut stdout)
             .map(|report| {
                 if report.is_deployable() {

@@ -1,0 +1,212 @@
+//! Every error the API sends, mapped to AWS's wire form in one place: HTTP status, the
+//! `x-amzn-ErrorType` header (which every SDK reads first), and a body whose message member has the
+//! casing of the service model (`Message` for ResourceNotFoundException and ServiceException,
+//! `message` for the others).
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use lamina_engine::EngineError;
+use serde_json::{Value, json};
+
+/// An error on its way to the client.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Anything the engine refused or failed at.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// A body that is not the JSON the operation takes.
+    #[error("{0}")]
+    BadRequest(String),
+    /// An operation of the Lambda service model that lamina does not serve yet.
+    #[error("lamina does not implement the Lambda operation {operation} ({method} {path}) yet")]
+    Unsupported {
+        /// The service model's operation name.
+        operation: &'static str,
+        /// The request method.
+        method: String,
+        /// The request path.
+        path: String,
+    },
+    /// A path that is not part of the Lambda API.
+    #[error("{method} {path} is not an operation of the Lambda API")]
+    UnknownOperation {
+        /// The request method.
+        method: String,
+        /// The request path.
+        path: String,
+    },
+}
+
+/// Which member carries the message.
+enum Casing {
+    Lower,
+    Upper,
+    None,
+}
+
+impl ApiError {
+    fn wire(&self) -> (StatusCode, &'static str, Casing, Option<&'static str>) {
+        use EngineError as E;
+        match self {
+            ApiError::Engine(e) => match e {
+                E::Validation(_) => (
+                    StatusCode::BAD_REQUEST,
+                    "ValidationException",
+                    Casing::Lower,
+                    None,
+                ),
+                E::InvalidParameter(_) => (
+                    StatusCode::BAD_REQUEST,
+                    "InvalidParameterValueException",
+                    Casing::Lower,
+                    Some("User"),
+                ),
+                E::NotFound(_) => (
+                    StatusCode::NOT_FOUND,
+                    "ResourceNotFoundException",
+                    Casing::Upper,
+                    Some("User"),
+                ),
+                E::Conflict(_) => (
+                    StatusCode::CONFLICT,
+                    "ResourceConflictException",
+                    Casing::Lower,
+                    Some("User"),
+                ),
+                E::PreconditionFailed(_) => (
+                    StatusCode::PRECONDITION_FAILED,
+                    "PreconditionFailedException",
+                    Casing::Lower,
+                    Some("User"),
+                ),
+                E::TooLarge(_) => (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "RequestEntityTooLargeException",
+                    Casing::Lower,
+                    Some("User"),
+                ),
+                E::AccessDenied => (StatusCode::FORBIDDEN, "AccessDeniedException", Casing::None, None),
+                E::Internal(_) => (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "ServiceException",
+                    Casing::Upper,
+                    Some("Service"),
+                ),
+            },
+            ApiError::BadRequest(_) => (
+                StatusCode::BAD_REQUEST,
+                "InvalidRequestContentException",
+                Casing::Lower,
+                Some("User"),
+            ),
+            ApiError::Unsupported { .. } => (
+                StatusCode::BAD_REQUEST,
+                "UnsupportedOperationException",
+                Casing::Lower,
+                Some("User"),
+            ),
+            ApiError::UnknownOperation { .. } => (
+                StatusCode::NOT_FOUND,
+                "UnknownOperationException",
+                Casing::Lower,
+                None,
+            ),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, casing, kind) = self.wire();
+        let message = match &self {
+            // Internal details go to the log, not to the client.
+            ApiError::Engine(EngineError::Internal(detail)) => {
+                tracing::error!("internal error: {detail}");
+                "An internal error occurred in lamina; see the server log.".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let mut body = serde_json::Map::new();
+        if let Some(kind) = kind {
+            body.insert("Type".into(), Value::from(kind));
+        }
+        match casing {
+            Casing::Lower => {
+                body.insert("message".into(), Value::from(message));
+            }
+            Casing::Upper => {
+                body.insert("Message".into(), Value::from(message));
+            }
+            Casing::None => {}
+        }
+        let mut response = (status, Json(json!(body))).into_response();
+        response
+            .headers_mut()
+            .insert("x-amzn-errortype", HeaderValue::from_static(code));
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn render(e: ApiError) -> (StatusCode, String, Value) {
+        let response = e.into_response();
+        let status = response.status();
+        let code = response.headers()["x-amzn-errortype"]
+            .to_str()
+            .expect("ascii")
+            .to_owned();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        (status, code, serde_json::from_slice(&bytes).expect("json"))
+    }
+
+    #[tokio::test]
+    async fn not_found_uses_capital_message() {
+        let (status, code, body) = render(EngineError::NotFound("Function not found: x".into()).into()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(code, "ResourceNotFoundException");
+        assert_eq!(body, json!({"Type": "User", "Message": "Function not found: x"}));
+    }
+
+    #[tokio::test]
+    async fn validation_has_only_message() {
+        let (status, code, body) =
+            render(EngineError::Validation(vec!["Value 'x' at 'y' failed".into()]).into()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(code, "ValidationException");
+        assert_eq!(
+            body,
+            json!({"message": "1 validation error detected: Value 'x' at 'y' failed"})
+        );
+    }
+
+    #[tokio::test]
+    async fn internal_errors_are_not_leaked() {
+        let (status, code, body) =
+            render(EngineError::Internal("disk on fire at /var/x".into()).into()).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(code, "ServiceException");
+        assert!(!body.to_string().contains("/var/x"));
+    }
+
+    #[tokio::test]
+    async fn conflict_and_precondition() {
+        assert_eq!(
+            render(EngineError::Conflict("c".into()).into()).await.0,
+            StatusCode::CONFLICT
+        );
+        assert_eq!(
+            render(EngineError::PreconditionFailed("p".into()).into()).await.0,
+            StatusCode::PRECONDITION_FAILED
+        );
+        assert_eq!(
+            render(EngineError::TooLarge("t".into()).into()).await.1,
+            "RequestEntityTooLargeException"
+        );
+    }
+}

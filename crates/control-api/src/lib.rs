@@ -1,0 +1,32 @@
+//! The AWS Lambda REST API (2015-03-31) as lamina serves it.
+//!
+//! [`router`] returns the whole API as an axum `Router` over an [`lamina_engine::Engine`]: the route
+//! table is in `routes.rs`, one handler per operation in `operations/`, and every error leaves through
+//! `error.rs`, the one place that knows HTTP statuses, `x-amzn-ErrorType` codes and the casing of error
+//! bodies. Handlers only parse (path, query, JSON body, SigV4 region), call one engine method and
+//! render its answer.
+//!
+//! Every response carries `x-amzn-RequestId`. Operations of the Lambda service model that lamina does
+//! not serve yet answer 400 `UnsupportedOperationException` naming the operation (never a status the
+//! SDKs retry).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let engine = lamina_engine::Engine::open(lamina_engine::EngineConfig {
+//!     data_dir: "/tmp/lamina".into(),
+//!     account_id: "000000000000".into(),
+//!     strict_packages: false,
+//! })?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:9001").await?;
+//! axum::serve(listener, lamina_control_api::router(engine)).await?;
+//! # Ok(()) }
+//! ```
+
+mod error;
+mod operations;
+mod request;
+mod routes;
+
+pub use error::ApiError;
+pub use request::WARNINGS_HEADER;
+pub use routes::router;

@@ -1,0 +1,92 @@
+//! Put/Get/DeleteFunctionConcurrency, GetAccountSettings, TagResource/UntagResource/ListTags.
+
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use lamina_engine::wire::{PutConcurrencyInput, TagResourceInput};
+use lamina_engine::{Engine, request_too_large};
+
+use super::{json_response, no_content};
+use crate::error::ApiError;
+use crate::request::{self, Query, SMALL_BODY_MAX};
+
+pub(crate) async fn put_concurrency(
+    State(engine): State<Engine>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let bytes = request::read_body(body, &headers, SMALL_BODY_MAX, || {
+        request_too_large("PutFunctionConcurrency").into()
+    })
+    .await?;
+    let input: PutConcurrencyInput = request::json(&bytes)?;
+    let scope = engine.scope(&request::region(&headers));
+    let out = engine.put_function_concurrency(&scope, &name, input).await?;
+    Ok(json_response(StatusCode::OK, &out))
+}
+
+pub(crate) async fn get_concurrency(
+    State(engine): State<Engine>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let scope = engine.scope(&request::region(&headers));
+    let out = engine.get_function_concurrency(&scope, &name).await?;
+    Ok(json_response(StatusCode::OK, &out))
+}
+
+pub(crate) async fn delete_concurrency(
+    State(engine): State<Engine>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let scope = engine.scope(&request::region(&headers));
+    engine.delete_function_concurrency(&scope, &name).await?;
+    Ok(no_content())
+}
+
+pub(crate) async fn settings(State(engine): State<Engine>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let scope = engine.scope(&request::region(&headers));
+    let out = engine.account_settings(&scope).await?;
+    Ok(json_response(StatusCode::OK, &out))
+}
+
+pub(crate) async fn tag(
+    State(engine): State<Engine>,
+    Path(arn): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let bytes = request::read_body(body, &headers, SMALL_BODY_MAX, || {
+        request_too_large("TagResource").into()
+    })
+    .await?;
+    let input: TagResourceInput = request::json(&bytes)?;
+    let scope = engine.scope(&request::region(&headers));
+    engine.tag_resource(&scope, &arn, input).await?;
+    Ok(no_content())
+}
+
+pub(crate) async fn untag(
+    State(engine): State<Engine>,
+    Path(arn): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let query = Query::parse(raw.as_deref());
+    let scope = engine.scope(&request::region(&headers));
+    engine.untag_resource(&scope, &arn, query.all("tagKeys")).await?;
+    Ok(no_content())
+}
+
+pub(crate) async fn list_tags(
+    State(engine): State<Engine>,
+    Path(arn): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let scope = engine.scope(&request::region(&headers));
+    let out = engine.list_tags(&scope, &arn).await?;
+    Ok(json_response(StatusCode::OK, &out))
+}

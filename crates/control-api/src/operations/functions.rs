@@ -1,0 +1,258 @@
+//! CreateFunction, Get*, ListFunctions, Update*, DeleteFunction, PublishVersion, ListVersionsByFunction.
+
+use std::borrow::Cow;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use lamina_engine::wire::{
+    CreateFunctionInput, PublishVersionInput, UpdateCodeInput, UpdateConfigurationInput,
+};
+use lamina_engine::{Engine, EngineError, REQUEST_MAX_BYTES, StagedCode, request_too_large};
+use serde::{Deserialize, Serialize};
+
+use super::code::location;
+use super::{json_response, no_content, with_warnings};
+use crate::error::ApiError;
+use crate::request::{self, Query, SMALL_BODY_MAX};
+
+#[derive(Deserialize)]
+struct CreateZip<'a> {
+    #[serde(rename = "Code", borrow)]
+    code: Option<ZipOnly<'a>>,
+}
+
+#[derive(Deserialize)]
+struct ZipOnly<'a> {
+    #[serde(rename = "ZipFile", borrow)]
+    zip_file: Option<Borrowed<'a>>,
+}
+
+/// A string borrowed from the body when it has no JSON escapes. serde borrows a `Cow<str>` only when
+/// it is the field's whole type (inside `Option` it would copy 67 MB), hence the newtype.
+#[derive(Deserialize)]
+struct Borrowed<'a>(#[serde(borrow)] Cow<'a, str>);
+
+/// CreateFunction's `Code.ZipFile`, borrowed from the body (the input itself was parsed already, so
+/// a body that does not parse here has no usable zip).
+fn create_zip(body: &[u8]) -> Option<Cow<'_, str>> {
+    serde_json::from_slice::<CreateZip<'_>>(body)
+        .ok()?
+        .code?
+        .zip_file
+        .map(|b| b.0)
+}
+
+/// UpdateFunctionCode's `ZipFile`, borrowed from the body.
+fn update_zip(body: &[u8]) -> Option<Cow<'_, str>> {
+    serde_json::from_slice::<ZipOnly<'_>>(body)
+        .ok()?
+        .zip_file
+        .map(|b| b.0)
+}
+
+/// Parses the body and stages the package off the async runtime: JSON parsing and base64 decoding of
+/// a 67 MB body are CPU work. The base64 text is borrowed from the body, never copied.
+async fn parse_with_zip<T>(
+    engine: &Engine,
+    bytes: Bytes,
+    zip_of: fn(&[u8]) -> Option<Cow<'_, str>>,
+) -> Result<(T, Option<StagedCode>), ApiError>
+where
+    T: serde::de::DeserializeOwned + Send + 'static,
+{
+    let engine = engine.clone();
+    tokio::task::spawn_blocking(move || {
+        let input: T = request::json(&bytes)?;
+        let staged = match zip_of(&bytes) {
+            Some(b64) => Some(engine.stage_zip_base64(&b64)?),
+            None => None,
+        };
+        drop(bytes);
+        Ok((input, staged))
+    })
+    .await
+    .map_err(|e| ApiError::Engine(EngineError::Internal(format!("request parsing task failed: {e}"))))?
+}
+
+pub(crate) async fn create(
+    State(engine): State<Engine>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let bytes = request::read_body(body, &headers, REQUEST_MAX_BYTES, || {
+        request_too_large("CreateFunction").into()
+    })
+    .await?;
+    let (input, staged): (CreateFunctionInput, _) = parse_with_zip(&engine, bytes, create_zip).await?;
+    let scope = engine.scope(&request::region(&headers));
+    let deployed = engine.create_function(&scope, input, staged).await?;
+    Ok(with_warnings(
+        json_response(StatusCode::CREATED, &deployed.value),
+        &deployed.warnings,
+    ))
+}
+
+pub(crate) async fn update_code(
+    State(engine): State<Engine>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let bytes = request::read_body(body, &headers, REQUEST_MAX_BYTES, || {
+        request_too_large("UpdateFunctionCode").into()
+    })
+    .await?;
+    let (input, staged): (UpdateCodeInput, _) = parse_with_zip(&engine, bytes, update_zip).await?;
+    let scope = engine.scope(&request::region(&headers));
+    let deployed = engine.update_function_code(&scope, &name, input, staged).await?;
+    Ok(with_warnings(
+        json_response(StatusCode::OK, &deployed.value),
+        &deployed.warnings,
+    ))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct GetFunctionOutput {
+    configuration: lamina_engine::wire::FunctionConfiguration,
+    code: lamina_engine::wire::FunctionCodeLocation,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    tags: std::collections::BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    concurrency: Option<lamina_engine::wire::Concurrency>,
+}
+
+pub(crate) async fn get(
+    State(engine): State<Engine>,
+    Path(name): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let query = Query::parse(raw.as_deref());
+    let scope = engine.scope(&request::region(&headers));
+    let view = engine.get_function(&scope, &name, query.get("Qualifier")).await?;
+    let out = GetFunctionOutput {
+        configuration: view.configuration,
+        code: lamina_engine::wire::FunctionCodeLocation {
+            repository_type: "S3".into(),
+            location: location(&headers, &view.code_hex),
+        },
+        tags: view.tags,
+        concurrency: view
+            .reserved_concurrency
+            .map(|n| lamina_engine::wire::Concurrency {
+                reserved_concurrent_executions: Some(n),
+            }),
+    };
+    Ok(json_response(StatusCode::OK, &out))
+}
+
+pub(crate) async fn get_configuration(
+    State(engine): State<Engine>,
+    Path(name): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let query = Query::parse(raw.as_deref());
+    let scope = engine.scope(&request::region(&headers));
+    let config = engine
+        .get_function_configuration(&scope, &name, query.get("Qualifier"))
+        .await?;
+    Ok(json_response(StatusCode::OK, &config))
+}
+
+pub(crate) async fn list(
+    State(engine): State<Engine>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let query = Query::parse(raw.as_deref());
+    let scope = engine.scope(&request::region(&headers));
+    let out = engine
+        .list_functions(
+            &scope,
+            query.get("FunctionVersion"),
+            query.get("Marker"),
+            query.int("MaxItems")?,
+        )
+        .await?;
+    Ok(json_response(StatusCode::OK, &out))
+}
+
+pub(crate) async fn update_configuration(
+    State(engine): State<Engine>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let bytes = request::read_body(body, &headers, SMALL_BODY_MAX, || {
+        request_too_large("UpdateFunctionConfiguration").into()
+    })
+    .await?;
+    let input: UpdateConfigurationInput = request::json(&bytes)?;
+    let scope = engine.scope(&request::region(&headers));
+    let config = engine.update_function_configuration(&scope, &name, input).await?;
+    Ok(json_response(StatusCode::OK, &config))
+}
+
+pub(crate) async fn delete(
+    State(engine): State<Engine>,
+    Path(name): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let query = Query::parse(raw.as_deref());
+    let scope = engine.scope(&request::region(&headers));
+    engine
+        .delete_function(&scope, &name, query.get("Qualifier"))
+        .await?;
+    Ok(no_content())
+}
+
+pub(crate) async fn publish_version(
+    State(engine): State<Engine>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let bytes = request::read_body(body, &headers, SMALL_BODY_MAX, || {
+        request_too_large("PublishVersion").into()
+    })
+    .await?;
+    let input: PublishVersionInput = request::json(&bytes)?;
+    let scope = engine.scope(&request::region(&headers));
+    let config = engine.publish_version(&scope, &name, input).await?;
+    Ok(json_response(StatusCode::CREATED, &config))
+}
+
+pub(crate) async fn list_versions(
+    State(engine): State<Engine>,
+    Path(name): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let query = Query::parse(raw.as_deref());
+    let scope = engine.scope(&request::region(&headers));
+    let out = engine
+        .list_versions(&scope, &name, query.get("Marker"), query.int("MaxItems")?)
+        .await?;
+    Ok(json_response(StatusCode::OK, &out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zip_file_is_borrowed_from_the_body() {
+        let body = br#"{"FunctionName":"f","Code":{"ZipFile":"UEsDBA=="}}"#;
+        assert!(matches!(create_zip(body), Some(Cow::Borrowed("UEsDBA=="))));
+        let body = br#"{"ZipFile":"UEsDBA==","Publish":true}"#;
+        assert!(matches!(update_zip(body), Some(Cow::Borrowed("UEsDBA=="))));
+        // An escaped slash cannot be borrowed, but still parses.
+        let body = br#"{"ZipFile":"ab\/c"}"#;
+        assert_eq!(update_zip(body).as_deref(), Some("ab/c"));
+    }
+}

@@ -1,0 +1,170 @@
+//! What every handler needs from a request: the SigV4 region, query parameters, a body read under a
+//! limit, and the request id on every response.
+
+use axum::body::{Body, Bytes};
+use axum::extract::Request;
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use http_body_util::BodyExt;
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+/// The response header that carries deploy-time lint warnings, one header line per warning.
+pub const WARNINGS_HEADER: &str = "x-lamina-warnings";
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-amzn-requestid");
+
+/// Bodies of operations that carry no package are small; this is generous.
+pub(crate) const SMALL_BODY_MAX: u64 = 6 * 1024 * 1024;
+
+/// Past this much, a body that is over its limit is no longer drained: the connection is dropped.
+const DRAIN_MAX: u64 = 1024 * 1024 * 1024;
+
+/// Adds `x-amzn-RequestId` to every response, and logs each request.
+pub(crate) async fn request_id(request: Request, next: Next) -> Response {
+    let id = uuid::Uuid::new_v4().to_string();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let mut response = next.run(request).await;
+    tracing::debug!(%method, %path, status = response.status().as_u16(), request_id = %id, "request");
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    response
+}
+
+/// The region of the SigV4 credential scope (`Credential=AKID/20260101/us-east-1/lambda/aws4_request`),
+/// or `us-east-1` for unsigned requests.
+pub(crate) fn region(headers: &HeaderMap) -> String {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(region_of_authorization)
+        .unwrap_or_else(|| "us-east-1".to_owned())
+}
+
+fn region_of_authorization(auth: &str) -> Option<String> {
+    let credential = auth.split("Credential=").nth(1)?;
+    let scope = credential.split([',', ' ']).next()?;
+    let mut parts = scope.split('/');
+    let _key = parts.next()?;
+    let _date = parts.next()?;
+    let region = parts.next()?;
+    let valid = !region.is_empty()
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    valid.then(|| region.to_owned())
+}
+
+/// Query parameters, repeated keys kept (UntagResource sends `tagKeys` once per key).
+#[derive(Debug, Default)]
+pub(crate) struct Query(Vec<(String, String)>);
+
+impl Query {
+    pub(crate) fn parse(raw: Option<&str>) -> Self {
+        Query(
+            form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+                .into_owned()
+                .collect(),
+        )
+    }
+
+    pub(crate) fn get(&self, key: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    pub(crate) fn all(&self, key: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    /// An integer parameter; a non-integer is reported like AWS's deserializer would.
+    pub(crate) fn int(&self, key: &str) -> Result<Option<i64>, ApiError> {
+        self.get(key)
+            .map(|v| {
+                v.parse::<i64>()
+                    .map_err(|_| ApiError::BadRequest(format!("{key} must be an integer, got '{v}'")))
+            })
+            .transpose()
+    }
+}
+
+/// Reads a body of at most `limit` bytes into one buffer sized from `Content-Length`, so a 67 MB
+/// upload costs one 67 MB allocation and no doubling. An oversized body is drained (so the client
+/// reads the answer instead of a reset connection) and answered with `too_large`.
+pub(crate) async fn read_body(
+    body: Body,
+    headers: &HeaderMap,
+    limit: u64,
+    too_large: impl FnOnce() -> ApiError,
+) -> Result<Bytes, ApiError> {
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0);
+    let capacity = usize::try_from(declared.min(limit)).unwrap_or(0);
+    let mut buf: Vec<u8> = Vec::with_capacity(capacity);
+    let mut seen: u64 = 0;
+    let mut over = declared > limit;
+    let mut body = body;
+    while let Some(frame) = body.frame().await {
+        let frame =
+            frame.map_err(|e| ApiError::BadRequest(format!("could not read the request body: {e}")))?;
+        let Ok(data) = frame.into_data() else { continue };
+        seen += data.len() as u64;
+        if seen > limit {
+            over = true;
+            buf = Vec::new();
+        }
+        if over {
+            if seen > DRAIN_MAX {
+                break;
+            }
+            continue;
+        }
+        buf.extend_from_slice(&data);
+    }
+    if over {
+        return Err(too_large());
+    }
+    Ok(Bytes::from(buf))
+}
+
+/// Parses a JSON body; an empty body counts as `{}`, as the SDKs that send nothing mean it.
+pub(crate) fn json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        bytes
+    };
+    serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::BadRequest(format!("Could not parse request body into json: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_comes_from_the_credential_scope() {
+        let auth = "AWS4-HMAC-SHA256 Credential=test/20260101/eu-central-1/lambda/aws4_request, \
+                    SignedHeaders=host;x-amz-date, Signature=abc";
+        assert_eq!(region_of_authorization(auth).as_deref(), Some("eu-central-1"));
+        assert_eq!(region_of_authorization("Bearer x"), None);
+        assert_eq!(region(&HeaderMap::new()), "us-east-1");
+    }
+
+    #[test]
+    fn repeated_query_keys_are_kept() {
+        let q = Query::parse(Some("tagKeys=a&tagKeys=b&Qualifier=%24LATEST"));
+        assert_eq!(q.all("tagKeys"), ["a", "b"]);
+        assert_eq!(q.get("Qualifier"), Some("$LATEST"));
+    }
+}

@@ -1,0 +1,53 @@
+//! The route table: method, path, handler. Nothing else.
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post, put};
+use lamina_engine::Engine;
+
+use crate::operations::{account, code, functions, unsupported};
+use crate::request;
+
+/// The Lambda REST API over `engine`.
+pub fn router(engine: Engine) -> Router {
+    Router::new()
+        .route(
+            "/2015-03-31/functions",
+            post(functions::create).get(functions::list),
+        )
+        .route("/2015-03-31/functions/", get(functions::list))
+        .route(
+            "/2015-03-31/functions/{name}",
+            get(functions::get).delete(functions::delete),
+        )
+        .route(
+            "/2015-03-31/functions/{name}/configuration",
+            get(functions::get_configuration).put(functions::update_configuration),
+        )
+        .route("/2015-03-31/functions/{name}/code", put(functions::update_code))
+        .route(
+            "/2015-03-31/functions/{name}/versions",
+            post(functions::publish_version).get(functions::list_versions),
+        )
+        .route(
+            "/2017-10-31/functions/{name}/concurrency",
+            put(account::put_concurrency).delete(account::delete_concurrency),
+        )
+        .route(
+            "/2019-09-30/functions/{name}/concurrency",
+            get(account::get_concurrency),
+        )
+        .route("/2016-08-19/account-settings", get(account::settings))
+        .route("/2016-08-19/account-settings/", get(account::settings))
+        .route(
+            "/2017-03-31/tags/{arn}",
+            post(account::tag).delete(account::untag).get(account::list_tags),
+        )
+        .route(code::DOWNLOAD_ROUTE, get(code::download))
+        .fallback(unsupported::fallback)
+        .method_not_allowed_fallback(unsupported::fallback)
+        // Bodies are read by the handlers themselves, with the limits AWS applies per operation.
+        .layer(DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn(request::request_id))
+        .with_state(engine)
+}

@@ -1,0 +1,130 @@
+//! The router driven in-process with `tower::ServiceExt::oneshot`: wire details that need no real
+//! client (request ids, size limits, routing of unknown operations, the SigV4 region).
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use lamina_engine::{Engine, EngineConfig};
+use tower::ServiceExt;
+
+fn router() -> (axum::Router, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = Engine::open(EngineConfig {
+        data_dir: dir.path().to_path_buf(),
+        account_id: "000000000000".into(),
+        strict_packages: false,
+    })
+    .expect("engine");
+    (lamina_control_api::router(engine), dir)
+}
+
+async fn send(
+    router: axum::Router,
+    request: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
+    let response = router.oneshot(request).await.expect("response");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 24)
+        .await
+        .expect("body");
+    let json = if bytes.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_slice(&bytes).expect("json")
+    };
+    (status, headers, json)
+}
+
+#[tokio::test]
+async fn every_response_has_a_request_id() {
+    let (router, _dir) = router();
+    let ok = Request::get("/2016-08-19/account-settings/")
+        .body(Body::empty())
+        .expect("request");
+    let (status, headers, _) = send(router.clone(), ok).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers.contains_key("x-amzn-requestid"));
+    let missing = Request::get("/2015-03-31/functions/nope")
+        .body(Body::empty())
+        .expect("request");
+    let (status, headers, body) = send(router, missing).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(headers.contains_key("x-amzn-requestid"));
+    assert_eq!(headers["x-amzn-errortype"], "ResourceNotFoundException");
+    assert_eq!(
+        body["Message"],
+        "Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope"
+    );
+}
+
+#[tokio::test]
+async fn region_is_taken_from_the_signature() {
+    let (router, _dir) = router();
+    let request = Request::get("/2015-03-31/functions/nope")
+        .header(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=test/20260101/ap-southeast-2/lambda/aws4_request, SignedHeaders=host, \
+             Signature=0",
+        )
+        .body(Body::empty())
+        .expect("request");
+    let (_, _, body) = send(router, request).await;
+    assert_eq!(
+        body["Message"],
+        "Function not found: arn:aws:lambda:ap-southeast-2:000000000000:function:nope"
+    );
+}
+
+#[tokio::test]
+async fn request_over_70_167_211_bytes_is_413() {
+    let (router, _dir) = router();
+    let n = 70_167_212usize;
+    let request = Request::post("/2015-03-31/functions")
+        .header("content-type", "application/json")
+        .header("content-length", n.to_string())
+        .body(Body::from(vec![b' '; n]))
+        .expect("request");
+    let (status, headers, body) = send(router, request).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(headers["x-amzn-errortype"], "RequestEntityTooLargeException");
+    assert_eq!(
+        body["message"],
+        "Request must be smaller than 70167211 bytes for the CreateFunction operation"
+    );
+}
+
+#[tokio::test]
+async fn unknown_paths_and_unimplemented_operations() {
+    let (router, _dir) = router();
+    let request = Request::post("/2015-03-31/functions/f/invocations")
+        .body(Body::empty())
+        .expect("request");
+    let (status, headers, body) = send(router.clone(), request).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(headers["x-amzn-errortype"], "UnsupportedOperationException");
+    assert!(body["message"].as_str().expect("message").contains("Invoke"));
+    let request = Request::get("/no/such/thing")
+        .body(Body::empty())
+        .expect("request");
+    let (status, headers, _) = send(router.clone(), request).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(headers["x-amzn-errortype"], "UnknownOperationException");
+    // A known path with a method it does not take.
+    let request = Request::post("/2015-03-31/functions/f/configuration")
+        .body(Body::empty())
+        .expect("request");
+    let (status, _, _) = send(router, request).await;
+    assert!(status.is_client_error());
+}
+
+#[tokio::test]
+async fn malformed_json_is_a_client_error() {
+    let (router, _dir) = router();
+    let request = Request::post("/2015-03-31/functions")
+        .header("content-type", "application/json")
+        .body(Body::from("{not json"))
+        .expect("request");
+    let (status, headers, _) = send(router, request).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(headers["x-amzn-errortype"], "InvalidRequestContentException");
+}

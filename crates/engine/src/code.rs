@@ -1,0 +1,276 @@
+//! Deployment packages on their way in: decoding the base64 `ZipFile` into a staged blob, checking it
+//! the way Lambda does (zip validity, unzipped size), linting it with `lamina_package::inspect`, and
+//! unpacking committed blobs for the functions that use them.
+
+use std::fs::{self, File};
+use std::io::{BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use lamina_model::Architecture;
+use lamina_model::limits::{UNZIPPED_CODE_MAX_BYTES, ZIPPED_CODE_MAX_BYTES};
+use lamina_package::{ExtractLimits, FindingKind, InspectOptions};
+use lamina_store::{CodeStore, StagedBlob};
+
+use crate::EngineError;
+
+/// The largest CreateFunction / UpdateFunctionCode request body AWS accepts.
+pub const REQUEST_MAX_BYTES: u64 = 70_167_211;
+
+/// AWS's message for a request body over [`REQUEST_MAX_BYTES`].
+pub fn request_too_large(operation: &str) -> EngineError {
+    EngineError::TooLarge(format!(
+        "Request must be smaller than {REQUEST_MAX_BYTES} bytes for the {operation} operation"
+    ))
+}
+
+/// AWS's message for a package that is not a (readable) zip.
+pub(crate) const UNZIP_FAILED: &str =
+    "Could not unzip uploaded file. Please check your file, then try to upload again.";
+
+/// A package decoded from a request and written to a staging file, not yet part of the store.
+#[derive(Debug)]
+pub struct StagedCode {
+    pub(crate) blob: StagedBlob,
+}
+
+impl StagedCode {
+    /// The package's `CodeSha256`.
+    pub fn code_sha256(&self) -> String {
+        self.blob.digest().code_sha256()
+    }
+
+    /// The package's size in bytes.
+    pub fn size(&self) -> u64 {
+        self.blob.size()
+    }
+}
+
+/// Decodes a base64 `ZipFile` into a staging file, 64 KiB at a time, so that a 50 MB package costs
+/// no more memory than the request body that carries it.
+pub(crate) fn stage_base64(store: &dyn CodeStore, b64: &str) -> Result<StagedCode, EngineError> {
+    let bytes = b64.as_bytes();
+    let padding = bytes.iter().rev().take(2).filter(|&&b| b == b'=').count();
+    let decoded_len = (bytes.len() / 4 * 3).saturating_sub(padding) as u64;
+    if decoded_len > ZIPPED_CODE_MAX_BYTES {
+        return Err(EngineError::TooLarge(format!(
+            "Zipped size must be smaller than {ZIPPED_CODE_MAX_BYTES} bytes"
+        )));
+    }
+    if !bytes.len().is_multiple_of(4) {
+        return Err(EngineError::InvalidParameter(UNZIP_FAILED.into()));
+    }
+    let mut blob = store.stage()?;
+    let mut out = vec![0u8; 48 * 1024];
+    for chunk in bytes.chunks(64 * 1024) {
+        let n = STANDARD
+            .decode_slice(chunk, &mut out)
+            .map_err(|_| EngineError::InvalidParameter(UNZIP_FAILED.into()))?;
+        blob.write_all(&out[..n])?;
+    }
+    blob.flush()?;
+    Ok(StagedCode { blob })
+}
+
+/// What checking a package found: problems Lambda accepts but that keep the function from running.
+#[derive(Debug, Default)]
+pub(crate) struct Lint {
+    pub(crate) warnings: Vec<String>,
+}
+
+/// Findings that concern the `bootstrap` of an OS-only runtime; other runtimes have no bootstrap.
+fn is_bootstrap_finding(kind: FindingKind) -> bool {
+    matches!(
+        kind,
+        FindingKind::MissingBootstrap
+            | FindingKind::NestedBootstrap
+            | FindingKind::BootstrapNotAFile
+            | FindingKind::BootstrapNotExecutable
+            | FindingKind::BootstrapNotReadable
+            | FindingKind::BootstrapNotExecutableFormat
+            | FindingKind::BadInterpreter
+            | FindingKind::ArchitectureMismatch
+            | FindingKind::MissingDynamicLoader
+            | FindingKind::GlibcTooNew
+    )
+}
+
+/// Checks a staged package as Lambda does (not a zip, unzipped too large: errors) and lints it
+/// (everything else `inspect` finds: warnings). `runtime` decides whether bootstrap findings apply.
+pub(crate) fn check_package(path: &Path, arch: &str, runtime: Option<&str>) -> Result<Lint, EngineError> {
+    let arch = arch.parse::<Architecture>().ok();
+    let report = lamina_package::inspect_file(path, &InspectOptions { arch })
+        .map_err(|e| EngineError::Internal(format!("inspecting the package: {e}")))?;
+    let os_only = runtime.is_none_or(|r| r.starts_with("provided"));
+    let mut lint = Lint::default();
+    for finding in report.findings {
+        match finding.kind {
+            FindingKind::NotAZip | FindingKind::Corrupt => {
+                return Err(EngineError::InvalidParameter(UNZIP_FAILED.into()));
+            }
+            FindingKind::UnzippedTooLarge => {
+                return Err(unzipped_too_large());
+            }
+            FindingKind::ZippedTooLarge => {}
+            kind if is_bootstrap_finding(kind) && !os_only => {}
+            _ => lint.warnings.push(finding.message),
+        }
+    }
+    if report.unzipped_size >= UNZIPPED_CODE_MAX_BYTES {
+        return Err(unzipped_too_large());
+    }
+    Ok(lint)
+}
+
+fn unzipped_too_large() -> EngineError {
+    EngineError::InvalidParameter(format!(
+        "Unzipped size must be smaller than {UNZIPPED_CODE_MAX_BYTES} bytes"
+    ))
+}
+
+/// Unpacked packages, one directory per `CodeSha256` (hex), created by extract-to-temp + rename.
+#[derive(Debug, Clone)]
+pub(crate) struct Unpacked {
+    root: PathBuf,
+}
+
+impl Unpacked {
+    pub(crate) fn open(root: PathBuf) -> Result<Self, EngineError> {
+        fs::create_dir_all(&root)?;
+        for entry in fs::read_dir(&root)? {
+            let entry = entry?;
+            if entry.file_name().to_string_lossy().starts_with(".tmp-") {
+                fs::remove_dir_all(entry.path())?;
+            }
+        }
+        Ok(Self { root })
+    }
+
+    /// The directory of a package's files.
+    pub(crate) fn dir(&self, hex: &str) -> PathBuf {
+        self.root.join(hex)
+    }
+
+    /// Unpacks a committed blob unless it already is; a failure leaves nothing behind.
+    pub(crate) fn ensure(&self, blob: &Path, hex: &str) -> Result<PathBuf, String> {
+        let target = self.dir(hex);
+        if target.is_dir() {
+            return Ok(target);
+        }
+        let tmp = self.root.join(format!(".tmp-{}", uuid::Uuid::new_v4()));
+        let result = File::open(blob)
+            .map_err(|e| format!("cannot open the stored package: {e}"))
+            .and_then(|f| {
+                lamina_package::extract(BufReader::new(f), &tmp, &ExtractLimits::default())
+                    .map_err(|e| e.to_string())
+            })
+            .and_then(|_| match fs::rename(&tmp, &target) {
+                Ok(()) => Ok(()),
+                // Another function with the same package unpacked it first: theirs is as good.
+                Err(_) if target.is_dir() => {
+                    let _ = fs::remove_dir_all(&tmp);
+                    Ok(())
+                }
+                Err(e) => Err(format!("cannot move the unpacked package: {e}")),
+            });
+        if result.is_err() {
+            let _ = fs::remove_dir_all(&tmp);
+        }
+        result.map(|()| target)
+    }
+
+    /// The hex digests of every unpacked package.
+    pub(crate) fn list(&self) -> Result<Vec<String>, EngineError> {
+        let mut out = Vec::new();
+        for entry in fs::read_dir(&self.root)? {
+            let name = entry?.file_name().to_string_lossy().into_owned();
+            if !name.starts_with('.') {
+                out.push(name);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Removes a package's directory (no error if absent).
+    pub(crate) fn remove(&self, hex: &str) {
+        let _ = fs::remove_dir_all(self.dir(hex));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use lamina_store::FsCodeStore;
+
+    use super::*;
+
+    #[test]
+    fn too_large_is_refused_before_decoding() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = FsCodeStore::open(dir.path()).expect("store");
+        let b64 = "A".repeat(((ZIPPED_CODE_MAX_BYTES + 3) / 3 * 4) as usize);
+        let err = stage_base64(&store, &b64).expect_err("too large");
+        assert_eq!(
+            err,
+            EngineError::TooLarge("Zipped size must be smaller than 52428800 bytes".into())
+        );
+    }
+
+    #[test]
+    fn decodes_in_chunks() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = FsCodeStore::open(dir.path()).expect("store");
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 256) as u8).collect();
+        let staged = stage_base64(&store, &STANDARD.encode(&data)).expect("stage");
+        assert_eq!(staged.size(), data.len() as u64);
+        assert_eq!(staged.code_sha256(), lamina_package::code_sha256(&data));
+    }
+
+    #[test]
+    fn concurrent_unpacking_of_one_package_succeeds_every_time() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = FsCodeStore::open(dir.path().join("code")).expect("store");
+        let unpacked = Unpacked::open(dir.path().join("unpacked")).expect("unpacked");
+        let mut builder = lamina_package::PackageBuilder::new();
+        builder
+            .add_bytes("bootstrap", b"#!/bin/sh\n".to_vec(), 0o755)
+            .expect("entry");
+        let zip = builder
+            .write(std::io::Cursor::new(Vec::new()))
+            .expect("zip")
+            .into_inner();
+        let staged = stage_base64(&store, &STANDARD.encode(&zip)).expect("stage");
+        let digest = store.commit(staged.blob).expect("commit");
+        let blob = store.path(&digest.code_sha256()).expect("path").expect("exists");
+        let start = std::sync::Arc::new(std::sync::Barrier::new(8));
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let (unpacked, blob, hex) = (unpacked.clone(), blob.clone(), digest.hex());
+                let start = std::sync::Arc::clone(&start);
+                std::thread::spawn(move || {
+                    start.wait();
+                    unpacked.ensure(&blob, &hex)
+                })
+            })
+            .collect();
+        for t in threads {
+            let dir = t.join().expect("thread").expect("unpacked");
+            assert!(dir.join("bootstrap").is_file());
+        }
+        assert_eq!(
+            unpacked.list().expect("list"),
+            vec![digest.hex()],
+            "no temporary directory left"
+        );
+    }
+
+    #[test]
+    fn not_base64_is_an_unzip_failure() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = FsCodeStore::open(dir.path()).expect("store");
+        assert_eq!(
+            stage_base64(&store, "!!!!").expect_err("bad"),
+            EngineError::InvalidParameter(UNZIP_FAILED.into())
+        );
+    }
+}

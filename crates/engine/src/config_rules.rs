@@ -1,0 +1,287 @@
+//! The rules for configuration members shared by CreateFunction and UpdateFunctionConfiguration, in
+//! AWS's order: pattern/range/enum violations first (one ValidationException listing them all), then
+//! the semantic checks (InvalidParameterValueException) one at a time.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde_json::{Map, Value};
+
+use crate::EngineError;
+use crate::validation::{Checks, list};
+use crate::wire::ConfigInput;
+
+/// AWS's role pattern.
+pub const ROLE_PATTERN: &str = r"arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+";
+static ROLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@_/-]+$").expect("static")
+});
+
+/// AWS's handler pattern.
+pub const HANDLER_PATTERN: &str = r"[^\s]+";
+static HANDLER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[^\s]+$").expect("static"));
+
+/// AWS's environment variable key pattern.
+pub const ENV_KEY_PATTERN: &str = "[a-zA-Z]([a-zA-Z0-9_])+";
+static ENV_KEY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-zA-Z]([a-zA-Z0-9_])+$").expect("static"));
+
+/// AWS's layer version ARN pattern.
+pub const LAYER_PATTERN: &str = r"arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+";
+static LAYER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\d{12}:layer:[a-zA-Z0-9_-]+:[0-9]+$")
+        .expect("static")
+});
+
+/// Environment variables Lambda sets itself and refuses to let a function override.
+pub const RESERVED_ENV_KEYS: [&str; 18] = [
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API",
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
+];
+
+/// Environment variables' JSON may be at most this many bytes.
+pub const ENV_MAX_BYTES: usize = 4096;
+
+/// Memory range of classic functions, MB.
+pub const MEMORY_RANGE: (i64, i64) = (128, 10_240);
+/// Timeout range, seconds.
+pub const TIMEOUT_RANGE: (i64, i64) = (1, 900);
+/// `/tmp` range, MB.
+pub const EPHEMERAL_RANGE: (i64, i64) = (512, 10_240);
+
+/// Adds the pattern/range items for every member that is present.
+pub(crate) fn syntax(config: &ConfigInput, checks: &mut Checks) {
+    if let Some(role) = &config.role {
+        checks.pattern(role, "role", &ROLE, ROLE_PATTERN);
+    }
+    if let Some(handler) = &config.handler {
+        checks.length(handler, "handler", 0, 128);
+        checks.pattern(handler, "handler", &HANDLER, HANDLER_PATTERN);
+    }
+    if let Some(description) = &config.description {
+        checks.length(description, "description", 0, 256);
+    }
+    if let Some(timeout) = config.timeout {
+        checks.range(timeout, "timeout", TIMEOUT_RANGE.0, TIMEOUT_RANGE.1);
+    }
+    if let Some(memory) = config.memory_size {
+        checks.range(memory, "memorySize", MEMORY_RANGE.0, MEMORY_RANGE.1);
+    }
+    if let Some(storage) = &config.ephemeral_storage {
+        match storage.size {
+            Some(size) => checks.range(
+                size,
+                "ephemeralStorage.size",
+                EPHEMERAL_RANGE.0,
+                EPHEMERAL_RANGE.1,
+            ),
+            None => checks.null("ephemeralStorage.size"),
+        }
+    }
+    if let Some(mode) = config.tracing_config.as_ref().and_then(|t| t.mode.as_deref())
+        && mode != "Active"
+        && mode != "PassThrough"
+    {
+        checks.string(
+            mode,
+            "tracingConfig.mode",
+            "Member must satisfy enum value set: [Active, PassThrough]",
+        );
+    }
+    if let Some(vars) = config.environment.as_ref().and_then(|e| e.variables.as_ref())
+        && vars.keys().any(|k| !ENV_KEY.is_match(k))
+    {
+        checks.hidden(
+            "environment.variables",
+            format!("Map keys must satisfy constraint: [Member must satisfy regular expression pattern: {ENV_KEY_PATTERN}]"),
+        );
+    }
+    if let Some(layers) = &config.layers {
+        for layer in layers {
+            if !LAYER.is_match(layer) || layer.len() > 140 {
+                checks.string(
+                    &list(layers),
+                    "layers",
+                    format!(
+                        "Member must satisfy constraint: [Member must have length less than or equal to 140, Member \
+                         must have length greater than or equal to 1, Member must satisfy regular expression \
+                         pattern: {LAYER_PATTERN}, Member must not be null]"
+                    ),
+                );
+                break;
+            }
+        }
+    }
+}
+
+/// Checks tag keys (1..128 characters) and values (0..256).
+pub(crate) fn tags(tags: &std::collections::BTreeMap<String, String>, checks: &mut Checks) {
+    for (k, v) in tags {
+        checks.length(k, "tags.key", 1, 128);
+        checks.length(v, "tags.value", 0, 256);
+    }
+}
+
+/// Checks `Architectures` (exactly one of x86_64, arm64) and returns it.
+pub(crate) fn architectures(values: Option<&Vec<String>>, checks: &mut Checks) -> Option<String> {
+    let values = values?;
+    if values.len() > 1 {
+        checks.string(
+            &list(values),
+            "architectures",
+            "Member must have length less than or equal to 1",
+        );
+        return None;
+    }
+    if values.is_empty() {
+        checks.string(
+            &list(values),
+            "architectures",
+            "Member must have length greater than or equal to 1",
+        );
+        return None;
+    }
+    if values.iter().any(|a| a != "x86_64" && a != "arm64") {
+        checks.string(
+            &list(values),
+            "architectures",
+            "Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must not be null]",
+        );
+        return None;
+    }
+    values.first().cloned()
+}
+
+/// Checks environment variables' values, size and reserved keys; returns them as stored.
+pub(crate) fn environment(vars: &Map<String, Value>) -> Result<Map<String, Value>, EngineError> {
+    if vars.values().any(|v| !v.is_string()) {
+        return Err(EngineError::InvalidParameter(
+            "Environment variable values must be strings.".into(),
+        ));
+    }
+    let measured = serde_json::to_string(vars)?;
+    if measured.len() > ENV_MAX_BYTES {
+        return Err(EngineError::InvalidParameter(format!(
+            "Lambda was unable to configure your environment variables because the environment variables you have \
+             provided exceeded the 4KB limit. String measured: {measured}"
+        )));
+    }
+    let reserved: Vec<&str> = vars
+        .keys()
+        .map(String::as_str)
+        .filter(|k| RESERVED_ENV_KEYS.contains(k))
+        .collect();
+    if !reserved.is_empty() {
+        return Err(EngineError::InvalidParameter(format!(
+            "Lambda was unable to configure your environment variables because the environment variables you have \
+             provided contains reserved keys that are currently not supported for modification. Reserved keys used \
+             in this request: {}",
+            reserved.join(", ")
+        )));
+    }
+    Ok(vars.clone())
+}
+
+/// Layers: lamina has no layers yet, so any reference names a version that does not exist.
+pub(crate) fn layers(layers: &[String]) -> Result<(), EngineError> {
+    if layers.len() > 5 {
+        return Err(EngineError::InvalidParameter(
+            "Cannot reference more than 5 layers.".into(),
+        ));
+    }
+    if let Some(first) = layers.first() {
+        return Err(EngineError::InvalidParameter(format!(
+            "Layer version {first} does not exist."
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::EnvironmentInput;
+
+    #[test]
+    fn role_pattern_is_quoted() {
+        let mut checks = Checks::default();
+        let config = ConfigInput {
+            role: Some("r1".into()),
+            ..Default::default()
+        };
+        syntax(&config, &mut checks);
+        assert_eq!(
+            checks.finish().expect_err("bad role").to_string(),
+            "1 validation error detected: Value 'r1' at 'role' failed to satisfy constraint: Member must satisfy \
+             regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+"
+        );
+    }
+
+    #[test]
+    fn architectures_messages() {
+        let mut checks = Checks::default();
+        architectures(Some(&vec!["x86_64".into(), "arm64".into()]), &mut checks);
+        architectures(Some(&vec!["X86_64".into()]), &mut checks);
+        let msg = checks.finish().expect_err("bad").to_string();
+        assert!(msg.starts_with("2 validation errors detected: Value '[x86_64, arm64]' at 'architectures' failed to satisfy constraint: Member must have length less than or equal to 1; "), "{msg}");
+        assert!(msg.ends_with("Value '[X86_64]' at 'architectures' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must not be null]"), "{msg}");
+    }
+
+    #[test]
+    fn environment_limit_is_4096_bytes_of_json() {
+        let mut vars = Map::new();
+        // {"LARGE_VAR":"..."} is 16 bytes plus the value.
+        vars.insert("LARGE_VAR".into(), Value::from("x".repeat(4096 - 16)));
+        assert!(environment(&vars).is_ok());
+        vars.insert("LARGE_VAR".into(), Value::from("x".repeat(4097 - 16)));
+        let msg = environment(&vars).expect_err("too big").to_string();
+        assert!(
+            msg.contains("exceeded the 4KB limit. String measured: {\"LARGE_VAR\":\"xxx"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn reserved_keys_are_named() {
+        let mut vars = Map::new();
+        vars.insert("AWS_REGION".into(), Value::from("x"));
+        assert!(
+            environment(&vars)
+                .expect_err("reserved")
+                .to_string()
+                .ends_with("Reserved keys used in this request: AWS_REGION")
+        );
+    }
+
+    #[test]
+    fn bad_env_key_hides_values() {
+        let mut vars = Map::new();
+        vars.insert("1BAD".into(), Value::from("secret"));
+        let config = ConfigInput {
+            environment: Some(EnvironmentInput {
+                variables: Some(vars),
+            }),
+            ..Default::default()
+        };
+        let mut checks = Checks::default();
+        syntax(&config, &mut checks);
+        let msg = checks.finish().expect_err("bad key").to_string();
+        assert!(!msg.contains("secret"), "{msg}");
+        assert!(msg.contains("at 'environment.variables'"), "{msg}");
+    }
+}

@@ -1,0 +1,164 @@
+//! lamina's typed core: functions, versions and their states, and every rule of the Lambda API.
+//!
+//! [`Engine`] is the one entry point. The control API parses a request into the input types of
+//! [`wire`], calls one `Engine` method with the caller's [`Scope`] (region from the SigV4 scope, the
+//! server's account), and renders what comes back; it never reaches the store. Errors are
+//! [`EngineError`]s that carry AWS's exact message text; mapping them to HTTP is the control API's job.
+//!
+//! How a deploy flows through the engine:
+//!
+//! 1. [`Engine::stage_zip_base64`] decodes the request's base64 `ZipFile` into a staging file in
+//!    64 KiB steps, computing `CodeSha256` on the way (413 if the decoded size is over 50 MB).
+//! 2. [`Engine::create_function`] / [`Engine::update_function_code`] validate the input in AWS's order,
+//!    check the package (not a zip, unzipped size) and lint it with `lamina_package::inspect`, then
+//!    commit the blob (fsync + rename) *before* committing the metadata row (one SQLite transaction),
+//!    so no function ever references missing code.
+//! 3. The answer says `State: Pending` (create) or `LastUpdateStatus: InProgress` (update). A background
+//!    task unpacks the package and *settles* the function (Active / Successful, new RevisionId). At
+//!    start, [`Engine::recover`] settles whatever a crash left unsettled.
+//!
+//! Concurrent requests on one function are serialised by compare-and-swap on the store row: a request
+//! re-reads and re-checks when another one won, so no update is ever lost, and a second update while
+//! one is in progress gets AWS's 409.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), lamina_engine::EngineError> {
+//! use lamina_engine::{Engine, EngineConfig};
+//!
+//! let engine = Engine::open(EngineConfig {
+//!     data_dir: "/var/lib/lamina".into(),
+//!     account_id: "000000000000".into(),
+//!     strict_packages: false,
+//! })?;
+//! engine.recover().await?;
+//! let scope = engine.scope("us-east-1");
+//! let functions = engine.list_functions(&scope, None, None, None).await?;
+//! println!("{} functions", functions.functions.len());
+//! # Ok(()) }
+//! ```
+
+mod account;
+mod code;
+pub mod config_rules;
+mod error;
+mod functions;
+mod invocation;
+pub mod names;
+mod record;
+pub mod runtime;
+mod settle;
+mod validation;
+pub mod wire;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use lamina_store::{CodeStore, FsCodeStore, MetadataStore, SqliteStore};
+
+pub use code::{REQUEST_MAX_BYTES, StagedCode, request_too_large};
+pub use error::EngineError;
+pub use functions::{Deployed, FunctionView};
+pub use invocation::InvocationTarget;
+pub use names::Scope;
+
+/// How to open an [`Engine`].
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Where the database, the blobs and the unpacked packages live (created if missing).
+    pub data_dir: PathBuf,
+    /// The account id in every ARN.
+    pub account_id: String,
+    /// Refuse packages with lint findings (400) instead of accepting them with warnings.
+    pub strict_packages: bool,
+}
+
+/// The control plane's core. Cheap to clone (an `Arc` inside).
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("account", &self.inner.account)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) meta: Arc<dyn MetadataStore>,
+    pub(crate) code: Arc<dyn CodeStore>,
+    pub(crate) unpacked: code::Unpacked,
+    pub(crate) account: String,
+    pub(crate) strict: bool,
+    /// An exclusive lock on `<data_dir>/lock` for the engine's lifetime: two servers on one data
+    /// directory would settle each other's changes. The kernel drops it when the process dies.
+    _lock: std::fs::File,
+    /// Held while committing a blob together with the row that references it, and while sweeping
+    /// unreferenced blobs, so a sweep never deletes a blob a commit is about to reference.
+    pub(crate) code_lock: tokio::sync::Mutex<()>,
+}
+
+impl Engine {
+    /// Opens (creating if needed) the state in `config.data_dir`.
+    pub fn open(config: EngineConfig) -> Result<Self, EngineError> {
+        std::fs::create_dir_all(&config.data_dir)?;
+        let lock_path = config.data_dir.join("lock");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)?;
+        if let Err(e) = lock.try_lock() {
+            return Err(EngineError::Internal(format!(
+                "{} is in use by another lamina process ({e}); give each server its own --data-dir",
+                config.data_dir.display()
+            )));
+        }
+        let meta = SqliteStore::open(&config.data_dir.join("lamina.db"))?;
+        let code: Arc<dyn CodeStore> = Arc::new(FsCodeStore::open(config.data_dir.join("code"))?);
+        let unpacked = code::Unpacked::open(config.data_dir.join("unpacked"))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                meta: Arc::new(meta),
+                code,
+                unpacked,
+                account: config.account_id,
+                strict: config.strict_packages,
+                code_lock: tokio::sync::Mutex::new(()),
+                _lock: lock,
+            }),
+        })
+    }
+
+    /// The account id in every ARN.
+    pub fn account_id(&self) -> &str {
+        &self.inner.account
+    }
+
+    /// The scope of a request signed for `region`.
+    pub fn scope(&self, region: &str) -> Scope {
+        Scope {
+            region: region.to_owned(),
+            account: self.inner.account.clone(),
+        }
+    }
+
+    /// Decodes a base64 `ZipFile` into a staging file (blocking: call it off the async runtime).
+    pub fn stage_zip_base64(&self, b64: &str) -> Result<StagedCode, EngineError> {
+        code::stage_base64(self.inner.code.as_ref(), b64)
+    }
+
+    /// Runs blocking store work on the blocking pool.
+    pub(crate) async fn blocking<T, F>(&self, f: F) -> Result<T, EngineError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Inner) -> Result<T, EngineError> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || f(&inner))
+            .await
+            .map_err(|e| EngineError::Internal(format!("blocking task failed: {e}")))?
+    }
+}

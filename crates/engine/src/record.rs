@@ -1,0 +1,269 @@
+//! What the engine stores for a function or a version: the JSON `document` of a store row.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::names::Scope;
+use crate::wire::{
+    EnvironmentResponse, EphemeralStorage, FunctionConfiguration, RuntimeVersionConfig, TracingConfig,
+};
+
+/// A function's lifecycle state (`State`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum State {
+    /// Code accepted, not yet stored and extracted.
+    Pending,
+    /// Ready to invoke.
+    Active,
+    /// Could not be made ready; delete and recreate.
+    Failed,
+}
+
+/// The outcome of the last update (`LastUpdateStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum UpdateStatus {
+    /// Being applied.
+    InProgress,
+    /// Applied.
+    Successful,
+    /// Could not be applied.
+    Failed,
+}
+
+/// One function's `$LATEST` configuration, or one published version's frozen copy of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct FunctionRecord {
+    /// Bare name.
+    pub(crate) name: String,
+    /// `None` for `$LATEST`, the number for a published version.
+    pub(crate) version: Option<u64>,
+    /// Runtime identifier.
+    pub(crate) runtime: Option<String>,
+    /// Handler.
+    pub(crate) handler: Option<String>,
+    /// Role ARN.
+    pub(crate) role: String,
+    /// Description.
+    pub(crate) description: String,
+    /// Seconds.
+    pub(crate) timeout: u32,
+    /// MB.
+    pub(crate) memory_size: u32,
+    /// `x86_64` or `arm64`.
+    pub(crate) architecture: String,
+    /// MB of `/tmp`.
+    pub(crate) ephemeral_storage: u32,
+    /// Variables, if the member was ever given (an empty map is echoed as such).
+    pub(crate) environment: Option<Map<String, Value>>,
+    /// `PassThrough` or `Active`.
+    pub(crate) tracing_mode: String,
+    /// LoggingConfig as given (defaults filled at render time).
+    pub(crate) logging_config: Option<Value>,
+    /// SnapStart as given.
+    pub(crate) snap_start: Option<Value>,
+    /// Members stored and echoed verbatim, by wire name.
+    pub(crate) echoed: BTreeMap<String, Value>,
+    /// base64 SHA-256 of the zip.
+    pub code_sha256: String,
+    /// Zip size.
+    pub(crate) code_size: u64,
+    /// Last change, in Lambda's string format.
+    pub(crate) last_modified: String,
+    /// Changes on every change.
+    pub(crate) revision_id: String,
+    /// Lifecycle state.
+    pub(crate) state: State,
+    /// Why not Active.
+    pub(crate) state_reason: Option<String>,
+    /// Why not Active, as a code.
+    pub(crate) state_reason_code: Option<String>,
+    /// Outcome of the last update; `None` right after CreateFunction.
+    pub(crate) last_update_status: Option<UpdateStatus>,
+    /// Why InProgress/Failed.
+    pub(crate) last_update_status_reason: Option<String>,
+    /// Why InProgress/Failed, as a code.
+    pub(crate) last_update_status_reason_code: Option<String>,
+    /// Background work that must finish before the function settles (Pending/InProgress end); a
+    /// fresh token per change so that a late worker cannot settle a newer change.
+    pub(crate) settle_token: Option<String>,
+    /// Tags (functions only).
+    pub(crate) tags: BTreeMap<String, String>,
+    /// Reserved concurrency (functions only).
+    pub(crate) reserved_concurrency: Option<u32>,
+    /// Highest version number ever published (numbers are never reused).
+    pub(crate) last_version: u64,
+    /// Fingerprint of code and configuration of the last published version, to answer a
+    /// PublishVersion without changes with that version.
+    pub(crate) last_published_fingerprint: Option<String>,
+}
+
+/// Lambda's timestamp format: `2020-04-10T19:06:32.563+0000`.
+pub(crate) fn now_timestamp() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3f%z").to_string()
+}
+
+/// A fresh RevisionId (or settle token).
+pub(crate) fn fresh_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// How a configuration is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum View {
+    /// Get/Create/Update/Publish answers: with State, LastUpdateStatus, RuntimeVersionConfig.
+    Full,
+    /// ListFunctions/ListVersionsByFunction items: without them.
+    ListItem,
+}
+
+impl FunctionRecord {
+    /// The wire `Version`.
+    pub(crate) fn version_label(&self) -> String {
+        match self.version {
+            Some(n) => n.to_string(),
+            None => "$LATEST".to_owned(),
+        }
+    }
+
+    /// Hash of everything a published version freezes, to recognise an unchanged `$LATEST`.
+    pub(crate) fn fingerprint(&self) -> String {
+        let frozen = serde_json::json!([
+            self.runtime,
+            self.handler,
+            self.role,
+            self.description,
+            self.timeout,
+            self.memory_size,
+            self.architecture,
+            self.ephemeral_storage,
+            self.environment,
+            self.tracing_mode,
+            self.logging_config,
+            self.snap_start,
+            self.echoed,
+            self.code_sha256,
+        ]);
+        let digest = Sha256::digest(frozen.to_string().as_bytes());
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Renders the configuration. `arn_qualifier` is appended to the FunctionArn (`$LATEST`, a
+    /// version) when the caller asked with a qualifier.
+    pub(crate) fn configuration(
+        &self,
+        scope: &Scope,
+        arn_qualifier: Option<&str>,
+        view: View,
+    ) -> FunctionConfiguration {
+        let mut function_arn = scope.function_arn(&self.name);
+        if let Some(q) = arn_qualifier {
+            function_arn = format!("{function_arn}:{q}");
+        }
+        let full = view == View::Full;
+        let mut logging =
+            serde_json::json!({"LogFormat": "Text", "LogGroup": format!("/aws/lambda/{}", self.name)});
+        if let (Some(Value::Object(given)), Value::Object(out)) = (&self.logging_config, &mut logging) {
+            for (k, v) in given {
+                out.insert(k.clone(), v.clone());
+            }
+            if out.get("LogFormat").and_then(Value::as_str) == Some("JSON") {
+                out.entry("ApplicationLogLevel")
+                    .or_insert_with(|| Value::from("INFO"));
+                out.entry("SystemLogLevel").or_insert_with(|| Value::from("INFO"));
+            }
+        }
+        let mut snap_start = serde_json::json!({"ApplyOn": "None", "OptimizationStatus": "Off"});
+        if let (Some(Value::Object(given)), Value::Object(out)) = (&self.snap_start, &mut snap_start)
+            && let Some(apply_on) = given.get("ApplyOn")
+        {
+            out.insert("ApplyOn".into(), apply_on.clone());
+        }
+        FunctionConfiguration {
+            function_name: self.name.clone(),
+            function_arn,
+            runtime: self.runtime.clone(),
+            role: self.role.clone(),
+            handler: self.handler.clone(),
+            code_size: self.code_size,
+            description: self.description.clone(),
+            timeout: self.timeout,
+            memory_size: self.memory_size,
+            last_modified: self.last_modified.clone(),
+            code_sha256: self.code_sha256.clone(),
+            version: self.version_label(),
+            environment: self
+                .environment
+                .clone()
+                .map(|variables| EnvironmentResponse { variables }),
+            tracing_config: TracingConfig {
+                mode: self.tracing_mode.clone(),
+            },
+            revision_id: self.revision_id.clone(),
+            package_type: "Zip".to_owned(),
+            architectures: vec![self.architecture.clone()],
+            ephemeral_storage: EphemeralStorage {
+                size: self.ephemeral_storage,
+            },
+            snap_start,
+            logging_config: logging,
+            state: full.then(|| format!("{:?}", self.state)),
+            state_reason: if full { self.state_reason.clone() } else { None },
+            state_reason_code: if full {
+                self.state_reason_code.clone()
+            } else {
+                None
+            },
+            last_update_status: if full {
+                self.last_update_status.map(|s| format!("{s:?}"))
+            } else {
+                None
+            },
+            last_update_status_reason: if full {
+                self.last_update_status_reason.clone()
+            } else {
+                None
+            },
+            last_update_status_reason_code: if full {
+                self.last_update_status_reason_code.clone()
+            } else {
+                None
+            },
+            runtime_version_config: (full && self.runtime.is_some()).then(|| RuntimeVersionConfig {
+                runtime_version_arn: runtime_version_arn(
+                    &scope.region,
+                    self.runtime.as_deref().unwrap_or_default(),
+                ),
+            }),
+            echoed: self.echoed.clone(),
+        }
+    }
+}
+
+/// A stable `arn:aws:lambda:<region>::runtime:<64 hex>` per runtime identifier.
+fn runtime_version_arn(region: &str, runtime: &str) -> String {
+    let digest = Sha256::digest(format!("lamina runtime {runtime}").as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("arn:aws:lambda:{region}::runtime:{hex}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamp_has_lambda_format() {
+        let ts = now_timestamp();
+        let re = regex::Regex::new(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0000$").expect("re");
+        assert!(re.is_match(&ts), "{ts}");
+    }
+
+    #[test]
+    fn runtime_version_arn_has_aws_shape() {
+        let arn = runtime_version_arn("us-east-1", "provided.al2023");
+        assert!(arn.starts_with("arn:aws:lambda:us-east-1::runtime:"));
+        assert_eq!(arn.len(), "arn:aws:lambda:us-east-1::runtime:".len() + 64);
+    }
+}

@@ -1,0 +1,203 @@
+//! The engine through its public API, on a real data directory. Each `block_on` on a fresh
+//! current-thread runtime returns before the background settle task it spawned has run, and dropping
+//! the runtime drops that task: the exact state a crash leaves, reproduced deterministically.
+
+use base64::Engine as _;
+use lamina_engine::wire::{CodeInput, ConfigInput, CreateFunctionInput, UpdateConfigurationInput};
+use lamina_engine::{Engine, EngineConfig, EngineError};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+fn open(dir: &std::path::Path) -> Engine {
+    Engine::open(EngineConfig {
+        data_dir: dir.to_path_buf(),
+        account_id: "000000000000".into(),
+        strict_packages: false,
+    })
+    .expect("engine")
+}
+
+fn package() -> String {
+    let mut builder = lamina_package::PackageBuilder::new();
+    builder
+        .add_bytes("bootstrap", b"#!/bin/sh\necho hi\n".to_vec(), 0o755)
+        .expect("entry");
+    let zip = builder
+        .write(std::io::Cursor::new(Vec::new()))
+        .expect("zip")
+        .into_inner();
+    base64::engine::general_purpose::STANDARD.encode(zip)
+}
+
+fn create_input(name: &str) -> CreateFunctionInput {
+    CreateFunctionInput {
+        function_name: Some(name.into()),
+        code: Some(CodeInput::default()),
+        config: ConfigInput {
+            role: Some("arn:aws:iam::111122223333:role/lambda-ex".into()),
+            runtime: Some("provided.al2023".into()),
+            handler: Some("bootstrap".into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+/// Creates a function and stops before it settles, as a crash right after the answer would.
+fn create_unsettled(engine: &Engine, name: &str) {
+    let rt = runtime();
+    let scope = engine.scope("us-east-1");
+    let staged = engine.stage_zip_base64(&package()).expect("stage");
+    let out = rt
+        .block_on(engine.create_function(&scope, create_input(name), Some(staged)))
+        .expect("create");
+    assert_eq!(out.value.state.as_deref(), Some("Pending"));
+    assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+}
+
+fn state(engine: &Engine, name: &str) -> (Option<String>, Option<String>, String) {
+    let scope = engine.scope("us-east-1");
+    let c = runtime()
+        .block_on(engine.get_function_configuration(&scope, name, None))
+        .expect("get");
+    (c.state, c.last_update_status, c.revision_id)
+}
+
+#[test]
+fn recover_settles_a_function_left_pending_by_a_crash() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = open(dir.path());
+    create_unsettled(&engine, "f1");
+    assert_eq!(state(&engine, "f1").0.as_deref(), Some("Pending"));
+    drop(engine);
+
+    let engine = open(dir.path());
+    let before = state(&engine, "f1");
+    assert_eq!(before.0.as_deref(), Some("Pending"));
+    let settled = runtime().block_on(engine.recover()).expect("recover");
+    assert_eq!(settled, 1);
+    let after = state(&engine, "f1");
+    assert_eq!(after.0.as_deref(), Some("Active"));
+    assert_eq!(after.1.as_deref(), Some("Successful"));
+    assert_ne!(after.2, before.2, "settling changes the RevisionId");
+}
+
+#[test]
+fn updates_wait_for_pending_and_in_progress() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = open(dir.path());
+    let scope = engine.scope("us-east-1");
+    create_unsettled(&engine, "f1");
+    let update = |description: &str| {
+        let input = UpdateConfigurationInput {
+            config: ConfigInput {
+                description: Some(description.into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        runtime().block_on(engine.update_function_configuration(&scope, "f1", input))
+    };
+    match update("while pending") {
+        Err(EngineError::Conflict(m)) => assert_eq!(
+            m,
+            "The operation cannot be performed at this time. The resource \
+             arn:aws:lambda:us-east-1:000000000000:function:f1 is currently in the following state: 'Pending'. \
+             StateReasonCode: 'Creating'"
+        ),
+        other => panic!("expected 409, got {other:?}"),
+    }
+    runtime().block_on(engine.recover()).expect("recover");
+    let first = update("first").expect("first update");
+    assert_eq!(first.last_update_status.as_deref(), Some("InProgress"));
+    match update("second") {
+        Err(EngineError::Conflict(m)) => assert_eq!(
+            m,
+            "The operation cannot be performed at this time. An update is in progress for resource: \
+             arn:aws:lambda:us-east-1:000000000000:function:f1"
+        ),
+        other => panic!("expected 409, got {other:?}"),
+    }
+    runtime().block_on(engine.recover()).expect("recover");
+    let (_, status, _) = state(&engine, "f1");
+    assert_eq!(status.as_deref(), Some("Successful"));
+    assert_eq!(update("second").expect("after settling").description, "second");
+}
+
+#[test]
+fn a_crash_between_blob_and_row_leaves_only_an_orphan_that_recover_removes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = open(dir.path());
+    // A package staged and committed, but no function row: what a crash before the metadata commit leaves.
+    let blobs = dir.path().join("code").join("blobs");
+    let staged = engine.stage_zip_base64(&package()).expect("stage");
+    drop(staged);
+    assert_eq!(
+        std::fs::read_dir(&blobs).expect("blobs").count(),
+        0,
+        "a dropped staging file is no blob"
+    );
+    std::fs::write(blobs.join("0".repeat(64)), b"orphan").expect("orphan");
+    drop(engine);
+    let engine = open(dir.path());
+    runtime().block_on(engine.recover()).expect("recover");
+    assert_eq!(
+        std::fs::read_dir(&blobs).expect("blobs").count(),
+        0,
+        "the orphan blob was swept"
+    );
+}
+
+#[test]
+fn invocations_resolve_to_settled_unpacked_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = open(dir.path());
+    let scope = engine.scope("us-east-1");
+    create_unsettled(&engine, "f1");
+    match runtime().block_on(engine.resolve_invocation(&scope, "f1", None)) {
+        Err(EngineError::Conflict(m)) => assert!(m.ends_with("in the following state: Pending"), "{m}"),
+        other => panic!("expected 409 while Pending, got {other:?}"),
+    }
+    runtime().block_on(engine.recover()).expect("recover");
+    let target = runtime()
+        .block_on(engine.resolve_invocation(&scope, "f1", None))
+        .expect("resolve");
+    assert_eq!(target.version, "$LATEST");
+    assert_eq!(target.handler, "bootstrap");
+    assert!(
+        target.code_dir.join("bootstrap").is_file(),
+        "{}",
+        target.code_dir.display()
+    );
+    match runtime().block_on(engine.resolve_invocation(&scope, "missing", None)) {
+        Err(EngineError::NotFound(m)) => {
+            assert_eq!(
+                m,
+                "Function not found: arn:aws:lambda:us-east-1:000000000000:function:missing:$LATEST"
+            )
+        }
+        other => panic!("expected 404, got {other:?}"),
+    }
+}
+
+#[test]
+fn one_data_directory_serves_one_engine_at_a_time() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = open(dir.path());
+    let second = Engine::open(EngineConfig {
+        data_dir: dir.path().to_path_buf(),
+        account_id: "000000000000".into(),
+        strict_packages: false,
+    });
+    match second {
+        Err(EngineError::Internal(m)) => assert!(m.contains("in use by another lamina process"), "{m}"),
+        other => panic!("a second engine on one data directory must be refused, got {other:?}"),
+    }
+    drop(engine);
+    open(dir.path());
+}

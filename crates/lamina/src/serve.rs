@@ -1,0 +1,111 @@
+//! `lamina serve`: the Lambda control plane on one port, with its state in a data directory.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use lamina_engine::{Engine, EngineConfig};
+
+/// The options of `lamina serve`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServeArgs {
+    /// Address and port to listen on (port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:9001")]
+    listen: SocketAddr,
+    /// Where state is kept [default: $XDG_DATA_HOME/lamina or ~/.local/share/lamina].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// The 12-digit account id in every ARN.
+    #[arg(long, default_value = "000000000000")]
+    account_id: String,
+    /// Refuse deployment packages that can never run (no bootstrap, wrong architecture, ...) with 400
+    /// InvalidParameterValueException, instead of accepting them with a warning.
+    #[arg(long)]
+    strict_packages: bool,
+}
+
+fn default_data_dir() -> PathBuf {
+    if let Some(xdg) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        return PathBuf::from(xdg).join("lamina");
+    }
+    if let Some(home) = std::env::var_os("HOME").filter(|v| !v.is_empty()) {
+        return PathBuf::from(home).join(".local/share/lamina");
+    }
+    PathBuf::from("lamina-data")
+}
+
+/// Runs the server until Ctrl-C or SIGTERM.
+pub(crate) fn run(args: ServeArgs) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    if args.account_id.len() != 12 || !args.account_id.bytes().all(|b| b.is_ascii_digit()) {
+        bail!("--account-id must be 12 digits, got '{}'", args.account_id);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting tokio")?;
+    runtime.block_on(serve(args))
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let data_dir = args.data_dir.unwrap_or_else(default_data_dir);
+    let engine = Engine::open(EngineConfig {
+        data_dir: data_dir.clone(),
+        account_id: args.account_id.clone(),
+        strict_packages: args.strict_packages,
+    })
+    .with_context(|| format!("opening the state in {}", data_dir.display()))?;
+    let settled = engine.recover().await.context("recovering unsettled functions")?;
+    if settled > 0 {
+        tracing::info!(
+            count = settled,
+            "settled functions left unsettled by the last run"
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let addr = listener.local_addr().context("reading the bound address")?;
+    tracing::info!(
+        data_dir = %data_dir.display(),
+        account = %args.account_id,
+        strict_packages = args.strict_packages,
+        "lamina serves the Lambda API on http://{addr}"
+    );
+    eprintln!("\nPoint the AWS CLI and SDKs at lamina with:\n\n    export AWS_ENDPOINT_URL=http://{addr}\n");
+    axum::serve(listener, lamina_control_api::router(engine))
+        .with_graceful_shutdown(shutdown())
+        .await
+        .context("serving")?;
+    tracing::info!("lamina stopped");
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

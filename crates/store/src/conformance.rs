@@ -1,0 +1,334 @@
+//! The behaviour every backend must show: a [`MetadataStore`] is done when `conformance::run(&store)`
+//! passes on a fresh, empty store, a [`CodeStore`] when `conformance::run_code(&store)` does.
+//!
+//! The checks panic with a message naming the broken rule, so they are meant for test code.
+
+use std::sync::Arc;
+
+use std::io::Write;
+
+use crate::code::CodeStore;
+use crate::metadata::{FunctionRow, MetadataStore, StoreError, VersionRow};
+
+fn function(name: &str, revision: &str) -> FunctionRow {
+    FunctionRow {
+        region: "us-east-1".into(),
+        name: name.into(),
+        revision: revision.into(),
+        code_sha256: format!("sha-{name}-{revision}"),
+        document: format!("{{\"name\":\"{name}\",\"rev\":\"{revision}\"}}"),
+    }
+}
+
+fn version(name: &str, n: u64) -> VersionRow {
+    VersionRow {
+        region: "us-east-1".into(),
+        name: name.into(),
+        version: n,
+        code_sha256: format!("sha-{name}-v{n}"),
+        document: format!("{{\"v\":{n}}}"),
+    }
+}
+
+/// Runs every check on `store`, which must be empty.
+pub fn run(store: &dyn MetadataStore) {
+    insert_get_and_duplicate(store);
+    regions_are_separate(store);
+    list_pages_in_name_order(store);
+    replace_is_compare_and_swap(store);
+    versions_commit_with_their_function(store);
+    delete_removes_versions(store);
+    referenced_code_covers_functions_and_versions(store);
+}
+
+/// Runs `threads` writers that each add one tag-like key to one function's document by
+/// read-modify-write with compare-and-swap retries, and checks that no write was lost.
+pub fn run_concurrent(store: Arc<dyn MetadataStore>, threads: usize) {
+    store
+        .insert_function(&function("contended", "0"), None)
+        .expect("insert contended");
+    let handles: Vec<_> = (0..threads)
+        .map(|i| {
+            let store = Arc::clone(&store);
+            std::thread::spawn(move || {
+                loop {
+                    let row = store
+                        .get_function("us-east-1", "contended")
+                        .expect("get")
+                        .expect("exists");
+                    let mut next = row.clone();
+                    next.revision = format!("{}+{i}", row.revision);
+                    next.document = format!("{}|{i}", row.document);
+                    match store.replace_function(&next, &row.revision, None) {
+                        Ok(()) => break,
+                        Err(StoreError::RevisionMismatch(_)) => continue,
+                        Err(e) => panic!("unexpected error {e}"),
+                    }
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().expect("writer thread");
+    }
+    let row = store
+        .get_function("us-east-1", "contended")
+        .expect("get")
+        .expect("exists");
+    for i in 0..threads {
+        assert!(
+            row.document.contains(&format!("|{i}")),
+            "write {i} was lost: {}",
+            row.document
+        );
+    }
+}
+
+fn insert_get_and_duplicate(store: &dyn MetadataStore) {
+    let row = function("alpha", "1");
+    store.insert_function(&row, None).expect("insert");
+    assert_eq!(
+        store.get_function("us-east-1", "alpha").expect("get"),
+        Some(row.clone())
+    );
+    assert!(store.get_function("us-east-1", "missing").expect("get").is_none());
+    match store.insert_function(&function("alpha", "2"), None) {
+        Err(StoreError::AlreadyExists(_)) => {}
+        other => panic!("duplicate insert must fail with AlreadyExists, got {other:?}"),
+    }
+    assert_eq!(
+        store.get_function("us-east-1", "alpha").expect("get"),
+        Some(row),
+        "failed insert changed the row"
+    );
+    assert!(store.delete_function("us-east-1", "alpha").expect("delete"));
+}
+
+fn regions_are_separate(store: &dyn MetadataStore) {
+    let mut west = function("shared", "1");
+    west.region = "eu-west-1".into();
+    store
+        .insert_function(&function("shared", "1"), None)
+        .expect("insert east");
+    store
+        .insert_function(&west, None)
+        .expect("same name in another region");
+    assert_eq!(
+        store.list_functions("eu-west-1", None, 10).expect("list").len(),
+        1
+    );
+    assert!(store.delete_function("eu-west-1", "shared").expect("delete"));
+    assert!(
+        store.get_function("us-east-1", "shared").expect("get").is_some(),
+        "delete crossed regions"
+    );
+    assert!(store.delete_function("us-east-1", "shared").expect("delete"));
+    assert!(
+        !store
+            .delete_function("us-east-1", "shared")
+            .expect("delete twice")
+    );
+}
+
+fn list_pages_in_name_order(store: &dyn MetadataStore) {
+    for name in ["c", "a", "e", "b", "d"] {
+        store.insert_function(&function(name, "1"), None).expect("insert");
+    }
+    let first: Vec<_> = store
+        .list_functions("us-east-1", None, 2)
+        .expect("list")
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    assert_eq!(first, ["a", "b"]);
+    let next: Vec<_> = store
+        .list_functions("us-east-1", Some("b"), 10)
+        .expect("list")
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    assert_eq!(next, ["c", "d", "e"]);
+    assert_eq!(store.all_functions().expect("all").len(), 5);
+    for name in ["a", "b", "c", "d", "e"] {
+        store.delete_function("us-east-1", name).expect("delete");
+    }
+    assert!(
+        store
+            .list_functions("us-east-1", None, 10)
+            .expect("list")
+            .is_empty()
+    );
+}
+
+fn replace_is_compare_and_swap(store: &dyn MetadataStore) {
+    store
+        .insert_function(&function("cas", "1"), None)
+        .expect("insert");
+    store
+        .replace_function(&function("cas", "2"), "1", None)
+        .expect("replace with current revision");
+    match store.replace_function(&function("cas", "3"), "1", None) {
+        Err(StoreError::RevisionMismatch(_)) => {}
+        other => panic!("stale revision must fail with RevisionMismatch, got {other:?}"),
+    }
+    assert_eq!(
+        store
+            .get_function("us-east-1", "cas")
+            .expect("get")
+            .expect("exists")
+            .revision,
+        "2"
+    );
+    match store.replace_function(&function("nobody", "2"), "1", None) {
+        Err(StoreError::NotFound(_)) => {}
+        other => panic!("replacing a missing function must fail with NotFound, got {other:?}"),
+    }
+    store.delete_function("us-east-1", "cas").expect("delete");
+}
+
+fn versions_commit_with_their_function(store: &dyn MetadataStore) {
+    store
+        .insert_function(&function("ver", "1"), Some(&version("ver", 1)))
+        .expect("insert with version");
+    assert_eq!(
+        store.get_version("us-east-1", "ver", 1).expect("get"),
+        Some(version("ver", 1))
+    );
+    store
+        .replace_function(&function("ver", "2"), "1", Some(&version("ver", 2)))
+        .expect("publish 2");
+    // A version that exists already aborts the whole transaction, function row included.
+    match store.replace_function(&function("ver", "3"), "2", Some(&version("ver", 2))) {
+        Err(StoreError::AlreadyExists(_)) => {}
+        other => panic!("duplicate version must fail with AlreadyExists, got {other:?}"),
+    }
+    assert_eq!(
+        store
+            .get_function("us-east-1", "ver")
+            .expect("get")
+            .expect("exists")
+            .revision,
+        "2"
+    );
+    let listed: Vec<_> = store
+        .list_versions("us-east-1", "ver", None, 10)
+        .expect("list")
+        .into_iter()
+        .map(|v| v.version)
+        .collect();
+    assert_eq!(listed, [1, 2]);
+    let after: Vec<_> = store
+        .list_versions("us-east-1", "ver", Some(1), 10)
+        .expect("list")
+        .into_iter()
+        .map(|v| v.version)
+        .collect();
+    assert_eq!(after, [2]);
+    let mut changed = version("ver", 2);
+    changed.document = "{\"state\":\"Active\"}".into();
+    store.update_version(&changed).expect("update version");
+    assert_eq!(
+        store.get_version("us-east-1", "ver", 2).expect("get"),
+        Some(changed)
+    );
+    assert!(matches!(
+        store.update_version(&version("ver", 9)),
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(store.delete_version("us-east-1", "ver", 1).expect("delete v1"));
+    assert!(
+        !store
+            .delete_version("us-east-1", "ver", 1)
+            .expect("delete v1 again")
+    );
+    assert_eq!(store.all_versions().expect("all").len(), 1);
+    store.delete_function("us-east-1", "ver").expect("delete");
+}
+
+fn delete_removes_versions(store: &dyn MetadataStore) {
+    store
+        .insert_function(&function("gone", "1"), Some(&version("gone", 1)))
+        .expect("insert");
+    assert!(store.delete_function("us-east-1", "gone").expect("delete"));
+    assert!(
+        store.get_version("us-east-1", "gone", 1).expect("get").is_none(),
+        "versions outlived function"
+    );
+    // Recreating the name starts from no versions.
+    store
+        .insert_function(&function("gone", "1"), None)
+        .expect("recreate");
+    assert!(
+        store
+            .list_versions("us-east-1", "gone", None, 10)
+            .expect("list")
+            .is_empty()
+    );
+    store.delete_function("us-east-1", "gone").expect("delete");
+}
+
+fn referenced_code_covers_functions_and_versions(store: &dyn MetadataStore) {
+    store
+        .insert_function(&function("refs", "1"), Some(&version("refs", 1)))
+        .expect("insert");
+    let refs = store.referenced_code().expect("refs");
+    assert!(
+        refs.contains("sha-refs-1") && refs.contains("sha-refs-v1"),
+        "{refs:?}"
+    );
+    store.delete_function("us-east-1", "refs").expect("delete");
+    assert!(store.referenced_code().expect("refs").is_empty());
+}
+
+/// Runs every check on an empty [`CodeStore`].
+pub fn run_code(store: &dyn CodeStore) {
+    assert!(
+        store.list().expect("list").is_empty(),
+        "the store must start empty"
+    );
+
+    let mut staged = store.stage().expect("stage");
+    staged.write_all(b"PK package one").expect("write");
+    let expected = staged.digest();
+    let one = store.commit(staged).expect("commit");
+    assert_eq!(one, expected, "commit must keep the staged digest");
+    let path = store
+        .path(&one.code_sha256())
+        .expect("path")
+        .expect("committed blob has a path");
+    assert_eq!(
+        std::fs::read(&path).expect("read"),
+        b"PK package one",
+        "blob content"
+    );
+    assert_eq!(one.size(), 14);
+
+    // The same content again: one blob.
+    let mut again = store.stage().expect("stage");
+    again.write_all(b"PK package one").expect("write");
+    assert_eq!(store.commit(again).expect("commit again"), one);
+    assert_eq!(store.list().expect("list").len(), 1);
+
+    // A staged upload that is dropped is never a blob.
+    let mut dropped = store.stage().expect("stage");
+    dropped.write_all(b"half an upload").expect("write");
+    let dropped_sha = dropped.digest().code_sha256();
+    drop(dropped);
+    assert!(
+        store.path(&dropped_sha).expect("path").is_none(),
+        "a dropped upload became a blob"
+    );
+
+    let mut staged = store.stage().expect("stage");
+    staged.write_all(b"PK package two").expect("write");
+    let two = store.commit(staged).expect("commit");
+    let keep: std::collections::BTreeSet<String> = [two.code_sha256()].into();
+    assert_eq!(
+        store.remove_unreferenced(&keep).expect("sweep"),
+        vec![one.code_sha256()]
+    );
+    assert_eq!(store.list().expect("list"), keep);
+    store.remove(&two.code_sha256()).expect("remove");
+    store.remove(&two.code_sha256()).expect("removing twice is fine");
+    assert!(store.list().expect("list").is_empty());
+}

@@ -1,0 +1,109 @@
+//! The metadata store's contract: rows, errors and the [`MetadataStore`] trait.
+
+/// One function's `$LATEST` state as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionRow {
+    /// The AWS region the function lives in (functions of different regions never see each other).
+    pub region: String,
+    /// The function name (not an ARN).
+    pub name: String,
+    /// An opaque revision; [`MetadataStore::replace_function`] succeeds only if the stored row still has
+    /// the revision the caller read.
+    pub revision: String,
+    /// The `CodeSha256` of the package this row references (so unreferenced blobs can be found).
+    pub code_sha256: String,
+    /// Everything else, as JSON only the engine interprets.
+    pub document: String,
+}
+
+/// One published, immutable version of a function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionRow {
+    /// The region of the function.
+    pub region: String,
+    /// The function name.
+    pub name: String,
+    /// The version number (1, 2, ...).
+    pub version: u64,
+    /// The `CodeSha256` of the package this version references.
+    pub code_sha256: String,
+    /// The version's configuration, as JSON only the engine interprets.
+    pub document: String,
+}
+
+/// What can go wrong in a metadata store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A function (or version) with this key exists already.
+    #[error("{0} already exists")]
+    AlreadyExists(String),
+    /// No row with this key.
+    #[error("{0} does not exist")]
+    NotFound(String),
+    /// The row changed since the caller read it: read it again and retry.
+    #[error("{0} was changed concurrently (revision mismatch)")]
+    RevisionMismatch(String),
+    /// The backend failed (I/O, corruption, lock poisoned).
+    #[error("metadata store failure: {0}")]
+    Backend(String),
+}
+
+/// Durable function metadata. Every method is atomic: it either commits durably before returning `Ok`
+/// or changes nothing. Methods block (SQLite does file I/O), so async callers run them on a blocking
+/// thread.
+pub trait MetadataStore: Send + Sync {
+    /// Inserts a new function, and in the same transaction its first version if given.
+    /// Fails with [`StoreError::AlreadyExists`] if the name is taken in that region.
+    fn insert_function(&self, row: &FunctionRow, version: Option<&VersionRow>) -> Result<(), StoreError>;
+
+    /// Reads one function.
+    fn get_function(&self, region: &str, name: &str) -> Result<Option<FunctionRow>, StoreError>;
+
+    /// Lists the functions of a region in name order, starting after `after`, at most `limit` rows.
+    fn list_functions(
+        &self,
+        region: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<FunctionRow>, StoreError>;
+
+    /// Every function of every region (for recovery at start and account-wide sums).
+    fn all_functions(&self) -> Result<Vec<FunctionRow>, StoreError>;
+
+    /// Replaces a function if its stored revision is still `expected_revision`, and in the same
+    /// transaction inserts `version` if given. Fails with [`StoreError::NotFound`],
+    /// [`StoreError::RevisionMismatch`] or (for the version) [`StoreError::AlreadyExists`].
+    fn replace_function(
+        &self,
+        row: &FunctionRow,
+        expected_revision: &str,
+        version: Option<&VersionRow>,
+    ) -> Result<(), StoreError>;
+
+    /// Deletes a function and all its versions; `false` if it did not exist.
+    fn delete_function(&self, region: &str, name: &str) -> Result<bool, StoreError>;
+
+    /// Reads one published version.
+    fn get_version(&self, region: &str, name: &str, version: u64) -> Result<Option<VersionRow>, StoreError>;
+
+    /// Lists a function's versions in ascending order, starting after `after`, at most `limit` rows.
+    fn list_versions(
+        &self,
+        region: &str,
+        name: &str,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<VersionRow>, StoreError>;
+
+    /// Every version of every function (for account-wide sums).
+    fn all_versions(&self) -> Result<Vec<VersionRow>, StoreError>;
+
+    /// Overwrites an existing version row (its document only changes state, e.g. Pending to Active).
+    fn update_version(&self, row: &VersionRow) -> Result<(), StoreError>;
+
+    /// Deletes one version; `false` if it did not exist.
+    fn delete_version(&self, region: &str, name: &str, version: u64) -> Result<bool, StoreError>;
+
+    /// Every `CodeSha256` referenced by a function or a version.
+    fn referenced_code(&self) -> Result<std::collections::BTreeSet<String>, StoreError>;
+}

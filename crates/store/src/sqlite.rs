@@ -1,0 +1,369 @@
+//! The SQLite backend of [`MetadataStore`].
+//!
+//! One connection behind a mutex: the control plane's writes are small and few, and SQLite serialises
+//! writers anyway. The journal is WAL with `synchronous=FULL`, which makes every committed transaction
+//! durable before `COMMIT` returns (NORMAL would only guarantee consistency, not durability, after a
+//! power loss).
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use crate::metadata::{FunctionRow, MetadataStore, StoreError, VersionRow};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS functions (
+    region      TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    revision    TEXT NOT NULL,
+    code_sha256 TEXT NOT NULL,
+    document    TEXT NOT NULL,
+    PRIMARY KEY (region, name)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS versions (
+    region      TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    code_sha256 TEXT NOT NULL,
+    document    TEXT NOT NULL,
+    PRIMARY KEY (region, name, version)
+) WITHOUT ROWID;
+PRAGMA user_version = 1;
+";
+
+/// [`MetadataStore`] on one SQLite database file.
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").finish_non_exhaustive()
+    }
+}
+
+fn backend(e: rusqlite::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and applies the schema.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let conn = Connection::open(path).map_err(backend)?;
+        Self::init(conn)
+    }
+
+    /// An in-memory database, for tests.
+    pub fn in_memory() -> Result<Self, StoreError> {
+        let conn = Connection::open_in_memory().map_err(backend)?;
+        Self::init(conn)
+    }
+
+    fn init(conn: Connection) -> Result<Self, StoreError> {
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(backend)?;
+        // journal_mode answers with a row, so it is queried rather than executed.
+        let _mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(backend)?;
+        conn.execute_batch("PRAGMA synchronous = FULL;")
+            .map_err(backend)?;
+        conn.execute_batch(SCHEMA).map_err(backend)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
+        self.conn
+            .lock()
+            .map_err(|_| StoreError::Backend("connection lock poisoned".into()))
+    }
+}
+
+fn function_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FunctionRow> {
+    Ok(FunctionRow {
+        region: r.get(0)?,
+        name: r.get(1)?,
+        revision: r.get(2)?,
+        code_sha256: r.get(3)?,
+        document: r.get(4)?,
+    })
+}
+
+fn version_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VersionRow> {
+    let version: i64 = r.get(2)?;
+    Ok(VersionRow {
+        region: r.get(0)?,
+        name: r.get(1)?,
+        version: u64::try_from(version).unwrap_or_default(),
+        code_sha256: r.get(3)?,
+        document: r.get(4)?,
+    })
+}
+
+fn version_number(v: u64) -> Result<i64, StoreError> {
+    i64::try_from(v).map_err(|_| StoreError::Backend(format!("version {v} out of range")))
+}
+
+fn insert_version(tx: &Transaction<'_>, v: &VersionRow) -> Result<(), StoreError> {
+    let n = tx
+        .execute(
+            "INSERT OR IGNORE INTO versions (region, name, version, code_sha256, document) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![v.region, v.name, version_number(v.version)?, v.code_sha256, v.document],
+        )
+        .map_err(backend)?;
+    if n == 0 {
+        return Err(StoreError::AlreadyExists(format!(
+            "version {} of {}",
+            v.version, v.name
+        )));
+    }
+    Ok(())
+}
+
+impl MetadataStore for SqliteStore {
+    fn insert_function(&self, row: &FunctionRow, version: Option<&VersionRow>) -> Result<(), StoreError> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction().map_err(backend)?;
+        let n = tx
+            .execute(
+                "INSERT OR IGNORE INTO functions (region, name, revision, code_sha256, document) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![row.region, row.name, row.revision, row.code_sha256, row.document],
+            )
+            .map_err(backend)?;
+        if n == 0 {
+            return Err(StoreError::AlreadyExists(row.name.clone()));
+        }
+        // A function recreated under an old name must not inherit versions of its predecessor.
+        tx.execute(
+            "DELETE FROM versions WHERE region = ?1 AND name = ?2",
+            params![row.region, row.name],
+        )
+        .map_err(backend)?;
+        if let Some(v) = version {
+            insert_version(&tx, v)?;
+        }
+        tx.commit().map_err(backend)
+    }
+
+    fn get_function(&self, region: &str, name: &str) -> Result<Option<FunctionRow>, StoreError> {
+        let conn = self.lock()?;
+        conn.query_row(
+            "SELECT region, name, revision, code_sha256, document FROM functions WHERE region = ?1 AND name = ?2",
+            params![region, name],
+            function_from_row,
+        )
+        .optional()
+        .map_err(backend)
+    }
+
+    fn list_functions(
+        &self,
+        region: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<FunctionRow>, StoreError> {
+        let conn = self.lock()?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = conn
+            .prepare(
+                "SELECT region, name, revision, code_sha256, document FROM functions
+                 WHERE region = ?1 AND name > ?2 ORDER BY name LIMIT ?3",
+            )
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map(params![region, after.unwrap_or(""), limit], function_from_row)
+            .map_err(backend)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(backend)
+    }
+
+    fn all_functions(&self) -> Result<Vec<FunctionRow>, StoreError> {
+        let conn = self.lock()?;
+        let mut stmt = conn
+            .prepare(
+                "SELECT region, name, revision, code_sha256, document FROM functions ORDER BY region, name",
+            )
+            .map_err(backend)?;
+        let rows = stmt.query_map([], function_from_row).map_err(backend)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(backend)
+    }
+
+    fn replace_function(
+        &self,
+        row: &FunctionRow,
+        expected_revision: &str,
+        version: Option<&VersionRow>,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction().map_err(backend)?;
+        let current: Option<String> = tx
+            .query_row(
+                "SELECT revision FROM functions WHERE region = ?1 AND name = ?2",
+                params![row.region, row.name],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(backend)?;
+        match current {
+            None => return Err(StoreError::NotFound(row.name.clone())),
+            Some(rev) if rev != expected_revision => {
+                return Err(StoreError::RevisionMismatch(row.name.clone()));
+            }
+            Some(_) => {}
+        }
+        tx.execute(
+            "UPDATE functions SET revision = ?3, code_sha256 = ?4, document = ?5 WHERE region = ?1 AND name = ?2",
+            params![row.region, row.name, row.revision, row.code_sha256, row.document],
+        )
+        .map_err(backend)?;
+        if let Some(v) = version {
+            insert_version(&tx, v)?;
+        }
+        tx.commit().map_err(backend)
+    }
+
+    fn delete_function(&self, region: &str, name: &str) -> Result<bool, StoreError> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction().map_err(backend)?;
+        let n = tx
+            .execute(
+                "DELETE FROM functions WHERE region = ?1 AND name = ?2",
+                params![region, name],
+            )
+            .map_err(backend)?;
+        tx.execute(
+            "DELETE FROM versions WHERE region = ?1 AND name = ?2",
+            params![region, name],
+        )
+        .map_err(backend)?;
+        tx.commit().map_err(backend)?;
+        Ok(n > 0)
+    }
+
+    fn get_version(&self, region: &str, name: &str, version: u64) -> Result<Option<VersionRow>, StoreError> {
+        let conn = self.lock()?;
+        conn.query_row(
+            "SELECT region, name, version, code_sha256, document FROM versions
+             WHERE region = ?1 AND name = ?2 AND version = ?3",
+            params![region, name, version_number(version)?],
+            version_from_row,
+        )
+        .optional()
+        .map_err(backend)
+    }
+
+    fn list_versions(
+        &self,
+        region: &str,
+        name: &str,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<VersionRow>, StoreError> {
+        let conn = self.lock()?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let after = match after {
+            Some(a) => version_number(a)?,
+            None => 0,
+        };
+        let mut stmt = conn
+            .prepare(
+                "SELECT region, name, version, code_sha256, document FROM versions
+                 WHERE region = ?1 AND name = ?2 AND version > ?3 ORDER BY version LIMIT ?4",
+            )
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map(params![region, name, after, limit], version_from_row)
+            .map_err(backend)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(backend)
+    }
+
+    fn all_versions(&self) -> Result<Vec<VersionRow>, StoreError> {
+        let conn = self.lock()?;
+        let mut stmt = conn
+            .prepare(
+                "SELECT region, name, version, code_sha256, document FROM versions ORDER BY region, name, version",
+            )
+            .map_err(backend)?;
+        let rows = stmt.query_map([], version_from_row).map_err(backend)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(backend)
+    }
+
+    fn update_version(&self, row: &VersionRow) -> Result<(), StoreError> {
+        let conn = self.lock()?;
+        let n = conn
+            .execute(
+                "UPDATE versions SET code_sha256 = ?4, document = ?5 WHERE region = ?1 AND name = ?2 AND version = ?3",
+                params![row.region, row.name, version_number(row.version)?, row.code_sha256, row.document],
+            )
+            .map_err(backend)?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!(
+                "version {} of {}",
+                row.version, row.name
+            )));
+        }
+        Ok(())
+    }
+
+    fn delete_version(&self, region: &str, name: &str, version: u64) -> Result<bool, StoreError> {
+        let conn = self.lock()?;
+        let n = conn
+            .execute(
+                "DELETE FROM versions WHERE region = ?1 AND name = ?2 AND version = ?3",
+                params![region, name, version_number(version)?],
+            )
+            .map_err(backend)?;
+        Ok(n > 0)
+    }
+
+    fn referenced_code(&self) -> Result<BTreeSet<String>, StoreError> {
+        let conn = self.lock()?;
+        let mut stmt = conn
+            .prepare("SELECT code_sha256 FROM functions UNION SELECT code_sha256 FROM versions")
+            .map_err(backend)?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(backend)?;
+        rows.collect::<Result<BTreeSet<_>, _>>().map_err(backend)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_database_uses_wal_and_full_sync() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = SqliteStore::open(&dir.path().join("db")).expect("open");
+        let conn = store.lock().expect("lock");
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .expect("mode");
+        let sync: i64 = conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .expect("sync");
+        assert_eq!(mode, "wal");
+        assert_eq!(sync, 2, "synchronous=FULL");
+    }
+
+    #[test]
+    fn reopening_keeps_rows() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("db");
+        let row = FunctionRow {
+            region: "us-east-1".into(),
+            name: "f".into(),
+            revision: "1".into(),
+            code_sha256: "abc".into(),
+            document: "{}".into(),
+        };
+        SqliteStore::open(&path)
+            .expect("open")
+            .insert_function(&row, None)
+            .expect("insert");
+        let again = SqliteStore::open(&path).expect("reopen");
+        assert_eq!(again.get_function("us-east-1", "f").expect("get"), Some(row));
+    }
+}

@@ -1,0 +1,186 @@
+"""Shared fixtures: a real `lamina serve` on a free port with a temporary data directory, boto3 clients
+and the AWS CLI pointed at it, and deployment zips built on the fly."""
+
+import io
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.config import Config
+
+REPO = Path(__file__).resolve().parents[2]
+ACCOUNT = "000000000000"
+ROLE = "arn:aws:iam::111122223333:role/lambda-ex"
+CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "test",
+    "AWS_SECRET_ACCESS_KEY": "test",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+def lamina_binary() -> Path:
+    """The debug binary, built by scripts/test before pytest runs (built here if missing)."""
+    target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
+    binary = target / "debug" / "lamina"
+    if not binary.exists():
+        subprocess.run(["cargo", "build", "-p", "lamina"], cwd=REPO, check=True)
+    return binary
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """One `lamina serve` process over a data directory that outlives restarts."""
+
+    def __init__(self, data_dir: Path, extra_args=()):
+        self.data_dir = data_dir
+        self.extra_args = list(extra_args)
+        self.port = free_port()
+        self.proc = None
+        self.log_path = data_dir.parent / f"{data_dir.name}-server.log"
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self):
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [str(lamina_binary()), "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", str(self.data_dir)]
+            + self.extra_args,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"lamina serve exited with {self.proc.returncode}:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(f"{self.endpoint}/2016-08-19/account-settings/", timeout=1) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"lamina serve did not answer within 30 s:\n{self.log()}")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def restart(self):
+        self.stop()
+        return self.start()
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def client(self, region="us-east-1", **config):
+        return boto3.client(
+            "lambda",
+            endpoint_url=self.endpoint,
+            region_name=region,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+            config=Config(retries={"max_attempts": 1, "mode": "standard"}, **config),
+        )
+
+
+@pytest.fixture
+def server(tmp_path):
+    srv = Server(tmp_path / "data").start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def strict_server(tmp_path):
+    srv = Server(tmp_path / "strict-data", ["--strict-packages"]).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def lam(server):
+    return server.client()
+
+
+def make_zip(files=None, mode=0o755) -> bytes:
+    """A deployment zip: by default a `#!/bin/sh` bootstrap with the given Unix mode."""
+    if files is None:
+        files = {"bootstrap": "#!/bin/sh\necho hello\n"}
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, content in files.items():
+            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+            info.create_system = 3
+            info.external_attr = (0o100000 | mode) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, content)
+    return buf.getvalue()
+
+
+def aws_cli() -> str:
+    """The AWS CLI installed next to the Python running pytest (the project's .venv)."""
+    candidate = Path(sys.executable).parent / "aws"
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("aws")
+    if not found:
+        pytest.fail("the AWS CLI is not installed (scripts/test installs awscli into .venv)")
+    return found
+
+
+def run_aws(args, env_extra=None, cwd=None, check=True):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(CREDENTIALS)
+    env["AWS_CONFIG_FILE"] = "/dev/null"
+    env["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null"
+    env.update(env_extra or {})
+    result = subprocess.run([aws_cli()] + args, env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
+    if check and result.returncode != 0:
+        raise AssertionError(f"aws {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
+    return result
+
+
+def create(lam, name="f1", zip_bytes=None, wait=True, **kwargs):
+    params = {
+        "FunctionName": name,
+        "Runtime": "provided.al2023",
+        "Handler": "bootstrap",
+        "Role": ROLE,
+        "Code": {"ZipFile": zip_bytes if zip_bytes is not None else make_zip()},
+    }
+    params.update(kwargs)
+    out = lam.create_function(**params)
+    if wait:
+        lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    return out
+
+
+def wait_updated(lam, name):
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
