@@ -9,4 +9,5 @@
 
 pub mod client;
 pub mod commands;
+pub mod data_dir;
 mod output;

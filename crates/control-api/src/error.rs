@@ -86,6 +86,12 @@ impl ApiError {
                     Casing::Lower,
                     Some("User"),
                 ),
+                E::Throttled(_) => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "TooManyRequestsException",
+                    Casing::Lower,
+                    Some("User"),
+                ),
                 E::AccessDenied => (StatusCode::FORBIDDEN, "AccessDeniedException", Casing::None, None),
                 E::Internal(_) => (
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -139,6 +145,9 @@ impl IntoResponse for ApiError {
                 body.insert("Message".into(), Value::from(message));
             }
             Casing::None => {}
+        }
+        if let ApiError::Engine(EngineError::Throttled(reason)) = &self {
+            body.insert("Reason".into(), Value::from(reason.as_str()));
         }
         let mut response = (status, Json(json!(body))).into_response();
         response

@@ -16,6 +16,7 @@
 //!     data_dir: "/tmp/lamina".into(),
 //!     account_id: "000000000000".into(),
 //!     strict_packages: false,
+//!     ..lamina_engine::EngineConfig::new(std::path::PathBuf::new())
 //! })?;
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:9001").await?;
 //! axum::serve(listener, lamina_control_api::router(engine)).await?;

@@ -29,7 +29,10 @@ pub(crate) async fn request_id(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     let mut response = next.run(request).await;
     tracing::debug!(%method, %path, status = response.status().as_u16(), request_id = %id, "request");
-    if let Ok(value) = HeaderValue::from_str(&id) {
+    // Invoke sets its own: the invocation's request id.
+    if !response.headers().contains_key(REQUEST_ID)
+        && let Ok(value) = HeaderValue::from_str(&id)
+    {
         response.headers_mut().insert(REQUEST_ID, value);
     }
     response

@@ -5,7 +5,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use lamina_engine::Engine;
 
-use crate::operations::{account, code, functions, unsupported};
+use crate::operations::{account, code, functions, invoke, unsupported};
 use crate::request;
 
 /// The Lambda REST API over `engine`.
@@ -25,6 +25,15 @@ pub fn router(engine: Engine) -> Router {
             get(functions::get_configuration).put(functions::update_configuration),
         )
         .route("/2015-03-31/functions/{name}/code", put(functions::update_code))
+        .route("/2015-03-31/functions/{name}/invocations", post(invoke::invoke))
+        .route(
+            "/2014-11-13/functions/{name}/invoke-async",
+            post(invoke::invoke_async),
+        )
+        .route(
+            "/2014-11-13/functions/{name}/invoke-async/",
+            post(invoke::invoke_async),
+        )
         .route(
             "/2015-03-31/functions/{name}/versions",
             post(functions::publish_version).get(functions::list_versions),

@@ -12,6 +12,7 @@ fn router() -> (axum::Router, tempfile::TempDir) {
         data_dir: dir.path().to_path_buf(),
         account_id: "000000000000".into(),
         strict_packages: false,
+        ..EngineConfig::new(std::path::PathBuf::new())
     })
     .expect("engine");
     (lamina_control_api::router(engine), dir)

@@ -16,6 +16,7 @@ use crate::wire::{
 use crate::{Engine, EngineError};
 
 /// Concurrent executions per account and region.
+/// Lambda's default quota of concurrent executions per account and region.
 pub(crate) const ACCOUNT_CONCURRENCY: u32 = 1000;
 /// Concurrency that must stay unreserved.
 pub(crate) const MIN_UNRESERVED: u32 = 100;
@@ -55,7 +56,7 @@ impl Engine {
                 n,
                 "reservedConcurrentExecutions",
                 0,
-                i64::from(ACCOUNT_CONCURRENCY),
+                i64::from(self.inner.account_concurrency),
             ),
         }
         checks.finish()?;
@@ -71,8 +72,9 @@ impl Engine {
             .filter(|r| r.name != f.name)
             .filter_map(|r| r.reserved_concurrency)
             .sum();
-        if ACCOUNT_CONCURRENCY.saturating_sub(others.saturating_add(wanted)) < MIN_UNRESERVED
-            || others.saturating_add(wanted) > ACCOUNT_CONCURRENCY
+        let account = self.inner.account_concurrency;
+        if account.saturating_sub(others.saturating_add(wanted)) < MIN_UNRESERVED
+            || others.saturating_add(wanted) > account
         {
             return Err(EngineError::InvalidParameter(format!(
                 "Specified ReservedConcurrentExecutions for function decreases account's \
@@ -89,6 +91,9 @@ impl Engine {
             },
         )
         .await?;
+        self.inner
+            .executor
+            .set_reserved_concurrency(&scope.function_arn(&f.name), Some(wanted));
         Ok(Concurrency {
             reserved_concurrent_executions: Some(wanted),
         })
@@ -131,7 +136,11 @@ impl Engine {
                 Ok(((), None))
             },
         )
-        .await
+        .await?;
+        self.inner
+            .executor
+            .set_reserved_concurrency(&scope.function_arn(&f.name), None);
+        Ok(())
     }
 
     /// GetAccountSettings.
@@ -156,8 +165,8 @@ impl Engine {
                 total_code_size: TOTAL_CODE_SIZE,
                 code_size_unzipped: UNZIPPED_CODE_MAX_BYTES,
                 code_size_zipped: ZIPPED_CODE_MAX_BYTES,
-                concurrent_executions: ACCOUNT_CONCURRENCY,
-                unreserved_concurrent_executions: ACCOUNT_CONCURRENCY.saturating_sub(reserved),
+                concurrent_executions: self.inner.account_concurrency,
+                unreserved_concurrent_executions: self.inner.account_concurrency.saturating_sub(reserved),
             },
             account_usage: AccountUsage {
                 total_code_size: functions.iter().map(|f| f.code_size).sum::<u64>() + version_bytes,

@@ -24,6 +24,10 @@ pub enum EngineError {
     /// The package or request is larger than Lambda allows (AWS: RequestEntityTooLargeException).
     #[error("{0}")]
     TooLarge(String),
+    /// Over the account's or the function's concurrency (AWS: TooManyRequestsException, "Rate
+    /// Exceeded."); the value is the `Reason`.
+    #[error("Rate Exceeded.")]
+    Throttled(String),
     /// The ARN names another account (AWS: AccessDeniedException).
     #[error("access denied")]
     AccessDenied,

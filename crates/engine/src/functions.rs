@@ -853,6 +853,15 @@ impl Engine {
                 vec![row.code_sha256]
             }
         };
+        // Environments of the deleted function (or version) must not outlive its code.
+        let arn = scope.function_arn(&f.name);
+        match q.as_deref() {
+            None => {
+                self.inner.executor.set_reserved_concurrency(&arn, None);
+                self.inner.executor.retire(&arn).await;
+            }
+            Some(version) => self.inner.executor.retire(&format!("{arn}:{version}")).await,
+        }
         let _guard = self.inner.code_lock.lock().await;
         self.sweep_unreferenced(shas).await;
         Ok(())

@@ -1,45 +1,53 @@
 //! What the invoke path needs from the control plane: a function version resolved to its settled
 //! configuration and unpacked code, with AWS's errors for names that do not resolve.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use lamina_execution::{ExecutionError, FunctionVersion, InvokeRequest};
 
 use crate::functions::lamina_store_hex;
 use crate::names::{self, NameKind, Scope};
 use crate::record::State;
 use crate::{Engine, EngineError};
 
-/// A function version ready to run: everything an execution environment is started with.
+/// How the caller wants the function run (`X-Amz-Invocation-Type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InvocationType {
+    /// Run now and answer with the result (200).
+    #[default]
+    RequestResponse,
+    /// Queue it and answer at once (202).
+    Event,
+    /// Only check that the function can be invoked (204).
+    DryRun,
+}
+
+/// One Invoke request.
+#[derive(Debug, Clone, Default)]
+pub struct InvokeInput {
+    /// `X-Amz-Invocation-Type`.
+    pub invocation_type: InvocationType,
+    /// The event (already checked to be JSON; empty means `{}`).
+    pub payload: bytes::Bytes,
+    /// `X-Amz-Log-Type: Tail`.
+    pub tail: bool,
+    /// The base64-decoded `X-Amz-Client-Context` (synchronous invocations only).
+    pub client_context: Option<String>,
+    /// The request id to use (also the response's `x-amzn-RequestId`).
+    pub request_id: String,
+}
+
+/// What Invoke answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvocationTarget {
-    /// The function's name.
-    pub function_name: String,
-    /// `$LATEST` or the version number (`X-Amz-Executed-Version`).
-    pub version: String,
-    /// The unqualified function ARN.
-    pub function_arn: String,
-    /// The region of the request.
-    pub region: String,
-    /// The unpacked package: the task root.
-    pub code_dir: PathBuf,
-    /// The configuration's RevisionId: environments are never reused across configurations.
-    pub revision: String,
-    /// `Handler`.
-    pub handler: String,
-    /// `Runtime`.
-    pub runtime: String,
-    /// MB.
-    pub memory_mb: u32,
-    /// Seconds.
-    pub timeout_s: u32,
-    /// `x86_64` or `arm64`.
-    pub architecture: String,
-    /// The function's own environment variables.
-    pub environment: BTreeMap<String, String>,
-    /// `/aws/lambda/<name>` unless configured.
-    pub log_group: String,
-    /// Reserved concurrency of the function, if set.
-    pub reserved_concurrency: Option<u32>,
+pub struct InvokeOutput {
+    /// 200, 202 or 204.
+    pub status: u16,
+    /// The version that ran (`X-Amz-Executed-Version`), for synchronous invocations.
+    pub executed_version: Option<String>,
+    /// The result or error payload.
+    pub payload: bytes::Bytes,
+    /// `X-Amz-Function-Error: Unhandled`.
+    pub function_error: bool,
+    /// The last 4 KB of the invocation's log (`X-Amz-Log-Result`, base64 on the wire).
+    pub log_tail: Option<Vec<u8>>,
 }
 
 impl Engine {
@@ -50,7 +58,7 @@ impl Engine {
         scope: &Scope,
         raw_name: &str,
         qualifier: Option<&str>,
-    ) -> Result<InvocationTarget, EngineError> {
+    ) -> Result<FunctionVersion, EngineError> {
         let f = names::parse_function_name(raw_name, NameKind::Namespaced, 256, scope)?;
         let q = names::resolve_qualifier(f.qualifier, qualifier)?.unwrap_or_else(|| "$LATEST".to_owned());
         let latest = self.load(&scope.region, &f.name).await?.map(|(_, r)| r);
@@ -83,7 +91,11 @@ impl Engine {
             .and_then(|l| l.get("LogGroup"))
             .and_then(|g| g.as_str())
             .map_or_else(|| format!("/aws/lambda/{}", record.name), str::to_owned);
-        Ok(InvocationTarget {
+        let architecture = record
+            .architecture
+            .parse()
+            .map_err(|e| EngineError::Internal(format!("{e}")))?;
+        Ok(FunctionVersion {
             function_name: record.name.clone(),
             version: record.version_label(),
             function_arn: scope.function_arn(&record.name),
@@ -91,13 +103,132 @@ impl Engine {
             code_dir,
             revision: record.revision_id.clone(),
             handler: record.handler.clone().unwrap_or_default(),
-            runtime: record.runtime.clone().unwrap_or_default(),
             memory_mb: record.memory_size,
             timeout_s: record.timeout,
-            architecture: record.architecture.clone(),
+            architecture,
             environment,
             log_group,
             reserved_concurrency: latest.reserved_concurrency,
         })
     }
+
+    /// Invoke: runs (or queues, or only checks) an invocation of `raw_name` at `qualifier`.
+    ///
+    /// Errors are only returned before the function starts (not found, Pending, throttled): once it
+    /// has started, every failure is a 200 with the error payload, so that a client's retry never runs
+    /// it twice.
+    pub async fn invoke(
+        &self,
+        scope: &Scope,
+        raw_name: &str,
+        qualifier: Option<&str>,
+        input: InvokeInput,
+    ) -> Result<InvokeOutput, EngineError> {
+        let version = self.resolve_invocation(scope, raw_name, qualifier).await?;
+        let invoked_function_arn = match qualifier {
+            Some(q) => format!("{}:{q}", version.function_arn),
+            None if raw_name.starts_with("arn:") => raw_name.to_owned(),
+            None => version.function_arn.clone(),
+        };
+        let request = InvokeRequest {
+            request_id: input.request_id,
+            payload: input.payload,
+            invoked_function_arn,
+            client_context: input.client_context,
+            tail: input.tail,
+        };
+        match input.invocation_type {
+            InvocationType::DryRun => Ok(InvokeOutput {
+                status: 204,
+                executed_version: None,
+                payload: bytes::Bytes::new(),
+                function_error: false,
+                log_tail: None,
+            }),
+            InvocationType::Event => {
+                // Queued in memory for now: the invocation runs in the background, throttled
+                // invocations are retried for a while as Lambda's async queue does.
+                let executor = self.inner.executor.clone();
+                let request = InvokeRequest {
+                    tail: false,
+                    client_context: None,
+                    ..request
+                };
+                tokio::spawn(async move { run_event(executor, version, request).await });
+                Ok(InvokeOutput {
+                    status: 202,
+                    executed_version: None,
+                    payload: bytes::Bytes::new(),
+                    function_error: false,
+                    log_tail: None,
+                })
+            }
+            InvocationType::RequestResponse => {
+                let invoked = self
+                    .inner
+                    .executor
+                    .invoke(&version, request)
+                    .await
+                    .map_err(|e| match e {
+                        ExecutionError::Throttled(reason) => {
+                            EngineError::Throttled(reason.as_str().to_owned())
+                        }
+                        ExecutionError::Platform(message) => EngineError::Internal(message),
+                    })?;
+                Ok(InvokeOutput {
+                    status: 200,
+                    executed_version: Some(version.version),
+                    payload: invoked.payload,
+                    function_error: invoked.function_error,
+                    log_tail: invoked.log_tail,
+                })
+            }
+        }
+    }
+
+    /// Tells the executor every function's reserved concurrency (at start).
+    pub(crate) async fn load_reserved_concurrency(&self) -> Result<(), EngineError> {
+        let reserved = self
+            .blocking(|inner| {
+                let mut out = Vec::new();
+                for row in inner.meta.all_functions()? {
+                    let record = crate::functions::parse_record(&row)?;
+                    if let Some(n) = record.reserved_concurrency {
+                        out.push((row.region, record.name, n));
+                    }
+                }
+                Ok(out)
+            })
+            .await?;
+        for (region, name, n) in reserved {
+            let arn = self.scope(&region).function_arn(&name);
+            self.inner.executor.set_reserved_concurrency(&arn, Some(n));
+        }
+        Ok(())
+    }
+}
+
+/// Runs an `Event` invocation, retrying while it is throttled (for up to six hours on Lambda; here for
+/// a few minutes with backoff).
+async fn run_event(executor: lamina_execution::Executor, version: FunctionVersion, request: InvokeRequest) {
+    let mut delay = std::time::Duration::from_millis(100);
+    for _ in 0..20 {
+        match executor.invoke(&version, request.clone()).await {
+            Ok(invoked) => {
+                if invoked.function_error {
+                    tracing::info!(function = %version.function_name, request_id = %invoked.request_id, "asynchronous invocation failed");
+                }
+                return;
+            }
+            Err(ExecutionError::Throttled(_)) => {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(std::time::Duration::from_secs(30));
+            }
+            Err(ExecutionError::Platform(message)) => {
+                tracing::error!(function = %version.function_name, "asynchronous invocation not run: {message}");
+                return;
+            }
+        }
+    }
+    tracing::warn!(function = %version.function_name, "asynchronous invocation dropped after being throttled for too long");
 }

@@ -29,6 +29,7 @@
 //!     data_dir: "/var/lib/lamina".into(),
 //!     account_id: "000000000000".into(),
 //!     strict_packages: false,
+//!     ..EngineConfig::new(std::path::PathBuf::new())
 //! })?;
 //! engine.recover().await?;
 //! let scope = engine.scope("us-east-1");
@@ -58,7 +59,7 @@ use lamina_store::{CodeStore, FsCodeStore, MetadataStore, SqliteStore};
 pub use code::{REQUEST_MAX_BYTES, StagedCode, request_too_large};
 pub use error::EngineError;
 pub use functions::{Deployed, FunctionView};
-pub use invocation::InvocationTarget;
+pub use invocation::{InvocationType, InvokeInput, InvokeOutput};
 pub use names::Scope;
 
 /// How to open an [`Engine`].
@@ -70,6 +71,23 @@ pub struct EngineConfig {
     pub account_id: String,
     /// Refuse packages with lint findings (400) instead of accepting them with warnings.
     pub strict_packages: bool,
+    /// Concurrent executions allowed in the account (Lambda's default quota is 1,000).
+    pub account_concurrency: u32,
+    /// Execution environments idle this long are shut down.
+    pub idle_timeout: std::time::Duration,
+}
+
+impl EngineConfig {
+    /// Lambda's defaults for an engine keeping its state in `data_dir`.
+    pub fn new(data_dir: PathBuf) -> Self {
+        EngineConfig {
+            data_dir,
+            account_id: "000000000000".to_owned(),
+            strict_packages: false,
+            account_concurrency: account::ACCOUNT_CONCURRENCY,
+            idle_timeout: std::time::Duration::from_secs(600),
+        }
+    }
 }
 
 /// The control plane's core. Cheap to clone (an `Arc` inside).
@@ -92,6 +110,9 @@ pub(crate) struct Inner {
     pub(crate) unpacked: code::Unpacked,
     pub(crate) account: String,
     pub(crate) strict: bool,
+    pub(crate) account_concurrency: u32,
+    /// Runs invocations in execution environments.
+    pub(crate) executor: lamina_execution::Executor,
     /// An exclusive lock on `<data_dir>/lock` for the engine's lifetime: two servers on one data
     /// directory would settle each other's changes. The kernel drops it when the process dies.
     _lock: std::fs::File,
@@ -119,6 +140,9 @@ impl Engine {
         let meta = SqliteStore::open(&config.data_dir.join("lamina.db"))?;
         let code: Arc<dyn CodeStore> = Arc::new(FsCodeStore::open(config.data_dir.join("code"))?);
         let unpacked = code::Unpacked::open(config.data_dir.join("unpacked"))?;
+        let mut execution = lamina_execution::ExecutorConfig::new(config.data_dir.join("logs"));
+        execution.account_concurrency = config.account_concurrency;
+        execution.idle_timeout = config.idle_timeout;
         Ok(Self {
             inner: Arc::new(Inner {
                 meta: Arc::new(meta),
@@ -126,10 +150,22 @@ impl Engine {
                 unpacked,
                 account: config.account_id,
                 strict: config.strict_packages,
+                account_concurrency: config.account_concurrency,
+                executor: lamina_execution::Executor::new(execution),
                 code_lock: tokio::sync::Mutex::new(()),
                 _lock: lock,
             }),
         })
+    }
+
+    /// Where execution environments write their log streams (`lamina logs` reads them).
+    pub fn log_dir(&self) -> PathBuf {
+        self.inner.executor.logs().root().to_path_buf()
+    }
+
+    /// Shuts down every idle execution environment (at server shutdown).
+    pub async fn shut_down_environments(&self) {
+        self.inner.executor.shut_down_all().await;
     }
 
     /// The account id in every ARN.

@@ -38,6 +38,7 @@ impl Engine {
                 Ok(out)
             })
             .await?;
+        self.load_reserved_concurrency().await?;
         let count = unsettled.len();
         for (region, name, token) in unsettled {
             self.settle(&region, &name, &token).await?;

@@ -18,6 +18,7 @@ fn open(dir: &std::path::Path) -> Engine {
         data_dir: dir.to_path_buf(),
         account_id: "000000000000".into(),
         strict_packages: false,
+        ..EngineConfig::new(std::path::PathBuf::new())
     })
     .expect("engine")
 }
@@ -193,6 +194,7 @@ fn one_data_directory_serves_one_engine_at_a_time() {
         data_dir: dir.path().to_path_buf(),
         account_id: "000000000000".into(),
         strict_packages: false,
+        ..EngineConfig::new(std::path::PathBuf::new())
     });
     match second {
         Err(EngineError::Internal(m)) => assert!(m.contains("in use by another lamina process"), "{m}"),

@@ -47,6 +47,11 @@ impl LogStore {
         LogStore { root, limits }
     }
 
+    /// The log directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// The folder of a function's streams.
     pub fn function_dir(&self, function_name: &str) -> PathBuf {
         self.root.join(function_name)

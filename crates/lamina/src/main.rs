@@ -51,6 +51,37 @@ enum Command {
         #[arg(short, long, default_value = "function.zip")]
         output: PathBuf,
     },
+    /// Invoke a function synchronously and print its result, with the tail of its log on stderr.
+    ///
+    /// Talks to the Lambda API at --endpoint-url (else AWS_ENDPOINT_URL, else http://127.0.0.1:9001).
+    /// Exits 1 when the function returned an error.
+    Invoke {
+        /// Function name or ARN (`name:qualifier` works too).
+        function: String,
+        /// The event as JSON, or @path to read it from a file [default: {}].
+        #[arg(long)]
+        payload: Option<String>,
+        /// A version or alias.
+        #[arg(long)]
+        qualifier: Option<String>,
+        /// The Lambda API endpoint.
+        #[arg(long)]
+        endpoint_url: Option<String>,
+        /// The region to sign for [default: AWS_REGION, else us-east-1].
+        #[arg(long)]
+        region: Option<String>,
+    },
+    /// Print a function's logs (START/END/REPORT and everything it printed), oldest first.
+    Logs {
+        /// The function's name.
+        function: String,
+        /// Keep printing new lines as they are written.
+        #[arg(short, long)]
+        follow: bool,
+        /// The server's data directory [default: $XDG_DATA_HOME/lamina or ~/.local/share/lamina].
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
     /// Report every problem a Lambda deploy or first invoke would hit in a deployment zip.
     ///
     /// Exits 0 when the package is deployable, 1 when problems were found, 2 when it cannot be read.
@@ -99,6 +130,41 @@ fn main() -> ExitCode {
         }
         #[cfg(unix)]
         Command::Serve(args) => serve::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Invoke {
+            function,
+            payload,
+            qualifier,
+            endpoint_url,
+            region,
+        } => {
+            let endpoint = lamina_cli::client::Endpoint::from_env(endpoint_url, region);
+            let options = commands::invoke::InvokeOptions {
+                function,
+                payload,
+                qualifier,
+            };
+            commands::invoke::run(&endpoint, &options, &mut stdout, &mut io::stderr()).map(|function_error| {
+                if function_error {
+                    ExitCode::from(1)
+                } else {
+                    ExitCode::SUCCESS
+                }
+            })
+        }
+        Command::Logs {
+            function,
+            follow,
+            data_dir,
+        } => {
+            let data_dir = data_dir.unwrap_or_else(lamina_cli::data_dir::default_data_dir);
+            commands::logs::run(
+                &lamina_cli::data_dir::log_dir(&data_dir),
+                &function,
+                follow,
+                &mut stdout,
+            )
+            .map(|()| ExitCode::SUCCESS)
+        }
         Command::Inspect { zip, arch, json } => commands::inspect::run(&zip, arch, json, &mut stdout)
             .map(|report| {
                 if report.is_deployable() {

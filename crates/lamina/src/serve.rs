@@ -22,16 +22,12 @@ pub(crate) struct ServeArgs {
     /// InvalidParameterValueException, instead of accepting them with a warning.
     #[arg(long)]
     strict_packages: bool,
-}
-
-fn default_data_dir() -> PathBuf {
-    if let Some(xdg) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
-        return PathBuf::from(xdg).join("lamina");
-    }
-    if let Some(home) = std::env::var_os("HOME").filter(|v| !v.is_empty()) {
-        return PathBuf::from(home).join(".local/share/lamina");
-    }
-    PathBuf::from("lamina-data")
+    /// Concurrent executions allowed in the account (Lambda's default quota).
+    #[arg(long, default_value_t = 1000)]
+    account_concurrency: u32,
+    /// Seconds an execution environment may stay idle before it is shut down.
+    #[arg(long, default_value_t = 600)]
+    idle_timeout: u64,
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
@@ -55,11 +51,15 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let data_dir = args.data_dir.unwrap_or_else(default_data_dir);
+    let data_dir = args
+        .data_dir
+        .unwrap_or_else(lamina_cli::data_dir::default_data_dir);
     let engine = Engine::open(EngineConfig {
         data_dir: data_dir.clone(),
         account_id: args.account_id.clone(),
         strict_packages: args.strict_packages,
+        account_concurrency: args.account_concurrency,
+        idle_timeout: std::time::Duration::from_secs(args.idle_timeout),
     })
     .with_context(|| format!("opening the state in {}", data_dir.display()))?;
     let settled = engine.recover().await.context("recovering unsettled functions")?;
@@ -80,10 +80,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         "lamina serves the Lambda API on http://{addr}"
     );
     eprintln!("\nPoint the AWS CLI and SDKs at lamina with:\n\n    export AWS_ENDPOINT_URL=http://{addr}\n");
-    axum::serve(listener, lamina_control_api::router(engine))
+    axum::serve(listener, lamina_control_api::router(engine.clone()))
         .with_graceful_shutdown(shutdown())
         .await
         .context("serving")?;
+    engine.shut_down_environments().await;
     tracing::info!("lamina stopped");
     Ok(())
 }
