@@ -45,32 +45,46 @@ fn main() -> Result<()> {
         for _ in 0..10 {
             cycle(&sandbox, spec()?)?;
         }
-        let mut times: Vec<Duration> = Vec::with_capacity(iterations);
+        let mut phases: [Vec<Duration>; 4] = Default::default();
         for _ in 0..iterations {
-            times.push(cycle(&sandbox, spec()?)?);
+            let cycle = cycle(&sandbox, spec()?)?;
+            for (list, time) in phases.iter_mut().zip(cycle) {
+                list.push(time);
+            }
         }
-        times.sort();
-        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-        let mean = times.iter().sum::<Duration>() / u32::try_from(times.len()).unwrap_or(u32::MAX);
-        println!(
-            "{mode:>8}: n={} min {:.2} ms, median {:.2} ms, p95 {:.2} ms, max {:.2} ms, mean {:.2} ms",
-            times.len(),
-            ms(times[0]),
-            ms(times[times.len() / 2]),
-            ms(times[times.len() * 95 / 100]),
-            ms(times[times.len() - 1]),
-            ms(mean),
-        );
+        if mode == IsolationMode::Sandbox {
+            let mut process = sandbox.spawn(spec()?)?;
+            process.wait()?;
+            let stats = process.teardown()?;
+            if let Some(peak) = stats.memory_peak_bytes {
+                println!("peak memory of a sandbox running /bin/true (init included): {} KiB", peak / 1024);
+            }
+        }
+        println!("{mode} mode, {iterations} runs (min / median / p95 / max, ms):");
+        for (name, times) in ["spawn (until exec)", "run (exec to exit)", "teardown", "total"].iter().zip(&mut phases) {
+            times.sort();
+            let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+            println!(
+                "  {name:<20} {:>6.2} {:>6.2} {:>6.2} {:>6.2}",
+                ms(times[0]),
+                ms(times[times.len() / 2]),
+                ms(times[times.len() * 95 / 100]),
+                ms(times[times.len() - 1]),
+            );
+        }
     }
     Ok(())
 }
 
-/// Spawn, wait, teardown: the time from asking for the program to having cleaned up after it.
-fn cycle(sandbox: &Sandbox, spec: SandboxSpec) -> Result<Duration> {
+/// Spawn, wait, teardown: the time of each, and from asking for the program to having cleaned up after it.
+fn cycle(sandbox: &Sandbox, spec: SandboxSpec) -> Result<[Duration; 4]> {
     let start = Instant::now();
     let mut process = sandbox.spawn(spec)?;
+    let spawned = Instant::now();
     let status = process.wait()?;
+    let exited = Instant::now();
     process.teardown()?;
+    let done = Instant::now();
     anyhow::ensure!(status.success(), "/bin/true failed: {status}");
-    Ok(start.elapsed())
+    Ok([spawned - start, exited - spawned, done - exited, done - start])
 }

@@ -121,3 +121,27 @@ fn cgroup_gets_memory_pids_and_cpu_share() {
     assert!(backend.parent_dirs().iter().all(|d| !d.join(&name).exists()));
     assert!(!Path::new("/proc").join(init.to_string()).exists());
 }
+
+#[test]
+fn stale_cgroups_of_a_crashed_server_are_removed() {
+    // Exclusive: it removes every cgroup under the test parent.
+    let Some(_host) = util::exclusive() else { return };
+    let sandbox = sandbox();
+    let code = code_dir();
+    let process = sandbox.spawn(sh(code.path(), "exec sleep 300").build()).expect("spawn");
+    let init = process.pid();
+    // A crashed server never tears down.
+    std::mem::forget(process);
+    let backend = sandbox.cgroups().expect("cgroups");
+    assert!(backend.remove_stale().expect("remove stale") >= 1);
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    while Path::new(&format!("/proc/{init}/cmdline")).exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let state = std::fs::read_to_string(format!("/proc/{init}/stat")).unwrap_or_default();
+    assert!(state.is_empty() || state.contains(") Z "), "sandbox still running: {state}");
+    for parent in backend.parent_dirs() {
+        let left = std::fs::read_dir(&parent).expect("parent").filter_map(Result::ok).filter(|e| e.path().is_dir()).count();
+        assert_eq!(left, 0, "{}", parent.display());
+    }
+}

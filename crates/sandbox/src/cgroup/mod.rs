@@ -166,6 +166,36 @@ impl CgroupBackend {
         }
     }
 
+    /// Kills the processes of every sandbox cgroup below the parent and removes those cgroups: what a
+    /// crashed server left behind. Returns how many cgroup directories were removed. Only for a server
+    /// that owns the parent (two servers sharing one would remove each other's sandboxes).
+    pub fn remove_stale(&self) -> Result<usize, CgroupError> {
+        let mut removed = 0;
+        for parent in self.parent_dirs() {
+            let entries = match fs::read_dir(&parent) {
+                Ok(entries) => entries,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(source) => return Err(CgroupError::Read { path: parent, source }),
+            };
+            for entry in entries.filter_map(Result::ok) {
+                let dir = entry.path();
+                if !entry.file_type().is_ok_and(|t| t.is_dir()) {
+                    continue;
+                }
+                if let CgroupBackend::V2(_) = self {
+                    let kill = dir.join("cgroup.kill");
+                    if kill.exists() {
+                        write_file(&kill, "1")?;
+                    }
+                }
+                kill_listed(&dir.join("cgroup.procs"))?;
+                remove_dir(&dir)?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
     /// Creates the cgroup `name` with `resources` applied. On error nothing is left behind.
     pub(crate) fn create(&self, name: &str, resources: &Resources) -> Result<Cgroup, CgroupError> {
         match self {
