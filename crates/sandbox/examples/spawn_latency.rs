@@ -57,11 +57,17 @@ fn main() -> Result<()> {
             process.wait()?;
             let stats = process.teardown()?;
             if let Some(peak) = stats.memory_peak_bytes {
-                println!("peak memory of a sandbox running /bin/true (init included): {} KiB", peak / 1024);
+                println!(
+                    "peak memory of a sandbox running /bin/true (init included): {} KiB",
+                    peak / 1024
+                );
             }
         }
         println!("{mode} mode, {iterations} runs (min / median / p95 / max, ms):");
-        for (name, times) in ["spawn (until exec)", "run (exec to exit)", "teardown", "total"].iter().zip(&mut phases) {
+        for (name, times) in ["spawn (until exec)", "run (exec to exit)", "teardown", "total"]
+            .iter()
+            .zip(&mut phases)
+        {
             times.sort();
             let ms = |d: Duration| d.as_secs_f64() * 1000.0;
             println!(

@@ -128,7 +128,9 @@ fn stale_cgroups_of_a_crashed_server_are_removed() {
     let Some(_host) = util::exclusive() else { return };
     let sandbox = sandbox();
     let code = code_dir();
-    let process = sandbox.spawn(sh(code.path(), "exec sleep 300").build()).expect("spawn");
+    let process = sandbox
+        .spawn(sh(code.path(), "exec sleep 300").build())
+        .expect("spawn");
     let init = process.pid();
     // A crashed server never tears down.
     std::mem::forget(process);
@@ -139,9 +141,16 @@ fn stale_cgroups_of_a_crashed_server_are_removed() {
         std::thread::sleep(Duration::from_millis(5));
     }
     let state = std::fs::read_to_string(format!("/proc/{init}/stat")).unwrap_or_default();
-    assert!(state.is_empty() || state.contains(") Z "), "sandbox still running: {state}");
+    assert!(
+        state.is_empty() || state.contains(") Z "),
+        "sandbox still running: {state}"
+    );
     for parent in backend.parent_dirs() {
-        let left = std::fs::read_dir(&parent).expect("parent").filter_map(Result::ok).filter(|e| e.path().is_dir()).count();
+        let left = std::fs::read_dir(&parent)
+            .expect("parent")
+            .filter_map(Result::ok)
+            .filter(|e| e.path().is_dir())
+            .count();
         assert_eq!(left, 0, "{}", parent.display());
     }
 }
