@@ -3,6 +3,7 @@
 use std::fmt;
 use std::fs::File;
 use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -57,7 +58,7 @@ impl Arch {
     /// instance), cannot be read, or is for a machine other than the two.
     pub fn of_elf_file(path: &Path) -> Option<Arch> {
         let mut header = [0u8; 64];
-        let mut file = File::open(path).ok()?;
+        let mut file = open_regular(path)?;
         let mut filled = 0;
         while filled < header.len() {
             match file.read(&mut header[filled..]) {
@@ -80,6 +81,17 @@ impl Arch {
             candidate.is_file().then_some(candidate)
         })
     }
+}
+
+/// Opens `path` for reading if it is a regular file. Non-blocking and without acquiring a terminal, so that
+/// a program path that is (or links to) a FIFO or a tty cannot stall the caller.
+pub(crate) fn open_regular(path: &Path) -> Option<File> {
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .ok()?;
+    file.metadata().ok()?.is_file().then_some(file)
 }
 
 impl fmt::Display for Arch {

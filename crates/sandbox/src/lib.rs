@@ -11,7 +11,7 @@
 //!   `no_new_privs`. A program built for the other architecture (aarch64 on x86_64 or the reverse) runs
 //!   under the host's static qemu-user emulator.
 //! - [`IsolationMode::Process`]: a plain child process with a clean environment, for hosts that cannot do
-//!   the above. Choose it explicitly or through [`detect`], which says why; nothing falls back silently.
+//!   the above. Choose it explicitly or through [`detect()`], which says why; nothing falls back silently.
 //!
 //! [`Sandbox::spawn`] returns a [`SandboxedProcess`]: wait for it (blocking or async), read what its
 //! cgroup measured ([`SandboxStats`]: peak memory, OOM kills), kill the whole tree with an optional grace

@@ -99,7 +99,7 @@ pub enum SpecError {
 }
 
 /// How strongly a host isolates what it runs. The server picks one at start (explicitly or with
-/// [`crate::detect`]) and never falls back to a weaker one on its own.
+/// [`crate::detect()`]) and never falls back to a weaker one on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum IsolationMode {
@@ -219,50 +219,51 @@ pub struct Etc {
 }
 
 /// Everything about one sandboxed process: the program, its view of the filesystem, its identity and its
-/// limits. Build one with [`SandboxSpec::builder`].
+/// limits. Build one with [`SandboxSpec::builder`], the only way to make one, so that every spec has been
+/// validated; read it back with the accessors.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SandboxSpec {
     /// Name of the sandbox (its cgroup's name); unique among running sandboxes. Generated when not given.
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// Absolute path of the program inside the sandbox.
-    pub program: PathBuf,
+    pub(crate) program: PathBuf,
     /// Arguments after `argv[0]` (which is the program path).
-    pub args: Vec<String>,
+    pub(crate) args: Vec<String>,
     /// The whole environment of the program (nothing is inherited).
-    pub env: Vec<(String, String)>,
+    pub(crate) env: Vec<(String, String)>,
     /// Working directory inside the sandbox.
-    pub cwd: PathBuf,
+    pub(crate) cwd: PathBuf,
     /// Read-only binds (the code directory first, then layers...).
-    pub binds: Vec<Bind>,
+    pub(crate) binds: Vec<Bind>,
     /// Host directories mounted read-only at the same path when they exist (symlinks such as a merged
     /// `/bin -> usr/bin` are recreated as symlinks).
-    pub system_dirs: Vec<PathBuf>,
+    pub(crate) system_dirs: Vec<PathBuf>,
     /// Size of the `/tmp` tmpfs in bytes.
-    pub tmp_size_bytes: u64,
+    pub(crate) tmp_size_bytes: u64,
     /// Size of the `/dev/shm` tmpfs in bytes.
-    pub shm_size_bytes: u64,
+    pub(crate) shm_size_bytes: u64,
     /// Hostname inside the sandbox's UTS namespace.
-    pub hostname: String,
+    pub(crate) hostname: String,
     /// User id the program runs as (never 0).
-    pub uid: u32,
+    pub(crate) uid: u32,
     /// Group id the program runs as (never 0).
-    pub gid: u32,
+    pub(crate) gid: u32,
     /// `/etc` contents.
-    pub etc: Etc,
+    pub(crate) etc: Etc,
     /// Network namespace or not.
-    pub network: Network,
+    pub(crate) network: Network,
     /// qemu-user for foreign architectures or not.
-    pub emulation: Emulation,
+    pub(crate) emulation: Emulation,
     /// cgroup limits.
-    pub resources: Resources,
+    pub(crate) resources: Resources,
     /// rlimits.
-    pub rlimits: Rlimits,
+    pub(crate) rlimits: Rlimits,
     /// Standard input of the program.
-    pub stdin: Stdio,
+    pub(crate) stdin: Stdio,
     /// Standard output of the program.
-    pub stdout: Stdio,
+    pub(crate) stdout: Stdio,
     /// Standard error of the program.
-    pub stderr: Stdio,
+    pub(crate) stderr: Stdio,
 }
 
 impl SandboxSpec {
@@ -319,6 +320,56 @@ impl SandboxSpec {
             },
             cpu_given: false,
         })
+    }
+
+    /// The sandbox's name, when one was given.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// The program, as a path inside the sandbox.
+    pub fn program(&self) -> &Path {
+        &self.program
+    }
+
+    /// The arguments after `argv[0]`.
+    pub fn args(&self) -> &[String] {
+        &self.args
+    }
+
+    /// The program's whole environment.
+    pub fn env(&self) -> &[(String, String)] {
+        &self.env
+    }
+
+    /// The working directory inside the sandbox.
+    pub fn cwd(&self) -> &Path {
+        &self.cwd
+    }
+
+    /// The read-only binds.
+    pub fn binds(&self) -> &[Bind] {
+        &self.binds
+    }
+
+    /// The cgroup limits.
+    pub fn resources(&self) -> &Resources {
+        &self.resources
+    }
+
+    /// The rlimits.
+    pub fn rlimits(&self) -> &Rlimits {
+        &self.rlimits
+    }
+
+    /// Size of `/tmp` in bytes.
+    pub fn tmp_size_bytes(&self) -> u64 {
+        self.tmp_size_bytes
+    }
+
+    /// User and group ids the program runs as.
+    pub fn user(&self) -> (u32, u32) {
+        (self.uid, self.gid)
     }
 
     /// The host path a sandbox path maps to through the binds, if any (used by `Process` mode, where the

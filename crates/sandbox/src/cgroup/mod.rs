@@ -95,7 +95,7 @@ impl SandboxStats {
     }
 }
 
-/// The cgroup hierarchy of this host, detected once; creates one [`Cgroup`] per sandbox below `parent`.
+/// The cgroup hierarchy of this host, detected once; creates one cgroup per sandbox below `parent`.
 #[derive(Debug, Clone)]
 pub enum CgroupBackend {
     /// cgroup v1.

@@ -17,7 +17,7 @@
 //! friends to the sandbox and reaps orphans, as a container init (tini) does, so the program is never
 //! PID 1 with PID 1's odd signal rules.
 //!
-//! Errors travel back on the status pipe (see [`crate::protocol`]) as [`SetupError`]s naming the step.
+//! Errors travel back on the status pipe (the protocol module documents it) as [`SetupError`]s naming the step.
 
 #![allow(unsafe_code)]
 
