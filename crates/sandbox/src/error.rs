@@ -207,6 +207,12 @@ pub enum SetupError {
         /// The error.
         errno: Errno,
     },
+    /// Building or installing the seccomp filter failed.
+    #[error("installing the seccomp filter: {detail}")]
+    Seccomp {
+        /// What went wrong.
+        detail: String,
+    },
     /// Setting `no_new_privs` failed.
     #[error("setting no_new_privs: {errno}")]
     NoNewPrivs {

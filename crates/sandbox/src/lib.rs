@@ -8,7 +8,7 @@
 //!   network), `pivot_root` into a fresh minimal root (system directories, code and layers read-only; a
 //!   sized tmpfs at `/tmp`; `/proc`; a minimal `/dev`; a generated `/etc`), a cgroup with memory, pids and
 //!   CPU limits (v1 or v2, detected), rlimits, a non-root user without any capability and with
-//!   `no_new_privs`. A program built for the other architecture (aarch64 on x86_64 or the reverse) runs
+//!   `no_new_privs`, and a seccomp deny-list. A program built for the other architecture (aarch64 on x86_64 or the reverse) runs
 //!   under the host's static qemu-user emulator.
 //! - [`IsolationMode::Process`]: a plain child process with a clean environment, for hosts that cannot do
 //!   the above. Choose it explicitly or through [`detect()`], which says why; nothing falls back silently.

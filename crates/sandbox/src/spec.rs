@@ -254,6 +254,8 @@ pub struct SandboxSpec {
     pub(crate) network: Network,
     /// qemu-user for foreign architectures or not.
     pub(crate) emulation: Emulation,
+    /// Whether the seccomp deny-list is installed before the exec.
+    pub(crate) seccomp: bool,
     /// cgroup limits.
     pub(crate) resources: Resources,
     /// rlimits.
@@ -304,6 +306,7 @@ impl SandboxSpec {
                 },
                 network: Network::Host,
                 emulation: Emulation::Auto,
+                seccomp: true,
                 resources: Resources {
                     memory_bytes,
                     pids_max: 1024,
@@ -598,6 +601,13 @@ impl SandboxSpecBuilder {
     /// qemu-user for foreign architectures (default [`Emulation::Auto`]).
     pub fn emulation(mut self, emulation: Emulation) -> Self {
         self.spec.emulation = emulation;
+        self
+    }
+
+    /// Whether to install the seccomp filter (default on): it denies user namespaces, mounts, `bpf`,
+    /// `perf_event_open`, `userfaultfd`, `io_uring`, keyrings and module loading with `EPERM`.
+    pub fn seccomp(mut self, enabled: bool) -> Self {
+        self.spec.seccomp = enabled;
         self
     }
 

@@ -209,3 +209,31 @@ fn isolated_network_has_only_loopback_and_it_is_up() {
         host.lines().count() - 2
     );
 }
+
+#[test]
+fn seccomp_denies_user_namespaces_and_kernel_surface() {
+    let Some(_host) = util::shared() else { return };
+    // `unshare -U` would give the program a namespace-local root; `unshare -m` needs a capability it
+    // lacks anyway. Go, qemu and the shell itself (clone, not clone3) keep working, as the other tests show.
+    let run = run_sh(
+        "grep '^Seccomp:' /proc/self/status | tr -d '\\t'; \
+         unshare -U true 2>&1 | grep -o 'Operation not permitted' || echo ALLOWED; \
+         unshare -r true 2>&1 | grep -o 'Operation not permitted' || echo ALLOWED; \
+         (sleep 0 &) && echo forks",
+    )
+    .expect("run");
+    assert_eq!(
+        run.stdout,
+        "Seccomp:2\nOperation not permitted\nOperation not permitted\nforks\n"
+    );
+
+    let code = code_dir();
+    let run = util::run(
+        &sandbox(),
+        sh(code.path(), "grep '^Seccomp:' /proc/self/status | tr -d '\\t'")
+            .seccomp(false)
+            .build(),
+    )
+    .expect("run");
+    assert_eq!(run.stdout, "Seccomp:0\n");
+}

@@ -24,6 +24,7 @@
 mod program;
 mod reaper;
 mod root;
+mod seccomp;
 
 use std::ffi::OsStr;
 use std::fs::File;

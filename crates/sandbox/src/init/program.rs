@@ -1,7 +1,8 @@
 //! The last steps before the program runs, in the process that becomes it: limits, identity, privileges,
-//! working directory, then `execve`. Order matters: rlimits and the capability bounding set need root's
-//! privileges, so they come before the switch to the sandbox user; `no_new_privs` comes after it so that
-//! nothing the program execs can regain privileges.
+//! working directory, seccomp, then `execve`. Order matters: rlimits and the capability bounding set need
+//! root's privileges, so they come before the switch to the sandbox user; `no_new_privs` comes after it so
+//! that nothing the program execs can regain privileges, and it must precede the seccomp filter, which an
+//! unprivileged process may only install with it.
 
 use std::convert::Infallible;
 use std::ffi::{CString, OsStr};
@@ -13,12 +14,17 @@ use nix::sys::signal::{SigHandler, SigSet, SigmaskHow, Signal};
 use nix::unistd::{AccessFlags, Gid, Uid};
 use rustix::thread::{CapabilitySet, CapabilitySets};
 
-use super::Launch;
+use super::{Launch, seccomp};
 use crate::error::{Errno, ExecError, SetupError};
 use crate::spec::SandboxSpec;
 
 /// Prepares this process and execs the program; returns only on failure.
 pub(super) fn exec(spec: &SandboxSpec, launch: &Launch) -> Result<Infallible, SetupError> {
+    let filters = if spec.seccomp {
+        seccomp::filters()?.to_vec()
+    } else {
+        Vec::new()
+    };
     restore_signals();
     set_rlimits(spec)?;
     drop_bounding_set()?;
@@ -27,6 +33,8 @@ pub(super) fn exec(spec: &SandboxSpec, launch: &Launch) -> Result<Infallible, Se
     set_no_new_privs()?;
     change_dir(&spec.cwd)?;
     close_other_fds_on_exec();
+    // Last before the exec: from here on the denied calls fail, for this process and all it starts.
+    seccomp::install(&filters)?;
     let exec_error = |errno| {
         SetupError::Exec(ExecError {
             path: spec.program.clone(),
