@@ -20,7 +20,9 @@ use crate::spec::IsolationMode;
 /// it kills every process of the sandbox.
 ///
 /// Dropping it kills the tree and removes the cgroup; [`Self::teardown`] does the same and reports errors
-/// and the final [`SandboxStats`].
+/// and the final [`SandboxStats`]. Both block until the killed processes are reaped (well under a
+/// millisecond normally); from async code, tear down through `spawn_blocking` when that matters. Piped
+/// streams convert to tokio's with `tokio::process::ChildStdout::from_std` and friends.
 #[derive(Debug)]
 pub struct SandboxedProcess {
     name: String,
