@@ -1,0 +1,199 @@
+//! Starts one process isolated from the host, and manages it until it is gone without a trace.
+//!
+//! The sandbox knows nothing about Lambda: the engine describes what to run in a [`SandboxSpec`] (program,
+//! arguments, environment, read-only binds such as the code at `/var/task`, `/tmp` size, memory, pids,
+//! CPU share, uid...) and a host-wide [`Sandbox`] starts it in the host's [`IsolationMode`]:
+//!
+//! - [`IsolationMode::Sandbox`] (root on Linux): new mount, PID, IPC and UTS namespaces (and optionally
+//!   network), `pivot_root` into a fresh minimal root (system directories, code and layers read-only; a
+//!   sized tmpfs at `/tmp`; `/proc`; a minimal `/dev`; a generated `/etc`), a cgroup with memory, pids and
+//!   CPU limits (v1 or v2, detected), rlimits, a non-root user without any capability and with
+//!   `no_new_privs`, and a seccomp deny-list. A program built for the other architecture (aarch64 on x86_64 or the reverse) runs
+//!   under the host's static qemu-user emulator.
+//! - [`IsolationMode::Process`]: a plain child process with a clean environment, for hosts that cannot do
+//!   the above. Choose it explicitly or through [`detect()`], which says why; nothing falls back silently.
+//!
+//! [`Sandbox::spawn`] returns a [`SandboxedProcess`]: wait for it (blocking or async), read what its
+//! cgroup measured ([`SandboxStats`]: peak memory, OOM kills), kill the whole tree with an optional grace
+//! period, and tear it down (mounts live in the sandbox's own mount namespace and vanish with it; the
+//! cgroup is removed). Errors say which step failed on what ([`SandboxError`], [`SetupError`]); a program
+//! that cannot be executed gives an [`ExecError`] worded as Lambda's `Runtime.InvalidEntrypoint`
+//! ("fork/exec /var/task/bootstrap: permission denied").
+//!
+//! # The helper
+//!
+//! The server is multi-threaded, so the privileged setup runs in a freshly exec'd helper: the server's own
+//! binary re-exec'd as `lamina sandbox-init` (see [`HelperCommand`]), whose `main` calls
+//! [`init::run_from_args`] before anything else. The [`init`] module documents the three processes
+//! involved and why.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use lamina_sandbox::{HelperCommand, Sandbox, SandboxConfig, SandboxSpec, MIB};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = SandboxConfig::new(HelperCommand::current_exe("sandbox-init"));
+//! let detection = lamina_sandbox::detect(&config);
+//! println!("isolation: {} ({})", detection.mode, detection.reason);
+//! let sandbox = Sandbox::new(detection.mode, config)?;
+//!
+//! let spec = SandboxSpec::builder("/var/task/bootstrap")?
+//!     .read_only_bind("/srv/functions/hello", "/var/task")?
+//!     .cwd("/var/task")?
+//!     .env("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001")?
+//!     .memory(128 * MIB)?
+//!     .tmp_size(512 * MIB)?
+//!     .build();
+//! let mut process = sandbox.spawn(spec)?;
+//! let status = process.wait()?;
+//! let stats = process.teardown()?;
+//! println!("{status}, peak memory {:?}, OOM killed: {}", stats.memory_peak_bytes, stats.oom_killed());
+//! # Ok(())
+//! # }
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod arch;
+pub mod cgroup;
+mod detect;
+pub mod error;
+pub mod init;
+mod plain;
+mod process;
+mod protocol;
+mod spawn;
+pub mod spec;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use arch::Arch;
+pub use cgroup::{CgroupBackend, CgroupVersion, SandboxStats};
+pub use detect::{Detection, detect};
+pub use error::{Errno, ExecError, ExecErrorKind, SandboxError, SetupError};
+pub use process::SandboxedProcess;
+pub use spec::{Emulation, IsolationMode, MIB, Network, SandboxSpec, SandboxSpecBuilder, SpecError, Stdio};
+
+/// How the server runs the helper: a program and the arguments that make it call
+/// [`init::run_from_args`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelperCommand {
+    /// The program (`/proc/self/exe` for the server's own binary).
+    pub program: PathBuf,
+    /// Its arguments (`["sandbox-init"]`).
+    pub args: Vec<String>,
+}
+
+impl HelperCommand {
+    /// The running binary itself with one subcommand: `/proc/self/exe <subcommand>`. `/proc/self/exe` keeps
+    /// pointing at the binary the server started from even if the file is replaced on disk.
+    pub fn current_exe(subcommand: &str) -> HelperCommand {
+        HelperCommand {
+            program: PathBuf::from("/proc/self/exe"),
+            args: vec![subcommand.to_owned()],
+        }
+    }
+
+    /// Another binary whose `main` calls [`init::run_from_args`] with no arguments.
+    pub fn binary(program: impl Into<PathBuf>) -> HelperCommand {
+        HelperCommand {
+            program: program.into(),
+            args: Vec::new(),
+        }
+    }
+}
+
+/// Host-wide settings of the sandbox, shared by every sandbox the server starts.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// How to start the helper.
+    pub helper: HelperCommand,
+    /// Where sandbox cgroups go, relative to each hierarchy's root (default `lamina`).
+    pub cgroup_parent: String,
+    /// An empty host directory on which each sandbox assembles its root, in its own mount namespace, so
+    /// the host never sees those mounts (default `/run/lamina/sandbox-root`).
+    pub staging_dir: PathBuf,
+    /// How long the setup may take before the sandbox is killed (default 30 s).
+    pub setup_timeout: Duration,
+}
+
+impl SandboxConfig {
+    /// The defaults with the given helper.
+    pub fn new(helper: HelperCommand) -> SandboxConfig {
+        SandboxConfig {
+            helper,
+            cgroup_parent: "lamina".to_owned(),
+            staging_dir: PathBuf::from("/run/lamina/sandbox-root"),
+            setup_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The host's sandbox launcher in one isolation mode: checked once at start, then [`Sandbox::spawn`] for
+/// each process. Cheap to share (`&Sandbox` is all `spawn` needs).
+#[derive(Debug)]
+pub struct Sandbox {
+    mode: IsolationMode,
+    config: SandboxConfig,
+    cgroups: Option<CgroupBackend>,
+}
+
+impl Sandbox {
+    /// A launcher for `mode`. For [`IsolationMode::Sandbox`], checks that the host allows it (root,
+    /// namespaces, cgroups with the memory and pids controllers) and prepares the staging directory; if it
+    /// does not, fails with [`SandboxError::Unavailable`] rather than isolating less.
+    pub fn new(mode: IsolationMode, config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+        let cgroups = match mode {
+            IsolationMode::Process => None,
+            IsolationMode::Sandbox => {
+                let cgroups = detect::check_sandbox_support(&config)
+                    .map_err(|reason| SandboxError::Unavailable { mode, reason })?;
+                std::fs::create_dir_all(&config.staging_dir).map_err(|e| SandboxError::Unavailable {
+                    mode,
+                    reason: format!(
+                        "cannot create the staging directory {}: {e}",
+                        config.staging_dir.display()
+                    ),
+                })?;
+                Some(cgroups)
+            }
+        };
+        Ok(Sandbox {
+            mode,
+            config,
+            cgroups,
+        })
+    }
+
+    /// The isolation mode.
+    pub fn mode(&self) -> IsolationMode {
+        self.mode
+    }
+
+    /// The cgroup backend (`None` in `Process` mode).
+    pub fn cgroups(&self) -> Option<&CgroupBackend> {
+        self.cgroups.as_ref()
+    }
+
+    /// The host-wide settings.
+    pub fn config(&self) -> &SandboxConfig {
+        &self.config
+    }
+
+    /// Starts `spec`'s program and returns once it runs (its `execve` succeeded) or failed to start.
+    ///
+    /// This blocks for the time the setup takes (a few milliseconds in `Sandbox` mode); from async code,
+    /// call it through `tokio::task::spawn_blocking`.
+    pub fn spawn(&self, spec: SandboxSpec) -> Result<SandboxedProcess, SandboxError> {
+        match (self.mode, &self.cgroups) {
+            (IsolationMode::Sandbox, Some(cgroups)) => spawn::spawn(&self.config, cgroups, spec),
+            (IsolationMode::Sandbox, None) => Err(SandboxError::Unavailable {
+                mode: self.mode,
+                reason: "no cgroup backend".to_owned(),
+            }),
+            (IsolationMode::Process, _) => plain::spawn(spec),
+        }
+    }
+}

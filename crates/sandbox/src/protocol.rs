@@ -1,0 +1,50 @@
+//! What the parent and the helper say to each other.
+//!
+//! - fd [`REQUEST_FD`] in the helper: the read end of a pipe carrying one JSON [`InitRequest`], then EOF.
+//! - fd [`STATUS_FD`] in the helper: the write end of a close-on-exec pipe carrying JSON lines of
+//!   [`StatusMessage`]. Every process of the helper holds it until the program's `execve` succeeds (which
+//!   closes it), so the parent reads EOF exactly when the program runs, or a `Failed` line first.
+//! - Between the sandbox's init and the helper, one JSON [`ProgramExit`] when the program ends, so the helper
+//!   can exit the same way and the parent's `wait` sees the program's own status.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::SetupError;
+use crate::spec::SandboxSpec;
+
+/// The helper's fd for the request pipe.
+pub(crate) const REQUEST_FD: i32 = 3;
+/// The helper's fd for the status pipe.
+pub(crate) const STATUS_FD: i32 = 4;
+
+/// Everything the helper needs: the spec plus what the parent resolved on the host.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct InitRequest {
+    pub(crate) spec: SandboxSpec,
+    /// `cgroup.procs` files to join (empty: no cgroup).
+    pub(crate) cgroup_procs: Vec<PathBuf>,
+    /// An empty host directory the new root is assembled on (in the sandbox's own mount namespace).
+    pub(crate) staging_dir: PathBuf,
+    /// `/etc/resolv.conf` contents (the spec's, or the host's read by the parent).
+    pub(crate) resolv_conf: String,
+}
+
+/// A line on the status pipe.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) enum StatusMessage {
+    /// The host pid of the sandbox's init (PID 1 of its PID namespace).
+    InitPid(u32),
+    /// A setup step failed; the helper exits after sending this.
+    Failed(SetupError),
+}
+
+/// How the program ended, as its init saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum ProgramExit {
+    /// Exited with this code.
+    Exited(i32),
+    /// Killed by this signal.
+    Signaled(i32),
+}

@@ -1,0 +1,111 @@
+//! Many sandboxes, started and torn down, leave nothing behind: mounts, cgroups, processes, fds, files.
+
+use std::path::Path;
+
+use crate::util::{self, code_dir, sandbox, sh};
+
+/// How many sandboxes the leak test runs, unless `LAMINA_SANDBOX_LEAK_RUNS` says otherwise (the issue's
+/// 10,000 take about two minutes).
+fn sandboxes() -> usize {
+    std::env::var("LAMINA_SANDBOX_LEAK_RUNS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(500)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct Footprint {
+    host_mounts: usize,
+    cgroups: usize,
+    fds: usize,
+    children: usize,
+    staging_entries: usize,
+}
+
+fn footprint(sandbox: &lamina_sandbox::Sandbox) -> Footprint {
+    let cgroups = sandbox
+        .cgroups()
+        .expect("cgroups")
+        .parent_dirs()
+        .iter()
+        .map(|dir| {
+            std::fs::read_dir(dir).map_or(0, |d| {
+                d.filter_map(|e| e.ok()).filter(|e| e.path().is_dir()).count()
+            })
+        })
+        .sum();
+    let me = std::process::id().to_string();
+    let children = std::fs::read_dir("/proc")
+        .expect("proc")
+        .filter_map(|e| e.ok())
+        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+        .filter(|stat| {
+            // Field 4 (after the parenthesised command) is the parent pid.
+            stat.rsplit_once(") ")
+                .and_then(|(_, rest)| rest.split(' ').nth(1))
+                == Some(me.as_str())
+        })
+        .count();
+    Footprint {
+        host_mounts: std::fs::read_to_string("/proc/self/mountinfo")
+            .expect("mountinfo")
+            .lines()
+            .count(),
+        cgroups,
+        fds: std::fs::read_dir("/proc/self/fd").expect("fds").count(),
+        children,
+        staging_entries: std::fs::read_dir(&sandbox.config().staging_dir)
+            .expect("staging dir")
+            .count(),
+    }
+}
+
+#[test]
+fn hundreds_of_sandboxes_leave_nothing_behind() {
+    let Some(_host) = util::exclusive() else { return };
+    let sandbox = sandbox();
+    let code = code_dir();
+    std::fs::write(code.path().join("data"), "x").expect("write");
+    // Warm up (creates the cgroup parents and the staging directory).
+    util::run(&sandbox, sh(code.path(), "true").build()).expect("warm-up");
+    let before = footprint(&sandbox);
+    let shmem_before = shmem_bytes();
+    let runs = sandboxes();
+    for i in 0..runs {
+        // Every other one is killed while running instead of exiting by itself; each writes to /tmp.
+        let spec = sh(
+            code.path(),
+            "dd if=/dev/zero of=/tmp/f bs=1M count=1 2>/dev/null; cat /var/task/data; sleep 5",
+        )
+        .build();
+        let mut process = sandbox.spawn(spec).expect("spawn");
+        let mut byte = [0u8; 1];
+        std::io::Read::read_exact(process.stdout.as_mut().expect("stdout"), &mut byte).expect("output");
+        if i % 2 == 0 {
+            process.teardown().expect("teardown");
+        } else {
+            drop(process);
+        }
+    }
+    let after = footprint(&sandbox);
+    assert_eq!(after, before, "resources leaked over {runs} sandboxes");
+    assert!(!Path::new(&sandbox.config().staging_dir).join("tmp").exists());
+    // Files: each sandbox wrote 1 MiB to its /tmp, a tmpfs that must be freed with its mount namespace
+    // (500 leaked would be 500 MiB of shared memory). Allow for the rest of the machine's noise.
+    let grown = shmem_bytes().saturating_sub(shmem_before);
+    assert!(grown < 64 * 1024 * 1024, "tmpfs memory grew by {grown} bytes");
+    // And nothing was written on the host next to the staging directory.
+    let parent = sandbox.config().staging_dir.parent().expect("parent");
+    assert_eq!(std::fs::read_dir(parent).expect("read").count(), 1);
+}
+
+/// `Shmem` of /proc/meminfo: memory held by tmpfs files (and shared memory), in bytes.
+fn shmem_bytes() -> u64 {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").expect("meminfo");
+    let kib: u64 = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("Shmem:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("Shmem in /proc/meminfo");
+    kib * 1024
+}

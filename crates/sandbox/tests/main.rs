@@ -1,0 +1,20 @@
+//! Integration tests of lamina-sandbox, on the real kernel. They need root (they create namespaces, mounts
+//! and cgroups); run without it they print why and skip. Anything else the host lacks (cgroups, qemu-user,
+//! Go) makes them fail, loudly.
+//!
+//! Where new tests go:
+//! - `isolation`: what a program sees and cannot do inside a sandbox (filesystem, processes, identity).
+//! - `limits`: memory, pids, /tmp size, CPU share, OOM reporting.
+//! - `lifecycle`: exit statuses, kill_tree, async wait, teardown, setup and exec errors.
+//! - `arch`: foreign architectures under qemu-user.
+//! - `process_mode`: the plain, unisolated mode.
+//! - `leaks`: many sandboxes leave nothing behind.
+//! - `util`: the shared harness.
+
+mod arch;
+mod isolation;
+mod leaks;
+mod lifecycle;
+mod limits;
+mod process_mode;
+mod util;
