@@ -111,6 +111,12 @@ fn arch_parser() -> impl TypedValueParser<Value = Architecture> {
 }
 
 fn main() -> ExitCode {
+    // `lamina sandbox-init` is the freshly exec'd helper that isolates one execution environment and
+    // then execs its bootstrap. It runs before clap, threads or an async runtime exist.
+    #[cfg(target_os = "linux")]
+    if std::env::args_os().nth(1).as_deref() == Some(std::ffi::OsStr::new("sandbox-init")) {
+        lamina_sandbox::init::run_from_args(std::env::args_os().skip(2));
+    }
     let cli = Cli::parse();
     let mut stdout = io::stdout().lock();
     // Errors exit 1, except for `inspect`, where 1 means "problems found" and errors exit 2.
