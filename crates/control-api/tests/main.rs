@@ -97,13 +97,13 @@ async fn request_over_70_167_211_bytes_is_413() {
 #[tokio::test]
 async fn unknown_paths_and_unimplemented_operations() {
     let (router, _dir) = router();
-    let request = Request::post("/2015-03-31/functions/f/invocations")
+    let request = Request::post("/2015-03-31/functions/f/aliases")
         .body(Body::empty())
         .expect("request");
     let (status, headers, body) = send(router.clone(), request).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(headers["x-amzn-errortype"], "UnsupportedOperationException");
-    assert!(body["message"].as_str().expect("message").contains("Invoke"));
+    assert!(body["message"].as_str().expect("message").contains("CreateAlias"));
     let request = Request::get("/no/such/thing")
         .body(Body::empty())
         .expect("request");
