@@ -278,16 +278,19 @@ impl Environment {
         line
     }
 
-    /// Peak resident memory of the bootstrap process, in MB (rounded up).
+    /// Peak resident memory of the bootstrap's process tree (every process of its process group: the sum
+    /// of their peaks), in MB rounded up.
     fn max_memory_mb(&self) -> u64 {
-        let Some(pid) = self.child.id() else { return 0 };
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-        let kib: u64 = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
+        let Some(leader) = self.child.id() else { return 0 };
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return 0;
+        };
+        let kib: u64 = entries
+            .filter_map(Result::ok)
+            .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+            .filter(|pid| process_group(*pid) == Some(leader))
+            .map(peak_rss_kib)
+            .sum();
         kib.div_ceil(1024)
     }
 
@@ -317,6 +320,24 @@ impl Environment {
             let _ = killpg(Pid::from_raw(pid as i32), signal);
         }
     }
+}
+
+/// The process group of `pid` (field 5 of `/proc/<pid>/stat`, read after the command name, which may
+/// itself hold spaces and parentheses).
+fn process_group(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit_once(')')?.1.split_whitespace().nth(2)?.parse().ok()
+}
+
+/// `VmHWM` of `pid` in KiB (0 when it is gone).
+fn peak_rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }
 
 enum Raced {

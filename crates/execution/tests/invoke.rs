@@ -96,3 +96,22 @@ async fn tails_hold_the_invocations_log() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn max_memory_used_is_measured() {
+    // Measured from /proc for the whole process group: a Go echo function uses a few MB.
+    let setup = Setup::new("echo");
+    let mut req = request("{}");
+    req.tail = true;
+    let tail = String::from_utf8(setup.invoke_request(req).await.log_tail.expect("tail")).expect("text");
+    let used: u64 = tail
+        .split("Max Memory Used: ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .expect("a Max Memory Used figure");
+    assert!(
+        (1..128).contains(&used),
+        "{used} MB for a Go echo function: {tail}"
+    );
+}
