@@ -310,3 +310,13 @@ def test_lamina_invoke_and_logs(server, lam, go_zip):
     )
     assert failed.returncode == 1
     assert json.loads(failed.stdout)["errorMessage"] == "boom"
+
+
+def test_invoke_during_an_update(lam, go_zip):
+    create(lam, "busy", go_zip("echo"))
+    lam.update_function_code(FunctionName="busy", ZipFile=go_zip("hello"))
+    # Straight away, while the update may still be in progress: the function runs (new code here; AWS
+    # would still run the previous code) instead of failing for lack of unpacked code.
+    out = invoke(lam, "busy", b'{"name":"x"}')
+    assert "FunctionError" not in out, out["Body"]
+    assert out["Body"] in (b'{"name":"x"}', b'{"message":"hello, x"}')

@@ -79,6 +79,13 @@ impl Engine {
         }
         let hex = lamina_store_hex(&record.code_sha256)?;
         let code_dir = self.inner.unpacked.dir(&hex);
+        if !code_dir.is_dir() {
+            // An update in progress has not been unpacked by the background settle yet: do it now, so
+            // the invocation runs the new code (on AWS it would still run the previous one).
+            let sha = record.code_sha256.clone();
+            self.blocking(move |inner| crate::settle::unpack(inner, &sha).map_err(EngineError::Internal))
+                .await?;
+        }
         let environment = record
             .environment
             .iter()

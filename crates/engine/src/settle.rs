@@ -119,7 +119,8 @@ fn settle_blocking(inner: &Inner, region: &str, name: &str, token: &str) -> Resu
     Ok(())
 }
 
-fn unpack(inner: &Inner, code_sha256: &str) -> Result<(), String> {
+/// Unpacks a function's committed package (once; later calls find it unpacked).
+pub(crate) fn unpack(inner: &Inner, code_sha256: &str) -> Result<(), String> {
     let hex = lamina_store_hex(code_sha256).map_err(|e| e.to_string())?;
     let blob = inner
         .code
