@@ -14,11 +14,15 @@
 //! invocation gets a fresh one. Each environment writes START, END and REPORT lines and the function's
 //! own output to a rotated log stream ([`logs`]).
 
+mod bootstrap;
 mod environment;
+mod isolation;
 pub mod logs;
 pub mod platform_error;
 mod pool;
 mod spec;
 
 pub use pool::{ExecutionError, Executor, ExecutorConfig, InvokeRequest, Invoked, ThrottleReason};
+pub use isolation::Isolation;
+pub use lamina_sandbox;
 pub use spec::FunctionVersion;

@@ -79,6 +79,7 @@ pub(crate) fn version_for(name: &str, code: &Path) -> FunctionVersion {
         handler: "bootstrap".to_owned(),
         memory_mb: 128,
         timeout_s: 3,
+        ephemeral_mb: 512,
         architecture: Architecture::host().expect("a Lambda architecture"),
         environment: BTreeMap::from([("GREETING".to_owned(), "hello".to_owned())]),
         log_group: format!("/aws/lambda/{name}"),
