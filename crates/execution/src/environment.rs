@@ -119,8 +119,14 @@ impl Environment {
         };
         let child = match spawned {
             Ok(Bootstrap::Sandboxed(Some(mut process))) => {
-                let stdout = process.stdout.take().and_then(|s| tokio::process::ChildStdout::from_std(s).ok());
-                let stderr = process.stderr.take().and_then(|s| tokio::process::ChildStderr::from_std(s).ok());
+                let stdout = process
+                    .stdout
+                    .take()
+                    .and_then(|s| tokio::process::ChildStdout::from_std(s).ok());
+                let stderr = process
+                    .stderr
+                    .take()
+                    .and_then(|s| tokio::process::ChildStderr::from_std(s).ok());
                 capture_output(stdout, stderr, &log);
                 Bootstrap::Sandboxed(Some(process))
             }
@@ -547,7 +553,11 @@ async fn spawn_sandboxed(
     }
 }
 
-fn spawn_bootstrap(spec: &FunctionVersion, runtime_api: &str, log_stream: &str) -> Result<Child, SpawnFailure> {
+fn spawn_bootstrap(
+    spec: &FunctionVersion,
+    runtime_api: &str,
+    log_stream: &str,
+) -> Result<Child, SpawnFailure> {
     check_bootstrap_exists(spec)?;
     let bootstrap = spec.code_dir.join("bootstrap");
     let mut command = Command::new(&bootstrap);

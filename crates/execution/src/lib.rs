@@ -22,7 +22,7 @@ pub mod platform_error;
 mod pool;
 mod spec;
 
-pub use pool::{ExecutionError, Executor, ExecutorConfig, InvokeRequest, Invoked, ThrottleReason};
 pub use isolation::Isolation;
 pub use lamina_sandbox;
+pub use pool::{ExecutionError, Executor, ExecutorConfig, InvokeRequest, Invoked, ThrottleReason};
 pub use spec::FunctionVersion;
