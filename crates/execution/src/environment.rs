@@ -495,7 +495,7 @@ fn check_bootstrap_exists(spec: &FunctionVersion) -> Result<(), String> {
 
 /// What a sandboxed bootstrap runs in: the code read-only at `/var/task` (also its working directory),
 /// `/tmp` of the EphemeralStorage size, the function's memory (and the CPU share that goes with it), a
-/// pids limit, the host's network (the Runtime API listens on its loopback), the bootstrap's output
+/// pids limit of 1,024 processes and threads, the host's network (the Runtime API listens on its loopback), the bootstrap's output
 /// piped to the log.
 fn sandbox_spec(
     spec: &FunctionVersion,
@@ -508,6 +508,9 @@ fn sandbox_spec(
         .memory(u64::from(spec.memory_mb) * MIB)?
         .tmp_size(u64::from(spec.ephemeral_mb.max(1)) * MIB)?
         .pids_max(SANDBOX_PIDS_MAX)?
+        // Every sandbox runs as the same uid, and RLIMIT_NPROC counts that uid's processes host-wide: one
+        // function's fork bomb would starve its neighbours. The cgroup's pids limit bounds each sandbox.
+        .nproc(None)?
         .stdin(SandboxStdio::Null)
         .stdout(SandboxStdio::Piped)
         .stderr(SandboxStdio::Piped);
