@@ -80,7 +80,7 @@ fn isolation(choice: IsolationArg) -> anyhow::Result<Isolation> {
              process-count isolation"
                 .to_owned(),
         ),
-        IsolationArg::Sandbox => (IsolationMode::Sandbox, "chosen with --isolation sandbox".to_owned()),
+        IsolationArg::Sandbox => (IsolationMode::Sandbox, String::new()),
         IsolationArg::Auto => {
             let detection = lamina_execution::lamina_sandbox::detect(&config);
             (detection.mode, detection.reason)
@@ -99,10 +99,18 @@ fn isolation(choice: IsolationArg) -> anyhow::Result<Isolation> {
             tracing::info!(count = removed, "removed stale sandbox cgroups of a previous run");
         }
     }
+    let reason = if reason.is_empty() {
+        format!(
+            "chosen with --isolation sandbox; {}",
+            sandbox.cgroups().map(|c| c.describe()).unwrap_or_default()
+        )
+    } else {
+        reason
+    };
     tracing::info!(
         staging_dir = %sandbox.config().staging_dir.display(),
-        "isolation: SANDBOX ({reason}); cgroups: {}",
-        sandbox.cgroups().map(|c| c.describe()).unwrap_or_default()
+        "isolation: SANDBOX ({reason}): each execution environment in its own namespaces, read-only /var/task, \
+         cgroup limits, a non-root user"
     );
     Ok(Isolation::Sandbox(std::sync::Arc::new(sandbox)))
 }
