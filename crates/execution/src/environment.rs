@@ -631,3 +631,45 @@ fn capture_output(
         pump(stderr, log.clone());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sandbox_gets_the_task_root_tmp_memory_and_limits_of_the_version() {
+        let code = tempfile::tempdir().expect("tempdir");
+        let spec = FunctionVersion {
+            function_name: "f".to_owned(),
+            version: "$LATEST".to_owned(),
+            function_arn: "arn:aws:lambda:us-east-1:000000000000:function:f".to_owned(),
+            region: "us-east-1".to_owned(),
+            code_dir: code.path().to_owned(),
+            revision: "r".to_owned(),
+            handler: "bootstrap".to_owned(),
+            memory_mb: 1769,
+            timeout_s: 3,
+            ephemeral_mb: 1024,
+            architecture: lamina_model::Architecture::X86_64,
+            environment: BTreeMap::from([("STAGE".to_owned(), "test".to_owned())]),
+            log_group: "/aws/lambda/f".to_owned(),
+            reserved_concurrency: None,
+        };
+        let sandbox = sandbox_spec(&spec, "127.0.0.1:9999", "stream").expect("spec");
+        assert_eq!(sandbox.program(), std::path::Path::new("/var/task/bootstrap"));
+        assert_eq!(sandbox.cwd(), std::path::Path::new("/var/task"));
+        let bind = &sandbox.binds()[0];
+        assert_eq!(bind.target, std::path::Path::new("/var/task"));
+        assert_eq!(bind.source, code.path().canonicalize().expect("canonical"));
+        assert_eq!(sandbox.tmp_size_bytes(), 1024 * MIB);
+        assert_eq!(sandbox.resources().memory_bytes, 1769 * MIB);
+        assert_eq!(sandbox.resources().cpu_millis, 1000, "1,769 MB is one CPU");
+        assert_eq!(sandbox.resources().pids_max, 1024);
+        assert_eq!(sandbox.rlimits().nproc, None);
+        let env: BTreeMap<_, _> = sandbox.env().iter().cloned().collect();
+        assert_eq!(env["LAMBDA_TASK_ROOT"], "/var/task");
+        assert_eq!(env["AWS_LAMBDA_RUNTIME_API"], "127.0.0.1:9999");
+        assert_eq!(env["STAGE"], "test");
+        assert!(env["LD_LIBRARY_PATH"].contains(":/var/task:/var/task/lib:"));
+    }
+}
