@@ -3,6 +3,7 @@ and the AWS CLI pointed at it, and deployment zips built on the fly."""
 
 import io
 import os
+import platform
 import shutil
 import signal
 import socket
@@ -18,6 +19,7 @@ import pytest
 from botocore.config import Config
 
 REPO = Path(__file__).resolve().parents[2]
+GO_FIXTURES = REPO / "tests" / "fixtures" / "go"
 ACCOUNT = "000000000000"
 ROLE = "arn:aws:iam::111122223333:role/lambda-ex"
 CREDENTIALS = {
@@ -125,6 +127,14 @@ def strict_server(tmp_path):
 
 
 @pytest.fixture
+def process_server(tmp_path):
+    """A server whose environments are plain processes (`--isolation process`)."""
+    srv = Server(tmp_path / "process-data", ["--isolation", "process"]).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
 def lam(server):
     return server.client()
 
@@ -184,3 +194,24 @@ def create(lam, name="f1", zip_bytes=None, wait=True, **kwargs):
 
 def wait_updated(lam, name):
     lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+
+
+@pytest.fixture(scope="session")
+def go_zip(tmp_path_factory):
+    """`go_zip(name, arch)`: the Go fixture `name` built and zipped by `lamina build` (cached)."""
+    built = {}
+    out_dir = tmp_path_factory.mktemp("go-zips")
+
+    def build(name, arch="x86_64" if platform.machine() == "x86_64" else "arm64"):
+        key = (name, arch)
+        if key not in built:
+            out = out_dir / f"{name}-{arch}.zip"
+            subprocess.run(
+                [str(lamina_binary()), "build", str(GO_FIXTURES / name), "--arch", arch, "-o", str(out)],
+                check=True,
+                capture_output=True,
+            )
+            built[key] = out.read_bytes()
+        return built[key]
+
+    return build

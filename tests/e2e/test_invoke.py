@@ -15,30 +15,6 @@ from botocore.exceptions import ClientError
 
 from conftest import REPO, create, lamina_binary, make_zip, run_aws, wait_updated
 
-GO_FIXTURES = REPO / "tests" / "fixtures" / "go"
-
-
-@pytest.fixture(scope="session")
-def go_zip(tmp_path_factory):
-    """`go_zip(name, arch)`: the Go fixture `name` built and zipped by `lamina build` (cached)."""
-    built = {}
-    out_dir = tmp_path_factory.mktemp("go-zips")
-
-    def build(name, arch="x86_64" if platform.machine() == "x86_64" else "arm64"):
-        key = (name, arch)
-        if key not in built:
-            out = out_dir / f"{name}-{arch}.zip"
-            subprocess.run(
-                [str(lamina_binary()), "build", str(GO_FIXTURES / name), "--arch", arch, "-o", str(out)],
-                check=True,
-                capture_output=True,
-            )
-            built[key] = out.read_bytes()
-        return built[key]
-
-    return build
-
-
 def invoke(lam, name, payload=b"{}", **kwargs):
     out = lam.invoke(FunctionName=name, Payload=payload, **kwargs)
     out["Body"] = out["Payload"].read()
@@ -196,7 +172,8 @@ def test_unusable_bootstraps_are_invalid_entrypoints(lam, go_zip):
 
 
 @pytest.mark.skipif(platform.machine() != "x86_64", reason="needs an x86_64 host for a foreign arm64 bootstrap")
-def test_arm64_bootstrap_on_x86_64_in_process_mode(lam, go_zip):
+def test_arm64_bootstrap_on_x86_64_in_process_mode(process_server, go_zip):
+    lam = process_server.client()
     create(lam, "arm", go_zip("echo", "arm64"), Architectures=["arm64"])
     out = invoke(lam, "arm")
     assert out["FunctionError"] == "Unhandled"
@@ -264,7 +241,10 @@ def test_rust_lambda_runtime(lam):
     assert json.loads(failed["Body"])["errorMessage"] == "asked to fail"
 
 
-def test_python_awslambdaric(lam):
+def test_python_awslambdaric(process_server):
+    # The handler runs on the venv's Python, a host path: only process isolation sees it (a sandbox sees
+    # the system directories and its own code).
+    lam = process_server.client()
     python = REPO / ".venv" / "bin" / "python"
     app = (REPO / "tests/fixtures/python/app.py").read_text()
     bootstrap = f"#!/bin/sh\nexec {python} -m awslambdaric \"$_HANDLER\"\n"

@@ -112,6 +112,7 @@ impl Engine {
             handler: record.handler.clone().unwrap_or_default(),
             memory_mb: record.memory_size,
             timeout_s: record.timeout,
+            ephemeral_mb: record.ephemeral_storage,
             architecture,
             environment,
             log_group,

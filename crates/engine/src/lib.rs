@@ -75,6 +75,9 @@ pub struct EngineConfig {
     pub account_concurrency: u32,
     /// Execution environments idle this long are shut down.
     pub idle_timeout: std::time::Duration,
+    /// How execution environments are isolated (default: plain processes; `lamina serve` picks sandboxes
+    /// where the host allows them).
+    pub isolation: lamina_execution::Isolation,
 }
 
 impl EngineConfig {
@@ -86,6 +89,7 @@ impl EngineConfig {
             strict_packages: false,
             account_concurrency: account::ACCOUNT_CONCURRENCY,
             idle_timeout: std::time::Duration::from_secs(600),
+            isolation: lamina_execution::Isolation::Process,
         }
     }
 }
@@ -143,6 +147,7 @@ impl Engine {
         let mut execution = lamina_execution::ExecutorConfig::new(config.data_dir.join("logs"));
         execution.account_concurrency = config.account_concurrency;
         execution.idle_timeout = config.idle_timeout;
+        execution.isolation = config.isolation.clone();
         Ok(Self {
             inner: Arc::new(Inner {
                 meta: Arc::new(meta),

@@ -9,19 +9,25 @@ use bytes::Bytes;
 use lamina_runtime_api::{
     EnvironmentInfo, ErrorReport, Invocation, InvokeError, Lifecycle, Outcome, RuntimeApi, ShutdownReason,
 };
-use nix::sys::signal::{Signal, killpg};
-use nix::unistd::Pid;
-use tokio::io::{AsyncBufReadExt, BufReader};
+use lamina_sandbox::{MIB, Sandbox, SandboxError, SandboxSpec, SpecError, Stdio as SandboxStdio};
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::net::TcpListener;
 use tokio::process::{Child, Command};
 use tokio::task::JoinHandle;
 
+use crate::bootstrap::Bootstrap;
+use crate::isolation::Isolation;
 use crate::logs::{LogStore, LogStream};
 use crate::platform_error::{self, PlatformError};
 use crate::spec::FunctionVersion;
 
-/// Where Lambda's error messages say the bootstrap is, whatever its path on this host.
+/// Where Lambda's error messages say the bootstrap is, whatever its path on this host (and where it is
+/// inside a sandbox).
 const TASK_BOOTSTRAP: &str = "/var/task/bootstrap";
+/// The task root inside a sandbox.
+const TASK_ROOT: &str = "/var/task";
+/// Processes and threads a sandboxed environment may have (Lambda's limit).
+const SANDBOX_PIDS_MAX: u64 = 1024;
 /// How long a runtime with extensions gets between SIGTERM and SIGKILL (Lambda: 500 ms with an
 /// internal extension).
 const SIGTERM_GRACE: Duration = Duration::from_millis(500);
@@ -35,7 +41,7 @@ const SPAWN_ATTEMPTS: u32 = 5;
 #[derive(Debug)]
 pub(crate) struct Environment {
     api: Arc<RuntimeApi>,
-    child: Child,
+    child: Bootstrap,
     server: JoinHandle<std::io::Result<()>>,
     log: Arc<LogStream>,
     /// The init duration, reported with the first invocation only.
@@ -72,6 +78,7 @@ impl Environment {
         spec: &FunctionVersion,
         logs: &LogStore,
         init_timeout: Duration,
+        isolation: &Isolation,
     ) -> Result<Environment, (InitFailure, Option<Arc<LogStream>>)> {
         let log = logs
             .open_stream(&spec.function_name, &spec.version)
@@ -103,16 +110,43 @@ impl Environment {
             spec.region
         ));
         let started = Instant::now();
-        let mut child = match spawn_bootstrap(spec, &address.to_string(), log.name()) {
+        let spawned = match isolation.sandbox() {
+            Some(sandbox) => spawn_sandboxed(sandbox, spec, &address.to_string(), log.name()).await,
+            None => spawn_bootstrap(spec, &address.to_string(), log.name()).map(|mut child| {
+                capture_output(child.stdout.take(), child.stderr.take(), &log);
+                Bootstrap::Process(child)
+            }),
+        };
+        let child = match spawned {
+            Ok(Bootstrap::Sandboxed(Some(mut process))) => {
+                let stdout = process
+                    .stdout
+                    .take()
+                    .and_then(|s| tokio::process::ChildStdout::from_std(s).ok());
+                let stderr = process
+                    .stderr
+                    .take()
+                    .and_then(|s| tokio::process::ChildStderr::from_std(s).ok());
+                capture_output(stdout, stderr, &log);
+                Bootstrap::Sandboxed(Some(process))
+            }
             Ok(child) => child,
-            Err(reason) => {
+            Err(SpawnFailure::Platform(reason)) => {
+                server.abort();
+                report_init_failure(&log, started, "Runtime.ExitError");
+                log.line(&format!("lamina: cannot start the environment: {reason}"));
+                return Err(fail(InitFailure::Platform(reason)));
+            }
+            Err(SpawnFailure::InvalidEntrypoint { reason, explanation }) => {
                 server.abort();
                 report_init_failure(&log, started, "Runtime.InvalidEntrypoint");
-                explain_foreign_architecture(spec, &log, &reason);
+                match explanation {
+                    Some(explanation) => log.line(&format!("lamina: {explanation}")),
+                    None => explain_foreign_architecture(spec, &log, &reason),
+                }
                 return Err(fail(InitFailure::InvalidEntrypoint(reason)));
             }
         };
-        capture_output(&mut child, &log);
         let mut environment = Environment {
             api,
             child,
@@ -168,7 +202,7 @@ impl Environment {
 
     /// Whether the bootstrap is still running.
     pub(crate) fn is_alive(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
+        self.child.is_alive()
     }
 
     /// Runs one invocation, writing START, END and REPORT around it.
@@ -225,11 +259,9 @@ impl Environment {
             }
             Raced::Outcome(Err(InvokeError::Busy | InvokeError::Closed)) => {
                 let how = self.child.wait().await.ok().and_then(|s| exit_description(&s));
-                platform_failure(platform_error::runtime_exited(&request_id, how.as_deref()))
+                platform_failure(self.exit_error(&request_id, how.as_deref()))
             }
-            Raced::Exited(how) => {
-                platform_failure(platform_error::runtime_exited(&request_id, how.as_deref()))
-            }
+            Raced::Exited(how) => platform_failure(self.exit_error(&request_id, how.as_deref())),
             Raced::TimedOut => {
                 self.api.abandon();
                 let (ran, error, _) =
@@ -246,6 +278,16 @@ impl Environment {
         self.log.line(&report);
         self.idle_since = Instant::now();
         ran
+    }
+
+    /// The error for a runtime that ended during an invocation: `Runtime.OutOfMemory` when the sandbox's
+    /// cgroup saw an OOM kill, else `Runtime.ExitError`.
+    fn exit_error(&self, request_id: &str, how: Option<&str>) -> PlatformError {
+        if self.child.stats().oom_killed() {
+            platform_error::out_of_memory(request_id)
+        } else {
+            platform_error::runtime_exited(request_id, how)
+        }
     }
 
     fn report_line(
@@ -278,66 +320,32 @@ impl Environment {
         line
     }
 
-    /// Peak resident memory of the bootstrap's process tree (every process of its process group: the sum
-    /// of their peaks), in MB rounded up.
+    /// Peak memory of the environment in MB (rounded up): its cgroup's peak in a sandbox, the bootstrap
+    /// process's peak resident set otherwise.
     fn max_memory_mb(&self) -> u64 {
-        let Some(leader) = self.child.id() else { return 0 };
-        let Ok(entries) = std::fs::read_dir("/proc") else {
-            return 0;
-        };
-        let kib: u64 = entries
-            .filter_map(Result::ok)
-            .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-            .filter(|pid| process_group(*pid) == Some(leader))
-            .map(peak_rss_kib)
-            .sum();
-        kib.div_ceil(1024)
+        self.child.max_memory_mb()
     }
 
-    /// Ends the environment: the whole process group is killed (after SIGTERM and a grace period when
-    /// extensions registered, as Lambda does at spin-down) and the listener closed.
+    /// Ends the environment: the whole process tree is killed (after SIGTERM and a grace period when
+    /// extensions registered, as Lambda does at spin-down), a sandbox torn down and the listener closed.
     pub(crate) async fn shut_down(mut self, reason: ShutdownReason) {
-        if self.api.has_extensions() && self.is_alive() {
+        let grace = if self.api.has_extensions() && self.is_alive() {
             self.api
                 .shutdown(reason, epoch_ms() + SIGTERM_GRACE.as_millis() as u64);
-            self.signal_group(Signal::SIGTERM);
-            let _ = tokio::time::timeout(SIGTERM_GRACE, self.child.wait()).await;
-        }
-        self.kill().await;
-    }
-
-    /// Kills the whole process group at once and reaps the bootstrap.
-    pub(crate) async fn kill(&mut self) {
-        self.signal_group(Signal::SIGKILL);
-        let _ = self.child.kill().await;
+            Some(SIGTERM_GRACE)
+        } else {
+            None
+        };
+        self.child.kill(grace).await;
         self.server.abort();
     }
 
-    fn signal_group(&self, signal: Signal) {
-        if let Some(pid) = self.child.id() {
-            // The bootstrap leads its own process group (see `spawn_bootstrap`): signalling the group
-            // reaches every process it started.
-            let _ = killpg(Pid::from_raw(pid as i32), signal);
-        }
+    /// Kills the whole process tree at once (the process group, or the sandbox, whose cgroup is removed)
+    /// and reaps the bootstrap.
+    pub(crate) async fn kill(&mut self) {
+        self.child.kill(None).await;
+        self.server.abort();
     }
-}
-
-/// The process group of `pid` (field 5 of `/proc/<pid>/stat`, read after the command name, which may
-/// itself hold spaces and parentheses).
-fn process_group(pid: u32) -> Option<u32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    stat.rsplit_once(')')?.1.split_whitespace().nth(2)?.parse().ok()
-}
-
-/// `VmHWM` of `pid` in KiB (0 when it is gone).
-fn peak_rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
 }
 
 enum Raced {
@@ -408,10 +416,11 @@ fn exit_description(status: &ExitStatus) -> Option<String> {
 /// The environment variables of a bootstrap: the function's own, then Lambda's reserved ones over them.
 pub(crate) fn variables(
     spec: &FunctionVersion,
+    task_root: &str,
     runtime_api: &str,
     log_stream: &str,
 ) -> BTreeMap<String, String> {
-    let task_root = spec.code_dir.to_string_lossy().into_owned();
+    let task_root = task_root.to_owned();
     let mut vars: BTreeMap<String, String> = [
         ("PATH", "/usr/local/bin:/usr/bin/:/bin:/opt/bin".to_owned()),
         ("LANG", "en_US.UTF-8".to_owned()),
@@ -454,16 +463,116 @@ pub(crate) fn variables(
     vars
 }
 
-fn spawn_bootstrap(spec: &FunctionVersion, runtime_api: &str, log_stream: &str) -> Result<Child, String> {
-    let bootstrap = spec.code_dir.join("bootstrap");
-    if std::fs::symlink_metadata(&bootstrap).is_err() {
+/// Why a bootstrap could not be started.
+#[derive(Debug)]
+enum SpawnFailure {
+    /// The bootstrap is missing or cannot be executed: Lambda's `Runtime.InvalidEntrypoint` reason, and
+    /// a longer explanation for the function's log.
+    InvalidEntrypoint {
+        reason: String,
+        explanation: Option<String>,
+    },
+    /// The platform failed to set the environment up.
+    Platform(String),
+}
+
+impl From<String> for SpawnFailure {
+    fn from(reason: String) -> Self {
+        SpawnFailure::InvalidEntrypoint {
+            reason,
+            explanation: None,
+        }
+    }
+}
+
+/// Lambda's reason when there is no bootstrap at all.
+fn check_bootstrap_exists(spec: &FunctionVersion) -> Result<(), String> {
+    if std::fs::symlink_metadata(spec.code_dir.join("bootstrap")).is_err() {
         return Err("Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]".to_owned());
     }
+    Ok(())
+}
+
+/// What a sandboxed bootstrap runs in: the code read-only at `/var/task` (also its working directory),
+/// `/tmp` of the EphemeralStorage size, the function's memory (and the CPU share that goes with it), a
+/// pids limit of 1,024 processes and threads, the host's network (the Runtime API listens on its loopback), the bootstrap's output
+/// piped to the log.
+fn sandbox_spec(
+    spec: &FunctionVersion,
+    runtime_api: &str,
+    log_stream: &str,
+) -> Result<SandboxSpec, SpecError> {
+    let mut builder = SandboxSpec::builder(TASK_BOOTSTRAP)?
+        .read_only_bind(&spec.code_dir, TASK_ROOT)?
+        .cwd(TASK_ROOT)?
+        .memory(u64::from(spec.memory_mb) * MIB)?
+        .tmp_size(u64::from(spec.ephemeral_mb.max(1)) * MIB)?
+        .pids_max(SANDBOX_PIDS_MAX)?
+        // Every sandbox runs as the same uid, and RLIMIT_NPROC counts that uid's processes host-wide: one
+        // function's fork bomb would starve its neighbours. The cgroup's pids limit bounds each sandbox.
+        .nproc(None)?
+        .stdin(SandboxStdio::Null)
+        .stdout(SandboxStdio::Piped)
+        .stderr(SandboxStdio::Piped);
+    for (name, value) in variables(spec, TASK_ROOT, runtime_api, log_stream) {
+        builder = builder.env(name, value)?;
+    }
+    Ok(builder.build())
+}
+
+/// Starts the bootstrap in a sandbox (the setup blocks for a few milliseconds, so it runs on a blocking
+/// thread), retrying while the executable is "text file busy" as [`spawn_bootstrap`] does.
+async fn spawn_sandboxed(
+    sandbox: &Arc<Sandbox>,
+    spec: &FunctionVersion,
+    runtime_api: &str,
+    log_stream: &str,
+) -> Result<Bootstrap, SpawnFailure> {
+    check_bootstrap_exists(spec)?;
+    let sandbox_spec = sandbox_spec(spec, runtime_api, log_stream)
+        .map_err(|e| SpawnFailure::Platform(format!("invalid sandbox: {e}")))?;
+    let mut attempt = 1;
+    loop {
+        let sandbox = sandbox.clone();
+        let sandbox_spec = sandbox_spec.clone();
+        let spawned = tokio::task::spawn_blocking(move || sandbox.spawn(sandbox_spec))
+            .await
+            .map_err(|e| SpawnFailure::Platform(format!("the sandbox setup task failed: {e}")))?;
+        match spawned {
+            Ok(process) => return Ok(Bootstrap::Sandboxed(Some(Box::new(process)))),
+            Err(SandboxError::Exec(e)) if e.errno.0 == nix::libc::ETXTBSY && attempt < SPAWN_ATTEMPTS => {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(10 * u64::from(attempt))).await;
+            }
+            Err(SandboxError::Exec(e)) => return Err(e.to_string().into()),
+            Err(e @ SandboxError::MissingEmulator { .. }) => {
+                return Err(SpawnFailure::InvalidEntrypoint {
+                    reason: format!("fork/exec {TASK_BOOTSTRAP}: exec format error"),
+                    explanation: Some(e.to_string()),
+                });
+            }
+            Err(e) => return Err(SpawnFailure::Platform(e.to_string())),
+        }
+    }
+}
+
+fn spawn_bootstrap(
+    spec: &FunctionVersion,
+    runtime_api: &str,
+    log_stream: &str,
+) -> Result<Child, SpawnFailure> {
+    check_bootstrap_exists(spec)?;
+    let bootstrap = spec.code_dir.join("bootstrap");
     let mut command = Command::new(&bootstrap);
     command
         .current_dir(&spec.code_dir)
         .env_clear()
-        .envs(variables(spec, runtime_api, log_stream))
+        .envs(variables(
+            spec,
+            &spec.code_dir.to_string_lossy(),
+            runtime_api,
+            log_stream,
+        ))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -477,7 +586,7 @@ fn spawn_bootstrap(spec: &FunctionVersion, runtime_api: &str, log_stream: &str) 
                 attempt += 1;
                 std::thread::sleep(Duration::from_millis(10 * u64::from(attempt)));
             }
-            result => return result.map_err(|e| fork_exec_error(&e)),
+            result => return result.map_err(|e| fork_exec_error(&e).into()),
         }
     }
 }
@@ -494,8 +603,12 @@ fn fork_exec_error(error: &std::io::Error) -> String {
 }
 
 /// Copies the bootstrap's stdout and stderr into its log stream, line by line.
-fn capture_output(child: &mut Child, log: &Arc<LogStream>) {
-    fn pump(stream: impl tokio::io::AsyncRead + Unpin + Send + 'static, log: Arc<LogStream>) {
+fn capture_output(
+    stdout: Option<impl AsyncRead + Unpin + Send + 'static>,
+    stderr: Option<impl AsyncRead + Unpin + Send + 'static>,
+    log: &Arc<LogStream>,
+) {
+    fn pump(stream: impl AsyncRead + Unpin + Send + 'static, log: Arc<LogStream>) {
         tokio::spawn(async move {
             let mut reader = BufReader::new(stream);
             let mut line = Vec::new();
@@ -511,10 +624,52 @@ fn capture_output(child: &mut Child, log: &Arc<LogStream>) {
             }
         });
     }
-    if let Some(stdout) = child.stdout.take() {
+    if let Some(stdout) = stdout {
         pump(stdout, log.clone());
     }
-    if let Some(stderr) = child.stderr.take() {
+    if let Some(stderr) = stderr {
         pump(stderr, log.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sandbox_gets_the_task_root_tmp_memory_and_limits_of_the_version() {
+        let code = tempfile::tempdir().expect("tempdir");
+        let spec = FunctionVersion {
+            function_name: "f".to_owned(),
+            version: "$LATEST".to_owned(),
+            function_arn: "arn:aws:lambda:us-east-1:000000000000:function:f".to_owned(),
+            region: "us-east-1".to_owned(),
+            code_dir: code.path().to_owned(),
+            revision: "r".to_owned(),
+            handler: "bootstrap".to_owned(),
+            memory_mb: 1769,
+            timeout_s: 3,
+            ephemeral_mb: 1024,
+            architecture: lamina_model::Architecture::X86_64,
+            environment: BTreeMap::from([("STAGE".to_owned(), "test".to_owned())]),
+            log_group: "/aws/lambda/f".to_owned(),
+            reserved_concurrency: None,
+        };
+        let sandbox = sandbox_spec(&spec, "127.0.0.1:9999", "stream").expect("spec");
+        assert_eq!(sandbox.program(), std::path::Path::new("/var/task/bootstrap"));
+        assert_eq!(sandbox.cwd(), std::path::Path::new("/var/task"));
+        let bind = &sandbox.binds()[0];
+        assert_eq!(bind.target, std::path::Path::new("/var/task"));
+        assert_eq!(bind.source, code.path().canonicalize().expect("canonical"));
+        assert_eq!(sandbox.tmp_size_bytes(), 1024 * MIB);
+        assert_eq!(sandbox.resources().memory_bytes, 1769 * MIB);
+        assert_eq!(sandbox.resources().cpu_millis, 1000, "1,769 MB is one CPU");
+        assert_eq!(sandbox.resources().pids_max, 1024);
+        assert_eq!(sandbox.rlimits().nproc, None);
+        let env: BTreeMap<_, _> = sandbox.env().iter().cloned().collect();
+        assert_eq!(env["LAMBDA_TASK_ROOT"], "/var/task");
+        assert_eq!(env["AWS_LAMBDA_RUNTIME_API"], "127.0.0.1:9999");
+        assert_eq!(env["STAGE"], "test");
+        assert!(env["LD_LIBRARY_PATH"].contains(":/var/task:/var/task/lib:"));
     }
 }

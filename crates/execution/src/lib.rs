@@ -7,18 +7,26 @@
 //! old code), starts more when invocations arrive concurrently, enforces account and reserved
 //! concurrency with AWS's throttling reasons, and reaps environments that stay idle.
 //!
+//! Each bootstrap runs in its own [`lamina_sandbox`] sandbox ([`Isolation::Sandbox`]: read-only
+//! `/var/task`, `/tmp` of the EphemeralStorage size, a cgroup of the MemorySize, a non-root user, qemu-user
+//! for a foreign architecture) or as a plain process ([`Isolation::Process`]), as [`ExecutorConfig`] says.
+//!
 //! Everything that can go wrong once a function has started ends in AWS's exact error payload
-//! ([`platform_error`]): a timeout kills the whole process group (`Sandbox.Timedout`), a runtime that
-//! exits is `Runtime.ExitError`, a missing or unusable bootstrap is `Runtime.InvalidEntrypoint`, a
-//! response over 6 MB is `Function.ResponseSizeTooLarge`; the environment is discarded and the next
+//! ([`platform_error`]): a timeout kills the whole sandbox or process group (`Sandbox.Timedout`), a
+//! runtime that exits is `Runtime.ExitError` (`Runtime.OutOfMemory` when its cgroup OOM-killed it), a
+//! missing or unusable bootstrap is `Runtime.InvalidEntrypoint`, a response over 6 MB is `Function.ResponseSizeTooLarge`; the environment is discarded and the next
 //! invocation gets a fresh one. Each environment writes START, END and REPORT lines and the function's
 //! own output to a rotated log stream ([`logs`]).
 
+mod bootstrap;
 mod environment;
+mod isolation;
 pub mod logs;
 pub mod platform_error;
 mod pool;
 mod spec;
 
+pub use isolation::Isolation;
+pub use lamina_sandbox;
 pub use pool::{ExecutionError, Executor, ExecutorConfig, InvokeRequest, Invoked, ThrottleReason};
 pub use spec::FunctionVersion;

@@ -47,6 +47,14 @@ pub fn runtime_exited(request_id: &str, exit: Option<&str>) -> PlatformError {
     }
 }
 
+/// The environment ran out of memory during the invocation: its cgroup's OOM killer ended the runtime.
+pub fn out_of_memory(request_id: &str) -> PlatformError {
+    PlatformError {
+        error_type: "Runtime.OutOfMemory",
+        message: format!("RequestId: {request_id} Error: Runtime exited with error: signal: killed"),
+    }
+}
+
 /// The bootstrap could not be started. `reason` is the `fork/exec` error or the lookup failure.
 pub fn invalid_entrypoint(request_id: &str, reason: &str) -> PlatformError {
     PlatformError {
@@ -91,6 +99,10 @@ mod tests {
         assert_eq!(
             runtime_exited("abc", Some("exit status 127")).message,
             "RequestId: abc Error: Runtime exited with error: exit status 127"
+        );
+        assert_eq!(
+            out_of_memory("abc").payload(),
+            r#"{"errorType":"Runtime.OutOfMemory","errorMessage":"RequestId: abc Error: Runtime exited with error: signal: killed"}"#
         );
         assert_eq!(
             response_too_large().payload(),

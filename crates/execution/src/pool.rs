@@ -9,6 +9,7 @@ use bytes::Bytes;
 use lamina_runtime_api::{Invocation, ShutdownReason};
 
 use crate::environment::{Environment, InitFailure};
+use crate::isolation::Isolation;
 use crate::logs::{LogLimits, LogStore};
 use crate::platform_error;
 use crate::spec::FunctionVersion;
@@ -30,6 +31,8 @@ pub struct ExecutorConfig {
     pub idle_timeout: Duration,
     /// Longest an init may take (Lambda: 10 s for on-demand environments).
     pub init_timeout: Duration,
+    /// How environments are isolated (default: plain processes).
+    pub isolation: Isolation,
 }
 
 impl ExecutorConfig {
@@ -41,6 +44,7 @@ impl ExecutorConfig {
             account_concurrency: 1000,
             idle_timeout: Duration::from_secs(600),
             init_timeout: Duration::from_secs(10),
+            isolation: Isolation::Process,
         }
     }
 }
@@ -166,6 +170,11 @@ impl Executor {
         }
     }
 
+    /// How environments are isolated.
+    pub fn isolation(&self) -> &Isolation {
+        &self.inner.config.isolation
+    }
+
     /// The log streams.
     pub fn logs(&self) -> &LogStore {
         &self.inner.logs
@@ -198,7 +207,13 @@ impl Executor {
         let warm = self.take_ready(version, &key).await;
         let mut environment = match warm {
             Some(environment) => environment,
-            None => match Environment::start(version, &self.inner.logs, self.inner.config.init_timeout).await
+            None => match Environment::start(
+                version,
+                &self.inner.logs,
+                self.inner.config.init_timeout,
+                &self.inner.config.isolation,
+            )
+            .await
             {
                 Ok(environment) => environment,
                 Err((failure, log)) => return self.failed_start(version, &request, request_id, failure, log),

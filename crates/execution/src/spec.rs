@@ -26,6 +26,8 @@ pub struct FunctionVersion {
     pub memory_mb: u32,
     /// Timeout in seconds.
     pub timeout_s: u32,
+    /// EphemeralStorage in MB: the size of `/tmp` in sandbox isolation.
+    pub ephemeral_mb: u32,
     /// The function's architecture.
     pub architecture: Architecture,
     /// The function's own environment variables.

@@ -1,10 +1,13 @@
-//! The executor running real aws-lambda-go bootstraps as plain processes. Where a new test goes:
+//! The executor running real aws-lambda-go bootstraps as plain processes and in sandboxes. Where a new
+//! test goes:
 //! - `invoke`: results, warm reuse, the environment a bootstrap sees, log tails;
 //! - `failures`: timeouts, exits, unusable bootstraps, oversized responses, and a fresh environment after;
 //! - `concurrency`: scale-out, reserved and account concurrency, reaping idle environments;
+//! - `sandbox`: sandbox isolation (root only): the task root, identity, memory, foreign architectures;
 //! - `util`: function versions and code folders built from the Go fixtures.
 
 mod concurrency;
 mod failures;
 mod invoke;
+mod sandbox;
 mod util;

@@ -2,10 +2,12 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
-use lamina_execution::{Executor, ExecutorConfig, FunctionVersion, InvokeRequest, Invoked};
+use lamina_execution::lamina_sandbox::{HelperCommand, IsolationMode, Sandbox, SandboxConfig};
+use lamina_execution::{Executor, ExecutorConfig, FunctionVersion, InvokeRequest, Invoked, Isolation};
 use lamina_model::Architecture;
 
 /// A code folder, an executor with logs beside it, and a version of a function running `fixture`.
@@ -33,6 +35,19 @@ impl Setup {
             version,
             dir,
         }
+    }
+
+    /// A setup whose environments run in sandboxes, or `None` (after printing why) when the tests do not
+    /// run as root.
+    pub(crate) fn sandboxed(fixture: &str, goarch: &str) -> Option<Setup> {
+        let sandbox = sandbox()?;
+        let setup = Setup::with_config(fixture, |c| c.isolation = Isolation::Sandbox(sandbox));
+        std::fs::copy(
+            lamina_testing::go_bootstrap_for(fixture, goarch),
+            setup.code_dir().join("bootstrap"),
+        )
+        .expect("copy bootstrap");
+        Some(setup)
     }
 
     pub(crate) fn code_dir(&self) -> &Path {
@@ -68,6 +83,27 @@ impl Setup {
     }
 }
 
+/// The sandbox launcher of the tests (its own cgroup parent and staging directory, apart from a
+/// server's), or `None` after printing why when not root. Fails when root cannot sandbox.
+pub(crate) fn sandbox() -> Option<Arc<Sandbox>> {
+    static SANDBOX: OnceLock<Arc<Sandbox>> = OnceLock::new();
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("SKIPPED: sandbox isolation needs root; run `sudo cargo test -p lamina-execution`");
+        return None;
+    }
+    let sandbox = SANDBOX.get_or_init(|| {
+        let mut config = SandboxConfig::new(HelperCommand::binary(env!(
+            "CARGO_BIN_EXE_lamina-execution-sandbox-init"
+        )));
+        config.cgroup_parent = "lamina-test-execution".to_owned();
+        config.staging_dir = "/run/lamina-test-execution/sandbox-root".into();
+        let sandbox = Sandbox::new(IsolationMode::Sandbox, config)
+            .expect("sandbox isolation must work as root (namespaces, cgroups with memory and pids)");
+        Arc::new(sandbox)
+    });
+    Some(sandbox.clone())
+}
+
 pub(crate) fn version_for(name: &str, code: &Path) -> FunctionVersion {
     FunctionVersion {
         function_name: name.to_owned(),
@@ -79,6 +115,7 @@ pub(crate) fn version_for(name: &str, code: &Path) -> FunctionVersion {
         handler: "bootstrap".to_owned(),
         memory_mb: 128,
         timeout_s: 3,
+        ephemeral_mb: 512,
         architecture: Architecture::host().expect("a Lambda architecture"),
         environment: BTreeMap::from([("GREETING".to_owned(), "hello".to_owned())]),
         log_group: format!("/aws/lambda/{name}"),

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use lamina_engine::{Engine, EngineConfig};
+use lamina_execution::Isolation;
 
 /// The options of `lamina serve`.
 #[derive(Debug, clap::Args)]
@@ -28,6 +29,22 @@ pub(crate) struct ServeArgs {
     /// Seconds an execution environment may stay idle before it is shut down.
     #[arg(long, default_value_t = 600)]
     idle_timeout: u64,
+    /// How execution environments are isolated: `sandbox` (namespaces, read-only /var/task, cgroup
+    /// limits, a non-root user, qemu-user for the other architecture; needs root), `process` (plain child
+    /// processes) or `auto` (sandbox where the host allows it, else process, saying why).
+    #[arg(long, value_enum, default_value_t = IsolationArg::Auto)]
+    isolation: IsolationArg,
+}
+
+/// The `--isolation` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum IsolationArg {
+    /// Sandbox where the host allows it, else process.
+    Auto,
+    /// Every environment in its own sandbox; refuse to start if the host cannot.
+    Sandbox,
+    /// Plain child processes.
+    Process,
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
@@ -50,16 +67,79 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<()> {
     runtime.block_on(serve(args))
 }
 
+/// Chooses the isolation of execution environments and says so loudly: never silently weaker.
+#[cfg(target_os = "linux")]
+fn isolation(choice: IsolationArg) -> anyhow::Result<Isolation> {
+    use lamina_execution::lamina_sandbox::{HelperCommand, IsolationMode, Sandbox, SandboxConfig};
+
+    let config = SandboxConfig::new(HelperCommand::current_exe("sandbox-init"));
+    let (mode, reason) = match choice {
+        IsolationArg::Process => (
+            IsolationMode::Process,
+            "chosen with --isolation process: functions run as plain processes with no filesystem, memory or \
+             process-count isolation"
+                .to_owned(),
+        ),
+        IsolationArg::Sandbox => (IsolationMode::Sandbox, String::new()),
+        IsolationArg::Auto => {
+            let detection = lamina_execution::lamina_sandbox::detect(&config);
+            (detection.mode, detection.reason)
+        }
+    };
+    if mode == IsolationMode::Process {
+        tracing::warn!("isolation: PROCESS ({reason})");
+        return Ok(Isolation::Process);
+    }
+    let sandbox = Sandbox::new(mode, config).context("--isolation sandbox")?;
+    if let Some(cgroups) = sandbox.cgroups() {
+        let removed = cgroups
+            .remove_stale()
+            .context("removing the sandboxes a previous run left behind")?;
+        if removed > 0 {
+            tracing::info!(count = removed, "removed stale sandbox cgroups of a previous run");
+        }
+    }
+    let reason = if reason.is_empty() {
+        format!(
+            "chosen with --isolation sandbox; {}",
+            sandbox.cgroups().map(|c| c.describe()).unwrap_or_default()
+        )
+    } else {
+        reason
+    };
+    tracing::info!(
+        staging_dir = %sandbox.config().staging_dir.display(),
+        "isolation: SANDBOX ({reason}): each execution environment in its own namespaces, read-only /var/task, \
+         cgroup limits, a non-root user"
+    );
+    Ok(Isolation::Sandbox(std::sync::Arc::new(sandbox)))
+}
+
+/// Without Linux there is nothing but process isolation.
+#[cfg(not(target_os = "linux"))]
+fn isolation(choice: IsolationArg) -> anyhow::Result<Isolation> {
+    if choice == IsolationArg::Sandbox {
+        bail!("--isolation sandbox needs Linux");
+    }
+    tracing::warn!(
+        "isolation: PROCESS (sandboxing needs Linux): functions run as plain processes with no filesystem, \
+         memory or process-count isolation"
+    );
+    Ok(Isolation::Process)
+}
+
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let data_dir = args
         .data_dir
         .unwrap_or_else(lamina_cli::data_dir::default_data_dir);
+    let isolation = isolation(args.isolation)?;
     let engine = Engine::open(EngineConfig {
         data_dir: data_dir.clone(),
         account_id: args.account_id.clone(),
         strict_packages: args.strict_packages,
         account_concurrency: args.account_concurrency,
         idle_timeout: std::time::Duration::from_secs(args.idle_timeout),
+        isolation,
     })
     .with_context(|| format!("opening the state in {}", data_dir.display()))?;
     let settled = engine.recover().await.context("recovering unsettled functions")?;

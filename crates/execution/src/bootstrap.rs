@@ -1,0 +1,127 @@
+//! The bootstrap of an environment as a process: a plain child process, or a sandbox.
+
+use std::process::ExitStatus;
+
+use std::time::Duration;
+
+use lamina_sandbox::{SandboxStats, SandboxedProcess};
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+use tokio::process::Child;
+
+/// A running bootstrap.
+#[derive(Debug)]
+pub(crate) enum Bootstrap {
+    /// A plain child process leading its own process group.
+    Process(Child),
+    /// A sandboxed process; `None` once torn down.
+    Sandboxed(Option<Box<SandboxedProcess>>),
+}
+
+impl Bootstrap {
+    /// Waits for the bootstrap to exit (never resolves once a sandbox is torn down).
+    pub(crate) async fn wait(&mut self) -> Result<ExitStatus, String> {
+        match self {
+            Bootstrap::Process(child) => child.wait().await.map_err(|e| e.to_string()),
+            Bootstrap::Sandboxed(Some(process)) => process.wait_async().await.map_err(|e| e.to_string()),
+            Bootstrap::Sandboxed(None) => std::future::pending().await,
+        }
+    }
+
+    /// Whether the bootstrap still runs.
+    pub(crate) fn is_alive(&mut self) -> bool {
+        match self {
+            Bootstrap::Process(child) => matches!(child.try_wait(), Ok(None)),
+            Bootstrap::Sandboxed(Some(process)) => matches!(process.try_wait(), Ok(None)),
+            Bootstrap::Sandboxed(None) => false,
+        }
+    }
+
+    /// What the sandbox's cgroup measured (nothing for a plain process).
+    pub(crate) fn stats(&self) -> SandboxStats {
+        match self {
+            Bootstrap::Sandboxed(Some(process)) => process.stats().unwrap_or_default(),
+            _ => SandboxStats::default(),
+        }
+    }
+
+    /// Peak memory in MB, rounded up: the cgroup's peak for a sandbox; for a plain process, the sum of the
+    /// peak resident sets (`VmHWM`) of every process of its process group.
+    pub(crate) fn max_memory_mb(&self) -> u64 {
+        const MIB: u64 = 1024 * 1024;
+        match self {
+            Bootstrap::Process(child) => {
+                let Some(leader) = child.id() else { return 0 };
+                let Ok(entries) = std::fs::read_dir("/proc") else {
+                    return 0;
+                };
+                let kib: u64 = entries
+                    .filter_map(Result::ok)
+                    .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+                    .filter(|pid| process_group(*pid) == Some(leader))
+                    .map(peak_rss_kib)
+                    .sum();
+                kib.div_ceil(1024)
+            }
+            Bootstrap::Sandboxed(_) => self.stats().memory_peak_bytes.unwrap_or(0).div_ceil(MIB),
+        }
+    }
+
+    /// Ends the bootstrap and everything it started: SIGTERM first and up to `grace` to exit when given,
+    /// then SIGKILL to the whole process group (plain) or sandbox (whose cgroup is then removed).
+    pub(crate) async fn kill(&mut self, grace: Option<Duration>) {
+        match self {
+            Bootstrap::Process(child) => {
+                if let Some(grace) = grace {
+                    signal_group(child, Signal::SIGTERM);
+                    let _ = tokio::time::timeout(grace, child.wait()).await;
+                }
+                signal_group(child, Signal::SIGKILL);
+                let _ = child.kill().await;
+            }
+            Bootstrap::Sandboxed(slot) => {
+                let Some(mut process) = slot.take() else { return };
+                let name = process.name().to_owned();
+                // Killing and reaping block for a moment; the teardown removes the cgroup.
+                let torn_down = tokio::task::spawn_blocking(move || {
+                    if grace.is_some() {
+                        process.kill_tree(grace)?;
+                    }
+                    process.teardown()
+                })
+                .await;
+                match torn_down {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => tracing::warn!(sandbox = %name, "tearing down a sandbox: {e}"),
+                    Err(e) => tracing::warn!(sandbox = %name, "tearing down a sandbox: {e}"),
+                }
+            }
+        }
+    }
+}
+
+fn signal_group(child: &Child, signal: Signal) {
+    if let Some(pid) = child.id() {
+        // The bootstrap leads its own process group: signalling the group reaches every process it
+        // started.
+        let _ = killpg(Pid::from_raw(pid as i32), signal);
+    }
+}
+
+/// The process group of `pid` (field 5 of `/proc/<pid>/stat`, read after the command name, which may
+/// itself hold spaces and parentheses).
+fn process_group(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit_once(')')?.1.split_whitespace().nth(2)?.parse().ok()
+}
+
+/// `VmHWM` of `pid` in KiB (0 when it is gone).
+fn peak_rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
