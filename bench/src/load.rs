@@ -28,6 +28,8 @@ pub(crate) struct Target {
     pub(crate) path: String,
     /// The request body.
     pub(crate) body: Bytes,
+    /// `X-Amz-Invocation-Type`, when not the default.
+    pub(crate) invocation_type: Option<&'static str>,
 }
 
 impl Target {
@@ -37,11 +39,16 @@ impl Target {
             addr,
             path: path.into(),
             body: body.into(),
+            invocation_type: None,
         }
     }
 
     fn request(&self) -> Result<Request<Full<Bytes>>> {
-        Request::builder()
+        let mut builder = Request::builder();
+        if let Some(kind) = self.invocation_type {
+            builder = builder.header("x-amz-invocation-type", kind);
+        }
+        builder
             .method(Method::POST)
             .uri(&self.path)
             .header(hyper::header::HOST, self.addr.to_string())
@@ -127,8 +134,7 @@ impl Connection {
     pub(crate) async fn send(&mut self, target: &Target) -> Result<bool> {
         self.sender.ready().await.context("connection closed")?;
         let response = self.sender.send_request(target.request()?).await?;
-        let ok = response.status() == hyper::StatusCode::OK
-            && !response.headers().contains_key("x-amz-function-error");
+        let ok = response.status().is_success() && !response.headers().contains_key("x-amz-function-error");
         response.into_body().collect().await?;
         Ok(ok)
     }

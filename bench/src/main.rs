@@ -118,6 +118,10 @@ pub(crate) struct Results {
     pub(crate) build: &'static str,
     /// Warm latency at concurrency 1.
     pub(crate) warm: Measured,
+    /// The REPORT lines' Duration during the warm run (time inside the runtime), microseconds.
+    pub(crate) in_bootstrap: Histogram<u64>,
+    /// DryRun invokes at concurrency 1: the API and the resolution without an environment.
+    pub(crate) dry_run: Measured,
     /// Closed-loop runs by concurrency.
     pub(crate) levels: Vec<(usize, Measured)>,
     /// The open-loop run: its rate and what it measured.
@@ -132,6 +136,8 @@ pub(crate) struct Results {
     pub(crate) deploys: Vec<Deploy>,
     /// The emulator's numbers, unless skipped.
     pub(crate) rie: Option<Rie>,
+    /// `/proc/loadavg` when the measurements started and when they ended: other work on the machine.
+    pub(crate) load: (String, String),
 }
 
 /// Scale-out: `environments` concurrent invocations that each hold their environment `hold_ms`.
@@ -219,13 +225,15 @@ async fn run(args: RunArgs) -> Result<()> {
         Some(procs::build_rie()?)
     };
     let built = Instant::now();
+    let load_before = loadavg();
 
     step("lamina serve: warm invokes, throughput, cold starts");
     let log = work.path().join("lamina.log");
     let mut server = Server::lamina(&lamina, &work.path().join("data"), &log).await?;
-    let measured = measure_lamina(&plan, &server, &hello_zip).await;
+    let measured = measure_lamina(&plan, &server, &work.path().join("data"), &hello_zip).await;
     server.stop();
-    let (warm, levels, open_loop, cold) = measured.with_context(|| format!("see {}", log.display()))?;
+    let (warm, in_bootstrap, dry_run, levels, open_loop, cold) =
+        measured.with_context(|| format!("see {}", log.display()))?;
 
     step("lamina serve: scale-out and memory, on a fresh server");
     let log = work.path().join("lamina-scale.log");
@@ -249,6 +257,8 @@ async fn run(args: RunArgs) -> Result<()> {
         plan: plan.clone(),
         build: if args.debug_build { "debug" } else { "release" },
         warm,
+        in_bootstrap,
+        dry_run,
         levels,
         open_loop,
         cold,
@@ -256,6 +266,7 @@ async fn run(args: RunArgs) -> Result<()> {
         memory,
         deploys,
         rie,
+        load: (load_before, loadavg()),
     };
     let table = report::results_markdown(&results)?;
     println!("\n{table}");
@@ -278,13 +289,51 @@ async fn run(args: RunArgs) -> Result<()> {
     Ok(())
 }
 
+/// The 1, 5 and 15 minute load averages.
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
 fn step(what: &str) {
     eprintln!("==> {what}");
 }
 
-type LaminaResults = (Measured, Vec<(usize, Measured)>, (f64, Measured), Histogram<u64>);
+type LaminaResults = (
+    Measured,
+    Histogram<u64>,
+    Measured,
+    Vec<(usize, Measured)>,
+    (f64, Measured),
+    Histogram<u64>,
+);
 
-async fn measure_lamina(plan: &Plan, server: &Server, hello_zip: &[u8]) -> Result<LaminaResults> {
+/// The `Duration` of every REPORT line in the log streams under `dir` (the time from handing the event
+/// to the runtime until its response arrived), in microseconds.
+fn report_durations(dir: &std::path::Path) -> Result<Histogram<u64>> {
+    let mut histogram = load::new_histogram()?;
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let text = std::fs::read_to_string(entry?.path())?;
+        for line in text.lines().filter(|l| l.contains("\tREPORT RequestId")) {
+            let ms = line
+                .split('\t')
+                .find_map(|field| field.strip_prefix("Duration: "))
+                .and_then(|v| v.trim_end_matches(" ms").parse::<f64>().ok());
+            if let Some(ms) = ms {
+                load::record(&mut histogram, Duration::from_secs_f64(ms / 1000.0));
+            }
+        }
+    }
+    Ok(histogram)
+}
+
+async fn measure_lamina(
+    plan: &Plan,
+    server: &Server,
+    data_dir: &std::path::Path,
+    hello_zip: &[u8],
+) -> Result<LaminaResults> {
     let api = Api::new(server.addr);
     api.create_function("hello", hello_zip, serde_json::json!({}))
         .await?;
@@ -297,6 +346,11 @@ async fn measure_lamina(plan: &Plan, server: &Server, hello_zip: &[u8]) -> Resul
 
     eprintln!("    warm latency, concurrency 1");
     let warm = load::closed_loop(&hello, 1, plan.warmup, plan.warm).await?;
+    let in_bootstrap = report_durations(&data_dir.join("logs").join("hello"))?;
+    eprintln!("    DryRun (the API and the function's resolution, no environment), concurrency 1");
+    let mut dry = hello.clone();
+    dry.invocation_type = Some("DryRun");
+    let dry_run = load::closed_loop(&dry, 1, plan.warmup, plan.throughput).await?;
     let mut levels = Vec::new();
     for &concurrency in &plan.levels {
         eprintln!("    closed loop, concurrency {concurrency}");
@@ -335,7 +389,7 @@ async fn measure_lamina(plan: &Plan, server: &Server, hello_zip: &[u8]) -> Resul
         api.delete_function(&name).await?;
     }
 
-    Ok((warm, levels, (rate, open), cold))
+    Ok((warm, in_bootstrap, dry_run, levels, (rate, open), cold))
 }
 
 /// Scale-out and memory, on a server of their own so that earlier runs' environments and allocations

@@ -119,6 +119,11 @@ pub(crate) fn results_markdown(r: &Results) -> Result<String> {
     )?;
     writeln!(
         out,
+        "| load average (1, 5, 15 min) | {} at the start, {} at the end (other work on the machine competes for the cores) |",
+        r.load.0, r.load.1
+    )?;
+    writeln!(
+        out,
         "| function | `tests/fixtures/go/hello` (aws-lambda-go), event `{{\"name\":\"lamina\"}}`, 128 MB |"
     )?;
 
@@ -138,6 +143,11 @@ pub(crate) fn results_markdown(r: &Results) -> Result<String> {
     for (c, m) in &r.levels {
         latency_row(&mut out, &format!("lamina, closed loop, concurrency {c}"), m)?;
     }
+    latency_row(
+        &mut out,
+        "lamina, DryRun (no environment), concurrency 1",
+        &r.dry_run,
+    )?;
     let (rate, open) = &r.open_loop;
     latency_row(&mut out, &format!("lamina, open loop at {rate:.0}/s"), open)?;
 
@@ -167,6 +177,11 @@ pub(crate) fn results_markdown(r: &Results) -> Result<String> {
             ratio(r.warm.at(0.99) as f64, rie.warm.at(0.99) as f64)
         )?;
     }
+    writeln!(
+        out,
+        "| of which between the event handed to the runtime and its response (REPORT `Duration`), p50, concurrency 1 | {} | - | |",
+        us(r.in_bootstrap.value_at_quantile(0.5))
+    )?;
     let cold_row = |out: &mut String, q: f64, label: &str| -> Result<()> {
         let lamina = r.cold.value_at_quantile(q);
         match &r.rie {
@@ -355,6 +370,9 @@ fn curve(h: &Histogram<u64>) -> Vec<(f64, f64)> {
     points
 }
 
+/// One line of the chart: its label, its points, its colour.
+type Series = (String, Vec<(f64, f64)>, RGBColor);
+
 /// The latency distributions as percentile curves: lamina and RIE at concurrency 1, lamina at the
 /// other concurrencies, cold starts.
 pub(crate) fn chart(r: &Results, path: &Path) -> Result<()> {
@@ -362,7 +380,7 @@ pub(crate) fn chart(r: &Results, path: &Path) -> Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let mut series: Vec<(String, Vec<(f64, f64)>, RGBColor)> = vec![(
+    let mut series: Vec<Series> = vec![(
         "lamina, concurrency 1".into(),
         curve(&r.warm.latency),
         RGBColor(31, 119, 180),
@@ -424,7 +442,7 @@ pub(crate) fn chart(r: &Results, path: &Path) -> Result<()> {
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(SeriesLabelPosition::LowerRight)
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
         .label_font(("sans-serif", 16))
