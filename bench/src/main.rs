@@ -103,7 +103,7 @@ impl Plan {
                 cold_samples: 40,
                 rie_cold_samples: 20,
                 environments: args.environments.unwrap_or(1000),
-                hold_ms: 300,
+                hold_ms: 3000,
                 deploy_sizes: vec![1_000_000, 50_000_000],
             }
         }
