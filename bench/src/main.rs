@@ -126,7 +126,9 @@ pub(crate) struct Results {
     pub(crate) levels: Vec<(usize, Measured)>,
     /// The open-loop run: its rate and what it measured.
     pub(crate) open_loop: (f64, Measured),
-    /// Cold starts, microseconds.
+    /// Cold starts in sandbox isolation, microseconds, or why they were not measured.
+    pub(crate) sandbox_cold: Result<Histogram<u64>, String>,
+    /// Cold starts (process isolation), microseconds.
     pub(crate) cold: Histogram<u64>,
     /// Scale-out.
     pub(crate) scale_out: ScaleOut,
@@ -235,6 +237,12 @@ async fn run(args: RunArgs) -> Result<()> {
     let (warm, in_bootstrap, dry_run, levels, open_loop, cold) =
         measured.with_context(|| format!("see {}", log.display()))?;
 
+    step("lamina serve --isolation sandbox: cold starts");
+    let sandbox_cold = sandbox_cold_starts(&plan, &lamina, &hello_zip, work.path()).await;
+    if let Err(reason) = &sandbox_cold {
+        eprintln!("    not measured: {reason}");
+    }
+
     step("lamina serve: scale-out and memory, on a fresh server");
     let log = work.path().join("lamina-scale.log");
     let mut server = Server::lamina(&lamina, &work.path().join("data-scale"), &log).await?;
@@ -267,6 +275,7 @@ async fn run(args: RunArgs) -> Result<()> {
         deploys,
         rie,
         load: (load_before, loadavg()),
+        sandbox_cold,
     };
     let table = report::results_markdown(&results)?;
     println!("\n{table}");
@@ -369,6 +378,13 @@ async fn measure_lamina(
     let open = load::open_loop(&hello, rate, plan.throughput, 256).await?;
 
     eprintln!("    cold starts ({} functions)", plan.cold_samples);
+    let cold = cold_starts(plan, server, hello_zip).await?;
+    Ok((warm, in_bootstrap, dry_run, levels, (rate, open), cold))
+}
+
+/// The first invoke of `plan.cold_samples` freshly created functions (each deleted after its sample).
+async fn cold_starts(plan: &Plan, server: &Server, hello_zip: &[u8]) -> Result<Histogram<u64>> {
+    let api = Api::new(server.addr);
     let mut cold = load::new_histogram()?;
     for i in 0..plan.cold_samples {
         let name = format!("cold-{i}");
@@ -388,8 +404,27 @@ async fn measure_lamina(
         load::record(&mut cold, sent.elapsed());
         api.delete_function(&name).await?;
     }
+    Ok(cold)
+}
 
-    Ok((warm, in_bootstrap, dry_run, levels, (rate, open), cold))
+/// Cold starts with `--isolation sandbox`, or why they could not be measured (not root, no cgroups).
+async fn sandbox_cold_starts(
+    plan: &Plan,
+    lamina: &std::path::Path,
+    hello_zip: &[u8],
+    work: &std::path::Path,
+) -> Result<Histogram<u64>, String> {
+    let log = work.join("lamina-sandbox.log");
+    let server = Server::lamina_isolated(lamina, &work.join("data-sandbox"), &log, "sandbox")
+        .await
+        .map_err(|e| {
+            let reason = std::fs::read_to_string(&log).unwrap_or_default();
+            let last = reason.lines().last().unwrap_or_default().to_owned();
+            format!("lamina serve --isolation sandbox did not start: {e} {last}")
+        })?;
+    cold_starts(plan, &server, hello_zip)
+        .await
+        .map_err(|e| format!("{e:#}"))
 }
 
 /// Scale-out and memory, on a server of their own so that earlier runs' environments and allocations
