@@ -46,22 +46,13 @@ impl Bootstrap {
     }
 
     /// Peak memory in MB, rounded up: the cgroup's peak for a sandbox; for a plain process, the sum of the
-    /// peak resident sets (`VmHWM`) of every process of its process group.
+    /// peak resident sets (`VmHWM`) of every process of its process group (see [`group_peak_rss_kib`]).
     pub(crate) fn max_memory_mb(&self) -> u64 {
         const MIB: u64 = 1024 * 1024;
         match self {
             Bootstrap::Process(child) => {
                 let Some(leader) = child.id() else { return 0 };
-                let Ok(entries) = std::fs::read_dir("/proc") else {
-                    return 0;
-                };
-                let kib: u64 = entries
-                    .filter_map(Result::ok)
-                    .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-                    .filter(|pid| process_group(*pid) == Some(leader))
-                    .map(peak_rss_kib)
-                    .sum();
-                kib.div_ceil(1024)
+                group_peak_rss_kib(leader).div_ceil(1024)
             }
             Bootstrap::Sandboxed(_) => self.stats().memory_peak_bytes.unwrap_or(0).div_ceil(MIB),
         }
@@ -108,6 +99,61 @@ fn signal_group(child: &Child, signal: Signal) {
     }
 }
 
+/// Most processes of one bootstrap's tree that [`group_peak_rss_kib`] visits.
+const MAX_TREE: usize = 4096;
+
+/// The sum of the peak RSS (KiB) of the processes of `leader`'s process group.
+///
+/// The group's processes are found by walking the leader's descendants
+/// (`/proc/<pid>/task/<tid>/children`), so the cost follows the size of the tree, not the number of
+/// processes on the host: scanning all of `/proc` on every invocation cost about a millisecond with a
+/// few hundred processes and grew with every warm environment (see BENCHMARKS.md). A process that left
+/// the tree (reparented to init after its parent exited) is not counted; a sandbox's cgroup counts it.
+/// Where the kernel has no `children` files, every process is scanned.
+fn group_peak_rss_kib(leader: u32) -> u64 {
+    if std::path::Path::new(&format!("/proc/{leader}/task/{leader}/children")).exists() {
+        let mut pending = vec![leader];
+        let mut seen = std::collections::HashSet::new();
+        let mut kib = 0;
+        while let Some(pid) = pending.pop() {
+            if seen.len() >= MAX_TREE || !seen.insert(pid) {
+                continue;
+            }
+            if process_group(pid) == Some(leader) {
+                kib += peak_rss_kib(pid);
+            }
+            pending.extend(children(pid));
+        }
+        kib
+    } else {
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return 0;
+        };
+        entries
+            .filter_map(Result::ok)
+            .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+            .filter(|pid| process_group(*pid) == Some(leader))
+            .map(peak_rss_kib)
+            .sum()
+    }
+}
+
+/// The children of every thread of `pid`.
+fn children(pid: u32) -> Vec<u32> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    tasks
+        .filter_map(Result::ok)
+        .filter_map(|task| std::fs::read_to_string(task.path().join("children")).ok())
+        .flat_map(|list| {
+            list.split_whitespace()
+                .filter_map(|c| c.parse::<u32>().ok())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 /// The process group of `pid` (field 5 of `/proc/<pid>/stat`, read after the command name, which may
 /// itself hold spaces and parentheses).
 fn process_group(pid: u32) -> Option<u32> {
@@ -124,4 +170,37 @@ fn peak_rss_kib(pid: u32) -> u64 {
         .and_then(|v| v.split_whitespace().next())
         .and_then(|v| v.parse().ok())
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::process::CommandExt as _;
+    use std::process::Command;
+    use std::time::Duration;
+
+    use super::{group_peak_rss_kib, peak_rss_kib};
+
+    #[test]
+    fn a_groups_peak_counts_the_descendants() {
+        // A shell leading its own group, with two children in the group and a grandchild.
+        let mut leader = Command::new("sh")
+            .args(["-c", "sleep 30 & sh -c 'sleep 30 & wait' & wait"])
+            .process_group(0)
+            .spawn()
+            .expect("spawn sh");
+        let pid = leader.id();
+        std::thread::sleep(Duration::from_millis(300));
+        let alone = peak_rss_kib(pid);
+        let group = group_peak_rss_kib(pid);
+        let _ = nix::sys::signal::killpg(
+            nix::unistd::Pid::from_raw(pid as i32),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+        let _ = leader.wait();
+        assert!(alone > 0);
+        assert!(
+            group > alone * 2,
+            "the group's {group} KiB against the leader's {alone} KiB"
+        );
+    }
 }

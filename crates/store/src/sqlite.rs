@@ -151,11 +151,11 @@ impl MetadataStore for SqliteStore {
 
     fn get_function(&self, region: &str, name: &str) -> Result<Option<FunctionRow>, StoreError> {
         let conn = self.lock()?;
-        conn.query_row(
+        // Every Invoke reads its function: the statement is parsed once per connection, not per call.
+        conn.prepare_cached(
             "SELECT region, name, revision, code_sha256, document FROM functions WHERE region = ?1 AND name = ?2",
-            params![region, name],
-            function_from_row,
         )
+        .and_then(|mut statement| statement.query_row(params![region, name], function_from_row))
         .optional()
         .map_err(backend)
     }

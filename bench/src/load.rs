@@ -1,0 +1,259 @@
+//! The load generator: keep-alive HTTP/1.1 connections (one request at a time on each), closed-loop at a
+//! given concurrency or open-loop at a given rate, latencies recorded in HDR histograms.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use bytes::Bytes;
+use hdrhistogram::Histogram;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::SendRequest;
+use hyper::{Method, Request};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+use tokio::sync::Mutex;
+
+/// A signature header of the shape the AWS SDKs send: lamina reads the region from its credential scope.
+pub(crate) const AUTHORIZATION: &str = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/lambda/aws4_request, \
+                                 SignedHeaders=host;x-amz-date, Signature=0000";
+
+/// One request, sent again and again.
+#[derive(Debug, Clone)]
+pub(crate) struct Target {
+    /// Where the server listens.
+    pub(crate) addr: SocketAddr,
+    /// The request path.
+    pub(crate) path: String,
+    /// The request body.
+    pub(crate) body: Bytes,
+    /// `X-Amz-Invocation-Type`, when not the default.
+    pub(crate) invocation_type: Option<&'static str>,
+}
+
+impl Target {
+    /// A POST of `body` to `path` on `addr`.
+    pub(crate) fn post(addr: SocketAddr, path: impl Into<String>, body: impl Into<Bytes>) -> Self {
+        Target {
+            addr,
+            path: path.into(),
+            body: body.into(),
+            invocation_type: None,
+        }
+    }
+
+    fn request(&self) -> Result<Request<Full<Bytes>>> {
+        let mut builder = Request::builder();
+        if let Some(kind) = self.invocation_type {
+            builder = builder.header("x-amz-invocation-type", kind);
+        }
+        builder
+            .method(Method::POST)
+            .uri(&self.path)
+            .header(hyper::header::HOST, self.addr.to_string())
+            .header(hyper::header::AUTHORIZATION, AUTHORIZATION)
+            .header(hyper::header::CONTENT_TYPE, "application/json")
+            .body(Full::new(self.body.clone()))
+            .context("building a request")
+    }
+}
+
+/// What one run measured.
+#[derive(Debug, Clone)]
+pub(crate) struct Measured {
+    /// Latencies of successful requests, in microseconds.
+    pub(crate) latency: Histogram<u64>,
+    /// Requests answered 200 without `X-Amz-Function-Error`.
+    pub(crate) ok: u64,
+    /// Other answers and transport errors.
+    pub(crate) errors: u64,
+    /// Wall time of the run.
+    pub(crate) elapsed: Duration,
+}
+
+impl Measured {
+    fn new() -> Result<Self> {
+        Ok(Measured {
+            latency: new_histogram()?,
+            ok: 0,
+            errors: 0,
+            elapsed: Duration::ZERO,
+        })
+    }
+
+    fn merge(&mut self, other: &Measured) -> Result<()> {
+        self.latency.add(&other.latency).context("merging histograms")?;
+        self.ok += other.ok;
+        self.errors += other.errors;
+        Ok(())
+    }
+
+    /// Successful requests per second.
+    pub(crate) fn throughput(&self) -> f64 {
+        self.ok as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    /// The latency at `quantile` (0..=1), in microseconds.
+    pub(crate) fn at(&self, quantile: f64) -> u64 {
+        self.latency.value_at_quantile(quantile)
+    }
+}
+
+/// A histogram of microseconds from 1 µs to 10 minutes, 3 significant digits.
+pub(crate) fn new_histogram() -> Result<Histogram<u64>> {
+    Histogram::new_with_bounds(1, 600_000_000, 3).context("creating a histogram")
+}
+
+/// Records `elapsed` (in microseconds, at least 1) into `histogram`.
+pub(crate) fn record(histogram: &mut Histogram<u64>, elapsed: Duration) {
+    let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX).max(1);
+    histogram.saturating_record(micros);
+}
+
+/// One keep-alive HTTP/1.1 connection.
+pub(crate) struct Connection {
+    sender: SendRequest<Full<Bytes>>,
+}
+
+impl Connection {
+    /// Connects to `addr` (TCP_NODELAY, as the SDKs do).
+    pub(crate) async fn open(addr: SocketAddr) -> Result<Self> {
+        let stream = TcpStream::connect(addr)
+            .await
+            .with_context(|| format!("connecting to {addr}"))?;
+        stream.set_nodelay(true)?;
+        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .context("HTTP handshake")?;
+        tokio::spawn(connection);
+        Ok(Connection { sender })
+    }
+
+    /// Sends one request of `target`; `true` when it succeeded (200, no function error).
+    pub(crate) async fn send(&mut self, target: &Target) -> Result<bool> {
+        self.sender.ready().await.context("connection closed")?;
+        let response = self.sender.send_request(target.request()?).await?;
+        let ok = response.status().is_success() && !response.headers().contains_key("x-amz-function-error");
+        response.into_body().collect().await?;
+        Ok(ok)
+    }
+
+    /// Sends any request and returns the status and body.
+    pub(crate) async fn call(&mut self, method: Method, path: &str, body: Bytes) -> Result<(u16, Bytes)> {
+        self.sender.ready().await.context("connection closed")?;
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(hyper::header::AUTHORIZATION, AUTHORIZATION)
+            .header(hyper::header::CONTENT_TYPE, "application/json")
+            .body(Full::new(body))?;
+        let response = self.sender.send_request(request).await?;
+        let status = response.status().as_u16();
+        let body = response.into_body().collect().await?.to_bytes();
+        Ok((status, body))
+    }
+}
+
+/// Closed loop: `concurrency` connections, each sending its next request as soon as the last one is
+/// answered, for `duration` after `warmup` (not recorded).
+pub(crate) async fn closed_loop(
+    target: &Target,
+    concurrency: usize,
+    warmup: Duration,
+    duration: Duration,
+) -> Result<Measured> {
+    let mut connections = Vec::with_capacity(concurrency);
+    for _ in 0..concurrency {
+        connections.push(Connection::open(target.addr).await?);
+    }
+    let start = Instant::now();
+    let record_from = start + warmup;
+    let end = record_from + duration;
+    let mut tasks = Vec::with_capacity(concurrency);
+    for mut connection in connections {
+        let target = target.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut measured = Measured::new()?;
+            loop {
+                let sent = Instant::now();
+                if sent >= end {
+                    break;
+                }
+                let ok = connection.send(&target).await;
+                let done = Instant::now();
+                if sent < record_from {
+                    ok?;
+                    continue;
+                }
+                match ok {
+                    Ok(true) => {
+                        record(&mut measured.latency, done - sent);
+                        measured.ok += 1;
+                    }
+                    Ok(false) => measured.errors += 1,
+                    Err(e) => {
+                        measured.errors += 1;
+                        return Err(e);
+                    }
+                }
+            }
+            anyhow::Ok(measured)
+        }));
+    }
+    let mut total = Measured::new()?;
+    for task in tasks {
+        total.merge(&task.await??)?;
+    }
+    total.elapsed = Instant::now().saturating_duration_since(record_from);
+    Ok(total)
+}
+
+/// Open loop: requests sent at `rate` per second for `duration`, whatever the answers, on up to
+/// `max_connections` keep-alive connections. Each latency runs from the request's scheduled time, so a
+/// server that falls behind shows it (no coordinated omission).
+pub(crate) async fn open_loop(
+    target: &Target,
+    rate: f64,
+    duration: Duration,
+    max_connections: usize,
+) -> Result<Measured> {
+    if rate <= 0.0 {
+        bail!("the rate must be positive");
+    }
+    let idle: Arc<Mutex<Vec<Connection>>> = Arc::default();
+    let permits = Arc::new(tokio::sync::Semaphore::new(max_connections));
+    let count = (rate * duration.as_secs_f64()).round() as u64;
+    let interval = Duration::from_secs_f64(1.0 / rate);
+    let start = tokio::time::Instant::now();
+    let mut tasks = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
+    for i in 0..count {
+        let scheduled = start + interval.mul_f64(i as f64);
+        tokio::time::sleep_until(scheduled).await;
+        let (idle, permits, target) = (idle.clone(), permits.clone(), target.clone());
+        tasks.push(tokio::spawn(async move {
+            let _permit = permits.acquire_owned().await?;
+            let reused = idle.lock().await.pop();
+            let mut connection = match reused {
+                Some(c) => c,
+                None => Connection::open(target.addr).await?,
+            };
+            let ok = connection.send(&target).await?;
+            let latency = tokio::time::Instant::now() - scheduled;
+            idle.lock().await.push(connection);
+            anyhow::Ok((ok, latency))
+        }));
+    }
+    let mut measured = Measured::new()?;
+    for task in tasks {
+        match task.await? {
+            Ok((true, latency)) => {
+                record(&mut measured.latency, latency);
+                measured.ok += 1;
+            }
+            _ => measured.errors += 1,
+        }
+    }
+    measured.elapsed = start.elapsed();
+    Ok(measured)
+}
