@@ -140,6 +140,20 @@ pub(crate) async fn read_body(
     Ok(Bytes::from(buf))
 }
 
+/// Reads and parses the JSON body of an operation that carries no package: at most [`SMALL_BODY_MAX`]
+/// bytes, over which AWS's RequestEntityTooLargeException names `operation`.
+pub(crate) async fn small_json<T: DeserializeOwned>(
+    body: Body,
+    headers: &HeaderMap,
+    operation: &str,
+) -> Result<T, ApiError> {
+    let bytes = read_body(body, headers, SMALL_BODY_MAX, || {
+        lamina_engine::request_too_large(operation).into()
+    })
+    .await?;
+    json(&bytes)
+}
+
 /// Parses a JSON body; an empty body counts as `{}`, as the SDKs that send nothing mean it.
 pub(crate) fn json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {

@@ -4,12 +4,12 @@ use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use lamina_engine::Engine;
 use lamina_engine::wire::{PutConcurrencyInput, TagResourceInput};
-use lamina_engine::{Engine, request_too_large};
 
 use super::{json_response, no_content};
 use crate::error::ApiError;
-use crate::request::{self, Query, SMALL_BODY_MAX};
+use crate::request::{self, Query};
 
 pub(crate) async fn put_concurrency(
     State(engine): State<Engine>,
@@ -17,11 +17,7 @@ pub(crate) async fn put_concurrency(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let bytes = request::read_body(body, &headers, SMALL_BODY_MAX, || {
-        request_too_large("PutFunctionConcurrency").into()
-    })
-    .await?;
-    let input: PutConcurrencyInput = request::json(&bytes)?;
+    let input: PutConcurrencyInput = request::small_json(body, &headers, "PutFunctionConcurrency").await?;
     let scope = engine.scope(&request::region(&headers));
     let out = engine.put_function_concurrency(&scope, &name, input).await?;
     Ok(json_response(StatusCode::OK, &out))
@@ -59,11 +55,7 @@ pub(crate) async fn tag(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let bytes = request::read_body(body, &headers, SMALL_BODY_MAX, || {
-        request_too_large("TagResource").into()
-    })
-    .await?;
-    let input: TagResourceInput = request::json(&bytes)?;
+    let input: TagResourceInput = request::small_json(body, &headers, "TagResource").await?;
     let scope = engine.scope(&request::region(&headers));
     engine.tag_resource(&scope, &arn, input).await?;
     Ok(no_content())

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::code::location;
 use super::{json_response, no_content, with_warnings};
 use crate::error::ApiError;
-use crate::request::{self, Query, SMALL_BODY_MAX};
+use crate::request::{self, Query};
 
 #[derive(Deserialize)]
 struct CreateZip<'a> {
@@ -187,11 +187,8 @@ pub(crate) async fn update_configuration(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let bytes = request::read_body(body, &headers, SMALL_BODY_MAX, || {
-        request_too_large("UpdateFunctionConfiguration").into()
-    })
-    .await?;
-    let input: UpdateConfigurationInput = request::json(&bytes)?;
+    let input: UpdateConfigurationInput =
+        request::small_json(body, &headers, "UpdateFunctionConfiguration").await?;
     let scope = engine.scope(&request::region(&headers));
     let config = engine.update_function_configuration(&scope, &name, input).await?;
     Ok(json_response(StatusCode::OK, &config))
@@ -217,11 +214,7 @@ pub(crate) async fn publish_version(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let bytes = request::read_body(body, &headers, SMALL_BODY_MAX, || {
-        request_too_large("PublishVersion").into()
-    })
-    .await?;
-    let input: PublishVersionInput = request::json(&bytes)?;
+    let input: PublishVersionInput = request::small_json(body, &headers, "PublishVersion").await?;
     let scope = engine.scope(&request::region(&headers));
     let config = engine.publish_version(&scope, &name, input).await?;
     Ok(json_response(StatusCode::CREATED, &config))
