@@ -545,7 +545,7 @@ async fn spawn_sandboxed(
                 tokio::time::sleep(Duration::from_millis(10 * u64::from(attempt))).await;
             }
             Err(SandboxError::Exec(e)) => return Err(e.to_string().into()),
-            Err(e @ SandboxError::MissingEmulator { .. }) => {
+            Err(e @ SandboxError::MissingEmulator(_)) => {
                 return Err(SpawnFailure::InvalidEntrypoint {
                     reason: format!("fork/exec {TASK_BOOTSTRAP}: exec format error"),
                     explanation: Some(e.to_string()),

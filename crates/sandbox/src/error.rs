@@ -60,6 +60,21 @@ pub struct ExecError {
     pub errno: Errno,
 }
 
+/// A program built for another architecture, on a host without the emulator that would run it.
+#[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
+#[error(
+    "fork/exec {}: exec format error ({arch} program; the host has no {emulator} to run it: install it with `apt-get install qemu-user-static`)",
+    program.display()
+)]
+pub struct MissingEmulator {
+    /// The program, as a path inside the sandbox.
+    pub program: PathBuf,
+    /// Its architecture.
+    pub arch: Arch,
+    /// The emulator looked for.
+    pub emulator: String,
+}
+
 /// The classes of exec failure Lambda tells apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExecErrorKind {
@@ -230,19 +245,9 @@ pub enum SetupError {
     /// The program could not be executed.
     #[error(transparent)]
     Exec(ExecError),
-    /// The program is built for another architecture and no emulator is installed.
-    #[error(
-        "fork/exec {}: exec format error ({arch} program; the host has no {emulator} to run it: install it with `apt-get install qemu-user-static`)",
-        program.display()
-    )]
-    MissingEmulator {
-        /// The program, inside the sandbox.
-        program: PathBuf,
-        /// Its architecture.
-        arch: Arch,
-        /// The emulator looked for.
-        emulator: String,
-    },
+    /// The program is built for another architecture and the host has no emulator for it.
+    #[error(transparent)]
+    MissingEmulator(MissingEmulator),
 }
 
 /// Everything that can go wrong starting or managing a sandboxed process.
@@ -326,19 +331,9 @@ pub enum SandboxError {
     /// The program could not be executed (Lambda's `Runtime.InvalidEntrypoint`).
     #[error(transparent)]
     Exec(ExecError),
-    /// The program is for a foreign architecture and the host has no emulator for it.
-    #[error(
-        "fork/exec {}: exec format error ({arch} program; the host has no {emulator} to run it: install it with `apt-get install qemu-user-static`)",
-        program.display()
-    )]
-    MissingEmulator {
-        /// The program.
-        program: PathBuf,
-        /// Its architecture.
-        arch: Arch,
-        /// The emulator looked for.
-        emulator: String,
-    },
+    /// The program is built for another architecture and the host has no emulator for it.
+    #[error(transparent)]
+    MissingEmulator(MissingEmulator),
     /// Signalling the sandbox failed.
     #[error("sending {signal} to process {pid}: {source}")]
     Signal {
@@ -375,15 +370,7 @@ impl From<SetupError> for SandboxError {
     fn from(error: SetupError) -> Self {
         match error {
             SetupError::Exec(e) => SandboxError::Exec(e),
-            SetupError::MissingEmulator {
-                program,
-                arch,
-                emulator,
-            } => SandboxError::MissingEmulator {
-                program,
-                arch,
-                emulator,
-            },
+            SetupError::MissingEmulator(e) => SandboxError::MissingEmulator(e),
             other => SandboxError::Setup(other),
         }
     }

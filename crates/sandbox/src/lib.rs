@@ -72,7 +72,7 @@ use std::time::Duration;
 pub use arch::Arch;
 pub use cgroup::{CgroupBackend, CgroupVersion, SandboxStats};
 pub use detect::{Detection, detect};
-pub use error::{Errno, ExecError, ExecErrorKind, SandboxError, SetupError};
+pub use error::{Errno, ExecError, ExecErrorKind, MissingEmulator, SandboxError, SetupError};
 pub use process::SandboxedProcess;
 pub use spec::{Emulation, IsolationMode, MIB, Network, SandboxSpec, SandboxSpecBuilder, SpecError, Stdio};
 

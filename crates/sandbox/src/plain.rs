@@ -9,7 +9,7 @@ use std::os::unix::process::CommandExt;
 use std::process::Command;
 
 use crate::arch::Arch;
-use crate::error::{Errno, ExecError, SandboxError};
+use crate::error::{Errno, ExecError, MissingEmulator, SandboxError};
 use crate::process::SandboxedProcess;
 use crate::spawn::std_stdio;
 use crate::spec::{Emulation, SandboxSpec};
@@ -36,11 +36,11 @@ pub(crate) fn spawn(spec: SandboxSpec) -> Result<SandboxedProcess, SandboxError>
         None => Command::new(&program),
         Some(arch) => {
             let Some(emulator) = arch.find_emulator(std::path::Path::new("/")) else {
-                return Err(SandboxError::MissingEmulator {
+                return Err(SandboxError::MissingEmulator(MissingEmulator {
                     program: spec.program.clone(),
                     arch,
                     emulator: arch.emulator_name(),
-                });
+                }));
             };
             nix::unistd::access(&program, nix::unistd::AccessFlags::X_OK)
                 .map_err(|errno| exec_error(Errno::nix(errno)))?;

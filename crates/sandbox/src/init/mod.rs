@@ -38,7 +38,7 @@ use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::{ForkResult, Pid};
 
 use crate::arch::Arch;
-use crate::error::{Errno, SetupError};
+use crate::error::{Errno, MissingEmulator, SetupError};
 use crate::protocol::{InitRequest, ProgramExit, REQUEST_FD, STATUS_FD, StatusMessage};
 use crate::spec::{Emulation, Network};
 
@@ -377,11 +377,11 @@ fn prepare_emulator(emulation: Emulation, program: &Path) -> Result<Option<PathB
         return Ok(None);
     }
     let Some(source) = arch.find_emulator(Path::new(root::OLD_ROOT)) else {
-        return Err(SetupError::MissingEmulator {
+        return Err(SetupError::MissingEmulator(MissingEmulator {
             program: program.to_owned(),
             arch,
             emulator: arch.emulator_name(),
-        });
+        }));
     };
     let target = Path::new(root::LAMINA_DIR).join(arch.emulator_name());
     root::create_dir_all(Path::new(root::LAMINA_DIR))?;
