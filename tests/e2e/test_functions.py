@@ -527,7 +527,7 @@ def test_lint_warns_in_header(server, lam):
     warnings = out["ResponseMetadata"]["HTTPHeaders"].get("x-lamina-warnings", "")
     assert "bootstrap" in warnings
     assert "bootstrap" in server.log()
-    clean = create(lam, "clean", wait=False)
+    clean = create(lam, "clean")
     assert "x-lamina-warnings" not in clean["ResponseMetadata"]["HTTPHeaders"]
     noexec = lam.update_function_code(FunctionName="clean", ZipFile=make_zip(mode=0o644))
     assert "x-lamina-warnings" in noexec["ResponseMetadata"]["HTTPHeaders"]
