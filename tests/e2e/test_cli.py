@@ -111,3 +111,33 @@ def test_help_describes_serve():
     serve = subprocess.run([str(lamina_binary()), "serve", "--help"], capture_output=True, text=True, check=True)
     for flag in ["--listen", "--data-dir", "--account-id", "--strict-packages"]:
         assert flag in serve.stdout
+
+
+def test_data_dir_is_held_and_servers_keep_their_own_environments(tmp_path, go_zip):
+    """A second server on the same data directory is refused; a server on another one leaves the first
+    one's warm environments alone (each cleans up only what its own previous run left behind)."""
+    import base64
+
+    from conftest import Server, create
+
+    first = Server(tmp_path / "first").start()
+    other = None
+    try:
+        lam = first.client()
+        create(lam, "warm", go_zip("hello"))
+
+        def report():
+            out = lam.invoke(FunctionName="warm", Payload=b'{"name":"x"}', LogType="Tail")
+            assert out["Payload"].read() == b'{"message":"hello, x"}'
+            return base64.b64decode(out["LogResult"]).decode()
+
+        assert "Init Duration" in report()
+        with pytest.raises(RuntimeError) as e:
+            Server(tmp_path / "first").start()
+        assert f"is in use by another lamina process (pid {first.proc.pid})" in str(e.value)
+        other = Server(tmp_path / "other").start()
+        assert "Init Duration" not in report(), "the first server's warm environment was lost"
+    finally:
+        first.stop()
+        if other:
+            other.stop()

@@ -130,16 +130,30 @@ impl Engine {
     pub fn open(config: EngineConfig) -> Result<Self, EngineError> {
         std::fs::create_dir_all(&config.data_dir)?;
         let lock_path = config.data_dir.join("lock");
-        let lock = std::fs::OpenOptions::new()
+        let mut lock = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
+            .read(true)
             .write(true)
             .open(&lock_path)?;
         if let Err(e) = lock.try_lock() {
+            use std::io::Read;
+            let mut holder = String::new();
+            let _ = lock.read_to_string(&mut holder);
+            let holder = match holder.trim() {
+                "" => e.to_string(),
+                pid => format!("pid {pid}"),
+            };
             return Err(EngineError::Internal(format!(
-                "{} is in use by another lamina process ({e}); give each server its own --data-dir",
+                "{} is in use by another lamina process ({holder}); give each server its own --data-dir",
                 config.data_dir.display()
             )));
+        }
+        {
+            use std::io::{Seek, Write};
+            lock.set_len(0)?;
+            lock.rewind()?;
+            writeln!(lock, "{}", std::process::id())?;
         }
         let meta = SqliteStore::open(&config.data_dir.join("lamina.db"))?;
         let code: Arc<dyn CodeStore> = Arc::new(FsCodeStore::open(config.data_dir.join("code"))?);

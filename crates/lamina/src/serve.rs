@@ -67,12 +67,24 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<()> {
     runtime.block_on(serve(args))
 }
 
+/// Where the sandbox cgroups of the server on `data_dir` go: one parent per data directory, so that a
+/// server that cleans up what its previous run left behind never touches another server's sandboxes.
+#[cfg(target_os = "linux")]
+fn cgroup_parent(data_dir: &std::path::Path) -> String {
+    use sha2::Digest;
+
+    let digest = sha2::Sha256::digest(data_dir.as_os_str().as_encoded_bytes());
+    let short: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+    format!("lamina/{short}")
+}
+
 /// Chooses the isolation of execution environments and says so loudly: never silently weaker.
 #[cfg(target_os = "linux")]
-fn isolation(choice: IsolationArg) -> anyhow::Result<Isolation> {
+fn isolation(choice: IsolationArg, data_dir: &std::path::Path) -> anyhow::Result<Isolation> {
     use lamina_execution::lamina_sandbox::{HelperCommand, IsolationMode, Sandbox, SandboxConfig};
 
-    let config = SandboxConfig::new(HelperCommand::current_exe("sandbox-init"));
+    let mut config = SandboxConfig::new(HelperCommand::current_exe("sandbox-init"));
+    config.cgroup_parent = cgroup_parent(data_dir);
     let (mode, reason) = match choice {
         IsolationArg::Process => (
             IsolationMode::Process,
@@ -91,14 +103,6 @@ fn isolation(choice: IsolationArg) -> anyhow::Result<Isolation> {
         return Ok(Isolation::Process);
     }
     let sandbox = Sandbox::new(mode, config).context("--isolation sandbox")?;
-    if let Some(cgroups) = sandbox.cgroups() {
-        let removed = cgroups
-            .remove_stale()
-            .context("removing the sandboxes a previous run left behind")?;
-        if removed > 0 {
-            tracing::info!(count = removed, "removed stale sandbox cgroups of a previous run");
-        }
-    }
     let reason = if reason.is_empty() {
         format!(
             "chosen with --isolation sandbox; {}",
@@ -117,7 +121,7 @@ fn isolation(choice: IsolationArg) -> anyhow::Result<Isolation> {
 
 /// Without Linux there is nothing but process isolation.
 #[cfg(not(target_os = "linux"))]
-fn isolation(choice: IsolationArg) -> anyhow::Result<Isolation> {
+fn isolation(choice: IsolationArg, _data_dir: &std::path::Path) -> anyhow::Result<Isolation> {
     if choice == IsolationArg::Sandbox {
         bail!("--isolation sandbox needs Linux");
     }
@@ -132,16 +136,33 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let data_dir = args
         .data_dir
         .unwrap_or_else(lamina_cli::data_dir::default_data_dir);
-    let isolation = isolation(args.isolation)?;
+    std::fs::create_dir_all(&data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+    let data_dir = data_dir
+        .canonicalize()
+        .with_context(|| format!("resolving {}", data_dir.display()))?;
+    let isolation = isolation(args.isolation, &data_dir)?;
+    // Opening the engine locks the data directory; only then is what a previous run left behind ours to
+    // remove.
     let engine = Engine::open(EngineConfig {
         data_dir: data_dir.clone(),
         account_id: args.account_id.clone(),
         strict_packages: args.strict_packages,
         account_concurrency: args.account_concurrency,
         idle_timeout: std::time::Duration::from_secs(args.idle_timeout),
-        isolation,
+        isolation: isolation.clone(),
     })
     .with_context(|| format!("opening the state in {}", data_dir.display()))?;
+    #[cfg(target_os = "linux")]
+    if let Isolation::Sandbox(sandbox) = &isolation
+        && let Some(cgroups) = sandbox.cgroups()
+    {
+        let removed = cgroups
+            .remove_stale()
+            .context("removing the sandboxes a previous run left behind")?;
+        if removed > 0 {
+            tracing::info!(count = removed, "removed stale sandbox cgroups of a previous run");
+        }
+    }
     let settled = engine.recover().await.context("recovering unsettled functions")?;
     if settled > 0 {
         tracing::info!(
