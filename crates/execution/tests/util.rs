@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -10,11 +10,71 @@ use lamina_execution::lamina_sandbox::{HelperCommand, IsolationMode, Sandbox, Sa
 use lamina_execution::{Executor, ExecutorConfig, FunctionVersion, InvokeRequest, Invoked, Isolation};
 use lamina_model::Architecture;
 
+/// Every test that starts environments holds the host shared; the leak test, which counts the process's
+/// children and file descriptors, holds it exclusively. (A std `RwLock` guard is not `Send`, and a
+/// `Setup` moves between tasks.)
+struct HostState {
+    shared: usize,
+    exclusive: bool,
+}
+
+static HOST: Mutex<HostState> = Mutex::new(HostState {
+    shared: 0,
+    exclusive: false,
+});
+static HOST_CHANGED: Condvar = Condvar::new();
+
+fn host_state() -> std::sync::MutexGuard<'static, HostState> {
+    HOST.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A shared hold on the host, given back on drop.
+pub(crate) struct SharedHold;
+
+impl SharedHold {
+    fn take() -> SharedHold {
+        let mut state = host_state();
+        while state.exclusive {
+            state = HOST_CHANGED.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+        state.shared += 1;
+        SharedHold
+    }
+}
+
+impl Drop for SharedHold {
+    fn drop(&mut self) {
+        host_state().shared -= 1;
+        HOST_CHANGED.notify_all();
+    }
+}
+
+/// The host to oneself until dropped: no other test starts environments meanwhile.
+pub(crate) struct ExclusiveHold;
+
+impl Drop for ExclusiveHold {
+    fn drop(&mut self) {
+        host_state().exclusive = false;
+        HOST_CHANGED.notify_all();
+    }
+}
+
+/// Waits until no other test holds the host, then holds it alone.
+pub(crate) fn exclusive() -> ExclusiveHold {
+    let mut state = host_state();
+    while state.exclusive || state.shared > 0 {
+        state = HOST_CHANGED.wait(state).unwrap_or_else(|e| e.into_inner());
+    }
+    state.exclusive = true;
+    ExclusiveHold
+}
+
 /// A code folder, an executor with logs beside it, and a version of a function running `fixture`.
 pub(crate) struct Setup {
     pub(crate) dir: tempfile::TempDir,
     pub(crate) executor: Executor,
     pub(crate) version: FunctionVersion,
+    _host: SharedHold,
 }
 
 impl Setup {
@@ -23,6 +83,7 @@ impl Setup {
     }
 
     pub(crate) fn with_config(fixture: &str, configure: impl FnOnce(&mut ExecutorConfig)) -> Setup {
+        let host = SharedHold::take();
         let dir = tempfile::tempdir().expect("tempdir");
         let code = dir.path().join("code");
         std::fs::create_dir(&code).expect("mkdir");
@@ -34,6 +95,7 @@ impl Setup {
             executor: Executor::new(config),
             version,
             dir,
+            _host: host,
         }
     }
 
@@ -87,16 +149,26 @@ impl Setup {
 /// server's), or `None` after printing why when not root. Fails when root cannot sandbox.
 pub(crate) fn sandbox() -> Option<Arc<Sandbox>> {
     static SANDBOX: OnceLock<Arc<Sandbox>> = OnceLock::new();
+    sandbox_named(&SANDBOX, "lamina-test-execution")
+}
+
+/// A sandbox launcher of its own for the test that counts what sandboxes leave behind.
+pub(crate) fn leak_sandbox() -> Option<Arc<Sandbox>> {
+    static SANDBOX: OnceLock<Arc<Sandbox>> = OnceLock::new();
+    sandbox_named(&SANDBOX, "lamina-test-execution-leaks")
+}
+
+fn sandbox_named(cell: &'static OnceLock<Arc<Sandbox>>, name: &str) -> Option<Arc<Sandbox>> {
     if !nix::unistd::geteuid().is_root() {
         eprintln!("SKIPPED: sandbox isolation needs root; run `sudo cargo test -p lamina-execution`");
         return None;
     }
-    let sandbox = SANDBOX.get_or_init(|| {
+    let sandbox = cell.get_or_init(|| {
         let mut config = SandboxConfig::new(HelperCommand::binary(env!(
             "CARGO_BIN_EXE_lamina-execution-sandbox-init"
         )));
-        config.cgroup_parent = "lamina-test-execution".to_owned();
-        config.staging_dir = "/run/lamina-test-execution/sandbox-root".into();
+        config.cgroup_parent = name.to_owned();
+        config.staging_dir = format!("/run/{name}/sandbox-root").into();
         let sandbox = Sandbox::new(IsolationMode::Sandbox, config)
             .expect("sandbox isolation must work as root (namespaces, cgroups with memory and pids)");
         Arc::new(sandbox)

@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use lamina_testing::footprint::{Footprint, shmem_bytes};
+
 use crate::util::{self, code_dir, sandbox, sh};
 
 /// How many sandboxes the leak test runs, unless `LAMINA_SANDBOX_LEAK_RUNS` says otherwise (the issue's
@@ -13,51 +15,9 @@ fn sandboxes() -> usize {
         .unwrap_or(500)
 }
 
-#[derive(Debug, PartialEq, Eq)]
-struct Footprint {
-    host_mounts: usize,
-    cgroups: usize,
-    fds: usize,
-    children: usize,
-    staging_entries: usize,
-}
-
 fn footprint(sandbox: &lamina_sandbox::Sandbox) -> Footprint {
-    let cgroups = sandbox
-        .cgroups()
-        .expect("cgroups")
-        .parent_dirs()
-        .iter()
-        .map(|dir| {
-            std::fs::read_dir(dir).map_or(0, |d| {
-                d.filter_map(|e| e.ok()).filter(|e| e.path().is_dir()).count()
-            })
-        })
-        .sum();
-    let me = std::process::id().to_string();
-    let children = std::fs::read_dir("/proc")
-        .expect("proc")
-        .filter_map(|e| e.ok())
-        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
-        .filter(|stat| {
-            // Field 4 (after the parenthesised command) is the parent pid.
-            stat.rsplit_once(") ")
-                .and_then(|(_, rest)| rest.split(' ').nth(1))
-                == Some(me.as_str())
-        })
-        .count();
-    Footprint {
-        host_mounts: std::fs::read_to_string("/proc/self/mountinfo")
-            .expect("mountinfo")
-            .lines()
-            .count(),
-        cgroups,
-        fds: std::fs::read_dir("/proc/self/fd").expect("fds").count(),
-        children,
-        staging_entries: std::fs::read_dir(&sandbox.config().staging_dir)
-            .expect("staging dir")
-            .count(),
-    }
+    let parents = sandbox.cgroups().expect("cgroups").parent_dirs();
+    Footprint::measure(&parents, &sandbox.config().staging_dir)
 }
 
 #[test]
@@ -97,15 +57,4 @@ fn hundreds_of_sandboxes_leave_nothing_behind() {
     // And nothing was written on the host next to the staging directory.
     let parent = sandbox.config().staging_dir.parent().expect("parent");
     assert_eq!(std::fs::read_dir(parent).expect("read").count(), 1);
-}
-
-/// `Shmem` of /proc/meminfo: memory held by tmpfs files (and shared memory), in bytes.
-fn shmem_bytes() -> u64 {
-    let meminfo = std::fs::read_to_string("/proc/meminfo").expect("meminfo");
-    let kib: u64 = meminfo
-        .lines()
-        .find_map(|l| l.strip_prefix("Shmem:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("Shmem in /proc/meminfo");
-    kib * 1024
 }

@@ -5,6 +5,8 @@
 //! (`-tags lambda.norpc`, static), a Rust function with `lambda_runtime`, and Python handlers run by
 //! `awslambdaric` from the `.venv` that `scripts/test` installs. Builds go to `target/fixtures/`.
 
+pub mod footprint;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
