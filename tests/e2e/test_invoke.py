@@ -300,3 +300,35 @@ def test_invoke_during_an_update(lam, go_zip):
     out = invoke(lam, "busy", b'{"name":"x"}')
     assert "FunctionError" not in out, out["Body"]
     assert out["Body"] in (b'{"name":"x"}', b'{"message":"hello, x"}')
+
+
+def test_every_change_is_seen_by_the_next_invoke(lam, go_zip):
+    """Invoke reuses what it resolved of a function until the function changes: each change below must
+    reach the very next invocation."""
+    create(lam, "changing", go_zip("env"), Environment={"Variables": {"STEP": "1"}})
+    assert json.loads(invoke(lam, "changing")["Body"])["STEP"] == "1"
+
+    lam.update_function_configuration(FunctionName="changing", Environment={"Variables": {"STEP": "2"}})
+    wait_updated(lam, "changing")
+    assert json.loads(invoke(lam, "changing")["Body"])["STEP"] == "2"
+
+    lam.publish_version(FunctionName="changing")
+    lam.update_function_code(FunctionName="changing", ZipFile=go_zip("hello"))
+    wait_updated(lam, "changing")
+    assert json.loads(invoke(lam, "changing", b'{"name":"code"}')["Body"]) == {"message": "hello, code"}
+    assert json.loads(invoke(lam, "changing", Qualifier="1")["Body"])["STEP"] == "2"
+
+    lam.put_function_concurrency(FunctionName="changing", ReservedConcurrentExecutions=0)
+    with pytest.raises(lam.exceptions.TooManyRequestsException):
+        invoke(lam, "changing")
+    lam.delete_function_concurrency(FunctionName="changing")
+    assert invoke(lam, "changing")["StatusCode"] == 200
+
+    lam.delete_function(FunctionName="changing", Qualifier="1")
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        invoke(lam, "changing", Qualifier="1")
+    lam.delete_function(FunctionName="changing")
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        invoke(lam, "changing")
+    create(lam, "changing", go_zip("env"), Environment={"Variables": {"STEP": "3"}})
+    assert json.loads(invoke(lam, "changing")["Body"])["STEP"] == "3"

@@ -1,6 +1,8 @@
 //! What the invoke path needs from the control plane: a function version resolved to its settled
 //! configuration and unpacked code, with AWS's errors for names that do not resolve.
 
+use std::sync::Arc;
+
 use lamina_execution::{ExecutionError, FunctionVersion, InvokeRequest};
 
 use crate::functions::lamina_store_hex;
@@ -52,23 +54,41 @@ pub struct InvokeOutput {
 
 impl Engine {
     /// Resolves `FunctionName` (+ `Qualifier`) for Invoke: 404 with the qualified ARN when absent
-    /// (`...:$LATEST` by default, as AWS says for Invoke), 409 while the function is Pending.
+    /// (`...:$LATEST` by default, as AWS says for Invoke), 409 while the function is Pending. Answers
+    /// from the cache of resolved versions while the function is unchanged.
     pub async fn resolve_invocation(
         &self,
         scope: &Scope,
         raw_name: &str,
         qualifier: Option<&str>,
-    ) -> Result<FunctionVersion, EngineError> {
+    ) -> Result<Arc<FunctionVersion>, EngineError> {
         let f = names::parse_function_name(raw_name, NameKind::Namespaced, 256, scope)?;
         let q = names::resolve_qualifier(f.qualifier, qualifier)?.unwrap_or_else(|| "$LATEST".to_owned());
-        let latest = self.load(&scope.region, &f.name).await?.map(|(_, r)| r);
+        let cache = &self.inner.resolved;
+        if let Some(version) = cache.get(&scope.region, &f.name, &q) {
+            return Ok(version);
+        }
+        let generation = cache.generation();
+        let version = Arc::new(self.resolve_from_store(scope, &f.name, &q).await?);
+        cache.insert(generation, &scope.region, &f.name, &q, Arc::clone(&version));
+        Ok(version)
+    }
+
+    /// Reads the function (and version) from the store, unpacking its code if a settle has not yet.
+    async fn resolve_from_store(
+        &self,
+        scope: &Scope,
+        name: &str,
+        q: &str,
+    ) -> Result<FunctionVersion, EngineError> {
+        let latest = self.load(&scope.region, name).await?.map(|(_, r)| r);
         let Some(latest) = latest else {
-            return Err(crate::functions::function_not_found(scope, &f.name, Some(&q)));
+            return Err(crate::functions::function_not_found(scope, name, Some(q)));
         };
         let record = if q == "$LATEST" {
             latest.clone()
         } else {
-            self.resolve_version(scope, &f.name, &q).await?
+            self.resolve_version(scope, name, q).await?
         };
         if record.state == State::Pending {
             return Err(EngineError::Conflict(
@@ -185,7 +205,7 @@ impl Engine {
                     })?;
                 Ok(InvokeOutput {
                     status: 200,
-                    executed_version: Some(version.version),
+                    executed_version: Some(version.version.clone()),
                     payload: invoked.payload,
                     function_error: invoked.function_error,
                     log_tail: invoked.log_tail,
@@ -218,7 +238,11 @@ impl Engine {
 
 /// Runs an `Event` invocation, retrying while it is throttled (for up to six hours on Lambda; here for
 /// a few minutes with backoff).
-async fn run_event(executor: lamina_execution::Executor, version: FunctionVersion, request: InvokeRequest) {
+async fn run_event(
+    executor: lamina_execution::Executor,
+    version: Arc<FunctionVersion>,
+    request: InvokeRequest,
+) {
     let mut delay = std::time::Duration::from_millis(100);
     for _ in 0..20 {
         match executor.invoke(&version, request.clone()).await {

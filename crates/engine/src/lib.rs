@@ -46,6 +46,7 @@ mod functions;
 mod invocation;
 pub mod names;
 mod record;
+mod resolved;
 pub mod runtime;
 mod settle;
 mod validation;
@@ -123,6 +124,8 @@ pub(crate) struct Inner {
     /// Held while committing a blob together with the row that references it, and while sweeping
     /// unreferenced blobs, so a sweep never deletes a blob a commit is about to reference.
     pub(crate) code_lock: tokio::sync::Mutex<()>,
+    /// Function versions resolved for Invoke, kept until the function changes.
+    pub(crate) resolved: Arc<resolved::ResolvedCache>,
 }
 
 impl Engine {
@@ -155,7 +158,11 @@ impl Engine {
             lock.rewind()?;
             writeln!(lock, "{}", std::process::id())?;
         }
-        let meta = SqliteStore::open(&config.data_dir.join("lamina.db"))?;
+        let resolved = Arc::new(resolved::ResolvedCache::default());
+        let meta = resolved::Invalidating {
+            store: Arc::new(SqliteStore::open(&config.data_dir.join("lamina.db"))?),
+            cache: Arc::clone(&resolved),
+        };
         let code: Arc<dyn CodeStore> = Arc::new(FsCodeStore::open(config.data_dir.join("code"))?);
         let unpacked = code::Unpacked::open(config.data_dir.join("unpacked"))?;
         let mut execution = lamina_execution::ExecutorConfig::new(config.data_dir.join("logs"));
@@ -172,6 +179,7 @@ impl Engine {
                 account_concurrency: config.account_concurrency,
                 executor: lamina_execution::Executor::new(execution),
                 code_lock: tokio::sync::Mutex::new(()),
+                resolved,
                 _lock: lock,
             }),
         })
