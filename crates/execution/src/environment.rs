@@ -64,6 +64,24 @@ pub(crate) enum InitFailure {
     Platform(String),
 }
 
+/// Which phase an init runs in: the environment's own init (bounded by the 10 s init limit), or, after
+/// that failed, Lambda's "suppressed init": the same init retried as part of the first invocation,
+/// bounded by the function's timeout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum InitPhase {
+    Init,
+    Invoke,
+}
+
+impl InitPhase {
+    fn as_str(self) -> &'static str {
+        match self {
+            InitPhase::Init => "init",
+            InitPhase::Invoke => "invoke",
+        }
+    }
+}
+
 /// What became of an invocation in an environment, and whether the environment may be reused.
 #[derive(Debug)]
 pub(crate) struct Ran {
@@ -73,21 +91,26 @@ pub(crate) struct Ran {
 }
 
 impl Environment {
-    /// Starts the bootstrap of `spec` and waits until its init is complete.
+    /// Starts the bootstrap of `spec` and waits until its init is complete. `log` is the stream of a
+    /// failed init being retried (a new stream is opened otherwise).
     pub(crate) async fn start(
         spec: &FunctionVersion,
         logs: &LogStore,
-        init_timeout: Duration,
+        (phase, init_timeout): (InitPhase, Duration),
         isolation: &Isolation,
+        log: Option<Arc<LogStream>>,
     ) -> Result<Environment, (InitFailure, Option<Arc<LogStream>>)> {
-        let log = logs
-            .open_stream(&spec.function_name, &spec.version)
-            .map_err(|e| {
-                (
-                    InitFailure::Platform(format!("cannot open a log stream: {e}")),
-                    None,
-                )
-            })?;
+        let log = match log {
+            Some(log) => log,
+            None => logs
+                .open_stream(&spec.function_name, &spec.version)
+                .map_err(|e| {
+                    (
+                        InitFailure::Platform(format!("cannot open a log stream: {e}")),
+                        None,
+                    )
+                })?,
+        };
         let fail = |failure| (failure, Some(log.clone()));
         let listener = TcpListener::bind("127.0.0.1:0").await.map_err(|e| {
             fail(InitFailure::Platform(format!(
@@ -105,10 +128,12 @@ impl Environment {
             &spec.handler,
         ));
         let server = tokio::spawn(lamina_runtime_api::serve(api.clone(), listener));
-        log.line(&format!(
-            "INIT_START Runtime Version: provided:al2023.lamina\tRuntime Version ARN: arn:aws:lambda:{}::runtime:lamina",
-            spec.region
-        ));
+        if phase == InitPhase::Init {
+            log.line(&format!(
+                "INIT_START Runtime Version: provided:al2023.lamina\tRuntime Version ARN: arn:aws:lambda:{}::runtime:lamina",
+                spec.region
+            ));
+        }
         let started = Instant::now();
         let spawned = match isolation.sandbox() {
             Some(sandbox) => spawn_sandboxed(sandbox, spec, &address.to_string(), log.name()).await,
@@ -133,13 +158,13 @@ impl Environment {
             Ok(child) => child,
             Err(SpawnFailure::Platform(reason)) => {
                 server.abort();
-                report_init_failure(&log, started, "Runtime.ExitError");
+                report_init_failure(&log, started, phase, "Runtime.ExitError");
                 log.line(&format!("lamina: cannot start the environment: {reason}"));
                 return Err(fail(InitFailure::Platform(reason)));
             }
             Err(SpawnFailure::InvalidEntrypoint { reason, explanation }) => {
                 server.abort();
-                report_init_failure(&log, started, "Runtime.InvalidEntrypoint");
+                report_init_failure(&log, started, phase, "Runtime.InvalidEntrypoint");
                 match explanation {
                     Some(explanation) => log.line(&format!("lamina: {explanation}")),
                     None => explain_foreign_architecture(spec, &log, &reason),
@@ -171,12 +196,13 @@ impl Environment {
                 Ok(environment)
             }
             Some(failure) => {
-                let error_type = match &failure {
-                    InitFailure::Reported(report) => report.error_type.clone(),
-                    InitFailure::TimedOut => "Runtime.InitTimeout".to_owned(),
-                    _ => "Runtime.ExitError".to_owned(),
-                };
-                report_init_failure(&log, started, &error_type);
+                match &failure {
+                    InitFailure::Reported(report) => {
+                        report_init_failure(&log, started, phase, &report.error_type)
+                    }
+                    InitFailure::TimedOut => report_init_timeout(&log, started, phase),
+                    _ => report_init_failure(&log, started, phase, "Runtime.ExitError"),
+                }
                 environment.kill().await;
                 Err(fail(failure))
             }
@@ -364,10 +390,19 @@ fn platform_failure(error: PlatformError) -> (Ran, Option<PlatformError>, Option
     (ran, Some(error), status)
 }
 
-fn report_init_failure(log: &LogStream, started: Instant, error_type: &str) {
+fn report_init_failure(log: &LogStream, started: Instant, phase: InitPhase, error_type: &str) {
     log.line(&format!(
-        "INIT_REPORT Init Duration: {:.2} ms\tPhase: init\tStatus: error\tError Type: {error_type}",
-        started.elapsed().as_secs_f64() * 1000.0
+        "INIT_REPORT Init Duration: {:.2} ms\tPhase: {}\tStatus: error\tError Type: {error_type}",
+        started.elapsed().as_secs_f64() * 1000.0,
+        phase.as_str()
+    ));
+}
+
+fn report_init_timeout(log: &LogStream, started: Instant, phase: InitPhase) {
+    log.line(&format!(
+        "INIT_REPORT Init Duration: {:.2} ms\tPhase: {}\tStatus: timeout",
+        started.elapsed().as_secs_f64() * 1000.0,
+        phase.as_str()
     ));
 }
 

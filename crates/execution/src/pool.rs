@@ -8,7 +8,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use lamina_runtime_api::{Invocation, ShutdownReason};
 
-use crate::environment::{Environment, InitFailure};
+use crate::environment::{Environment, InitFailure, InitPhase};
 use crate::isolation::Isolation;
 use crate::logs::{LogLimits, LogStore};
 use crate::platform_error;
@@ -207,14 +207,7 @@ impl Executor {
         let warm = self.take_ready(version, &key).await;
         let mut environment = match warm {
             Some(environment) => environment,
-            None => match Environment::start(
-                version,
-                &self.inner.logs,
-                self.inner.config.init_timeout,
-                &self.inner.config.isolation,
-            )
-            .await
-            {
+            None => match self.start_environment(version).await {
                 Ok(environment) => environment,
                 Err((failure, log)) => return self.failed_start(version, &request, request_id, failure, log),
             },
@@ -350,6 +343,40 @@ impl Executor {
     }
 
     /// Turns a failed start into the invocation's error payload, with START/END/REPORT in the log.
+    /// Starts an environment for an invocation. An init that fails or outlasts the init limit is retried
+    /// once, as part of the invocation and bounded by the function's timeout (Lambda's suppressed init);
+    /// a second failure is the invocation's answer.
+    async fn start_environment(
+        &self,
+        version: &FunctionVersion,
+    ) -> Result<Environment, (InitFailure, Option<Arc<crate::logs::LogStream>>)> {
+        let config = &self.inner.config;
+        let first = Environment::start(
+            version,
+            &self.inner.logs,
+            (InitPhase::Init, config.init_timeout),
+            &config.isolation,
+            None,
+        )
+        .await;
+        match first {
+            Err((InitFailure::Platform(_), _)) | Ok(_) => first,
+            Err((_, log)) => {
+                Environment::start(
+                    version,
+                    &self.inner.logs,
+                    (
+                        InitPhase::Invoke,
+                        Duration::from_secs(u64::from(version.timeout_s)),
+                    ),
+                    &config.isolation,
+                    log,
+                )
+                .await
+            }
+        }
+    }
+
     fn failed_start(
         &self,
         version: &FunctionVersion,

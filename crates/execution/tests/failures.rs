@@ -107,11 +107,15 @@ async fn unusable_bootstraps_are_invalid_entrypoints() {
             invoked.request_id
         )
     );
-    assert!(
-        setup.log_text().contains("INIT_REPORT Init Duration: "),
-        "{}",
-        setup.log_text()
-    );
+    let log = setup.log_text();
+    for phase in ["init", "invoke"] {
+        assert!(
+            log.contains(&format!(
+                "\tPhase: {phase}\tStatus: error\tError Type: Runtime.InvalidEntrypoint"
+            )),
+            "tried in the init phase, then again within the invocation: {log}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -167,7 +171,54 @@ async fn init_that_never_finishes_times_out() {
     std::fs::write(&script, "#!/bin/sh\nexec sleep 30\n").expect("write");
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let started = std::time::Instant::now();
     let invoked = setup.invoke("{}").await;
     assert!(invoked.function_error);
     assert_eq!(json(&invoked)["errorType"], "Sandbox.Timedout");
+    assert_eq!(
+        json(&invoked)["errorMessage"],
+        format!(
+            "RequestId: {} Error: Task timed out after 3.00 seconds",
+            invoked.request_id
+        )
+    );
+    // The init limit, then the retry within the invocation, bounded by the function's 3 s.
+    assert!(
+        started.elapsed() >= Duration::from_millis(3500),
+        "{:?}",
+        started.elapsed()
+    );
+    let log = setup.log_text();
+    assert!(log.contains("\tPhase: init\tStatus: timeout"), "{log}");
+    assert!(log.contains("\tPhase: invoke\tStatus: timeout"), "{log}");
+    assert_eq!(log.matches("INIT_START").count(), 1, "{log}");
+}
+
+#[tokio::test]
+async fn a_failed_init_is_retried_within_the_first_invocation() {
+    let setup = Setup::new("echo");
+    let code = setup.code_dir();
+    std::fs::rename(code.join("bootstrap"), code.join("echo")).expect("rename");
+    // Fails its first init (exits before asking for an event), then runs the echo function.
+    let script = code.join("bootstrap");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\nif [ ! -e tried ]; then touch tried; exit 2; fi\nexec ./echo\n",
+    )
+    .expect("write");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let invoked = setup.invoke(r#"{"retried":true}"#).await;
+    assert!(!invoked.function_error, "{}", text(&invoked));
+    assert_eq!(text(&invoked), r#"{"retried":true}"#);
+    let log = setup.log_text();
+    assert!(
+        log.contains("\tPhase: init\tStatus: error\tError Type: Runtime.ExitError"),
+        "{log}"
+    );
+    assert!(!log.contains("Phase: invoke"), "{log}");
+    assert!(
+        log.contains("\tInit Duration: "),
+        "the REPORT carries the retried init's duration: {log}"
+    );
 }
