@@ -44,6 +44,7 @@ pub mod config_rules;
 mod error;
 mod functions;
 mod invocation;
+mod layers;
 pub mod names;
 mod record;
 pub mod runtime;
@@ -60,6 +61,7 @@ pub use code::{REQUEST_MAX_BYTES, StagedCode, request_too_large};
 pub use error::EngineError;
 pub use functions::{Deployed, FunctionView};
 pub use invocation::{InvocationType, InvokeInput, InvokeOutput};
+pub use layers::LayerVersionView;
 pub use names::Scope;
 
 /// How to open an [`Engine`].
@@ -112,6 +114,8 @@ pub(crate) struct Inner {
     pub(crate) meta: Arc<dyn MetadataStore>,
     pub(crate) code: Arc<dyn CodeStore>,
     pub(crate) unpacked: code::Unpacked,
+    /// The combined `/opt` of functions with several layers.
+    pub(crate) stacks: layers::Stacks,
     pub(crate) account: String,
     pub(crate) strict: bool,
     pub(crate) account_concurrency: u32,
@@ -144,6 +148,7 @@ impl Engine {
         let meta = SqliteStore::open(&config.data_dir.join("lamina.db"))?;
         let code: Arc<dyn CodeStore> = Arc::new(FsCodeStore::open(config.data_dir.join("code"))?);
         let unpacked = code::Unpacked::open(config.data_dir.join("unpacked"))?;
+        let stacks = layers::Stacks::open(config.data_dir.join("opt"))?;
         let mut execution = lamina_execution::ExecutorConfig::new(config.data_dir.join("logs"));
         execution.account_concurrency = config.account_concurrency;
         execution.idle_timeout = config.idle_timeout;
@@ -153,6 +158,7 @@ impl Engine {
                 meta: Arc::new(meta),
                 code,
                 unpacked,
+                stacks,
                 account: config.account_id,
                 strict: config.strict_packages,
                 account_concurrency: config.account_concurrency,
