@@ -809,7 +809,7 @@ impl Engine {
             None => None,
         };
         let scope_c = scope.clone();
-        let updated = self
+        let (updated, old_layers) = self
             .mutate(
                 scope,
                 &f.name,
@@ -817,6 +817,8 @@ impl Engine {
                 move |record| {
                     check_revision(record, input.revision_id.as_deref())?;
                     check_settled(&scope_c, record)?;
+                    let old_layers: Vec<String> =
+                        record.layers.iter().map(|l| l.code_sha256.clone()).collect();
                     apply_config(record, &input.config, env.clone());
                     if let Some(layers) = &new_layers {
                         record.layers = layers.clone();
@@ -827,11 +829,16 @@ impl Engine {
                     record.last_update_status_reason = Some(CREATING_REASON.into());
                     record.last_update_status_reason_code = Some(CREATING_CODE.into());
                     record.settle_token = Some(fresh_id());
-                    Ok((record.clone(), None))
+                    Ok(((record.clone(), old_layers), None))
                 },
             )
             .await?;
         tracing::info!(function = %updated.name, "updated function configuration");
+        if !old_layers.is_empty() {
+            // Layers the function no longer uses may have been deleted since: their code can go.
+            let _guard = self.inner.code_lock.lock().await;
+            self.sweep_unreferenced(old_layers).await;
+        }
         self.spawn_settle(
             scope.region.clone(),
             updated.name.clone(),
@@ -869,8 +876,12 @@ impl Engine {
                 tracing::info!(function = %f.name, "deleted function");
                 versions
                     .into_iter()
-                    .map(|v| v.code_sha256)
-                    .chain(current.map(|(row, _)| row.code_sha256))
+                    .flat_map(|v| std::iter::once(v.code_sha256).chain(v.layer_code))
+                    .chain(
+                        current
+                            .into_iter()
+                            .flat_map(|(row, _)| std::iter::once(row.code_sha256).chain(row.layer_code)),
+                    )
                     .collect()
             }
             Some("$LATEST") => {
@@ -892,7 +903,7 @@ impl Engine {
                 };
                 self.blocking(move |inner| Ok(inner.meta.delete_version(&region, &name, n)?))
                     .await?;
-                vec![row.code_sha256]
+                std::iter::once(row.code_sha256).chain(row.layer_code).collect()
             }
         };
         // Environments of the deleted function (or version) must not outlive its code.
