@@ -30,8 +30,8 @@ use crate::names::Scope;
 use crate::record::now_timestamp;
 use crate::validation::{Checks, list};
 use crate::wire::{
-    LayerVersionContent, LayerVersionOutput, LayerVersionsListItem, LayersListItem, ListLayerVersionsOutput,
-    ListLayersOutput, PublishLayerVersionInput,
+    LayerContentInput, LayerVersionContent, LayerVersionOutput, LayerVersionsListItem, LayersListItem,
+    ListLayerVersionsOutput, ListLayersOutput, PublishLayerVersionInput,
 };
 use crate::{Engine, EngineError, Inner};
 
@@ -242,18 +242,18 @@ fn view(scope: &Scope, row: &lamina_store::LayerVersionRow) -> Result<LayerVersi
     })
 }
 
-/// The one place a layer's S3 content would be fetched. lamina does not fetch code from S3 yet, so it
-/// answers as functions do for `Code.S3Bucket`.
-fn stage_layer_from_s3(
-    _engine: &Engine,
-    _bucket: Option<&str>,
-    _key: Option<&str>,
-    _object_version: Option<&str>,
-) -> Result<StagedCode, EngineError> {
-    Err(crate::functions::s3_not_supported())
-}
-
 impl Engine {
+    /// Stages a layer's `Content.S3Bucket`/`S3Key`/`S3ObjectVersion`: the one place layer content comes
+    /// from S3. lamina does not fetch code from S3 yet, so it answers as functions do for
+    /// `Code.S3Bucket`; the staged object is checked by the caller like an inline zip.
+    async fn stage_layer_from_s3(
+        &self,
+        _scope: &Scope,
+        _content: &LayerContentInput,
+    ) -> Result<StagedCode, EngineError> {
+        Err(crate::functions::s3_not_supported())
+    }
+
     /// PublishLayerVersion.
     pub async fn publish_layer_version(
         &self,
@@ -312,19 +312,7 @@ impl Engine {
         let staged = match (staged, &input.content) {
             (Some(staged), _) => staged,
             (None, Some(c)) if c.s3_bucket.is_some() || c.s3_key.is_some() => {
-                let engine = self.clone();
-                let (bucket, key, object_version) =
-                    (c.s3_bucket.clone(), c.s3_key.clone(), c.s3_object_version.clone());
-                tokio::task::spawn_blocking(move || {
-                    stage_layer_from_s3(
-                        &engine,
-                        bucket.as_deref(),
-                        key.as_deref(),
-                        object_version.as_deref(),
-                    )
-                })
-                .await
-                .map_err(|e| EngineError::Internal(format!("staging the layer failed: {e}")))??
+                self.stage_layer_from_s3(scope, c).await?
             }
             (None, _) => {
                 return Err(EngineError::InvalidParameter(

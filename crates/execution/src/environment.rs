@@ -704,4 +704,56 @@ mod tests {
         assert_eq!(env["STAGE"], "test");
         assert!(env["LD_LIBRARY_PATH"].contains(":/var/task:/var/task/lib:"));
     }
+
+    #[test]
+    fn layers_are_bound_at_opt_and_their_bootstrap_is_the_fallback() {
+        let code = tempfile::tempdir().expect("tempdir");
+        let opt = tempfile::tempdir().expect("tempdir");
+        let mut spec = FunctionVersion {
+            function_name: "f".to_owned(),
+            version: "$LATEST".to_owned(),
+            function_arn: "arn:aws:lambda:us-east-1:000000000000:function:f".to_owned(),
+            region: "us-east-1".to_owned(),
+            code_dir: code.path().to_owned(),
+            opt_dir: Some(opt.path().to_owned()),
+            revision: "r".to_owned(),
+            handler: "bootstrap".to_owned(),
+            memory_mb: 128,
+            timeout_s: 3,
+            ephemeral_mb: 512,
+            architecture: lamina_model::Architecture::X86_64,
+            environment: BTreeMap::new(),
+            log_group: "/aws/lambda/f".to_owned(),
+            reserved_concurrency: None,
+        };
+        assert_eq!(
+            find_bootstrap(&spec).expect_err("neither"),
+            "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"
+        );
+        std::fs::write(opt.path().join("bootstrap"), "#!/bin/sh\n").expect("write");
+        let (inside, host) = find_bootstrap(&spec).expect("layer bootstrap");
+        assert_eq!((inside, host), ("/opt/bootstrap", opt.path().join("bootstrap")));
+        std::fs::write(code.path().join("bootstrap"), "#!/bin/sh\n").expect("write");
+        assert_eq!(
+            find_bootstrap(&spec).expect("own bootstrap").0,
+            "/var/task/bootstrap"
+        );
+
+        let sandbox = sandbox_spec(&spec, "/opt/bootstrap", "127.0.0.1:9999", "stream").expect("spec");
+        assert_eq!(sandbox.program(), std::path::Path::new("/opt/bootstrap"));
+        let bind = &sandbox.binds()[1];
+        assert_eq!(bind.target, std::path::Path::new("/opt"));
+        assert_eq!(bind.source, opt.path().canonicalize().expect("canonical"));
+        let env: BTreeMap<_, _> = sandbox.env().iter().cloned().collect();
+        assert_eq!(env["LAMINA_OPT_DIR"], "/opt");
+        assert!(env["PATH"].ends_with(":/opt/bin"));
+        spec.opt_dir = None;
+        assert_eq!(
+            sandbox_spec(&spec, "/var/task/bootstrap", "a", "s")
+                .expect("spec")
+                .binds()
+                .len(),
+            1
+        );
+    }
 }
