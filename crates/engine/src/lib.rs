@@ -17,6 +17,9 @@
 //!    task unpacks the package and *settles* the function (Active / Successful, new RevisionId). At
 //!    start, [`Engine::recover`] settles whatever a crash left unsettled.
 //!
+//! Layers (`layers`) are versions of zips published on their own; a function names up to five, keeps
+//! what it needs of each on its record, and sees them stacked at `/opt` in its environments.
+//!
 //! Concurrent requests on one function are serialised by compare-and-swap on the store row: a request
 //! re-reads and re-checks when another one won, so no update is ever lost, and a second update while
 //! one is in progress gets AWS's 409.
