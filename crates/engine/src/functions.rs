@@ -464,6 +464,7 @@ impl Engine {
         let token = record.settle_token.clone().unwrap_or_default();
         {
             let _guard = self.inner.code_lock.lock().await;
+            self.check_layer_code(&record.layers).await?;
             self.commit_blob(staged).await?;
             let (row_record, version_record) = (record.clone(), version.clone());
             let name = function.name.clone();
@@ -808,6 +809,16 @@ impl Engine {
             }
             None => None,
         };
+        // Held while the function starts to reference its layers' code, so that a DeleteLayerVersion in
+        // between cannot sweep it.
+        let guard = match &new_layers {
+            Some(layers) if !layers.is_empty() => {
+                let guard = self.inner.code_lock.lock().await;
+                self.check_layer_code(layers).await?;
+                Some(guard)
+            }
+            _ => None,
+        };
         let scope_c = scope.clone();
         let (updated, old_layers) = self
             .mutate(
@@ -833,6 +844,7 @@ impl Engine {
                 },
             )
             .await?;
+        drop(guard);
         tracing::info!(function = %updated.name, "updated function configuration");
         if !old_layers.is_empty() {
             // Layers the function no longer uses may have been deleted since: their code can go.

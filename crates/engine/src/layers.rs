@@ -544,6 +544,25 @@ impl Engine {
         .await
     }
 
+    /// Checks that the code of each of `layers` is still stored; the caller holds the code lock, so it
+    /// stays until the function's row references it. A layer version deleted (and its code swept) since
+    /// it was resolved does not exist any more.
+    pub(crate) async fn check_layer_code(&self, layers: &[FunctionLayer]) -> Result<(), EngineError> {
+        let layers = layers.to_vec();
+        self.blocking(move |inner| {
+            for layer in &layers {
+                if inner.code.path(&layer.code_sha256)?.is_none() {
+                    return Err(EngineError::InvalidParameter(format!(
+                        "Layer version {} does not exist.",
+                        layer.arn
+                    )));
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
     /// The directory a function with `layers` sees as `/opt`: built (unpacked, stacked) if needed.
     pub(crate) async fn opt_dir(&self, layers: &[FunctionLayer]) -> Result<Option<PathBuf>, EngineError> {
         if layers.is_empty() {
