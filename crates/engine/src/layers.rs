@@ -568,6 +568,18 @@ impl Engine {
         if layers.is_empty() {
             return Ok(None);
         }
+        // Every invocation asks: once built, the directory is found without leaving the runtime.
+        let hexes = layers
+            .iter()
+            .map(|l| lamina_store_hex(&l.code_sha256))
+            .collect::<Result<Vec<_>, _>>()?;
+        let built = match hexes.as_slice() {
+            [one] => self.inner.unpacked.dir(one),
+            _ => self.inner.stacks.path(&hexes),
+        };
+        if built.is_dir() {
+            return Ok(Some(built));
+        }
         let layers = layers.to_vec();
         self.blocking(move |inner| opt_dir(inner, &layers).map_err(EngineError::Internal))
             .await
@@ -606,15 +618,21 @@ impl Stacks {
         Ok(Self { root })
     }
 
-    /// The stack of `layers` (hex digest, unpacked directory), in order, built unless it exists.
-    pub(crate) fn ensure(&self, layers: &[(String, PathBuf)]) -> Result<PathBuf, String> {
+    /// Where the stack of the layers with these hex digests (in order) is, or will be.
+    pub(crate) fn path(&self, hexes: &[String]) -> PathBuf {
         let mut key = Sha256::new();
-        for (hex, _) in layers {
+        for hex in hexes {
             key.update(hex.as_bytes());
             key.update(b"\n");
         }
         let key: String = key.finalize().iter().map(|b| format!("{b:02x}")).collect();
-        let target = self.root.join(&key);
+        self.root.join(key)
+    }
+
+    /// The stack of `layers` (hex digest, unpacked directory), in order, built unless it exists.
+    pub(crate) fn ensure(&self, layers: &[(String, PathBuf)]) -> Result<PathBuf, String> {
+        let hexes: Vec<String> = layers.iter().map(|(hex, _)| hex.clone()).collect();
+        let target = self.path(&hexes);
         if target.is_dir() {
             return Ok(target);
         }
