@@ -5,7 +5,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use lamina_engine::Engine;
 
-use crate::operations::{account, code, functions, invoke, unsupported};
+use crate::operations::{account, code, functions, invoke, layers, unsupported};
 use crate::request;
 
 /// The Lambda REST API over `engine`.
@@ -51,6 +51,16 @@ pub fn router(engine: Engine) -> Router {
         .route(
             "/2017-03-31/tags/{arn}",
             post(account::tag).delete(account::untag).get(account::list_tags),
+        )
+        .route("/2018-10-31/layers", get(layers::list_or_find))
+        .route("/2018-10-31/layers/", get(layers::list_or_find))
+        .route(
+            "/2018-10-31/layers/{name}/versions",
+            post(layers::publish).get(layers::list_versions),
+        )
+        .route(
+            "/2018-10-31/layers/{name}/versions/{version}",
+            get(layers::get).delete(layers::delete),
         )
         .route(code::DOWNLOAD_ROUTE, get(code::download))
         .fallback(unsupported::fallback)

@@ -129,3 +129,80 @@ async fn malformed_json_is_a_client_error() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(headers["x-amzn-errortype"], "InvalidRequestContentException");
 }
+
+#[tokio::test]
+async fn layers_route_on_find_and_serve_their_zip_at_content_location() {
+    use base64::Engine as _;
+    let (router, _dir) = router();
+    let mut builder = lamina_package::PackageBuilder::new();
+    builder
+        .add_bytes("data.txt", b"layer data".to_vec(), 0o644)
+        .expect("entry");
+    let zip = builder
+        .write(std::io::Cursor::new(Vec::new()))
+        .expect("zip")
+        .into_inner();
+    let body = serde_json::json!({
+        "Content": {"ZipFile": base64::engine::general_purpose::STANDARD.encode(&zip)},
+        "CompatibleRuntimes": ["provided.al2023"],
+    });
+    let request = Request::post("/2018-10-31/layers/lib/versions")
+        .header("host", "lamina.test:9001")
+        .body(Body::from(body.to_string()))
+        .expect("request");
+    let (status, _, published) = send(router.clone(), request).await;
+    assert_eq!(status, StatusCode::CREATED, "{published}");
+    let arn = "arn:aws:lambda:us-east-1:000000000000:layer:lib:1";
+    assert_eq!(published["LayerVersionArn"], arn);
+    let location = published["Content"]["Location"].as_str().expect("location");
+    let path = location
+        .strip_prefix("http://lamina.test:9001")
+        .expect("on the host the client used");
+
+    // `find=LayerVersion` makes the list path GetLayerVersionByArn.
+    let request = Request::get(format!("/2018-10-31/layers?find=LayerVersion&Arn={arn}"))
+        .body(Body::empty())
+        .expect("request");
+    let (status, _, found) = send(router.clone(), request).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(found["Version"], 1);
+    assert_eq!(found["Content"]["CodeSha256"], published["Content"]["CodeSha256"]);
+    let request = Request::get("/2018-10-31/layers")
+        .body(Body::empty())
+        .expect("request");
+    let (status, _, listed) = send(router.clone(), request).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        listed["Layers"][0]["LatestMatchingVersion"]["LayerVersionArn"],
+        arn
+    );
+
+    let response = router
+        .clone()
+        .oneshot(Request::get(path).body(Body::empty()).expect("request"))
+        .await
+        .expect("response");
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .expect("body");
+    assert_eq!(bytes.as_ref(), zip.as_slice());
+
+    let request = Request::get("/2018-10-31/layers/lib/versions/x")
+        .body(Body::empty())
+        .expect("request");
+    let (status, _, _) = send(router.clone(), request).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let request = Request::delete("/2018-10-31/layers/lib/versions/1")
+        .body(Body::empty())
+        .expect("request");
+    let (status, _, _) = send(router.clone(), request).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let request = Request::get("/2018-10-31/layers/lib/versions/1")
+        .body(Body::empty())
+        .expect("request");
+    let (status, headers, body) = send(router, request).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(headers["x-amzn-errortype"], "ResourceNotFoundException");
+    assert_eq!(body["Message"], "The resource you requested does not exist.");
+}

@@ -147,6 +147,7 @@ impl Engine {
     pub async fn account_settings(&self, scope: &Scope) -> Result<AccountSettings, EngineError> {
         let functions = self.region_functions(scope).await?;
         let region = scope.region.clone();
+        // Published versions and layer versions of the region.
         let version_bytes: u64 = self
             .blocking(move |inner| {
                 Ok(inner
@@ -156,7 +157,14 @@ impl Engine {
                     .filter(|v| v.region == region)
                     .filter_map(|v| serde_json::from_str::<FunctionRecord>(&v.document).ok())
                     .map(|v| v.code_size)
-                    .sum())
+                    .sum::<u64>()
+                    + inner
+                        .meta
+                        .list_layer_versions(&region, None)?
+                        .iter()
+                        .filter_map(|l| serde_json::from_str::<crate::layers::LayerRecord>(&l.document).ok())
+                        .map(|l| l.code_size)
+                        .sum::<u64>())
             })
             .await?;
         let reserved: u32 = functions.iter().filter_map(|f| f.reserved_concurrency).sum();

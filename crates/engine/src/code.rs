@@ -73,10 +73,28 @@ pub(crate) fn stage_base64(store: &dyn CodeStore, b64: &str) -> Result<StagedCod
     Ok(StagedCode { blob })
 }
 
-/// What checking a package found: problems Lambda accepts but that keep the function from running.
+/// What checking a package found: problems Lambda accepts but that keep the function from running,
+/// and the facts the engine keeps.
 #[derive(Debug, Default)]
 pub(crate) struct Lint {
     pub(crate) warnings: Vec<String>,
+    /// The bytes the package unzips to.
+    pub(crate) unzipped_size: u64,
+    /// Whether the package has a `bootstrap` at its root (what a layer provides as `/opt/bootstrap`).
+    pub(crate) has_bootstrap: bool,
+}
+
+/// What a package is for, which decides the findings that apply to it.
+#[derive(Debug, Clone)]
+pub(crate) enum PackageUse {
+    /// A function's code. `layer_bootstrap`: one of its layers provides `/opt/bootstrap`, so a missing
+    /// `/var/task/bootstrap` is fine.
+    Function {
+        runtime: Option<String>,
+        layer_bootstrap: bool,
+    },
+    /// A layer's content (`/opt`): a bootstrap is optional, but checked when there is one.
+    Layer,
 }
 
 /// Findings that concern the `bootstrap` of an OS-only runtime; other runtimes have no bootstrap.
@@ -96,15 +114,39 @@ fn is_bootstrap_finding(kind: FindingKind) -> bool {
     )
 }
 
+/// Findings that say there is no `bootstrap` at the root.
+fn is_absent_bootstrap(kind: FindingKind) -> bool {
+    matches!(kind, FindingKind::MissingBootstrap | FindingKind::NestedBootstrap)
+}
+
 /// Checks a staged package as Lambda does (not a zip, unzipped too large: errors) and lints it
-/// (everything else `inspect` finds: warnings). `runtime` decides whether bootstrap findings apply.
-pub(crate) fn check_package(path: &Path, arch: &str, runtime: Option<&str>) -> Result<Lint, EngineError> {
-    let arch = arch.parse::<Architecture>().ok();
+/// (everything else `inspect` finds that applies to `usage`: warnings). `arch` is the architecture
+/// the package must run on, if one is known.
+pub(crate) fn check_package(
+    path: &Path,
+    arch: Option<&str>,
+    usage: &PackageUse,
+) -> Result<Lint, EngineError> {
+    let arch = arch.and_then(|a| a.parse::<Architecture>().ok());
     let report = lamina_package::inspect_file(path, &InspectOptions { arch })
         .map_err(|e| EngineError::Internal(format!("inspecting the package: {e}")))?;
-    let os_only = runtime.is_none_or(|r| r.starts_with("provided"));
-    let mut lint = Lint::default();
+    let mut lint = Lint {
+        unzipped_size: report.unzipped_size,
+        has_bootstrap: !report.findings.iter().any(|f| is_absent_bootstrap(f.kind)),
+        ..Lint::default()
+    };
     for finding in report.findings {
+        let applies = match usage {
+            PackageUse::Function {
+                runtime,
+                layer_bootstrap,
+            } => {
+                let os_only = runtime.as_deref().is_none_or(|r| r.starts_with("provided"));
+                !is_bootstrap_finding(finding.kind)
+                    || (os_only && !(*layer_bootstrap && is_absent_bootstrap(finding.kind)))
+            }
+            PackageUse::Layer => !is_absent_bootstrap(finding.kind),
+        };
         match finding.kind {
             FindingKind::NotAZip | FindingKind::Corrupt => {
                 return Err(EngineError::InvalidParameter(UNZIP_FAILED.into()));
@@ -113,7 +155,7 @@ pub(crate) fn check_package(path: &Path, arch: &str, runtime: Option<&str>) -> R
                 return Err(unzipped_too_large());
             }
             FindingKind::ZippedTooLarge => {}
-            kind if is_bootstrap_finding(kind) && !os_only => {}
+            _ if !applies => {}
             _ => lint.warnings.push(finding.message),
         }
     }
@@ -121,6 +163,22 @@ pub(crate) fn check_package(path: &Path, arch: &str, runtime: Option<&str>) -> R
         return Err(unzipped_too_large());
     }
     Ok(lint)
+}
+
+/// The bytes a stored package unzips to (for functions stored before the engine kept it).
+pub(crate) fn unzipped_size(path: &Path) -> Result<u64, EngineError> {
+    lamina_package::inspect_file(path, &InspectOptions { arch: None })
+        .map(|report| report.unzipped_size)
+        .map_err(|e| EngineError::Internal(format!("inspecting the package: {e}")))
+}
+
+/// Lambda's limit on a function's code and its layers together, unzipped.
+pub(crate) fn check_unzipped_total(sizes: impl IntoIterator<Item = u64>) -> Result<(), EngineError> {
+    let total = sizes.into_iter().fold(0u64, u64::saturating_add);
+    if total >= UNZIPPED_CODE_MAX_BYTES {
+        return Err(unzipped_too_large());
+    }
+    Ok(())
 }
 
 fn unzipped_too_large() -> EngineError {

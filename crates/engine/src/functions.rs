@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use lamina_store::{FunctionRow, MetadataStore, StoreError, VersionRow};
 
-use crate::code::{self, StagedCode};
+use crate::code::{self, Lint, PackageUse, StagedCode};
 use crate::config_rules;
+use crate::layers;
 use crate::names::{self, NameKind, Scope};
 use crate::record::{FunctionRecord, State, UpdateStatus, View, fresh_id, now_timestamp};
 use crate::validation::Checks;
@@ -61,6 +62,7 @@ pub(crate) fn function_row(region: &str, record: &FunctionRecord) -> Result<Func
         name: record.name.clone(),
         revision: fresh_id(),
         code_sha256: record.code_sha256.clone(),
+        layer_code: record.layers.iter().map(|l| l.code_sha256.clone()).collect(),
         document: serde_json::to_string(record)?,
     })
 }
@@ -71,6 +73,7 @@ pub(crate) fn version_row(region: &str, record: &FunctionRecord) -> Result<Versi
         name: record.name.clone(),
         version: record.version.unwrap_or_default(),
         code_sha256: record.code_sha256.clone(),
+        layer_code: record.layers.iter().map(|l| l.code_sha256.clone()).collect(),
         document: serde_json::to_string(record)?,
     })
 }
@@ -104,7 +107,8 @@ fn check_revision(record: &FunctionRecord, given: Option<&str>) -> Result<(), En
     }
 }
 
-fn s3_not_supported() -> EngineError {
+/// The answer for code from S3 (functions and layers), which lamina does not fetch yet.
+pub(crate) fn s3_not_supported() -> EngineError {
     EngineError::InvalidParameter(
         "lamina does not fetch code from S3 yet (S3Bucket/S3Key); upload the package inline with ZipFile \
          (--zip-file fileb://function.zip, up to 52428800 bytes)."
@@ -256,27 +260,40 @@ impl Engine {
     }
 
     /// Checks and lints a staged package (blocking work, off the runtime).
-    async fn check_package(
+    pub(crate) async fn check_package(
         &self,
         staged: StagedCode,
-        arch: String,
-        runtime: Option<String>,
-    ) -> Result<(StagedCode, Vec<String>), EngineError> {
+        arch: Option<String>,
+        usage: PackageUse,
+    ) -> Result<(StagedCode, Lint), EngineError> {
         let strict = self.inner.strict;
         let (staged, lint) = tokio::task::spawn_blocking(move || {
-            let lint = code::check_package(staged.blob.path(), &arch, runtime.as_deref());
+            let lint = code::check_package(staged.blob.path(), arch.as_deref(), &usage);
             (staged, lint)
         })
         .await
         .map_err(|e| EngineError::Internal(format!("package check failed: {e}")))?;
-        let warnings = lint?.warnings;
-        for warning in &warnings {
+        let lint = lint?;
+        for warning in &lint.warnings {
             tracing::warn!(code_sha256 = %staged.code_sha256(), "package lint: {warning}");
         }
-        if strict && !warnings.is_empty() {
-            return Err(EngineError::InvalidParameter(warnings.join(" ")));
+        if strict && !lint.warnings.is_empty() {
+            return Err(EngineError::InvalidParameter(lint.warnings.join(" ")));
         }
-        Ok((staged, warnings))
+        Ok((staged, lint))
+    }
+
+    /// The unzipped size of a record's code (kept since layers; read from the blob for older records).
+    async fn code_unzipped_size(&self, record: &FunctionRecord) -> Result<u64, EngineError> {
+        if let Some(n) = record.code_unzipped_size {
+            return Ok(n);
+        }
+        let sha = record.code_sha256.clone();
+        self.blocking(move |inner| match inner.code.path(&sha)? {
+            Some(path) => code::unzipped_size(&path),
+            None => Ok(0),
+        })
+        .await
     }
 
     /// Commits a staged blob to the store (fsync + rename); the caller holds the code lock.
@@ -375,13 +392,20 @@ impl Engine {
             ));
         };
         let architecture = arch.unwrap_or_else(|| "x86_64".to_owned());
-        let (staged, warnings) = self
-            .check_package(staged, architecture.clone(), config.runtime.clone())
+        let layers = match &config.layers {
+            Some(arns) => self.resolve_function_layers(scope, arns).await?,
+            None => Vec::new(),
+        };
+        let usage = PackageUse::Function {
+            runtime: config.runtime.clone(),
+            layer_bootstrap: layers::provide_bootstrap(&layers),
+        };
+        let (staged, lint) = self
+            .check_package(staged, Some(architecture.clone()), usage)
             .await?;
+        layers::check_total_size(lint.unzipped_size, &layers)?;
+        let warnings = lint.warnings;
         let env = checked_environment(config)?;
-        if let Some(layers) = &config.layers {
-            config_rules::layers(layers)?;
-        }
         let tags = input.tags.clone().unwrap_or_default();
         if tags.len() > MAX_TAGS {
             return Err(EngineError::InvalidParameter(
@@ -407,6 +431,8 @@ impl Engine {
             echoed: BTreeMap::new(),
             code_sha256: staged.code_sha256(),
             code_size: staged.size(),
+            code_unzipped_size: Some(lint.unzipped_size),
+            layers,
             last_modified: now_timestamp(),
             revision_id: fresh_id(),
             state: State::Pending,
@@ -438,6 +464,7 @@ impl Engine {
         let token = record.settle_token.clone().unwrap_or_default();
         {
             let _guard = self.inner.code_lock.lock().await;
+            self.check_layer_code(&record.layers).await?;
             self.commit_blob(staged).await?;
             let (row_record, version_record) = (record.clone(), version.clone());
             let name = function.name.clone();
@@ -685,9 +712,13 @@ impl Engine {
         check_revision(&current, input.revision_id.as_deref())?;
         check_settled(scope, &current)?;
         let arch = new_arch.clone().unwrap_or_else(|| current.architecture.clone());
-        let (staged, warnings) = self
-            .check_package(staged, arch.clone(), current.runtime.clone())
-            .await?;
+        let usage = PackageUse::Function {
+            runtime: current.runtime.clone(),
+            layer_bootstrap: layers::provide_bootstrap(&current.layers),
+        };
+        let (staged, lint) = self.check_package(staged, Some(arch.clone()), usage).await?;
+        layers::check_total_size(lint.unzipped_size, &current.layers)?;
+        let (warnings, unzipped) = (lint.warnings, lint.unzipped_size);
         let (sha, size) = (staged.code_sha256(), staged.size());
         let publish = input.publish == Some(true);
         let change = {
@@ -698,6 +729,7 @@ impl Engine {
                 check_settled(&scope, record)?;
                 record.code_sha256 = sha.clone();
                 record.code_size = size;
+                record.code_unzipped_size = Some(unzipped);
                 record.architecture = arch.clone();
                 record.last_modified = now_timestamp();
                 record.revision_id = fresh_id();
@@ -766,11 +798,29 @@ impl Engine {
         let f = names::parse_function_name(raw_name, NameKind::Plain, 140, scope)?;
         validate_config(&input.config, Checks::default())?;
         let env = checked_environment(&input.config)?;
-        if let Some(layers) = &input.config.layers {
-            config_rules::layers(layers)?;
-        }
+        let new_layers = match &input.config.layers {
+            Some(arns) => {
+                let resolved = self.resolve_function_layers(scope, arns).await?;
+                let Some((_, current)) = self.load(&scope.region, &f.name).await? else {
+                    return Err(function_not_found(scope, &f.name, None));
+                };
+                layers::check_total_size(self.code_unzipped_size(&current).await?, &resolved)?;
+                Some(resolved)
+            }
+            None => None,
+        };
+        // Held while the function starts to reference its layers' code, so that a DeleteLayerVersion in
+        // between cannot sweep it.
+        let guard = match &new_layers {
+            Some(layers) if !layers.is_empty() => {
+                let guard = self.inner.code_lock.lock().await;
+                self.check_layer_code(layers).await?;
+                Some(guard)
+            }
+            _ => None,
+        };
         let scope_c = scope.clone();
-        let updated = self
+        let (updated, old_layers) = self
             .mutate(
                 scope,
                 &f.name,
@@ -778,18 +828,29 @@ impl Engine {
                 move |record| {
                     check_revision(record, input.revision_id.as_deref())?;
                     check_settled(&scope_c, record)?;
+                    let old_layers: Vec<String> =
+                        record.layers.iter().map(|l| l.code_sha256.clone()).collect();
                     apply_config(record, &input.config, env.clone());
+                    if let Some(layers) = &new_layers {
+                        record.layers = layers.clone();
+                    }
                     record.last_modified = now_timestamp();
                     record.revision_id = fresh_id();
                     record.last_update_status = Some(UpdateStatus::InProgress);
                     record.last_update_status_reason = Some(CREATING_REASON.into());
                     record.last_update_status_reason_code = Some(CREATING_CODE.into());
                     record.settle_token = Some(fresh_id());
-                    Ok((record.clone(), None))
+                    Ok(((record.clone(), old_layers), None))
                 },
             )
             .await?;
+        drop(guard);
         tracing::info!(function = %updated.name, "updated function configuration");
+        if !old_layers.is_empty() {
+            // Layers the function no longer uses may have been deleted since: their code can go.
+            let _guard = self.inner.code_lock.lock().await;
+            self.sweep_unreferenced(old_layers).await;
+        }
         self.spawn_settle(
             scope.region.clone(),
             updated.name.clone(),
@@ -827,8 +888,12 @@ impl Engine {
                 tracing::info!(function = %f.name, "deleted function");
                 versions
                     .into_iter()
-                    .map(|v| v.code_sha256)
-                    .chain(current.map(|(row, _)| row.code_sha256))
+                    .flat_map(|v| std::iter::once(v.code_sha256).chain(v.layer_code))
+                    .chain(
+                        current
+                            .into_iter()
+                            .flat_map(|(row, _)| std::iter::once(row.code_sha256).chain(row.layer_code)),
+                    )
                     .collect()
             }
             Some("$LATEST") => {
@@ -850,7 +915,7 @@ impl Engine {
                 };
                 self.blocking(move |inner| Ok(inner.meta.delete_version(&region, &name, n)?))
                     .await?;
-                vec![row.code_sha256]
+                std::iter::once(row.code_sha256).chain(row.layer_code).collect()
             }
         };
         // Environments of the deleted function (or version) must not outlive its code.
@@ -971,7 +1036,11 @@ pub(crate) fn lamina_store_hex(code_sha256: &str) -> Result<String, EngineError>
 }
 
 /// One page of `items` (key, value) after the item whose key is `marker`.
-fn paginate<T>(items: Vec<(String, T)>, marker: Option<&str>, limit: usize) -> (Vec<T>, Option<String>) {
+pub(crate) fn paginate<T>(
+    items: Vec<(String, T)>,
+    marker: Option<&str>,
+    limit: usize,
+) -> (Vec<T>, Option<String>) {
     let start = match marker {
         Some(m) => items
             .iter()

@@ -106,6 +106,7 @@ impl Engine {
             self.blocking(move |inner| crate::settle::unpack(inner, &sha).map_err(EngineError::Internal))
                 .await?;
         }
+        let opt_dir = self.opt_dir(&record.layers).await?;
         let environment = record
             .environment
             .iter()
@@ -128,6 +129,7 @@ impl Engine {
             function_arn: scope.function_arn(&record.name),
             region: scope.region.clone(),
             code_dir,
+            opt_dir,
             revision: record.revision_id.clone(),
             handler: record.handler.clone().unwrap_or_default(),
             memory_mb: record.memory_size,

@@ -17,6 +17,9 @@
 //!    task unpacks the package and *settles* the function (Active / Successful, new RevisionId). At
 //!    start, [`Engine::recover`] settles whatever a crash left unsettled.
 //!
+//! Layers (`layers`) are versions of zips published on their own; a function names up to five, keeps
+//! what it needs of each on its record, and sees them stacked at `/opt` in its environments.
+//!
 //! Concurrent requests on one function are serialised by compare-and-swap on the store row: a request
 //! re-reads and re-checks when another one won, so no update is ever lost, and a second update while
 //! one is in progress gets AWS's 409.
@@ -44,6 +47,7 @@ pub mod config_rules;
 mod error;
 mod functions;
 mod invocation;
+mod layers;
 pub mod names;
 mod record;
 mod resolved;
@@ -61,6 +65,7 @@ pub use code::{REQUEST_MAX_BYTES, StagedCode, request_too_large};
 pub use error::EngineError;
 pub use functions::{Deployed, FunctionView};
 pub use invocation::{InvocationType, InvokeInput, InvokeOutput};
+pub use layers::LayerVersionView;
 pub use names::Scope;
 
 /// How to open an [`Engine`].
@@ -113,6 +118,8 @@ pub(crate) struct Inner {
     pub(crate) meta: Arc<dyn MetadataStore>,
     pub(crate) code: Arc<dyn CodeStore>,
     pub(crate) unpacked: code::Unpacked,
+    /// The combined `/opt` of functions with several layers.
+    pub(crate) stacks: layers::Stacks,
     pub(crate) account: String,
     pub(crate) strict: bool,
     pub(crate) account_concurrency: u32,
@@ -165,6 +172,7 @@ impl Engine {
         };
         let code: Arc<dyn CodeStore> = Arc::new(FsCodeStore::open(config.data_dir.join("code"))?);
         let unpacked = code::Unpacked::open(config.data_dir.join("unpacked"))?;
+        let stacks = layers::Stacks::open(config.data_dir.join("opt"))?;
         let mut execution = lamina_execution::ExecutorConfig::new(config.data_dir.join("logs"));
         execution.account_concurrency = config.account_concurrency;
         execution.idle_timeout = config.idle_timeout;
@@ -174,6 +182,7 @@ impl Engine {
                 meta: Arc::new(meta),
                 code,
                 unpacked,
+                stacks,
                 account: config.account_id,
                 strict: config.strict_packages,
                 account_concurrency: config.account_concurrency,

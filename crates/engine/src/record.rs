@@ -6,9 +6,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::layers::FunctionLayer;
 use crate::names::Scope;
 use crate::wire::{
-    EnvironmentResponse, EphemeralStorage, FunctionConfiguration, RuntimeVersionConfig, TracingConfig,
+    EnvironmentResponse, EphemeralStorage, FunctionConfiguration, LayerReference, RuntimeVersionConfig,
+    TracingConfig,
 };
 
 /// A function's lifecycle state (`State`).
@@ -70,6 +72,12 @@ pub(crate) struct FunctionRecord {
     pub code_sha256: String,
     /// Zip size.
     pub(crate) code_size: u64,
+    /// The bytes the zip unzips to (`None` in records written before lamina kept it).
+    #[serde(default)]
+    pub(crate) code_unzipped_size: Option<u64>,
+    /// Layers, in the order `/opt` stacks them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) layers: Vec<FunctionLayer>,
     /// Last change, in Lambda's string format.
     pub(crate) last_modified: String,
     /// Changes on every change.
@@ -130,7 +138,7 @@ impl FunctionRecord {
 
     /// Hash of everything a published version freezes, to recognise an unchanged `$LATEST`.
     pub(crate) fn fingerprint(&self) -> String {
-        let frozen = serde_json::json!([
+        let mut frozen = serde_json::json!([
             self.runtime,
             self.handler,
             self.role,
@@ -146,6 +154,14 @@ impl FunctionRecord {
             self.echoed,
             self.code_sha256,
         ]);
+        // Appended only when present, so functions without layers keep the fingerprints they had.
+        if !self.layers.is_empty()
+            && let Value::Array(items) = &mut frozen
+        {
+            items.push(Value::from(
+                self.layers.iter().map(|l| l.arn.clone()).collect::<Vec<_>>(),
+            ));
+        }
         let digest = Sha256::digest(frozen.to_string().as_bytes());
         digest.iter().map(|b| format!("{b:02x}")).collect()
     }
@@ -237,6 +253,14 @@ impl FunctionRecord {
                     self.runtime.as_deref().unwrap_or_default(),
                 ),
             }),
+            layers: self
+                .layers
+                .iter()
+                .map(|l| LayerReference {
+                    arn: l.arn.clone(),
+                    code_size: l.code_size,
+                })
+                .collect(),
             echoed: self.echoed.clone(),
         }
     }

@@ -10,7 +10,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use lamina_execution::FunctionVersion;
-use lamina_store::{FunctionRow, MetadataStore, StoreError, VersionRow};
+use lamina_store::{FunctionRow, LayerVersionRow, MetadataStore, StoreError, VersionRow};
 
 /// `(region, function name, qualifier)`.
 type Key = (String, String, String);
@@ -156,6 +156,41 @@ impl MetadataStore for Invalidating {
         self.after(region, name, self.store.delete_version(region, name, version))
     }
 
+    // A function's record holds what it needs of its layers (ARN, digest, size), so layer writes change no
+    // resolved version.
+
+    fn publish_layer_version(
+        &self,
+        region: &str,
+        name: &str,
+        code_sha256: &str,
+        document: &dyn Fn(u64) -> String,
+    ) -> Result<LayerVersionRow, StoreError> {
+        self.store
+            .publish_layer_version(region, name, code_sha256, document)
+    }
+
+    fn get_layer_version(
+        &self,
+        region: &str,
+        name: &str,
+        version: u64,
+    ) -> Result<Option<LayerVersionRow>, StoreError> {
+        self.store.get_layer_version(region, name, version)
+    }
+
+    fn list_layer_versions(
+        &self,
+        region: &str,
+        name: Option<&str>,
+    ) -> Result<Vec<LayerVersionRow>, StoreError> {
+        self.store.list_layer_versions(region, name)
+    }
+
+    fn delete_layer_version(&self, region: &str, name: &str, version: u64) -> Result<bool, StoreError> {
+        self.store.delete_layer_version(region, name, version)
+    }
+
     fn referenced_code(&self) -> Result<BTreeSet<String>, StoreError> {
         self.store.referenced_code()
     }
@@ -172,6 +207,7 @@ mod tests {
             function_arn: format!("arn:aws:lambda:us-east-1:000000000000:function:{name}"),
             region: "us-east-1".to_owned(),
             code_dir: "/code".into(),
+            opt_dir: None,
             revision: "r1".to_owned(),
             handler: "bootstrap".to_owned(),
             memory_mb: 128,

@@ -59,6 +59,13 @@ pub const RETIRED: [&str; 20] = [
     "provided",
 ];
 
+/// Every value of the service model's `Runtime` enum, which is what a layer's `CompatibleRuntimes` (and
+/// the `CompatibleRuntime` filters) accept, retired ones included. AWS's message lists the set in an
+/// order of its own that was not recorded; this is the accepted ones first, then the retired ones.
+pub fn layer_runtimes() -> impl Iterator<Item = &'static str> {
+    ACCEPTED.into_iter().chain(ACCEPTED_UNLISTED).chain(RETIRED)
+}
+
 /// Checks a `Runtime` value for CreateFunction / UpdateFunctionConfiguration.
 ///
 /// AWS answers an unknown value (including wrong case) with InvalidParameterValueException, not

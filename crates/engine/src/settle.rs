@@ -81,7 +81,9 @@ fn settle_blocking(inner: &Inner, region: &str, name: &str, token: &str) -> Resu
     if record.settle_token.as_deref() != Some(token) {
         return Ok(());
     }
-    let outcome = unpack(inner, &record.code_sha256);
+    // The layers are unpacked (and stacked) now too, so the first invocation does not wait for them.
+    let outcome = unpack(inner, &record.code_sha256)
+        .and_then(|()| crate::layers::opt_dir(inner, &record.layers).map(|_| ()));
     loop {
         let Some(row) = inner.meta.get_function(region, name)? else {
             return Ok(());

@@ -274,6 +274,9 @@ pub struct FunctionConfiguration {
     /// Absent in list items.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub runtime_version_config: Option<RuntimeVersionConfig>,
+    /// The function's layers, in order (absent when it has none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<LayerReference>,
     /// Members stored and echoed as given (VpcConfig, DeadLetterConfig, KMSKeyArn, FileSystemConfigs,
     /// ImageConfigResponse).
     #[serde(flatten)]
@@ -349,7 +352,7 @@ pub struct AccountLimit {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AccountUsage {
-    /// Bytes of every stored package (functions and versions).
+    /// Bytes of every stored package (functions, versions and layer versions).
     pub total_code_size: u64,
     /// Functions in the region.
     pub function_count: u64,
@@ -363,4 +366,143 @@ pub struct AccountSettings {
     pub account_limit: AccountLimit,
     /// Usage.
     pub account_usage: AccountUsage,
+}
+
+/// One of a function's layers in its FunctionConfiguration.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LayerReference {
+    /// The layer version ARN.
+    pub arn: String,
+    /// The layer's zip size in bytes.
+    pub code_size: u64,
+}
+
+/// `Content` of PublishLayerVersion.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LayerContentInput {
+    /// Present when the zip is inline; its bytes are staged separately (see `Engine::stage_zip_base64`).
+    pub zip_file: Option<IgnoredAny>,
+    /// S3 source.
+    pub s3_bucket: Option<String>,
+    /// S3 source.
+    pub s3_key: Option<String>,
+    /// S3 source.
+    pub s3_object_version: Option<String>,
+}
+
+/// PublishLayerVersion's body.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PublishLayerVersionInput {
+    /// The layer's zip.
+    pub content: Option<LayerContentInput>,
+    /// Free text, up to 256 characters.
+    pub description: Option<String>,
+    /// Up to 15 runtime identifiers.
+    pub compatible_runtimes: Option<Vec<String>>,
+    /// Up to 2 of `x86_64`, `arm64`.
+    pub compatible_architectures: Option<Vec<String>>,
+    /// Up to 512 characters.
+    pub license_info: Option<String>,
+}
+
+/// `Content` of a layer version.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LayerVersionContent {
+    /// A URL that downloads the zip.
+    pub location: String,
+    /// base64 SHA-256 of the zip.
+    pub code_sha256: String,
+    /// Zip size in bytes.
+    pub code_size: u64,
+}
+
+/// PublishLayerVersion's, GetLayerVersion's and GetLayerVersionByArn's answer. Optional members are
+/// absent when they were not given.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LayerVersionOutput {
+    /// Where to download the zip.
+    pub content: LayerVersionContent,
+    /// `arn:aws:lambda:<region>:<account>:layer:<name>`.
+    pub layer_arn: String,
+    /// The layer ARN with `:<version>`.
+    pub layer_version_arn: String,
+    /// As given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `2026-01-12T15:31:24.123+0000`.
+    pub created_date: String,
+    /// The version number.
+    pub version: u64,
+    /// As given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compatible_runtimes: Option<Vec<String>>,
+    /// As given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub license_info: Option<String>,
+    /// As given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compatible_architectures: Option<Vec<String>>,
+}
+
+/// One item of ListLayerVersions (and ListLayers' `LatestMatchingVersion`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LayerVersionsListItem {
+    /// The layer version ARN.
+    pub layer_version_arn: String,
+    /// The version number.
+    pub version: u64,
+    /// As given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// When it was published.
+    pub created_date: String,
+    /// As given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compatible_runtimes: Option<Vec<String>>,
+    /// As given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub license_info: Option<String>,
+    /// As given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compatible_architectures: Option<Vec<String>>,
+}
+
+/// ListLayerVersions' answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListLayerVersionsOutput {
+    /// One page, newest first.
+    pub layer_versions: Vec<LayerVersionsListItem>,
+    /// Absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+}
+
+/// One item of ListLayers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LayersListItem {
+    /// The layer name.
+    pub layer_name: String,
+    /// The layer ARN.
+    pub layer_arn: String,
+    /// The newest version that matches the filters.
+    pub latest_matching_version: LayerVersionsListItem,
+}
+
+/// ListLayers' answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListLayersOutput {
+    /// One page, by layer name.
+    pub layers: Vec<LayersListItem>,
+    /// Absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
 }

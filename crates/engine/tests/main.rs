@@ -203,3 +203,130 @@ fn one_data_directory_serves_one_engine_at_a_time() {
     drop(engine);
     open(dir.path());
 }
+
+fn zip_of(files: &[(&str, &[u8], u32)]) -> String {
+    let mut builder = lamina_package::PackageBuilder::new();
+    for (name, content, mode) in files {
+        builder.add_bytes(name, content.to_vec(), *mode).expect("entry");
+    }
+    let zip = builder
+        .write(std::io::Cursor::new(Vec::new()))
+        .expect("zip")
+        .into_inner();
+    base64::engine::general_purpose::STANDARD.encode(zip)
+}
+
+fn publish_layer(
+    engine: &Engine,
+    rt: &tokio::runtime::Runtime,
+    name: &str,
+    zip: &str,
+) -> lamina_engine::LayerVersionView {
+    let scope = engine.scope("us-east-1");
+    let staged = engine.stage_zip_base64(zip).expect("stage");
+    let input: lamina_engine::wire::PublishLayerVersionInput =
+        serde_json::from_str(r#"{"Content":{"ZipFile":""}}"#).expect("input");
+    rt.block_on(engine.publish_layer_version(&scope, name, input, Some(staged)))
+        .expect("publish")
+        .value
+}
+
+#[test]
+fn a_layer_that_provides_the_bootstrap_silences_the_missing_bootstrap_warning() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = open(dir.path());
+    let rt = runtime();
+    let scope = engine.scope("us-east-1");
+    let runtime_layer = publish_layer(
+        &engine,
+        &rt,
+        "runtime",
+        &zip_of(&[("bootstrap", b"#!/bin/sh\n", 0o755)]),
+    );
+    let data_layer = publish_layer(&engine, &rt, "data", &zip_of(&[("data.txt", b"x", 0o644)]));
+    assert_eq!(runtime_layer.layer.version, 1);
+    let no_bootstrap = zip_of(&[("handler.txt", b"x", 0o644)]);
+    let create = |name: &str, layer: &str| {
+        let mut input = create_input(name);
+        input.config.layers = Some(vec![layer.to_owned()]);
+        let staged = engine.stage_zip_base64(&no_bootstrap).expect("stage");
+        rt.block_on(engine.create_function(&scope, input, Some(staged)))
+            .expect("create")
+    };
+    let with_runtime = create("with-runtime", &runtime_layer.layer.layer_version_arn);
+    assert!(with_runtime.warnings.is_empty(), "{:?}", with_runtime.warnings);
+    assert_eq!(with_runtime.value.layers.len(), 1);
+    let with_data = create("with-data", &data_layer.layer.layer_version_arn);
+    assert!(
+        with_data
+            .warnings
+            .iter()
+            .any(|w| w.contains("There is no bootstrap")),
+        "{:?}",
+        with_data.warnings
+    );
+}
+
+#[test]
+fn a_deleted_layer_versions_code_lives_while_a_function_uses_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = open(dir.path());
+    let rt = runtime();
+    let scope = engine.scope("us-east-1");
+    let layer = publish_layer(
+        &engine,
+        &rt,
+        "lib",
+        &zip_of(&[("lib/data.txt", b"shared", 0o644)]),
+    );
+    let unused = publish_layer(&engine, &rt, "unused", &zip_of(&[("other.txt", b"other", 0o644)]));
+    let mut input = create_input("user");
+    input.config.layers = Some(vec![layer.layer.layer_version_arn.clone()]);
+    let staged = engine.stage_zip_base64(&package()).expect("stage");
+    rt.block_on(engine.create_function(&scope, input, Some(staged)))
+        .expect("create");
+    for name in ["lib", "unused"] {
+        rt.block_on(engine.delete_layer_version(&scope, name, 1))
+            .expect("delete");
+        assert!(matches!(
+            rt.block_on(engine.get_layer_version(&scope, name, 1)),
+            Err(EngineError::NotFound(_))
+        ));
+    }
+    let blob = |hex: &str| rt.block_on(engine.code_blob_path(hex)).expect("path");
+    assert!(
+        blob(&layer.code_hex).is_some(),
+        "the function still uses the layer's code"
+    );
+    assert!(
+        blob(&unused.code_hex).is_none(),
+        "nothing uses the other layer's code"
+    );
+    // After a restart too, and the function still names its layer.
+    drop(engine);
+    let engine = open(dir.path());
+    rt.block_on(engine.recover()).expect("recover");
+    assert!(
+        rt.block_on(engine.code_blob_path(&layer.code_hex))
+            .expect("path")
+            .is_some()
+    );
+    let config = rt
+        .block_on(engine.get_function_configuration(&engine.scope("us-east-1"), "user", None))
+        .expect("get");
+    assert_eq!(config.layers[0].arn, layer.layer.layer_version_arn);
+    rt.block_on(engine.delete_function(&engine.scope("us-east-1"), "user", None))
+        .expect("delete function");
+    assert!(
+        rt.block_on(engine.code_blob_path(&layer.code_hex))
+            .expect("path")
+            .is_none()
+    );
+    // Numbers are not reused.
+    assert_eq!(
+        publish_layer(&engine, &rt, "lib", &zip_of(&[("a", b"a", 0o644)]))
+            .layer
+            .version,
+        2
+    );
+}

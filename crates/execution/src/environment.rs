@@ -1,6 +1,7 @@
 //! One execution environment: a bootstrap process, its Runtime API listener and its log stream.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::process::{ExitStatus, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -21,11 +22,14 @@ use crate::logs::{LogStore, LogStream};
 use crate::platform_error::{self, PlatformError};
 use crate::spec::FunctionVersion;
 
-/// Where Lambda's error messages say the bootstrap is, whatever its path on this host (and where it is
-/// inside a sandbox).
-const TASK_BOOTSTRAP: &str = "/var/task/bootstrap";
+/// Where Lambda looks for the bootstrap, in order: the function's own, then one from a layer. Error
+/// messages name these paths whatever the bootstrap's path on this host (they are its paths inside a
+/// sandbox).
+const BOOTSTRAPS: [&str; 2] = lamina_model::limits::BOOTSTRAP_PATHS;
 /// The task root inside a sandbox.
 const TASK_ROOT: &str = "/var/task";
+/// Where the layers are inside a sandbox.
+const OPT: &str = "/opt";
 /// Processes and threads a sandboxed environment may have (Lambda's limit).
 const SANDBOX_PIDS_MAX: u64 = 1024;
 /// How long a runtime with extensions gets between SIGTERM and SIGKILL (Lambda: 500 ms with an
@@ -449,19 +453,23 @@ fn exit_description(status: &ExitStatus) -> Option<String> {
 }
 
 /// The environment variables of a bootstrap: the function's own, then Lambda's reserved ones over them.
+///
+/// `task_root` and `opt` are where the code and the layers are as the bootstrap sees them: `/var/task` and
+/// `/opt` in a sandbox, their host directories for a plain process.
 pub(crate) fn variables(
     spec: &FunctionVersion,
     task_root: &str,
+    opt: &str,
     runtime_api: &str,
     log_stream: &str,
 ) -> BTreeMap<String, String> {
     let task_root = task_root.to_owned();
     let mut vars: BTreeMap<String, String> = [
-        ("PATH", "/usr/local/bin:/usr/bin/:/bin:/opt/bin".to_owned()),
+        ("PATH", format!("/usr/local/bin:/usr/bin/:/bin:{opt}/bin")),
         ("LANG", "en_US.UTF-8".to_owned()),
         (
             "LD_LIBRARY_PATH",
-            format!("/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:{task_root}:{task_root}/lib:/opt/lib"),
+            format!("/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:{task_root}:{task_root}/lib:{opt}/lib"),
         ),
     ]
     .into_iter()
@@ -493,6 +501,8 @@ pub(crate) fn variables(
         ("AWS_REGION", spec.region.clone()),
         ("AWS_DEFAULT_REGION", spec.region.clone()),
         ("TZ", ":UTC".to_owned()),
+        // Not a Lambda variable: where the layers are, which is not `/opt` for a plain process.
+        ("LAMINA_OPT_DIR", opt.to_owned()),
     ];
     vars.extend(reserved.into_iter().map(|(k, v)| (k.to_owned(), v)));
     vars
@@ -520,12 +530,23 @@ impl From<String> for SpawnFailure {
     }
 }
 
-/// Lambda's reason when there is no bootstrap at all.
-fn check_bootstrap_exists(spec: &FunctionVersion) -> Result<(), String> {
-    if std::fs::symlink_metadata(spec.code_dir.join("bootstrap")).is_err() {
-        return Err("Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]".to_owned());
+/// The bootstrap to run, as Lambda picks it: `/var/task/bootstrap` if the function has one, else
+/// `/opt/bootstrap` from its layers. Returns its path inside the environment and on the host, or Lambda's
+/// reason when there is neither.
+fn find_bootstrap(spec: &FunctionVersion) -> Result<(&'static str, PathBuf), String> {
+    let candidates = [Some(&spec.code_dir), spec.opt_dir.as_ref()];
+    for (inside, dir) in BOOTSTRAPS.into_iter().zip(candidates) {
+        if let Some(dir) = dir {
+            let host = dir.join(lamina_model::limits::BOOTSTRAP);
+            if std::fs::symlink_metadata(&host).is_ok() {
+                return Ok((inside, host));
+            }
+        }
     }
-    Ok(())
+    Err(format!(
+        "Couldn't find valid bootstrap(s): [{}]",
+        BOOTSTRAPS.join(" ")
+    ))
 }
 
 /// What a sandboxed bootstrap runs in: the code read-only at `/var/task` (also its working directory),
@@ -534,11 +555,15 @@ fn check_bootstrap_exists(spec: &FunctionVersion) -> Result<(), String> {
 /// piped to the log.
 fn sandbox_spec(
     spec: &FunctionVersion,
+    bootstrap: &str,
     runtime_api: &str,
     log_stream: &str,
 ) -> Result<SandboxSpec, SpecError> {
-    let mut builder = SandboxSpec::builder(TASK_BOOTSTRAP)?
-        .read_only_bind(&spec.code_dir, TASK_ROOT)?
+    let mut builder = SandboxSpec::builder(bootstrap)?.read_only_bind(&spec.code_dir, TASK_ROOT)?;
+    if let Some(opt) = &spec.opt_dir {
+        builder = builder.read_only_bind(opt, OPT)?;
+    }
+    let mut builder = builder
         .cwd(TASK_ROOT)?
         .memory(u64::from(spec.memory_mb) * MIB)?
         .tmp_size(u64::from(spec.ephemeral_mb.max(1)) * MIB)?
@@ -549,7 +574,7 @@ fn sandbox_spec(
         .stdin(SandboxStdio::Null)
         .stdout(SandboxStdio::Piped)
         .stderr(SandboxStdio::Piped);
-    for (name, value) in variables(spec, TASK_ROOT, runtime_api, log_stream) {
+    for (name, value) in variables(spec, TASK_ROOT, OPT, runtime_api, log_stream) {
         builder = builder.env(name, value)?;
     }
     Ok(builder.build())
@@ -563,8 +588,8 @@ async fn spawn_sandboxed(
     runtime_api: &str,
     log_stream: &str,
 ) -> Result<Bootstrap, SpawnFailure> {
-    check_bootstrap_exists(spec)?;
-    let sandbox_spec = sandbox_spec(spec, runtime_api, log_stream)
+    let (bootstrap, _) = find_bootstrap(spec)?;
+    let sandbox_spec = sandbox_spec(spec, bootstrap, runtime_api, log_stream)
         .map_err(|e| SpawnFailure::Platform(format!("invalid sandbox: {e}")))?;
     let mut attempt = 1;
     loop {
@@ -582,7 +607,7 @@ async fn spawn_sandboxed(
             Err(SandboxError::Exec(e)) => return Err(e.to_string().into()),
             Err(e @ SandboxError::MissingEmulator(_)) => {
                 return Err(SpawnFailure::InvalidEntrypoint {
-                    reason: format!("fork/exec {TASK_BOOTSTRAP}: exec format error"),
+                    reason: format!("fork/exec {bootstrap}: exec format error"),
                     explanation: Some(e.to_string()),
                 });
             }
@@ -596,8 +621,13 @@ fn spawn_bootstrap(
     runtime_api: &str,
     log_stream: &str,
 ) -> Result<Child, SpawnFailure> {
-    check_bootstrap_exists(spec)?;
-    let bootstrap = spec.code_dir.join("bootstrap");
+    let (inside, bootstrap) = find_bootstrap(spec)?;
+    // No mount namespace: the layers stay in their host directory, which the variables name instead of
+    // `/opt` (a layer's files that hard-code `/opt/...` are not found).
+    let opt = spec
+        .opt_dir
+        .as_ref()
+        .map_or_else(|| OPT.to_owned(), |d| d.to_string_lossy().into_owned());
     let mut command = Command::new(&bootstrap);
     command
         .current_dir(&spec.code_dir)
@@ -605,6 +635,7 @@ fn spawn_bootstrap(
         .envs(variables(
             spec,
             &spec.code_dir.to_string_lossy(),
+            &opt,
             runtime_api,
             log_stream,
         ))
@@ -621,20 +652,20 @@ fn spawn_bootstrap(
                 attempt += 1;
                 std::thread::sleep(Duration::from_millis(10 * u64::from(attempt)));
             }
-            result => return result.map_err(|e| fork_exec_error(&e).into()),
+            result => return result.map_err(|e| fork_exec_error(inside, &e).into()),
         }
     }
 }
 
 /// The `fork/exec` error Lambda reports, naming the bootstrap by its path inside the environment.
-fn fork_exec_error(error: &std::io::Error) -> String {
+fn fork_exec_error(bootstrap: &str, error: &std::io::Error) -> String {
     let what = match error.raw_os_error() {
         Some(code) if code == nix::libc::EACCES => "permission denied".to_owned(),
         Some(code) if code == nix::libc::ENOEXEC => "exec format error".to_owned(),
         Some(code) if code == nix::libc::ENOENT => "no such file or directory".to_owned(),
         _ => error.to_string(),
     };
-    format!("fork/exec {TASK_BOOTSTRAP}: {what}")
+    format!("fork/exec {bootstrap}: {what}")
 }
 
 /// Copies the bootstrap's stdout and stderr into its log stream, line by line.
@@ -680,6 +711,7 @@ mod tests {
             function_arn: "arn:aws:lambda:us-east-1:000000000000:function:f".to_owned(),
             region: "us-east-1".to_owned(),
             code_dir: code.path().to_owned(),
+            opt_dir: None,
             revision: "r".to_owned(),
             handler: "bootstrap".to_owned(),
             memory_mb: 1769,
@@ -690,7 +722,7 @@ mod tests {
             log_group: "/aws/lambda/f".to_owned(),
             reserved_concurrency: None,
         };
-        let sandbox = sandbox_spec(&spec, "127.0.0.1:9999", "stream").expect("spec");
+        let sandbox = sandbox_spec(&spec, BOOTSTRAPS[0], "127.0.0.1:9999", "stream").expect("spec");
         assert_eq!(sandbox.program(), std::path::Path::new("/var/task/bootstrap"));
         assert_eq!(sandbox.cwd(), std::path::Path::new("/var/task"));
         let bind = &sandbox.binds()[0];
@@ -706,5 +738,57 @@ mod tests {
         assert_eq!(env["AWS_LAMBDA_RUNTIME_API"], "127.0.0.1:9999");
         assert_eq!(env["STAGE"], "test");
         assert!(env["LD_LIBRARY_PATH"].contains(":/var/task:/var/task/lib:"));
+    }
+
+    #[test]
+    fn layers_are_bound_at_opt_and_their_bootstrap_is_the_fallback() {
+        let code = tempfile::tempdir().expect("tempdir");
+        let opt = tempfile::tempdir().expect("tempdir");
+        let mut spec = FunctionVersion {
+            function_name: "f".to_owned(),
+            version: "$LATEST".to_owned(),
+            function_arn: "arn:aws:lambda:us-east-1:000000000000:function:f".to_owned(),
+            region: "us-east-1".to_owned(),
+            code_dir: code.path().to_owned(),
+            opt_dir: Some(opt.path().to_owned()),
+            revision: "r".to_owned(),
+            handler: "bootstrap".to_owned(),
+            memory_mb: 128,
+            timeout_s: 3,
+            ephemeral_mb: 512,
+            architecture: lamina_model::Architecture::X86_64,
+            environment: BTreeMap::new(),
+            log_group: "/aws/lambda/f".to_owned(),
+            reserved_concurrency: None,
+        };
+        assert_eq!(
+            find_bootstrap(&spec).expect_err("neither"),
+            "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"
+        );
+        std::fs::write(opt.path().join("bootstrap"), "#!/bin/sh\n").expect("write");
+        let (inside, host) = find_bootstrap(&spec).expect("layer bootstrap");
+        assert_eq!((inside, host), ("/opt/bootstrap", opt.path().join("bootstrap")));
+        std::fs::write(code.path().join("bootstrap"), "#!/bin/sh\n").expect("write");
+        assert_eq!(
+            find_bootstrap(&spec).expect("own bootstrap").0,
+            "/var/task/bootstrap"
+        );
+
+        let sandbox = sandbox_spec(&spec, "/opt/bootstrap", "127.0.0.1:9999", "stream").expect("spec");
+        assert_eq!(sandbox.program(), std::path::Path::new("/opt/bootstrap"));
+        let bind = &sandbox.binds()[1];
+        assert_eq!(bind.target, std::path::Path::new("/opt"));
+        assert_eq!(bind.source, opt.path().canonicalize().expect("canonical"));
+        let env: BTreeMap<_, _> = sandbox.env().iter().cloned().collect();
+        assert_eq!(env["LAMINA_OPT_DIR"], "/opt");
+        assert!(env["PATH"].ends_with(":/opt/bin"));
+        spec.opt_dir = None;
+        assert_eq!(
+            sandbox_spec(&spec, "/var/task/bootstrap", "a", "s")
+                .expect("spec")
+                .binds()
+                .len(),
+            1
+        );
     }
 }

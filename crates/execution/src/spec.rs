@@ -17,6 +17,8 @@ pub struct FunctionVersion {
     pub region: String,
     /// The unpacked code: the task root and the bootstrap's working directory.
     pub code_dir: PathBuf,
+    /// The function's layers, unpacked and combined in order (`/opt`), if it has any.
+    pub opt_dir: Option<PathBuf>,
     /// Identifies this configuration of the version (the RevisionId): environments are never reused
     /// across configurations.
     pub revision: String,

@@ -115,3 +115,33 @@ async fn max_memory_used_is_measured() {
         "{used} MB for a Go echo function: {tail}"
     );
 }
+
+#[tokio::test]
+async fn a_layers_bootstrap_runs_when_the_function_has_none() {
+    let mut setup = Setup::new("env");
+    let opt = setup.dir.path().join("opt");
+    std::fs::create_dir(&opt).expect("mkdir");
+    std::fs::rename(setup.code_dir().join("bootstrap"), opt.join("bootstrap")).expect("move bootstrap");
+    setup.version.opt_dir = Some(opt.clone());
+    let vars = json(&setup.invoke("{}").await);
+    let code = setup.code_dir().to_string_lossy().into_owned();
+    let opt = opt.to_string_lossy().into_owned();
+    assert_eq!(
+        vars["__cwd"],
+        code.as_str(),
+        "the working directory stays the task root"
+    );
+    assert_eq!(vars["LAMINA_OPT_DIR"], opt.as_str(), "{vars}");
+    assert!(
+        vars["PATH"]
+            .as_str()
+            .is_some_and(|p| p.ends_with(&format!(":{opt}/bin"))),
+        "{vars}"
+    );
+    assert!(
+        vars["LD_LIBRARY_PATH"]
+            .as_str()
+            .is_some_and(|p| p.ends_with(&format!(":{opt}/lib"))),
+        "{vars}"
+    );
+}

@@ -183,6 +183,7 @@ pub(crate) fn version_for(name: &str, code: &Path) -> FunctionVersion {
         function_arn: format!("arn:aws:lambda:us-east-1:000000000000:function:{name}"),
         region: "us-east-1".to_owned(),
         code_dir: code.to_owned(),
+        opt_dir: None,
         revision: "rev-1".to_owned(),
         handler: "bootstrap".to_owned(),
         memory_mb: 128,

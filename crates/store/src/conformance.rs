@@ -16,6 +16,7 @@ fn function(name: &str, revision: &str) -> FunctionRow {
         name: name.into(),
         revision: revision.into(),
         code_sha256: format!("sha-{name}-{revision}"),
+        layer_code: Vec::new(),
         document: format!("{{\"name\":\"{name}\",\"rev\":\"{revision}\"}}"),
     }
 }
@@ -26,6 +27,7 @@ fn version(name: &str, n: u64) -> VersionRow {
         name: name.into(),
         version: n,
         code_sha256: format!("sha-{name}-v{n}"),
+        layer_code: Vec::new(),
         document: format!("{{\"v\":{n}}}"),
     }
 }
@@ -39,6 +41,9 @@ pub fn run(store: &dyn MetadataStore) {
     versions_commit_with_their_function(store);
     delete_removes_versions(store);
     referenced_code_covers_functions_and_versions(store);
+    layer_versions_count_up_and_are_never_reused(store);
+    layer_versions_list_by_layer_and_region(store);
+    referenced_code_covers_layers(store);
 }
 
 /// Runs `threads` writers that each add one tag-like key to one function's document by
@@ -277,6 +282,164 @@ fn referenced_code_covers_functions_and_versions(store: &dyn MetadataStore) {
         "{refs:?}"
     );
     store.delete_function("us-east-1", "refs").expect("delete");
+    assert!(store.referenced_code().expect("refs").is_empty());
+}
+
+fn layer_document(n: u64) -> String {
+    format!("{{\"version\":{n}}}")
+}
+
+fn layer_versions_count_up_and_are_never_reused(store: &dyn MetadataStore) {
+    let one = store
+        .publish_layer_version("us-east-1", "lib", "sha-lib-1", &layer_document)
+        .expect("publish 1");
+    assert_eq!((one.version, one.document.as_str()), (1, "{\"version\":1}"));
+    assert_eq!(
+        store.get_layer_version("us-east-1", "lib", 1).expect("get"),
+        Some(one.clone())
+    );
+    let two = store
+        .publish_layer_version("us-east-1", "lib", "sha-lib-2", &layer_document)
+        .expect("publish 2");
+    assert_eq!(two.version, 2);
+    assert!(
+        store
+            .delete_layer_version("us-east-1", "lib", 2)
+            .expect("delete 2")
+    );
+    assert!(
+        !store
+            .delete_layer_version("us-east-1", "lib", 2)
+            .expect("delete 2 again"),
+        "a second delete finds nothing"
+    );
+    assert!(
+        store
+            .get_layer_version("us-east-1", "lib", 2)
+            .expect("get")
+            .is_none()
+    );
+    let three = store
+        .publish_layer_version("us-east-1", "lib", "sha-lib-2", &layer_document)
+        .expect("publish 3");
+    assert_eq!(three.version, 3, "a deleted version's number was reused");
+    assert!(
+        store
+            .delete_layer_version("us-east-1", "lib", 1)
+            .expect("delete 1")
+    );
+    assert!(
+        store
+            .delete_layer_version("us-east-1", "lib", 3)
+            .expect("delete 3")
+    );
+    let four = store
+        .publish_layer_version("us-east-1", "lib", "sha-lib-4", &layer_document)
+        .expect("publish after deleting every version");
+    assert_eq!(
+        four.version, 4,
+        "numbering restarted after every version was deleted"
+    );
+    // Another region counts on its own.
+    let west = store
+        .publish_layer_version("eu-west-1", "lib", "sha-west", &layer_document)
+        .expect("publish west");
+    assert_eq!(west.version, 1);
+    assert!(
+        store
+            .delete_layer_version("us-east-1", "lib", 4)
+            .expect("delete 4")
+    );
+    assert!(
+        store
+            .delete_layer_version("eu-west-1", "lib", 1)
+            .expect("delete west")
+    );
+}
+
+fn layer_versions_list_by_layer_and_region(store: &dyn MetadataStore) {
+    for name in ["zeta", "alpha", "zeta"] {
+        store
+            .publish_layer_version("us-east-1", name, &format!("sha-{name}"), &layer_document)
+            .expect("publish");
+    }
+    store
+        .publish_layer_version("eu-west-1", "alpha", "sha-west", &layer_document)
+        .expect("publish west");
+    let zeta: Vec<_> = store
+        .list_layer_versions("us-east-1", Some("zeta"))
+        .expect("list")
+        .into_iter()
+        .map(|r| r.version)
+        .collect();
+    assert_eq!(zeta, [1, 2]);
+    let all: Vec<_> = store
+        .list_layer_versions("us-east-1", None)
+        .expect("list")
+        .into_iter()
+        .map(|r| (r.name, r.version))
+        .collect();
+    assert_eq!(
+        all,
+        [
+            ("alpha".to_owned(), 1),
+            ("zeta".to_owned(), 1),
+            ("zeta".to_owned(), 2)
+        ]
+    );
+    assert!(
+        store
+            .list_layer_versions("us-east-1", Some("missing"))
+            .expect("list")
+            .is_empty()
+    );
+    for (region, name, n) in [
+        ("us-east-1", "zeta", 1),
+        ("us-east-1", "zeta", 2),
+        ("us-east-1", "alpha", 1),
+        ("eu-west-1", "alpha", 1),
+    ] {
+        assert!(store.delete_layer_version(region, name, n).expect("delete"));
+    }
+}
+
+fn referenced_code_covers_layers(store: &dyn MetadataStore) {
+    let layer = store
+        .publish_layer_version("us-east-1", "shared", "sha-layer", &layer_document)
+        .expect("publish");
+    let mut row = function("uses", "1");
+    row.layer_code = vec!["sha-layer".into(), "sha-other-layer".into()];
+    let mut v = version("uses", 1);
+    v.layer_code = vec!["sha-version-layer".into()];
+    store.insert_function(&row, Some(&v)).expect("insert");
+    assert_eq!(
+        store.get_function("us-east-1", "uses").expect("get"),
+        Some(row.clone()),
+        "layer_code round-trips in order"
+    );
+    assert_eq!(store.get_version("us-east-1", "uses", 1).expect("get"), Some(v));
+    // The layer version is deleted; the function still uses its code.
+    assert!(
+        store
+            .delete_layer_version("us-east-1", "shared", layer.version)
+            .expect("delete")
+    );
+    let refs = store.referenced_code().expect("refs");
+    for sha in ["sha-layer", "sha-other-layer", "sha-version-layer"] {
+        assert!(refs.contains(sha), "{sha} missing from {refs:?}");
+    }
+    store.delete_function("us-east-1", "uses").expect("delete");
+    let layer = store
+        .publish_layer_version("us-east-1", "shared", "sha-layer", &layer_document)
+        .expect("publish");
+    assert_eq!(
+        store.referenced_code().expect("refs"),
+        ["sha-layer".to_owned()].into(),
+        "a layer version references its own code"
+    );
+    store
+        .delete_layer_version("us-east-1", "shared", layer.version)
+        .expect("delete");
     assert!(store.referenced_code().expect("refs").is_empty());
 }
 

@@ -2,8 +2,8 @@
 //!
 //! Two stores, each owning one kind of data:
 //!
-//! - [`MetadataStore`] holds one row per function and one per published version, keyed by region and
-//!   name. A row carries a few columns the store itself needs (the revision for compare-and-swap, the
+//! - [`MetadataStore`] holds one row per function, one per published version and one per layer
+//!   version, keyed by region and name. A row carries a few columns the store itself needs (the revision for compare-and-swap, the
 //!   code digest it references) and an opaque JSON `document` that only the engine interprets. The
 //!   default backend is [`SqliteStore`] (WAL journal, `synchronous=FULL`, so an acknowledged commit
 //!   survives `kill -9` and power loss). Every backend must pass [`conformance::run`].
@@ -32,6 +32,7 @@
 //!     name: "f1".into(),
 //!     revision: "r1".into(),
 //!     code_sha256: blob.code_sha256(),
+//!     layer_code: Vec::new(),
 //!     document: "{}".into(),
 //! };
 //! meta.insert_function(&row, None).unwrap();
@@ -44,5 +45,5 @@ mod metadata;
 mod sqlite;
 
 pub use code::{BlobDigest, CodeStore, CodeStoreError, FsCodeStore, StagedBlob};
-pub use metadata::{FunctionRow, MetadataStore, StoreError, VersionRow};
+pub use metadata::{FunctionRow, LayerVersionRow, MetadataStore, StoreError, VersionRow};
 pub use sqlite::SqliteStore;

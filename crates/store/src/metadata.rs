@@ -12,6 +12,9 @@ pub struct FunctionRow {
     pub revision: String,
     /// The `CodeSha256` of the package this row references (so unreferenced blobs can be found).
     pub code_sha256: String,
+    /// The `CodeSha256`s of the layer versions the function uses, in order (they stay referenced after
+    /// their layer version is deleted, as on Lambda).
+    pub layer_code: Vec<String>,
     /// Everything else, as JSON only the engine interprets.
     pub document: String,
 }
@@ -27,7 +30,25 @@ pub struct VersionRow {
     pub version: u64,
     /// The `CodeSha256` of the package this version references.
     pub code_sha256: String,
+    /// The `CodeSha256`s of the layer versions this version uses, in order.
+    pub layer_code: Vec<String>,
     /// The version's configuration, as JSON only the engine interprets.
+    pub document: String,
+}
+
+/// One version of a layer. Layer versions are immutable; their numbers count up per layer (region and
+/// name) and are never reused, even after every version was deleted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerVersionRow {
+    /// The region of the layer.
+    pub region: String,
+    /// The layer name (not an ARN).
+    pub name: String,
+    /// The version number (1, 2, ...).
+    pub version: u64,
+    /// The `CodeSha256` of the layer's zip.
+    pub code_sha256: String,
+    /// Everything else, as JSON only the engine interprets.
     pub document: String,
 }
 
@@ -104,6 +125,37 @@ pub trait MetadataStore: Send + Sync {
     /// Deletes one version; `false` if it did not exist.
     fn delete_version(&self, region: &str, name: &str, version: u64) -> Result<bool, StoreError>;
 
-    /// Every `CodeSha256` referenced by a function or a version.
+    /// Publishes the next version of a layer: takes the layer's next number (one more than the highest
+    /// ever published, deleted versions included), asks `document` for the row's document with that
+    /// number, and inserts the row, in one transaction. Returns the row as stored.
+    fn publish_layer_version(
+        &self,
+        region: &str,
+        name: &str,
+        code_sha256: &str,
+        document: &dyn Fn(u64) -> String,
+    ) -> Result<LayerVersionRow, StoreError>;
+
+    /// Reads one layer version.
+    fn get_layer_version(
+        &self,
+        region: &str,
+        name: &str,
+        version: u64,
+    ) -> Result<Option<LayerVersionRow>, StoreError>;
+
+    /// The versions of one layer (`name`), or of every layer of the region (`None`), ordered by layer
+    /// name and then version, ascending.
+    fn list_layer_versions(
+        &self,
+        region: &str,
+        name: Option<&str>,
+    ) -> Result<Vec<LayerVersionRow>, StoreError>;
+
+    /// Deletes one layer version; `false` if it did not exist. Its number is not reused.
+    fn delete_layer_version(&self, region: &str, name: &str, version: u64) -> Result<bool, StoreError>;
+
+    /// Every `CodeSha256` referenced by a function, a version (their code and their layers) or a layer
+    /// version.
     fn referenced_code(&self) -> Result<std::collections::BTreeSet<String>, StoreError>;
 }

@@ -24,15 +24,15 @@ struct CreateZip<'a> {
 }
 
 #[derive(Deserialize)]
-struct ZipOnly<'a> {
+pub(crate) struct ZipOnly<'a> {
     #[serde(rename = "ZipFile", borrow)]
-    zip_file: Option<Borrowed<'a>>,
+    pub(crate) zip_file: Option<Borrowed<'a>>,
 }
 
 /// A string borrowed from the body when it has no JSON escapes. serde borrows a `Cow<str>` only when
 /// it is the field's whole type (inside `Option` it would copy 67 MB), hence the newtype.
 #[derive(Deserialize)]
-struct Borrowed<'a>(#[serde(borrow)] Cow<'a, str>);
+pub(crate) struct Borrowed<'a>(#[serde(borrow)] pub(crate) Cow<'a, str>);
 
 /// CreateFunction's `Code.ZipFile`, borrowed from the body (the input itself was parsed already, so
 /// a body that does not parse here has no usable zip).
@@ -54,7 +54,7 @@ fn update_zip(body: &[u8]) -> Option<Cow<'_, str>> {
 
 /// Parses the body and stages the package off the async runtime: JSON parsing and base64 decoding of
 /// a 67 MB body are CPU work. The base64 text is borrowed from the body, never copied.
-async fn parse_with_zip<T>(
+pub(crate) async fn parse_with_zip<T>(
     engine: &Engine,
     bytes: Bytes,
     zip_of: fn(&[u8]) -> Option<Cow<'_, str>>,

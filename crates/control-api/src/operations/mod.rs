@@ -4,6 +4,7 @@ pub(crate) mod account;
 pub(crate) mod code;
 pub(crate) mod functions;
 pub(crate) mod invoke;
+pub(crate) mod layers;
 pub(crate) mod unsupported;
 
 use axum::Json;
