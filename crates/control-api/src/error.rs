@@ -93,6 +93,12 @@ impl ApiError {
                     Some("User"),
                 ),
                 E::AccessDenied => (StatusCode::FORBIDDEN, "AccessDeniedException", Casing::None, None),
+                E::Unavailable(_) => (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "ServiceException",
+                    Casing::Upper,
+                    Some("Service"),
+                ),
                 E::Internal(_) => (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "ServiceException",
