@@ -298,8 +298,9 @@ def test_update_code_revision_and_dry_run_and_arch(lam):
     )
     assert out["Architectures"] == ["arm64"]
     wait_updated(lam, "rev")
-    with pytest.raises(lam.exceptions.InvalidParameterValueException):
-        lam.update_function_code(FunctionName="rev", S3Bucket="bucket", S3Key="key.zip")
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
+        lam.update_function_code(FunctionName="rev", ZipFile=make_zip(), S3Bucket="bucket", S3Key="key.zip")
+    assert error_of(e)[1] == "Please do not provide other FunctionCode parameters when providing a ZipFile."
 
 
 def test_update_configuration(lam):
