@@ -24,8 +24,9 @@ use std::time::Duration;
 
 use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::timeout::TimeoutConfig;
-use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::config::{BehaviorVersion, Region};
+use aws_sdk_s3::config::{ProvideCredentials, SharedCredentialsProvider};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_http_client::tls;
 use lamina_model::limits::UNZIPPED_CODE_MAX_BYTES;
 use lamina_store::CodeStore;
@@ -106,8 +107,15 @@ pub(crate) fn check_members(
 pub(crate) struct S3Fetcher {
     endpoint: Option<String>,
     /// Fixed credentials instead of the SDK's chain (tests: the chain would ask instance metadata).
-    credentials: Option<Credentials>,
-    client: tokio::sync::OnceCell<aws_sdk_s3::Client>,
+    credentials: Option<SharedCredentialsProvider>,
+    client: tokio::sync::OnceCell<Client>,
+}
+
+/// The SDK client and the credential provider it signs with (the client's config does not expose it).
+#[derive(Debug)]
+struct Client {
+    s3: aws_sdk_s3::Client,
+    credentials: Option<SharedCredentialsProvider>,
 }
 
 impl S3Fetcher {
@@ -127,7 +135,7 @@ impl S3Fetcher {
         self.endpoint.as_deref()
     }
 
-    async fn client(&self) -> &aws_sdk_s3::Client {
+    async fn client(&self) -> &Client {
         self.client
             .get_or_init(|| build_client(self.endpoint.clone(), self.credentials.clone()))
             .await
@@ -145,6 +153,7 @@ impl S3Fetcher {
         let client = self.client().await;
         let override_region = aws_sdk_s3::config::Builder::default().region(Region::new(region.to_owned()));
         let sent = client
+            .s3
             .get_object()
             .bucket(&location.bucket)
             .key(&location.key)
@@ -171,7 +180,7 @@ impl S3Fetcher {
                     location,
                 ));
             }
-            Err(other) => return Err(self.unreachable(&other)),
+            Err(other) => return Err(self.unreachable(client, &other).await),
         };
         if output
             .content_length()
@@ -229,13 +238,23 @@ impl S3Fetcher {
         Ok(staged)
     }
 
-    /// The request never got an answer from S3 (connection refused, timeout, no credentials, ...).
-    fn unreachable<E, R>(&self, error: &SdkError<E, R>) -> EngineError
+    /// The request never got an answer from S3 (connection refused, timeout, no credentials, ...). When
+    /// the credential chain is what failed, the message says so and how to give lamina credentials.
+    async fn unreachable<E, R>(&self, client: &Client, error: &SdkError<E, R>) -> EngineError
     where
         E: std::error::Error + 'static,
         R: std::fmt::Debug,
     {
-        self.failed(&DisplayErrorContext(error).to_string())
+        if let Some(provider) = &client.credentials
+            && let Err(e) = provider.provide_credentials().await
+        {
+            return self.failed(&format!(
+                "no AWS credentials ({}); give lamina's environment AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, \
+                 or AWS_PROFILE with ~/.aws/credentials",
+                error_chain(&e)
+            ));
+        }
+        self.failed(&error_chain(error))
     }
 
     fn failed(&self, detail: &str) -> EngineError {
@@ -244,6 +263,21 @@ impl S3Fetcher {
             "Error occurred while GetObject: lamina could not read the object from {endpoint}: {detail}"
         ))
     }
+}
+
+/// An error and its sources, `: `-separated (without the SDK's debug dump).
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut out = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        let text = e.to_string();
+        if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = e.source();
+    }
+    out
 }
 
 /// `AWS_ENDPOINT_URL_S3`, unless empty or `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true.
@@ -261,7 +295,7 @@ fn endpoint_from_env() -> Option<String> {
 
 /// The S3 client: rustls (ring) for HTTPS, bounded timeouts, two attempts, credentials from the usual
 /// chain; the endpoint is ours alone (never `AWS_ENDPOINT_URL`), path-style when it is set.
-async fn build_client(endpoint: Option<String>, credentials: Option<Credentials>) -> aws_sdk_s3::Client {
+async fn build_client(endpoint: Option<String>, credentials: Option<SharedCredentialsProvider>) -> Client {
     let http = aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
         .build_https();
@@ -286,7 +320,10 @@ async fn build_client(endpoint: Option<String>, credentials: Option<Credentials>
         // Every request overrides the region with the function's; this only satisfies the builder.
         config.set_region(Some(Region::from_static("us-east-1")));
     }
-    aws_sdk_s3::Client::from_conf(config.build())
+    Client {
+        s3: aws_sdk_s3::Client::from_conf(config.build()),
+        credentials: shared.credentials_provider(),
+    }
 }
 
 /// What S3 answered to a GetObject that failed.
@@ -351,6 +388,8 @@ pub(crate) fn s3_error(failure: &S3Failure<'_>, region: &str, location: &S3Locat
 
 #[cfg(test)]
 mod tests {
+    use aws_sdk_s3::config::Credentials;
+
     use super::*;
 
     fn location(version: Option<&str>) -> S3Location {
@@ -499,7 +538,9 @@ mod tests {
     fn fetcher(endpoint: String) -> S3Fetcher {
         S3Fetcher {
             endpoint: Some(endpoint),
-            credentials: Some(Credentials::new("test", "test", None, None, "test")),
+            credentials: Some(SharedCredentialsProvider::new(Credentials::new(
+                "test", "test", None, None, "test",
+            ))),
             client: tokio::sync::OnceCell::new(),
         }
     }
@@ -573,6 +614,38 @@ mod tests {
                     "{m}"
                 );
                 assert!(m.contains(&endpoint), "{m}");
+            }
+            other => panic!("not Unavailable: {other:?}"),
+        }
+    }
+
+    #[derive(Debug)]
+    struct NoCredentials;
+
+    impl ProvideCredentials for NoCredentials {
+        fn provide_credentials<'a>(&'a self) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+        where
+            Self: 'a,
+        {
+            aws_credential_types::provider::future::ProvideCredentials::ready(Err(
+                aws_credential_types::provider::error::CredentialsError::not_loaded("no providers in chain"),
+            ))
+        }
+    }
+
+    #[tokio::test]
+    async fn missing_credentials_are_named_with_what_to_do() {
+        let endpoint = canned(http("200 OK", "", b"unused")).await;
+        let fetcher = S3Fetcher {
+            endpoint: Some(endpoint),
+            credentials: Some(SharedCredentialsProvider::new(NoCredentials)),
+            client: tokio::sync::OnceCell::new(),
+        };
+        let (_dir, store) = store();
+        match fetcher.stage(store, "us-east-1", &location(None)).await {
+            Err(EngineError::Unavailable(m)) => {
+                assert!(m.contains(": no AWS credentials ("), "{m}");
+                assert!(m.ends_with("give lamina's environment AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE with ~/.aws/credentials"), "{m}");
             }
             other => panic!("not Unavailable: {other:?}"),
         }
