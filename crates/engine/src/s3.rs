@@ -650,4 +650,20 @@ mod tests {
             other => panic!("not Unavailable: {other:?}"),
         }
     }
+
+    #[tokio::test]
+    async fn an_object_too_large_to_unzip_under_the_limit_is_refused_before_its_body() {
+        // Only the headers are sent: the size alone decides.
+        let response =
+            format!("HTTP/1.1 200 OK\r\nContent-Length: {UNZIPPED_CODE_MAX_BYTES}\r\n\r\n").into_bytes();
+        let (_dir, store) = store();
+        let err = fetcher(canned(response).await)
+            .stage(store, "us-east-1", &location(None))
+            .await
+            .expect_err("too large");
+        assert_eq!(
+            err,
+            EngineError::InvalidParameter("Unzipped size must be smaller than 262144000 bytes".into())
+        );
+    }
 }
