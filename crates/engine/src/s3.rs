@@ -11,7 +11,7 @@
 //!
 //! The generic `AWS_ENDPOINT_URL` is ignored on purpose: users export it to point their tools at lamina
 //! itself, and lamina must not send GetObject to itself. Credentials come from the SDK's usual chain
-//! (environment, `~/.aws/credentials` and `~/.aws/config` profiles, credential processes, web identity,
+//! (environment, `~/.aws/credentials` and `~/.aws/config` profiles, credential processes, SSO, web identity,
 //! container and instance metadata), loaded the first time an S3 package is fetched.
 //!
 //! The request is signed for the function's region (the caller's SigV4 scope), so that a bucket in
