@@ -490,7 +490,10 @@ mod tests {
         check_members(Some("bad bucket."), Some("k"), None, "", &mut checks);
         assert_eq!(
             checks.finish().expect_err("invalid").to_string(),
-            r"1 validation error detected: Value 'bad bucket.' at 's3Bucket' failed to satisfy constraint: Member must satisfy regular expression pattern: [0-9A-Za-z\.\-_]*(?<!\.)"
+            format!(
+                "1 validation error detected: Value 'bad bucket.' at 's3Bucket' failed to satisfy constraint: \
+                 Member must satisfy regular expression pattern: {BUCKET_PATTERN}"
+            )
         );
         let mut checks = Checks::default();
         check_members(
@@ -645,7 +648,13 @@ mod tests {
         match fetcher.stage(store, "us-east-1", &location(None)).await {
             Err(EngineError::Unavailable(m)) => {
                 assert!(m.contains(": no AWS credentials ("), "{m}");
-                assert!(m.ends_with("give lamina's environment AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE with ~/.aws/credentials"), "{m}");
+                assert!(
+                    m.ends_with(
+                        "give lamina's environment AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE \
+                         with ~/.aws/credentials"
+                    ),
+                    "{m}"
+                );
             }
             other => panic!("not Unavailable: {other:?}"),
         }
