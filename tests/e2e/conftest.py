@@ -47,9 +47,10 @@ def free_port() -> int:
 class Server:
     """One `lamina serve` process over a data directory that outlives restarts."""
 
-    def __init__(self, data_dir: Path, extra_args=()):
+    def __init__(self, data_dir: Path, extra_args=(), env=None):
         self.data_dir = data_dir
         self.extra_args = list(extra_args)
+        self.env = env
         self.port = free_port()
         self.proc = None
         self.log_path = data_dir.parent / f"{data_dir.name}-server.log"
@@ -65,6 +66,7 @@ class Server:
             + self.extra_args,
             stdout=log,
             stderr=subprocess.STDOUT,
+            env=self.env,
         )
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -130,6 +132,103 @@ def strict_server(tmp_path):
 def process_server(tmp_path):
     """A server whose environments are plain processes (`--isolation process`)."""
     srv = Server(tmp_path / "process-data", ["--isolation", "process"]).start()
+    yield srv
+    srv.stop()
+
+
+# gofakes3 (MIT, from the Go module proxy): a real S3 server with versioned buckets, the store lamina
+# fetches `--code S3Bucket=...,S3Key=...` packages from in the tests. scripts/test installs it once.
+GOFAKES3 = "github.com/johannesboyne/gofakes3/cmd/gofakes3@v1.2.0"
+
+
+def s3_server_binary() -> Path:
+    """gofakes3, installed by scripts/test into target/s3-server (installed here if missing)."""
+    target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
+    binary = target / "s3-server" / "gofakes3"
+    if not binary.exists():
+        subprocess.run(
+            ["go", "install", GOFAKES3], env={**os.environ, "GOBIN": str(binary.parent)}, check=True
+        )
+    return binary
+
+
+class S3Store:
+    """One gofakes3 process on a free port, kept in memory; filled with the AWS CLI."""
+
+    def __init__(self, log_path: Path):
+        self.port = free_port()
+        self.log_path = log_path
+        self.proc = None
+        self.buckets = 0
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self):
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [str(s3_server_binary()), "-backend", "memory", "-host", f"127.0.0.1:{self.port}"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gofakes3 exited with {self.proc.returncode}: {self.log_path.read_text()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("gofakes3 did not listen within 30 s")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def aws(self, args):
+        """The AWS CLI against the store (`aws s3 ...`, `aws s3api ...`)."""
+        return run_aws(["--endpoint-url", self.endpoint] + args)
+
+    def new_bucket(self, versioned=False) -> str:
+        """A fresh bucket (`aws s3 mb`), with versioning enabled if asked."""
+        self.buckets += 1
+        name = f"code-{self.buckets}"
+        self.aws(["s3", "mb", f"s3://{name}"])
+        if versioned:
+            self.aws(
+                ["s3api", "put-bucket-versioning", "--bucket", name, "--versioning-configuration", "Status=Enabled"]
+            )
+        return name
+
+
+@pytest.fixture(scope="session")
+def s3_store(tmp_path_factory):
+    store = S3Store(tmp_path_factory.mktemp("s3") / "gofakes3.log").start()
+    yield store
+    store.stop()
+
+
+def lamina_env(extra=None) -> dict:
+    """The environment of a lamina server: the caller's, with AWS_* replaced by test credentials."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(CREDENTIALS)
+    env["AWS_CONFIG_FILE"] = "/dev/null"
+    env["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null"
+    env.update(extra or {})
+    return env
+
+
+@pytest.fixture
+def s3_server(tmp_path, s3_store):
+    """A lamina server that fetches S3 packages from the gofakes3 store (`--s3-endpoint-url`)."""
+    srv = Server(tmp_path / "s3-data", ["--s3-endpoint-url", s3_store.endpoint], env=lamina_env()).start()
     yield srv
     srv.stop()
 

@@ -126,9 +126,13 @@ def test_create_runtime_rules(lam):
 
 
 def test_create_code_sources(lam):
+    # S3 sources are fetched (test_s3_code.py); with a ZipFile too they are refused before any fetch.
     with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
-        create(lam, "s3", zip_bytes=None, Code={"S3Bucket": "bucket", "S3Key": "key.zip"}, wait=False)
-    assert "S3" in error_of(e)[1]
+        create(lam, "s3", Code={"ZipFile": make_zip(), "S3Bucket": "bucket", "S3Key": "key.zip"}, wait=False)
+    assert error_of(e)[1] == "Please do not provide other FunctionCode parameters when providing a ZipFile."
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
+        lam.create_function(FunctionName="nocode", Role=ROLE, Runtime="provided.al2023", Handler="bootstrap", Code={})
+    assert error_of(e)[1] == "Please provide a source for function code."
     with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
         lam.create_function(FunctionName="image", Role=ROLE, PackageType="Image", Code={"ImageUri": "x:latest"})
     assert "PackageType Image" in error_of(e)[1]
@@ -294,8 +298,9 @@ def test_update_code_revision_and_dry_run_and_arch(lam):
     )
     assert out["Architectures"] == ["arm64"]
     wait_updated(lam, "rev")
-    with pytest.raises(lam.exceptions.InvalidParameterValueException):
-        lam.update_function_code(FunctionName="rev", S3Bucket="bucket", S3Key="key.zip")
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
+        lam.update_function_code(FunctionName="rev", ZipFile=make_zip(), S3Bucket="bucket", S3Key="key.zip")
+    assert error_of(e)[1] == "Please do not provide other FunctionCode parameters when providing a ZipFile."
 
 
 def test_update_configuration(lam):

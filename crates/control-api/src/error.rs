@@ -93,6 +93,12 @@ impl ApiError {
                     Some("User"),
                 ),
                 E::AccessDenied => (StatusCode::FORBIDDEN, "AccessDeniedException", Casing::None, None),
+                E::Unavailable(_) => (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "ServiceException",
+                    Casing::Upper,
+                    Some("Service"),
+                ),
                 E::Internal(_) => (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "ServiceException",
@@ -201,6 +207,26 @@ mod tests {
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(code, "ServiceException");
         assert!(!body.to_string().contains("/var/x"));
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_dependency_is_a_service_exception_that_says_which() {
+        let message = "Error occurred while GetObject: lamina could not read the object from http://127.0.0.1:1: \
+                       connection refused";
+        let (status, code, body) = render(EngineError::Unavailable(message.into()).into()).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(code, "ServiceException");
+        assert_eq!(body, json!({"Type": "Service", "Message": message}));
+    }
+
+    #[tokio::test]
+    async fn s3_errors_are_invalid_parameter_values() {
+        let message = "Error occurred while GetObject. S3 Error Code: NoSuchKey. S3 Error Message: The specified key \
+                       does not exist.";
+        let (status, code, body) = render(EngineError::InvalidParameter(message.into()).into()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(code, "InvalidParameterValueException");
+        assert_eq!(body, json!({"Type": "User", "message": message}));
     }
 
     #[tokio::test]

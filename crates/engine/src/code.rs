@@ -1,4 +1,5 @@
-//! Deployment packages on their way in: decoding the base64 `ZipFile` into a staged blob, checking it
+//! Deployment packages on their way in: decoding the base64 `ZipFile` into a staged blob (the S3 source
+//! is in [`crate::s3`]), checking it
 //! the way Lambda does (zip validity, unzipped size), linting it with `lamina_package::inspect`, and
 //! unpacking committed blobs for the functions that use them.
 
@@ -181,7 +182,7 @@ pub(crate) fn check_unzipped_total(sizes: impl IntoIterator<Item = u64>) -> Resu
     Ok(())
 }
 
-fn unzipped_too_large() -> EngineError {
+pub(crate) fn unzipped_too_large() -> EngineError {
     EngineError::InvalidParameter(format!(
         "Unzipped size must be smaller than {UNZIPPED_CODE_MAX_BYTES} bytes"
     ))

@@ -31,6 +31,10 @@ pub enum EngineError {
     /// The ARN names another account (AWS: AccessDeniedException).
     #[error("access denied")]
     AccessDenied,
+    /// A service lamina depends on could not be reached or failed (the S3 endpoint of a deployment
+    /// package); the message says which and is shown to the client (AWS: ServiceException).
+    #[error("{0}")]
+    Unavailable(String),
     /// Something failed inside lamina (storage, I/O); the message is for the log, not the client.
     #[error("internal error: {0}")]
     Internal(String),

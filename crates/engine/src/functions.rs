@@ -11,6 +11,7 @@ use crate::config_rules;
 use crate::layers;
 use crate::names::{self, NameKind, Scope};
 use crate::record::{FunctionRecord, State, UpdateStatus, View, fresh_id, now_timestamp};
+use crate::s3::{self, S3Location};
 use crate::validation::Checks;
 use crate::wire::{
     ConfigInput, CreateFunctionInput, FunctionConfiguration, ListFunctionsOutput, ListVersionsOutput,
@@ -107,13 +108,18 @@ fn check_revision(record: &FunctionRecord, given: Option<&str>) -> Result<(), En
     }
 }
 
-/// The answer for code from S3 (functions and layers), which lamina does not fetch yet.
-pub(crate) fn s3_not_supported() -> EngineError {
-    EngineError::InvalidParameter(
-        "lamina does not fetch code from S3 yet (S3Bucket/S3Key); upload the package inline with ZipFile \
-         (--zip-file fileb://function.zip, up to 52428800 bytes)."
-            .into(),
-    )
+/// The S3 members of a code source (CreateFunction's `Code`, UpdateFunctionCode's body).
+#[derive(Debug, Clone, Copy)]
+struct S3Members<'a> {
+    bucket: Option<&'a str>,
+    key: Option<&'a str>,
+    version: Option<&'a str>,
+}
+
+impl S3Members<'_> {
+    fn any(&self) -> bool {
+        self.bucket.is_some() || self.key.is_some() || self.version.is_some()
+    }
 }
 
 fn parse_version_number(q: &str) -> Option<u64> {
@@ -258,6 +264,25 @@ impl Engine {
         })
         .await
     }
+    /// The package of a CreateFunction / UpdateFunctionCode: the inline `ZipFile` (staged already), or
+    /// the S3 object, fetched now for the caller's region. Both, or neither, is AWS's error.
+    async fn resolve_code(
+        &self,
+        scope: &Scope,
+        staged: Option<StagedCode>,
+        s3: S3Members<'_>,
+    ) -> Result<StagedCode, EngineError> {
+        match (staged, S3Location::from_members(s3.bucket, s3.key, s3.version)) {
+            (Some(_), _) if s3.any() => Err(EngineError::InvalidParameter(
+                "Please do not provide other FunctionCode parameters when providing a ZipFile.".into(),
+            )),
+            (Some(staged), _) => Ok(staged),
+            (None, Some(location)) => self.stage_s3(&scope.region, &location).await,
+            (None, None) => Err(EngineError::InvalidParameter(
+                "Please provide a source for function code.".into(),
+            )),
+        }
+    }
 
     /// Checks and lints a staged package (blocking work, off the runtime).
     pub(crate) async fn check_package(
@@ -343,6 +368,15 @@ impl Engine {
         if let Some(tags) = &input.tags {
             config_rules::tags(tags, &mut checks);
         }
+        if let Some(code) = &input.code {
+            s3::check_members(
+                code.s3_bucket.as_deref(),
+                code.s3_key.as_deref(),
+                code.s3_object_version.as_deref(),
+                "code.",
+                &mut checks,
+            );
+        }
         if let Some(parsed) = &parsed
             && parsed.name.chars().count() > 64
         {
@@ -383,14 +417,12 @@ impl Engine {
                 "Runtime and Handler are mandatory parameters for functions created with deployment packages.".into(),
             ));
         }
-        let Some(staged) = staged else {
-            if code_input.is_some_and(|c| c.s3_bucket.is_some() || c.s3_key.is_some()) {
-                return Err(s3_not_supported());
-            }
-            return Err(EngineError::InvalidParameter(
-                "Please provide a source for function code.".into(),
-            ));
+        let s3 = S3Members {
+            bucket: code_input.and_then(|c| c.s3_bucket.as_deref()),
+            key: code_input.and_then(|c| c.s3_key.as_deref()),
+            version: code_input.and_then(|c| c.s3_object_version.as_deref()),
         };
+        let staged = self.resolve_code(scope, staged, s3).await?;
         let architecture = arch.unwrap_or_else(|| "x86_64".to_owned());
         let layers = match &config.layers {
             Some(arns) => self.resolve_function_layers(scope, arns).await?,
@@ -692,25 +724,29 @@ impl Engine {
         let f = names::parse_function_name(raw_name, NameKind::Plain, 140, scope)?;
         let mut checks = Checks::default();
         let new_arch = config_rules::architectures(input.architectures.as_ref(), &mut checks);
+        let s3 = S3Members {
+            bucket: input.s3_bucket.as_deref(),
+            key: input.s3_key.as_deref(),
+            version: input.s3_object_version.as_deref(),
+        };
+        s3::check_members(s3.bucket, s3.key, s3.version, "", &mut checks);
         checks.finish()?;
         if input.image_uri.is_some() {
             return Err(EngineError::InvalidParameter(
                 "Please don't provide ImageUri when updating a function with packageType Zip.".into(),
             ));
         }
-        let Some(staged) = staged else {
-            if input.s3_bucket.is_some() || input.s3_key.is_some() {
-                return Err(s3_not_supported());
-            }
+        if staged.is_none() && !s3.any() {
             return Err(EngineError::InvalidParameter(
                 "Please provide a source for function code.".into(),
             ));
-        };
+        }
         let Some((_, current)) = self.load(&scope.region, &f.name).await? else {
             return Err(function_not_found(scope, &f.name, None));
         };
         check_revision(&current, input.revision_id.as_deref())?;
         check_settled(scope, &current)?;
+        let staged = self.resolve_code(scope, staged, s3).await?;
         let arch = new_arch.clone().unwrap_or_else(|| current.architecture.clone());
         let usage = PackageUse::Function {
             runtime: current.runtime.clone(),

@@ -30,8 +30,8 @@ use crate::names::Scope;
 use crate::record::now_timestamp;
 use crate::validation::{Checks, list};
 use crate::wire::{
-    LayerContentInput, LayerVersionContent, LayerVersionOutput, LayerVersionsListItem, LayersListItem,
-    ListLayerVersionsOutput, ListLayersOutput, PublishLayerVersionInput,
+    LayerVersionContent, LayerVersionOutput, LayerVersionsListItem, LayersListItem, ListLayerVersionsOutput,
+    ListLayersOutput, PublishLayerVersionInput,
 };
 use crate::{Engine, EngineError, Inner};
 
@@ -243,17 +243,6 @@ fn view(scope: &Scope, row: &lamina_store::LayerVersionRow) -> Result<LayerVersi
 }
 
 impl Engine {
-    /// Stages a layer's `Content.S3Bucket`/`S3Key`/`S3ObjectVersion`: the one place layer content comes
-    /// from S3. lamina does not fetch code from S3 yet, so it answers as functions do for
-    /// `Code.S3Bucket`; the staged object is checked by the caller like an inline zip.
-    async fn stage_layer_from_s3(
-        &self,
-        _scope: &Scope,
-        _content: &LayerContentInput,
-    ) -> Result<StagedCode, EngineError> {
-        Err(crate::functions::s3_not_supported())
-    }
-
     /// PublishLayerVersion.
     pub async fn publish_layer_version(
         &self,
@@ -308,13 +297,27 @@ impl Engine {
                 );
             }
         }
+        if let Some(c) = &input.content {
+            crate::s3::check_members(
+                c.s3_bucket.as_deref(),
+                c.s3_key.as_deref(),
+                c.s3_object_version.as_deref(),
+                "content.",
+                &mut checks,
+            );
+        }
         checks.finish()?;
-        let staged = match (staged, &input.content) {
+        let from_s3 = input.content.as_ref().and_then(|c| {
+            crate::s3::S3Location::from_members(
+                c.s3_bucket.as_deref(),
+                c.s3_key.as_deref(),
+                c.s3_object_version.as_deref(),
+            )
+        });
+        let staged = match (staged, from_s3) {
             (Some(staged), _) => staged,
-            (None, Some(c)) if c.s3_bucket.is_some() || c.s3_key.is_some() => {
-                self.stage_layer_from_s3(scope, c).await?
-            }
-            (None, _) => {
+            (None, Some(location)) => self.stage_s3(&scope.region, &location).await?,
+            (None, None) => {
                 return Err(EngineError::InvalidParameter(
                     "Please provide a source for layer content.".into(),
                 ));

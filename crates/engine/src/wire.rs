@@ -14,11 +14,11 @@ use serde_json::{Map, Value};
 pub struct CodeInput {
     /// Present when the package is inline; its bytes are staged separately (see `Engine::stage_zip_base64`).
     pub zip_file: Option<IgnoredAny>,
-    /// S3 source (not served yet).
+    /// `S3Bucket`: the bucket of a package fetched from S3 (see `Engine::stage_s3`).
     pub s3_bucket: Option<String>,
-    /// S3 source (not served yet).
+    /// `S3Key`: the object key of a package fetched from S3.
     pub s3_key: Option<String>,
-    /// S3 source (not served yet).
+    /// `S3ObjectVersion`: the object's version (versioned buckets; the current one if absent).
     pub s3_object_version: Option<String>,
     /// Container image (not supported).
     pub image_uri: Option<String>,
@@ -127,11 +127,11 @@ pub struct UpdateConfigurationInput {
 pub struct UpdateCodeInput {
     /// Present when the package is inline; staged separately.
     pub zip_file: Option<IgnoredAny>,
-    /// S3 source (not served yet).
+    /// `S3Bucket`: the bucket of a package fetched from S3 (see `Engine::stage_s3`).
     pub s3_bucket: Option<String>,
-    /// S3 source (not served yet).
+    /// `S3Key`: the object key of a package fetched from S3.
     pub s3_key: Option<String>,
-    /// S3 source (not served yet).
+    /// `S3ObjectVersion`: the object's version (versioned buckets; the current one if absent).
     pub s3_object_version: Option<String>,
     /// Container image (not supported).
     pub image_uri: Option<String>,

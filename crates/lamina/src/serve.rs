@@ -34,6 +34,11 @@ pub(crate) struct ServeArgs {
     /// processes) or `auto` (sandbox where the host allows it, else process, saying why).
     #[arg(long, value_enum, default_value_t = IsolationArg::Auto)]
     isolation: IsolationArg,
+    /// An S3-compatible endpoint (for example http://127.0.0.1:9000) to fetch `--code S3Bucket=...,S3Key=...`
+    /// packages from, path-style [default: $AWS_ENDPOINT_URL_S3, else AWS S3 in the function's region].
+    /// AWS_ENDPOINT_URL is not used for S3: it usually points at lamina itself.
+    #[arg(long, value_name = "URL")]
+    s3_endpoint_url: Option<String>,
 }
 
 /// The `--isolation` values.
@@ -59,6 +64,11 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<()> {
         .init();
     if args.account_id.len() != 12 || !args.account_id.bytes().all(|b| b.is_ascii_digit()) {
         bail!("--account-id must be 12 digits, got '{}'", args.account_id);
+    }
+    if let Some(url) = &args.s3_endpoint_url
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        bail!("--s3-endpoint-url must be an http:// or https:// URL, got '{url}'");
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -150,6 +160,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         account_concurrency: args.account_concurrency,
         idle_timeout: std::time::Duration::from_secs(args.idle_timeout),
         isolation: isolation.clone(),
+        s3_endpoint_url: args.s3_endpoint_url.clone(),
     })
     .with_context(|| format!("opening the state in {}", data_dir.display()))?;
     #[cfg(target_os = "linux")]
@@ -178,6 +189,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         data_dir = %data_dir.display(),
         account = %args.account_id,
         strict_packages = args.strict_packages,
+        s3 = engine.s3_endpoint_url().unwrap_or("AWS S3"),
         "lamina serves the Lambda API on http://{addr}"
     );
     eprintln!("\nPoint the AWS CLI and SDKs at lamina with:\n\n    export AWS_ENDPOINT_URL=http://{addr}\n");
