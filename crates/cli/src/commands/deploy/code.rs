@@ -184,6 +184,9 @@ mod tests {
             .expect("base64");
         let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).expect("zip");
         assert_eq!(archive.len(), 1);
-        assert_eq!(archive.by_index(0).expect("entry").name(), "index.py");
+        assert_eq!(
+            archive.by_index(0).expect("entry").name().expect("name"),
+            "index.py"
+        );
     }
 }
