@@ -2,7 +2,6 @@
 //! with positions, turning CloudFormation's short-form tags (`!Ref`, `!Sub`, `!GetAtt`, ...) into the
 //! long form (`{"Ref": ...}`, `{"Fn::Sub": ...}`), so the rest of the code sees one form only.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Span, Tag};
@@ -170,7 +169,7 @@ impl<'a> Loader<'a> {
 }
 
 /// Turns `!Name value` into its long form.
-fn apply_tag(tag: &Cow<'_, Tag>, node: Node) -> Result<Node, TemplateError> {
+fn apply_tag(tag: &Tag, node: Node) -> Result<Node, TemplateError> {
     if tag.is_yaml_core_schema() {
         return Ok(match (tag.suffix.as_str(), node.value) {
             // `!!str ~` is the string "~", not null.
