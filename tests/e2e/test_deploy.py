@@ -100,8 +100,8 @@ def test_sam_go_template_creates_then_is_unchanged_then_updates(server, tmp_path
     event = {"hello": "deploy"}
     out = tmp_path / "echo.json"
     run_aws(
-        ["lambda", "invoke", "--function-name", "demo-echo", "--payload", json.dumps(event),
-         "--cli-binary-format", "raw-in-base64-out", str(out), "--endpoint-url", server.endpoint]
+        ["lambda", "invoke", "--function-name", "demo-echo", "--payload", json.dumps(event), str(out),
+         "--endpoint-url", server.endpoint]
     )
     assert json.loads(out.read_text()) == event
 

@@ -117,6 +117,9 @@ pub(crate) fn package(source: &CodeSource, arch: Architecture) -> Result<Package
 
 /// A folder's content at the root of a package (what `sam` zips for a `CodeUri` folder).
 fn folder(path: &Path) -> Result<PackageBuilder> {
+    // Absolute, so that each child lands at the root under its own name (PackageBuilder keeps the
+    // path of a relative input).
+    let path = &std::path::absolute(path).with_context(|| format!("reading {}", path.display()))?;
     let mut children: Vec<_> = std::fs::read_dir(path)
         .with_context(|| format!("reading {}", path.display()))?
         .map(|e| e.map(|e| e.path()))
@@ -145,6 +148,19 @@ mod tests {
             go_build: false,
         };
         let first = package(&source, Architecture::X86_64).expect("package");
+        // A relative folder (CodeUri below a relative template path) gives the same package.
+        let here = tempfile::Builder::new()
+            .prefix(".deploy-test")
+            .tempdir_in(".")
+            .expect("tempdir");
+        std::fs::write(here.path().join("bootstrap"), "#!/bin/sh\n").expect("write");
+        std::fs::create_dir(here.path().join("lib")).expect("mkdir");
+        std::fs::write(here.path().join("lib/a.txt"), "a").expect("write");
+        let relative = CodeSource::Folder {
+            path: here.path().file_name().expect("name").into(),
+            go_build: false,
+        };
+        assert_eq!(package(&relative, Architecture::X86_64).expect("package"), first);
         let second = package(&source, Architecture::X86_64).expect("package");
         assert_eq!(first, second);
         let Package::Zip { bytes, .. } = first else {
