@@ -266,9 +266,9 @@ def test_api_errors_are_shown_verbatim(server, tmp_path):
 
 
 def test_sam_build_output(server, tmp_path, go_zip):
-    """What `sam build` writes for a go1.x function: .aws-sam/build/template.yaml whose CodeUri points at a
-    folder holding only `bootstrap`, with the Metadata kept. Hand-made here (the bootstrap comes from
-    `lamina build`)."""
+    """What `sam build` writes for a go1.x function (as SAM CLI 1.170 writes it): .aws-sam/build/template.yaml
+    whose CodeUri points at a folder holding only `bootstrap`, with the Metadata kept and SamResourceId
+    added. Hand-made here (the bootstrap comes from `lamina build`), so it runs without the SAM CLI."""
     project = tmp_path / "hello-app"
     build = project / ".aws-sam" / "build"
     function_dir = build / "HelloFunction"
@@ -300,6 +300,50 @@ def test_sam_build_output(server, tmp_path, go_zip):
     assert plan_rows(result.stdout)["HelloFunction"][0] == "create"
     lam = server.client()
     assert json.loads(lam.invoke(FunctionName="HelloFunction", Payload=b'{"sam": 1}')["Payload"].read()) == {"sam": 1}
+    again = deploy(server, ".aws-sam/build/template.yaml", cwd=project)
+    assert plan_rows(again.stdout)["HelloFunction"] == ("unchanged", "")
+
+
+def test_real_sam_build_output(server, tmp_path):
+    """A real `sam build` (the SAM CLI from tests/sam-requirements.txt, in .venv-sam) of a go1.x function,
+    then `lamina deploy -t .aws-sam/build/template.yaml`."""
+    sam = REPO / ".venv-sam" / "bin" / "sam"
+    if not sam.exists():
+        pytest.skip("the SAM CLI is not installed in .venv-sam (scripts/test installs it)")
+    project = tmp_path / "sam-app"
+    source = project / "hello"
+    source.mkdir(parents=True)
+    for name in ["go.mod", "go.sum"]:
+        shutil.copy(GO_FIXTURES / name, source / name)
+    shutil.copy(GO_FIXTURES / "echo" / "main.go", source / "main.go")
+    (project / "template.yaml").write_text(
+        "AWSTemplateFormatVersion: '2010-09-09'\n"
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  HelloFunction:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Metadata:\n"
+        "      BuildMethod: go1.x\n"
+        "    Properties:\n"
+        "      FunctionName: sam-hello\n"
+        "      CodeUri: hello/\n"
+        "      Handler: bootstrap\n"
+        "      Runtime: provided.al2023\n"
+        f"      Architectures: [{HOST_ARCH}]\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env["SAM_CLI_TELEMETRY"] = "0"
+    built = subprocess.run([str(sam), "build"], cwd=project, env=env, capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stdout + built.stderr
+    assert (project / ".aws-sam" / "build" / "HelloFunction" / "bootstrap").exists()
+
+    result = deploy(server, ".aws-sam/build/template.yaml", cwd=project)
+    assert "building" not in result.stdout
+    assert plan_rows(result.stdout)["HelloFunction"][0] == "create"
+    lam = server.client()
+    assert json.loads(lam.invoke(FunctionName="sam-hello", Payload=b'{"sam": "build"}')["Payload"].read()) == {
+        "sam": "build"
+    }
     again = deploy(server, ".aws-sam/build/template.yaml", cwd=project)
     assert plan_rows(again.stdout)["HelloFunction"] == ("unchanged", "")
 
