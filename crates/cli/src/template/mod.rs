@@ -207,3 +207,109 @@ pub fn role_arn(pseudo: &Pseudo, name: &str) -> String {
         pseudo.account_id
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pseudo() -> Pseudo {
+        Pseudo {
+            region: "us-east-1".into(),
+            account_id: "000000000000".into(),
+            stack_name: "demo".into(),
+        }
+    }
+
+    fn write(dir: &Path, name: &str, text: &str) -> Template {
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("write");
+        Template::load(&path).expect("load")
+    }
+
+    #[test]
+    fn every_resource_has_values_for_ref_and_getatt() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let template = write(
+            dir.path(),
+            "template.yaml",
+            "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      FunctionName: !Sub '${AWS::StackName}-fn'\n  \
+             Role:\n    Type: AWS::IAM::Role\n  Shared:\n    Type: AWS::Serverless::LayerVersion\n    Properties:\n      LayerName: shared\n",
+        );
+        let mut ctx = template.context(pseudo(), &[]).expect("context");
+        let values = |id: &str| ctx.resources[id].clone();
+        assert_eq!(values("Fn").reference, "demo-fn");
+        assert_eq!(
+            values("Fn").attributes["Arn"],
+            "arn:aws:lambda:us-east-1:000000000000:function:demo-fn"
+        );
+        assert_eq!(
+            values("FnRole").attributes["Arn"],
+            "arn:aws:iam::000000000000:role/FnRole"
+        );
+        assert!(values("Role").stand_in);
+        assert_eq!(
+            values("Role").attributes["Arn"],
+            "arn:aws:iam::000000000000:role/Role"
+        );
+        set_layer_version(
+            &mut ctx,
+            "Shared",
+            "arn:aws:lambda:us-east-1:000000000000:layer:shared:4",
+        );
+        assert_eq!(
+            ctx.resources["Shared"].reference,
+            "arn:aws:lambda:us-east-1:000000000000:layer:shared:4"
+        );
+        assert!(!ctx.resources["Shared"].stand_in);
+    }
+
+    #[test]
+    fn yaml_and_json_templates_translate_alike() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("f.zip"), "PK").expect("write");
+        let yaml = write(
+            dir.path(),
+            "template.yaml",
+            "Parameters:\n  Size: {Type: Number, Default: 256}\nResources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      \
+             Code: f.zip\n      Runtime: provided.al2023\n      MemorySize: !Ref Size\n      \
+             Environment: {Variables: {WHERE: !Sub '${AWS::Region}', LIST: !Join [',', [a, b]]}}\n",
+        );
+        let json = write(
+            dir.path(),
+            "template.json",
+            r#"{"Parameters": {"Size": {"Type": "Number", "Default": 256}},
+                "Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {
+                  "Code": "f.zip", "Runtime": "provided.al2023", "MemorySize": {"Ref": "Size"},
+                  "Environment": {"Variables": {"WHERE": {"Fn::Sub": "${AWS::Region}"},
+                                                "LIST": {"Fn::Join": [",", ["a", "b"]]}}}}}}}"#,
+        );
+        let spec = |template: &Template| {
+            let ctx = template.context(pseudo(), &[]).expect("context");
+            let resources = template.resources().expect("resources");
+            resources::function(&resources[0], template.globals(), &ctx, &template.dir()).expect("function")
+        };
+        let from_yaml = spec(&yaml);
+        assert_eq!(from_yaml, spec(&json));
+        assert_eq!(from_yaml.memory_size, 256);
+        assert_eq!(from_yaml.environment["WHERE"], "us-east-1");
+        assert_eq!(from_yaml.environment["LIST"], "a,b");
+    }
+
+    #[test]
+    fn load_errors_name_the_file_and_line() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("template.yaml");
+        std::fs::write(&path, "Resources:\n  Fn:\n    Type: [\n").expect("write");
+        let err = Template::load(&path).expect_err("bad yaml").to_string();
+        assert!(err.starts_with(&format!("{}:4:", path.display())), "{err}");
+        std::fs::write(&path, "AWSTemplateFormatVersion: '2020-01-01'\nResources: {}\n").expect("write");
+        let err = Template::load(&path).expect_err("bad version").to_string();
+        assert_eq!(
+            err,
+            format!(
+                "{}:1:27: AWSTemplateFormatVersion must be 2010-09-09",
+                path.display()
+            )
+        );
+    }
+}
