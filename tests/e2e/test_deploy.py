@@ -83,6 +83,9 @@ def test_sam_go_template_creates_then_is_unchanged_then_updates(server, tmp_path
     assert rows["Queue"] == ("skipped", "lamina does not deploy this type")
     assert "note: EnvFunction: lamina does not apply Events" in first.stdout
     assert "deployed: 2 created, 0 updated, 0 unchanged, 2 skipped" in first.stdout
+    assert "  EnvFunctionArn = arn:aws:lambda:us-east-1:000000000000:function:demo-env\n" in first.stdout
+    assert "  EchoFunctionName = demo-echo\n" in first.stdout
+    assert "  ApiUrl = (not evaluated: unresolved reference 'ServerlessHttpApi'" in first.stdout
 
     env = invoke(server, "demo-env", tmp_path)
     assert env["GREETING"] == "hello"

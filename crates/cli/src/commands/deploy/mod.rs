@@ -254,7 +254,39 @@ pub fn run(endpoint: &Endpoint, options: &DeployOptions, out: &mut impl Write) -
         "deployed: {} created, {} updated, {} unchanged, {} skipped",
         summary.created, summary.updated, summary.unchanged, summary.skipped
     )?;
+    if let Some(outputs) = template.root.get("Outputs") {
+        print_outputs(outputs, &ctx, out)?;
+    }
     Ok(summary)
+}
+
+/// The template's `Outputs`, evaluated now that the resources exist; one that refers to something lamina
+/// does not deploy (an API's URL, ...) is shown as such rather than failing the deploy.
+fn print_outputs(outputs: &crate::template::node::Node, ctx: &Context, out: &mut impl Write) -> Result<()> {
+    let Some(entries) = outputs.as_map() else {
+        return Ok(());
+    };
+    writeln!(out, "Outputs:")?;
+    for (key, output) in entries {
+        if let Some(condition) = output.get("Condition").and_then(|c| c.as_scalar())
+            && !ctx.condition(condition, output.pos).unwrap_or(true)
+        {
+            continue;
+        }
+        let value = match output.get("Value") {
+            Some(value) => match ctx.eval(value) {
+                Ok(Some(v)) => match v.as_scalar() {
+                    Some(s) => s.to_owned(),
+                    None => v.to_json().to_string(),
+                },
+                Ok(None) => String::new(),
+                Err(e) => format!("(not evaluated: {})", e.message),
+            },
+            None => "(no Value)".to_owned(),
+        };
+        writeln!(out, "  {} = {value}", key.name)?;
+    }
+    Ok(())
 }
 
 /// The included resources of one kind.
