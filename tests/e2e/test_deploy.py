@@ -262,6 +262,7 @@ def test_api_errors_are_shown_verbatim(server, tmp_path):
     )
     result = deploy(server, path, check=False)
     assert result.returncode == 1
+    assert "Old: CreateFunction Old ... failed\n" in result.stdout
     assert (
         "CreateFunction failed: InvalidParameterValueException (400): The runtime parameter of go1.x is no longer "
         "supported for creating or updating AWS Lambda functions." in result.stderr

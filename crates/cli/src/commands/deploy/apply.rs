@@ -26,7 +26,10 @@ pub(crate) fn publish_layer(
 ) -> Result<String> {
     write!(out, "{}: PublishLayerVersion {} ... ", spec.logical_id, spec.name)?;
     out.flush()?;
-    let answer = api.publish_layer_version(&spec.name, &publish_body(spec, package))?;
+    let answer = ended(
+        api.publish_layer_version(&spec.name, &publish_body(spec, package)),
+        out,
+    )?;
     let arn = answer["LayerVersionArn"].as_str().unwrap_or_default().to_owned();
     writeln!(out, "version {}", answer["Version"])?;
     Ok(arn)
@@ -41,11 +44,14 @@ pub(crate) fn create_function(
     out: &mut impl Write,
 ) -> Result<()> {
     step(out, spec, "CreateFunction")?;
-    api.create_function(&create_body(spec, package, default_role))?;
+    ended(
+        api.create_function(&create_body(spec, package, default_role)),
+        out,
+    )?;
     settle(api, spec, out)?;
     if let Some(reserved) = spec.reserved_concurrency {
         write!(out, "{}: PutFunctionConcurrency {reserved} ... ", spec.logical_id)?;
-        api.put_function_concurrency(&spec.name, reserved)?;
+        ended(api.put_function_concurrency(&spec.name, reserved), out)?;
         writeln!(out, "done")?;
     }
     Ok(())
@@ -65,23 +71,29 @@ pub(crate) fn update_function(
     }
     if !diff.code.is_empty() {
         step(out, spec, "UpdateFunctionCode")?;
-        api.update_function_code(&spec.name, &code_body(spec, package))?;
+        ended(
+            api.update_function_code(&spec.name, &code_body(spec, package)),
+            out,
+        )?;
         settle(api, spec, out)?;
     }
     if !diff.configuration.is_empty() {
         step(out, spec, "UpdateFunctionConfiguration")?;
-        api.update_function_configuration(&spec.name, &configuration_body(spec))?;
+        ended(
+            api.update_function_configuration(&spec.name, &configuration_body(spec)),
+            out,
+        )?;
         settle(api, spec, out)?;
     }
     if diff.concurrency {
         match spec.reserved_concurrency {
             Some(reserved) => {
                 write!(out, "{}: PutFunctionConcurrency {reserved} ... ", spec.logical_id)?;
-                api.put_function_concurrency(&spec.name, reserved)?;
+                ended(api.put_function_concurrency(&spec.name, reserved), out)?;
             }
             None => {
                 write!(out, "{}: DeleteFunctionConcurrency ... ", spec.logical_id)?;
-                api.delete_function_concurrency(&spec.name)?;
+                ended(api.delete_function_concurrency(&spec.name), out)?;
             }
         }
         writeln!(out, "done")?;
@@ -95,10 +107,18 @@ fn step(out: &mut impl Write, spec: &FunctionSpec, operation: &str) -> Result<()
     Ok(())
 }
 
+/// Ends the progress line with "failed" when the step failed, so the error (on stderr) starts a line.
+fn ended<T>(result: Result<T>, out: &mut impl Write) -> Result<T> {
+    if result.is_err() {
+        writeln!(out, "failed")?;
+    }
+    result
+}
+
 /// Waits for the function to settle and finishes the progress line.
 fn settle(api: &Lambda<'_>, spec: &FunctionSpec, out: &mut impl Write) -> Result<()> {
     let started = Instant::now();
-    let configuration = wait_settled(api, &spec.name)?;
+    let configuration = ended(wait_settled(api, &spec.name), out)?;
     writeln!(
         out,
         "{} ({:.1} s)",
