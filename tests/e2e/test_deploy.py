@@ -348,7 +348,13 @@ def test_real_sam_build_output(server, tmp_path):
     assert json.loads(lam.invoke(FunctionName="sam-hello", Payload=b'{"sam": "build"}')["Payload"].read()) == {
         "sam": "build"
     }
-    again = deploy(server, ".aws-sam/build/template.yaml", cwd=project)
+    # Without -t, what `sam build` wrote is picked, as `sam deploy` does.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({"AWS_ENDPOINT_URL": server.endpoint, "AWS_REGION": "us-east-1"})
+    again = subprocess.run(
+        [str(lamina_binary()), "deploy"], capture_output=True, text=True, env=env, cwd=project, check=True
+    )
+    assert "Stack sam-app from .aws-sam/build/template.yaml" in again.stdout
     assert plan_rows(again.stdout)["HelloFunction"] == ("unchanged", "")
 
 

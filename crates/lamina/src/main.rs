@@ -80,9 +80,10 @@ enum Command {
     /// http://127.0.0.1:9001). Functions and layers are named by their FunctionName / LayerName
     /// property, else by their logical id.
     Deploy {
-        /// The template.
-        #[arg(short, long, default_value = "template.yaml")]
-        template: PathBuf,
+        /// The template [default: .aws-sam/build/template.yaml when `sam build` wrote one, else
+        /// template.yaml, else template.yml].
+        #[arg(short, long)]
+        template: Option<PathBuf>,
         /// A template parameter, KEY=VALUE (repeatable); overrides its Default.
         #[arg(long = "param", value_name = "KEY=VALUE", value_parser = commands::deploy::parse_parameter)]
         params: Vec<(String, String)>,
@@ -195,7 +196,8 @@ fn main() -> ExitCode {
         } => {
             let endpoint = lamina_cli::client::Endpoint::from_env(endpoint_url, region);
             let options = commands::deploy::DeployOptions {
-                template,
+                template: template
+                    .unwrap_or_else(|| commands::deploy::default_template(std::path::Path::new(""))),
                 parameters: params,
                 stack_name,
                 dry_run,

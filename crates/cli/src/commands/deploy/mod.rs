@@ -58,6 +58,16 @@ pub struct Summary {
     pub skipped: usize,
 }
 
+/// The template to deploy from `dir` when none is named, as `sam deploy` picks it: what `sam build`
+/// wrote (`.aws-sam/build/template.yaml`), else `template.yaml`, else `template.yml`.
+pub fn default_template(dir: &Path) -> PathBuf {
+    [".aws-sam/build/template.yaml", "template.yaml", "template.yml"]
+        .iter()
+        .map(|name| dir.join(name))
+        .find(|path| path.is_file())
+        .unwrap_or_else(|| dir.join("template.yaml"))
+}
+
 /// Parses `KEY=VALUE`.
 pub fn parse_parameter(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
@@ -412,6 +422,22 @@ mod tests {
         assert_eq!(
             default_stack_name(Path::new("/src/app/.aws-sam/build/template.yaml")),
             "app"
+        );
+    }
+
+    #[test]
+    fn picks_the_template_as_sam_deploy_does() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        assert_eq!(default_template(dir.path()), dir.path().join("template.yaml"));
+        std::fs::write(dir.path().join("template.yml"), "").expect("write");
+        assert_eq!(default_template(dir.path()), dir.path().join("template.yml"));
+        std::fs::write(dir.path().join("template.yaml"), "").expect("write");
+        assert_eq!(default_template(dir.path()), dir.path().join("template.yaml"));
+        std::fs::create_dir_all(dir.path().join(".aws-sam/build")).expect("mkdir");
+        std::fs::write(dir.path().join(".aws-sam/build/template.yaml"), "").expect("write");
+        assert_eq!(
+            default_template(dir.path()),
+            dir.path().join(".aws-sam/build/template.yaml")
         );
     }
 
