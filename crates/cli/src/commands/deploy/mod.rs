@@ -5,10 +5,10 @@
 //! 1. read the template ([`crate::template`]), resolve parameters, conditions and pseudo parameters
 //!    (`AWS::AccountId` is read from the server);
 //! 2. for each layer, then each function: translate it, build or read its code, and compare it with
-//!    what the server has ([`plan`]); a layer's `Ref` (its version ARN) is the latest version when
+//!    what the server has (`plan.rs`); a layer's `Ref` (its version ARN) is the latest version when
 //!    unchanged, the next one otherwise;
 //! 3. print the plan (create / update / unchanged / skipped), and stop there with `--dry-run`;
-//! 4. apply it ([`apply`]): layers first, then functions (translated again with the layer versions
+//! 4. apply it (`apply.rs`): layers first, then functions (translated again with the layer versions
 //!    actually published), waiting for each function to settle between changes.
 
 mod api;
