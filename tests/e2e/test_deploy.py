@@ -248,6 +248,21 @@ def test_a_bad_template_names_the_line(server, tmp_path):
     assert f"{json_path}:3:" in result.stderr and "invalid JSON" in result.stderr
 
 
+def test_two_resources_cannot_share_a_function_name(server, tmp_path):
+    (tmp_path / "f.zip").write_bytes(make_zip())
+    path = tmp_path / "template.yaml"
+    path.write_text(
+        "Globals:\n  Function:\n    CodeUri: f.zip\n    Runtime: provided.al2023\n    Handler: bootstrap\n"
+        "Resources:\n"
+        "  A:\n    Type: AWS::Serverless::Function\n    Properties:\n      FunctionName: same\n"
+        "  B:\n    Type: AWS::Serverless::Function\n    Properties:\n      FunctionName: same\n"
+    )
+    result = deploy(server, path, check=False)
+    assert result.returncode == 1
+    assert "A and B would both be the function 'same'" in result.stderr
+    assert not server.client().list_functions()["Functions"]
+
+
 def test_api_errors_are_shown_verbatim(server, tmp_path):
     (tmp_path / "f.zip").write_bytes(make_zip())
     path = tmp_path / "template.yaml"

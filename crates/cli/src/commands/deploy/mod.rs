@@ -186,6 +186,17 @@ pub fn run(endpoint: &Endpoint, options: &DeployOptions, out: &mut impl Write) -
         });
     }
 
+    for (i, f) in functions.iter().enumerate() {
+        if let Some(other) = functions[..i].iter().find(|o| o.spec.name == f.spec.name) {
+            anyhow::bail!(
+                "{} and {} would both be the function '{}': give them different FunctionName properties",
+                other.spec.logical_id,
+                f.spec.logical_id,
+                f.spec.name
+            );
+        }
+    }
+
     // The plan, in the template's order.
     for resource in &resources {
         let planned = layers
