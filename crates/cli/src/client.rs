@@ -40,6 +40,46 @@ impl Answer {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
+
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// The API error this answer carries (for a non-2xx status): the `x-amzn-ErrorType` code and the
+    /// body's `message` (or `Message`), verbatim.
+    pub fn api_error(&self) -> ApiError {
+        let code = self
+            .header("x-amzn-errortype")
+            .map(|t| t.split(':').next().unwrap_or(t).to_owned())
+            .unwrap_or_else(|| "error".to_owned());
+        let message = serde_json::from_slice::<serde_json::Value>(&self.body)
+            .ok()
+            .and_then(|v| {
+                v.get("message")
+                    .or_else(|| v.get("Message"))
+                    .and_then(|m| m.as_str())
+                    .map(str::to_owned)
+            })
+            .unwrap_or_else(|| String::from_utf8_lossy(&self.body).into_owned());
+        ApiError {
+            status: self.status,
+            code,
+            message,
+        }
+    }
+}
+
+/// An error answered by the API.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code} ({status}): {message}")]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: u16,
+    /// The error code (`ResourceNotFoundException`, ...).
+    pub code: String,
+    /// The message, as the server wrote it.
+    pub message: String,
 }
 
 /// The default endpoint of `lamina serve`.

@@ -6,8 +6,13 @@
 //! - [`commands::inspect`]: report what a Lambda deploy or first invoke would trip over in a zip.
 //! - [`commands::invoke`]: invoke a function through the Lambda API and print its result and log tail.
 //! - [`commands::logs`]: print (and follow) a function's log streams.
+//! - [`commands::deploy`]: create or update the functions and layers of a SAM or CloudFormation template.
+//!
+//! [`template`] reads SAM and CloudFormation templates (with positions for errors) and translates them
+//! into Lambda API terms; [`client`] talks to the Lambda API.
 
 pub mod client;
 pub mod commands;
 pub mod data_dir;
 mod output;
+pub mod template;

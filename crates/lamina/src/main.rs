@@ -71,6 +71,35 @@ enum Command {
         #[arg(long)]
         region: Option<String>,
     },
+    /// Create or update the functions and layers of a SAM or CloudFormation template.
+    ///
+    /// Reads YAML or JSON templates (intrinsic functions, Globals, Parameters, Conditions, and what
+    /// `sam build` writes in .aws-sam/build/template.yaml), builds `BuildMethod: go1.x` functions with
+    /// `lamina build`, zips other code folders, prints the plan (create / update / unchanged /
+    /// skipped) and applies it through the Lambda API at --endpoint-url (else AWS_ENDPOINT_URL, else
+    /// http://127.0.0.1:9001). Functions and layers are named by their FunctionName / LayerName
+    /// property, else by their logical id.
+    Deploy {
+        /// The template [default: .aws-sam/build/template.yaml when `sam build` wrote one, else
+        /// template.yaml, else template.yml].
+        #[arg(short, long)]
+        template: Option<PathBuf>,
+        /// A template parameter, KEY=VALUE (repeatable); overrides its Default.
+        #[arg(long = "param", value_name = "KEY=VALUE", value_parser = commands::deploy::parse_parameter)]
+        params: Vec<(String, String)>,
+        /// The stack name (AWS::StackName) [default: the template's project folder].
+        #[arg(long)]
+        stack_name: Option<String>,
+        /// Print the plan without changing anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// The Lambda API endpoint.
+        #[arg(long)]
+        endpoint_url: Option<String>,
+        /// The region to deploy to [default: AWS_REGION, else us-east-1].
+        #[arg(long)]
+        region: Option<String>,
+    },
     /// Print a function's logs (START/END/REPORT and everything it printed), oldest first.
     Logs {
         /// The function's name.
@@ -156,6 +185,24 @@ fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 }
             })
+        }
+        Command::Deploy {
+            template,
+            params,
+            stack_name,
+            dry_run,
+            endpoint_url,
+            region,
+        } => {
+            let endpoint = lamina_cli::client::Endpoint::from_env(endpoint_url, region);
+            let options = commands::deploy::DeployOptions {
+                template: template
+                    .unwrap_or_else(|| commands::deploy::default_template(std::path::Path::new(""))),
+                parameters: params,
+                stack_name,
+                dry_run,
+            };
+            commands::deploy::run(&endpoint, &options, &mut stdout).map(|_| ExitCode::SUCCESS)
         }
         Command::Logs {
             function,

@@ -31,18 +31,7 @@ pub struct BuildOptions {
 pub fn run(options: &BuildOptions, out: &mut impl Write) -> Result<WrittenPackage> {
     let work = tempfile::tempdir().context("creating a build directory")?;
     let bootstrap = work.path().join("bootstrap");
-    let go = std::env::var_os(GO_ENV).unwrap_or_else(|| OsString::from("go"));
-    let status = go_build_command(&go, &options.dir, options.arch, &bootstrap).status();
-    match status {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => bail!(
-            "the Go toolchain was not found ('{}' is not on PATH). Install Go from https://go.dev/dl/ or \
-             set {GO_ENV} to the go binary.",
-            go.to_string_lossy()
-        ),
-        Err(e) => return Err(e).with_context(|| format!("running '{}'", go.to_string_lossy())),
-        Ok(status) if !status.success() => bail!("go build failed ({status})"),
-        Ok(_) => {}
-    }
+    go_build(&options.dir, options.arch, &bootstrap)?;
     let written = PackageBuilder::with_bootstrap(&bootstrap)?.write_file(&options.output)?;
     print_written(out, &written)?;
     super::zip::warn_about_problems(
@@ -53,6 +42,23 @@ pub fn run(options: &BuildOptions, out: &mut impl Write) -> Result<WrittenPackag
         out,
     )?;
     Ok(written)
+}
+
+/// Builds the Go package in `dir` for `arch` into the executable `bootstrap`, as [`run`] does (also
+/// used by `lamina deploy` for `BuildMethod: go1.x`).
+pub(crate) fn go_build(dir: &Path, arch: Architecture, bootstrap: &Path) -> Result<()> {
+    let go = std::env::var_os(GO_ENV).unwrap_or_else(|| OsString::from("go"));
+    let status = go_build_command(&go, dir, arch, bootstrap).status();
+    match status {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => bail!(
+            "the Go toolchain was not found ('{}' is not on PATH). Install Go from https://go.dev/dl/ or \
+             set {GO_ENV} to the go binary.",
+            go.to_string_lossy()
+        ),
+        Err(e) => Err(e).with_context(|| format!("running '{}'", go.to_string_lossy())),
+        Ok(status) if !status.success() => bail!("go build failed ({status})"),
+        Ok(_) => Ok(()),
+    }
 }
 
 /// The `go build` invocation, exactly as AWS documents it for `provided.al2023`.

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
@@ -43,21 +43,11 @@ pub fn run(
         path.push_str(&format!("?Qualifier={}", path_segment(qualifier)));
     }
     let answer = endpoint.send("POST", &path, &[("x-amz-log-type", "Tail")], &payload)?;
-    let (status, body) = (answer.status, &answer.body);
-    let header = |name: &str| answer.header(name);
-    if !(200..300).contains(&status) {
-        let error_type = header("x-amzn-errortype").unwrap_or("error");
-        let message = serde_json::from_slice::<serde_json::Value>(body)
-            .ok()
-            .and_then(|v| {
-                v.get("message")
-                    .or_else(|| v.get("Message"))
-                    .and_then(|m| m.as_str())
-                    .map(str::to_owned)
-            })
-            .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
-        bail!("{error_type} ({status}): {message}");
+    if !answer.is_success() {
+        return Err(answer.api_error().into());
     }
+    let body = &answer.body;
+    let header = |name: &str| answer.header(name);
     if let Some(log) = header("x-amz-log-result").and_then(|b| STANDARD.decode(b).ok()) {
         log_out.write_all(&log)?;
         if !log.ends_with(b"\n") {

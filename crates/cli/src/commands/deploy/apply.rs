@@ -1,0 +1,159 @@
+//! Carrying out the plan through the API, one step at a time, waiting for each function to settle
+//! (State Active, LastUpdateStatus Successful) before the next change, as Lambda requires.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, bail};
+use serde_json::Value;
+
+use super::api::Lambda;
+use super::code::Package;
+use super::plan::{FunctionDiff, code_body, configuration_body, create_body, publish_body};
+use crate::template::resources::{FunctionSpec, LayerSpec};
+
+/// How long one function may take to settle.
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(300);
+/// How often its state is read meanwhile.
+const POLL_INTERVAL: Duration = Duration::from_millis(250);
+
+/// Publishes a new version of a layer; returns its version ARN.
+pub(crate) fn publish_layer(
+    api: &Lambda<'_>,
+    spec: &LayerSpec,
+    package: &Package,
+    out: &mut impl Write,
+) -> Result<String> {
+    write!(out, "{}: PublishLayerVersion {} ... ", spec.logical_id, spec.name)?;
+    out.flush()?;
+    let answer = ended(
+        api.publish_layer_version(&spec.name, &publish_body(spec, package)),
+        out,
+    )?;
+    let arn = answer["LayerVersionArn"].as_str().unwrap_or_default().to_owned();
+    writeln!(out, "version {}", answer["Version"])?;
+    Ok(arn)
+}
+
+/// Creates a function, waits for it to be Active, and reserves its concurrency.
+pub(crate) fn create_function(
+    api: &Lambda<'_>,
+    spec: &FunctionSpec,
+    package: &Package,
+    default_role: &str,
+    out: &mut impl Write,
+) -> Result<()> {
+    step(out, spec, "CreateFunction")?;
+    ended(
+        api.create_function(&create_body(spec, package, default_role)),
+        out,
+    )?;
+    settle(api, spec, out)?;
+    if let Some(reserved) = spec.reserved_concurrency {
+        write!(out, "{}: PutFunctionConcurrency {reserved} ... ", spec.logical_id)?;
+        ended(api.put_function_concurrency(&spec.name, reserved), out)?;
+        writeln!(out, "done")?;
+    }
+    Ok(())
+}
+
+/// Updates what `diff` names: code (and architecture), then configuration, then concurrency, waiting
+/// for the function to settle before and after each update.
+pub(crate) fn update_function(
+    api: &Lambda<'_>,
+    spec: &FunctionSpec,
+    package: &Package,
+    diff: &FunctionDiff,
+    out: &mut impl Write,
+) -> Result<()> {
+    if !diff.code.is_empty() || !diff.configuration.is_empty() {
+        wait_settled(api, &spec.name)?;
+    }
+    if !diff.code.is_empty() {
+        step(out, spec, "UpdateFunctionCode")?;
+        ended(
+            api.update_function_code(&spec.name, &code_body(spec, package)),
+            out,
+        )?;
+        settle(api, spec, out)?;
+    }
+    if !diff.configuration.is_empty() {
+        step(out, spec, "UpdateFunctionConfiguration")?;
+        ended(
+            api.update_function_configuration(&spec.name, &configuration_body(spec)),
+            out,
+        )?;
+        settle(api, spec, out)?;
+    }
+    if diff.concurrency {
+        match spec.reserved_concurrency {
+            Some(reserved) => {
+                write!(out, "{}: PutFunctionConcurrency {reserved} ... ", spec.logical_id)?;
+                ended(api.put_function_concurrency(&spec.name, reserved), out)?;
+            }
+            None => {
+                write!(out, "{}: DeleteFunctionConcurrency ... ", spec.logical_id)?;
+                ended(api.delete_function_concurrency(&spec.name), out)?;
+            }
+        }
+        writeln!(out, "done")?;
+    }
+    Ok(())
+}
+
+fn step(out: &mut impl Write, spec: &FunctionSpec, operation: &str) -> Result<()> {
+    write!(out, "{}: {operation} {} ... ", spec.logical_id, spec.name)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Ends the progress line with "failed" when the step failed, so the error (on stderr) starts a line.
+fn ended<T>(result: Result<T>, out: &mut impl Write) -> Result<T> {
+    if result.is_err() {
+        writeln!(out, "failed")?;
+    }
+    result
+}
+
+/// Waits for the function to settle and finishes the progress line.
+fn settle(api: &Lambda<'_>, spec: &FunctionSpec, out: &mut impl Write) -> Result<()> {
+    let started = Instant::now();
+    let configuration = ended(wait_settled(api, &spec.name), out)?;
+    writeln!(
+        out,
+        "{} ({:.1} s)",
+        configuration["State"].as_str().unwrap_or("Active"),
+        started.elapsed().as_secs_f64()
+    )?;
+    Ok(())
+}
+
+/// Polls GetFunctionConfiguration until State is Active and LastUpdateStatus is not InProgress (what
+/// the `function_active_v2` and `function_updated_v2` waiters wait for); a Failed state or update is
+/// an error with Lambda's reason.
+fn wait_settled(api: &Lambda<'_>, name: &str) -> Result<Value> {
+    let deadline = Instant::now() + SETTLE_TIMEOUT;
+    loop {
+        let configuration = api.get_function_configuration(name)?;
+        let state = configuration["State"].as_str().unwrap_or("Active");
+        let update = configuration["LastUpdateStatus"].as_str().unwrap_or("Successful");
+        match (state, update) {
+            ("Failed", _) => bail!(
+                "{name} failed: {}",
+                configuration["StateReason"].as_str().unwrap_or("no reason given")
+            ),
+            (_, "Failed") => bail!(
+                "the update of {name} failed: {}",
+                configuration["LastUpdateStatusReason"]
+                    .as_str()
+                    .unwrap_or("no reason given")
+            ),
+            ("Active", "Successful") => return Ok(configuration),
+            _ if Instant::now() > deadline => bail!(
+                "{name} did not settle within {} s (State {state}, LastUpdateStatus {update})",
+                SETTLE_TIMEOUT.as_secs()
+            ),
+            _ => std::thread::sleep(POLL_INTERVAL),
+        }
+    }
+}

@@ -1,0 +1,432 @@
+"""`lamina deploy` against a real `lamina serve`: SAM and CloudFormation templates (YAML and JSON), the plan
+(create / update / unchanged / skipped), Go builds, parameters, errors that name the line, and the invoked
+result checked with the AWS CLI."""
+
+import io
+import json
+import os
+import platform
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import GO_FIXTURES, REPO, lamina_binary, make_zip, run_aws
+
+TEMPLATES = REPO / "tests" / "fixtures" / "templates"
+HOST_ARCH = "x86_64" if platform.machine() == "x86_64" else "arm64"
+
+
+def deploy(server, template, *args, check=True, cwd=None):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({"AWS_ENDPOINT_URL": server.endpoint, "AWS_REGION": "us-east-1"})
+    result = subprocess.run(
+        [str(lamina_binary()), "deploy", "-t", str(template), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=600,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"lamina deploy failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def plan_rows(stdout):
+    """{logical id: (action, details)} from the plan table."""
+    rows = {}
+    lines = stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.strip().startswith("ACTION"))
+    for line in lines[header + 1 :]:
+        if not line.startswith("  "):
+            break
+        cells = line.split()
+        rows[cells[1]] = (cells[0], " ".join(cells[4:]))
+    return rows
+
+
+def invoke(server, name, tmp_path):
+    out = tmp_path / f"{name}.json"
+    run_aws(
+        ["lambda", "invoke", "--function-name", name, str(out), "--endpoint-url", server.endpoint],
+    )
+    return json.loads(out.read_text())
+
+
+def skip_if_unsupported(result, what):
+    """Layers and S3 code arrive from other branches: until they do, the server says so and the test skips."""
+    text = result.stdout + result.stderr
+    if result.returncode != 0 and (
+        "UnsupportedOperationException" in text or "does not fetch code from S3" in text
+    ):
+        pytest.skip(f"this server does not support {what} yet: {result.stderr.strip()}")
+
+
+SAM_GO = TEMPLATES / "sam-go" / "template.yaml"
+
+
+def test_sam_go_template_creates_then_is_unchanged_then_updates(server, tmp_path):
+    args = ["--stack-name", "demo", "--param", f"Arch={HOST_ARCH}"]
+    dry = deploy(server, SAM_GO, *args, "--dry-run")
+    assert plan_rows(dry.stdout)["EnvFunction"][0] == "create"
+    assert "dry run: nothing changed" in dry.stdout
+    assert not server.client().list_functions()["Functions"]
+
+    first = deploy(server, SAM_GO, *args)
+    rows = plan_rows(first.stdout)
+    assert rows["EnvFunction"][0] == "create"
+    assert rows["EchoFunction"][0] == "create"
+    assert rows["ProdOnlyFunction"] == ("skipped", "condition IsProd is false")
+    assert rows["Queue"] == ("skipped", "lamina does not deploy this type")
+    assert "note: EnvFunction: lamina does not apply Events" in first.stdout
+    assert "deployed: 2 created, 0 updated, 0 unchanged, 2 skipped" in first.stdout
+    assert "  EnvFunctionArn = arn:aws:lambda:us-east-1:000000000000:function:demo-env\n" in first.stdout
+    assert "  EchoFunctionName = demo-echo\n" in first.stdout
+    assert "  ApiUrl = (not evaluated: unresolved reference 'ServerlessHttpApi'" in first.stdout
+
+    env = invoke(server, "demo-env", tmp_path)
+    assert env["GREETING"] == "hello"
+    assert env["STAGE"] == "dev"
+    assert env["ECHO_ARN"] == "arn:aws:lambda:us-east-1:000000000000:function:demo-echo"
+    assert env["WHERE"] == "us-east-1/000000000000/aws"
+    assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"
+    lam = server.client()
+    conf = lam.get_function(FunctionName="demo-env")["Configuration"]
+    assert conf["Description"] == "Returns its environment"
+    assert conf["Timeout"] == 10
+    assert conf["Architectures"] == [HOST_ARCH]
+    assert conf["Role"] == "arn:aws:iam::000000000000:role/EnvFunctionRole"
+    assert lam.get_function_concurrency(FunctionName="demo-echo")["ReservedConcurrentExecutions"] == 2
+    event = {"hello": "deploy"}
+    out = tmp_path / "echo.json"
+    run_aws(
+        ["lambda", "invoke", "--function-name", "demo-echo", "--payload", json.dumps(event), str(out),
+         "--endpoint-url", server.endpoint]
+    )
+    assert json.loads(out.read_text()) == event
+
+    # The Go build is reproducible: the same sources give the same CodeSha256.
+    again = deploy(server, SAM_GO, *args)
+    rows = plan_rows(again.stdout)
+    assert rows["EnvFunction"] == ("unchanged", "")
+    assert rows["EchoFunction"] == ("unchanged", "")
+    assert "deployed: 0 created, 0 updated, 2 unchanged, 2 skipped" in again.stdout
+    assert "UpdateFunction" not in again.stdout
+
+    # A parameter changes one function's environment only.
+    changed = deploy(server, SAM_GO, *args, "--param", "Greeting=bonjour")
+    rows = plan_rows(changed.stdout)
+    assert rows["EnvFunction"] == ("update", "Environment")
+    assert rows["EchoFunction"] == ("unchanged", "")
+    assert "EnvFunction: UpdateFunctionConfiguration demo-env ... Active" in changed.stdout
+    assert invoke(server, "demo-env", tmp_path)["GREETING"] == "bonjour"
+
+    # The condition turns on: a third function, more memory, STAGE everywhere.
+    prod = deploy(server, SAM_GO, *args, "--param", "Greeting=bonjour", "--param", "Stage=prod")
+    rows = plan_rows(prod.stdout)
+    assert rows["ProdOnlyFunction"][0] == "create"
+    assert rows["EnvFunction"] == ("update", "MemorySize, Environment")
+    assert rows["EchoFunction"] == ("update", "Environment")
+    assert invoke(server, "demo-env", tmp_path)["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "512"
+    assert lam.get_function(FunctionName="ProdOnlyFunction")["Configuration"]["State"] == "Active"
+
+
+def test_parameters_are_checked(server):
+    bad = deploy(server, SAM_GO, "--param", "Stage=test", check=False)
+    assert bad.returncode == 1
+    assert "template.yaml:9:20: Parameter 'Stage' must be one of AllowedValues (dev, prod); got 'test'" in bad.stderr
+    unknown = deploy(server, SAM_GO, "--param", "Nope=1", check=False)
+    assert unknown.returncode == 1
+    assert "--param Nope: the template has no parameter 'Nope'" in unknown.stderr
+    assert not server.client().list_functions()["Functions"]
+
+
+def test_cloudformation_json_with_a_zip_and_inline_code(server, tmp_path, go_zip):
+    (tmp_path / "echo.zip").write_bytes(go_zip("echo", HOST_ARCH))
+    template = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Parameters": {"Prefix": {"Type": "String", "Default": "cfn"}},
+        "Mappings": {"Sizes": {"us-east-1": {"Memory": "192"}}},
+        "Resources": {
+            "Echo": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "FunctionName": {"Fn::Sub": "${Prefix}-echo"},
+                    "Runtime": "provided.al2023",
+                    "Handler": "bootstrap",
+                    "Role": {"Fn::Join": ["", ["arn:aws:iam::", {"Ref": "AWS::AccountId"}, ":role/cfn"]]},
+                    "Architectures": [HOST_ARCH],
+                    "MemorySize": {"Fn::FindInMap": ["Sizes", {"Ref": "AWS::Region"}, "Memory"]},
+                    "EphemeralStorage": {"Size": 1024},
+                    "Code": "echo.zip",
+                    "Environment": {"Variables": {"SPLIT": {"Fn::Select": [1, {"Fn::Split": [",", "a,b,c"]}]}}},
+                },
+            },
+            "Inline": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "Runtime": "python3.12",
+                    "Handler": "index.handler",
+                    "Role": {"Fn::GetAtt": ["InlineRole", "Arn"]},
+                    "Code": {"ZipFile": "def handler(event, context):\n    return event\n"},
+                },
+            },
+            "InlineRole": {"Type": "AWS::IAM::Role", "Properties": {}},
+        },
+    }
+    path = tmp_path / "stack.json"
+    path.write_text(json.dumps(template, indent=2))
+    first = deploy(server, path)
+    rows = plan_rows(first.stdout)
+    assert rows["Echo"][0] == "create"
+    assert rows["Inline"][0] == "create"
+    assert rows["InlineRole"] == ("skipped", "lamina does not deploy this type")
+    assert "note: !GetAtt InlineRole.Arn stands for 'arn:aws:iam::000000000000:role/InlineRole'" in first.stdout
+
+    lam = server.client()
+    conf = lam.get_function(FunctionName="cfn-echo")["Configuration"]
+    assert conf["Role"] == "arn:aws:iam::000000000000:role/cfn"
+    assert conf["MemorySize"] == 192
+    assert conf["EphemeralStorage"] == {"Size": 1024}
+    assert conf["Environment"]["Variables"] == {"SPLIT": "b"}
+    event = {"from": "cloudformation"}
+    assert json.loads(lam.invoke(FunctionName="cfn-echo", Payload=json.dumps(event))["Payload"].read()) == event
+    inline = lam.get_function(FunctionName="Inline")
+    assert inline["Configuration"]["Role"] == "arn:aws:iam::000000000000:role/InlineRole"
+    import urllib.request
+
+    with urllib.request.urlopen(inline["Code"]["Location"]) as r:
+        names = zipfile.ZipFile(io.BytesIO(r.read())).namelist()
+    assert names == ["index.py"]
+
+    again = deploy(server, path)
+    assert {a for a, _ in plan_rows(again.stdout).values()} == {"unchanged", "skipped"}
+
+
+def test_a_bad_template_names_the_line(server, tmp_path):
+    path = tmp_path / "template.yaml"
+    path.write_text(
+        "Resources:\n"
+        "  Fn:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      CodeUri: .\n"
+        "      Runtime: provided.al2023\n"
+        "      Handler: !Reff Nope\n"
+    )
+    result = deploy(server, path, check=False)
+    assert result.returncode == 1
+    assert f"{path}:7:16: unknown tag '!Reff'" in result.stderr
+
+    path.write_text("Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: [a, b\n")
+    result = deploy(server, path, check=False)
+    assert result.returncode == 1
+    assert f"{path}:6:" in result.stderr, result.stderr
+
+    path.write_text(
+        "Resources:\n"
+        "  Fn:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      CodeUri: .\n"
+        "      Runtime: provided.al2023\n"
+        "      Environment:\n"
+        "        Variables:\n"
+        "          A: !GetAtt Missing.Arn\n"
+    )
+    result = deploy(server, path, check=False)
+    assert result.returncode == 1
+    assert f"{path}:9:14: Fn::GetAtt: there is no resource 'Missing' in the template" in result.stderr
+
+    json_path = tmp_path / "template.json"
+    json_path.write_text('{\n  "Resources": {\n    "Fn": {"Type": "AWS::Lambda::Function",}\n  }\n}\n')
+    result = deploy(server, json_path, check=False)
+    assert result.returncode == 1
+    assert f"{json_path}:3:" in result.stderr and "invalid JSON" in result.stderr
+
+
+def test_two_resources_cannot_share_a_function_name(server, tmp_path):
+    (tmp_path / "f.zip").write_bytes(make_zip())
+    path = tmp_path / "template.yaml"
+    path.write_text(
+        "Globals:\n  Function:\n    CodeUri: f.zip\n    Runtime: provided.al2023\n    Handler: bootstrap\n"
+        "Resources:\n"
+        "  A:\n    Type: AWS::Serverless::Function\n    Properties:\n      FunctionName: same\n"
+        "  B:\n    Type: AWS::Serverless::Function\n    Properties:\n      FunctionName: same\n"
+    )
+    result = deploy(server, path, check=False)
+    assert result.returncode == 1
+    assert "A and B would both be the function 'same'" in result.stderr
+    assert not server.client().list_functions()["Functions"]
+
+
+def test_api_errors_are_shown_verbatim(server, tmp_path):
+    (tmp_path / "f.zip").write_bytes(make_zip())
+    path = tmp_path / "template.yaml"
+    path.write_text(
+        "Resources:\n"
+        "  Old:\n"
+        "    Type: AWS::Lambda::Function\n"
+        "    Properties:\n"
+        "      Runtime: go1.x\n"
+        "      Handler: bootstrap\n"
+        "      Code: f.zip\n"
+    )
+    result = deploy(server, path, check=False)
+    assert result.returncode == 1
+    assert "Old: CreateFunction Old ... failed\n" in result.stdout
+    assert (
+        "CreateFunction failed: InvalidParameterValueException (400): The runtime parameter of go1.x is no longer "
+        "supported for creating or updating AWS Lambda functions." in result.stderr
+    )
+
+
+def test_sam_build_output(server, tmp_path, go_zip):
+    """What `sam build` writes for a go1.x function (as SAM CLI 1.170 writes it): .aws-sam/build/template.yaml
+    whose CodeUri points at a folder holding only `bootstrap`, with the Metadata kept and SamResourceId
+    added. Hand-made here (the bootstrap comes from `lamina build`), so it runs without the SAM CLI."""
+    project = tmp_path / "hello-app"
+    build = project / ".aws-sam" / "build"
+    function_dir = build / "HelloFunction"
+    function_dir.mkdir(parents=True)
+    with zipfile.ZipFile(io.BytesIO(go_zip("echo", HOST_ARCH))) as z:
+        (function_dir / "bootstrap").write_bytes(z.read("bootstrap"))
+    (function_dir / "bootstrap").chmod(0o755)
+    (build / "template.yaml").write_text(
+        "AWSTemplateFormatVersion: '2010-09-09'\n"
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Globals:\n"
+        "  Function:\n"
+        "    Timeout: 5\n"
+        "Resources:\n"
+        "  HelloFunction:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Metadata:\n"
+        "      BuildMethod: go1.x\n"
+        "      SamResourceId: HelloFunction\n"
+        "    Properties:\n"
+        "      CodeUri: HelloFunction\n"
+        "      Handler: bootstrap\n"
+        "      Runtime: provided.al2023\n"
+        f"      Architectures:\n      - {HOST_ARCH}\n"
+    )
+    result = deploy(server, ".aws-sam/build/template.yaml", cwd=project)
+    assert "building" not in result.stdout
+    assert "Stack hello-app from .aws-sam/build/template.yaml" in result.stdout
+    assert plan_rows(result.stdout)["HelloFunction"][0] == "create"
+    lam = server.client()
+    assert json.loads(lam.invoke(FunctionName="HelloFunction", Payload=b'{"sam": 1}')["Payload"].read()) == {"sam": 1}
+    again = deploy(server, ".aws-sam/build/template.yaml", cwd=project)
+    assert plan_rows(again.stdout)["HelloFunction"] == ("unchanged", "")
+
+
+def test_real_sam_build_output(server, tmp_path):
+    """A real `sam build` (the SAM CLI from tests/sam-requirements.txt, in .venv-sam) of a go1.x function,
+    then `lamina deploy -t .aws-sam/build/template.yaml`."""
+    sam = REPO / ".venv-sam" / "bin" / "sam"
+    if not sam.exists():
+        pytest.skip("the SAM CLI is not installed in .venv-sam (scripts/test installs it)")
+    project = tmp_path / "sam-app"
+    source = project / "hello"
+    source.mkdir(parents=True)
+    for name in ["go.mod", "go.sum"]:
+        shutil.copy(GO_FIXTURES / name, source / name)
+    shutil.copy(GO_FIXTURES / "echo" / "main.go", source / "main.go")
+    (project / "template.yaml").write_text(
+        "AWSTemplateFormatVersion: '2010-09-09'\n"
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  HelloFunction:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Metadata:\n"
+        "      BuildMethod: go1.x\n"
+        "    Properties:\n"
+        "      FunctionName: sam-hello\n"
+        "      CodeUri: hello/\n"
+        "      Handler: bootstrap\n"
+        "      Runtime: provided.al2023\n"
+        f"      Architectures: [{HOST_ARCH}]\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env["SAM_CLI_TELEMETRY"] = "0"
+    built = subprocess.run([str(sam), "build"], cwd=project, env=env, capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stdout + built.stderr
+    assert (project / ".aws-sam" / "build" / "HelloFunction" / "bootstrap").exists()
+
+    result = deploy(server, ".aws-sam/build/template.yaml", cwd=project)
+    assert "building" not in result.stdout
+    assert plan_rows(result.stdout)["HelloFunction"][0] == "create"
+    lam = server.client()
+    assert json.loads(lam.invoke(FunctionName="sam-hello", Payload=b'{"sam": "build"}')["Payload"].read()) == {
+        "sam": "build"
+    }
+    # Without -t, what `sam build` wrote is picked, as `sam deploy` does.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({"AWS_ENDPOINT_URL": server.endpoint, "AWS_REGION": "us-east-1"})
+    again = subprocess.run(
+        [str(lamina_binary()), "deploy"], capture_output=True, text=True, env=env, cwd=project, check=True
+    )
+    assert "Stack sam-app from .aws-sam/build/template.yaml" in again.stdout
+    assert plan_rows(again.stdout)["HelloFunction"] == ("unchanged", "")
+
+
+def test_layers_are_published_once_and_referenced(server, tmp_path):
+    layer_dir = tmp_path / "layer" / "bin"
+    layer_dir.mkdir(parents=True)
+    (layer_dir / "tool").write_text("#!/bin/sh\necho tool\n")
+    (tmp_path / "f.zip").write_bytes(make_zip())
+    path = tmp_path / "template.yaml"
+    path.write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Tools:\n"
+        "    Type: AWS::Serverless::LayerVersion\n"
+        "    Properties:\n"
+        "      LayerName: tools\n"
+        "      ContentUri: layer\n"
+        "      CompatibleRuntimes: [provided.al2023]\n"
+        "  Fn:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      CodeUri: f.zip\n"
+        "      Runtime: provided.al2023\n"
+        "      Handler: bootstrap\n"
+        "      Layers: [!Ref Tools]\n"
+    )
+    first = deploy(server, path, check=False)
+    skip_if_unsupported(first, "layers")
+    assert first.returncode == 0, first.stderr
+    rows = plan_rows(first.stdout)
+    arn = "arn:aws:lambda:us-east-1:000000000000:layer:tools:1"
+    assert rows["Tools"][0] == "create" and rows["Tools"][1].startswith(arn)
+    lam = server.client()
+    assert [l["Arn"] for l in lam.get_function(FunctionName="Fn")["Configuration"]["Layers"]] == [arn]
+    again = deploy(server, path)
+    assert plan_rows(again.stdout)["Tools"] == ("unchanged", arn)
+    assert plan_rows(again.stdout)["Fn"] == ("unchanged", "")
+    (layer_dir / "tool").write_text("#!/bin/sh\necho tool v2\n")
+    changed = deploy(server, path)
+    rows = plan_rows(changed.stdout)
+    assert rows["Tools"][0] == "update"
+    assert rows["Fn"] == ("update", "Layers")
+    assert [l["Arn"] for l in lam.get_function(FunctionName="Fn")["Configuration"]["Layers"]] == [arn[:-1] + "2"]
+
+
+def test_s3_code_is_passed_to_the_api(server, tmp_path):
+    path = tmp_path / "template.yaml"
+    path.write_text(
+        "Resources:\n"
+        "  FromS3:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      CodeUri: s3://lamina-deploy-test-bucket/function.zip\n"
+        "      Runtime: provided.al2023\n"
+        "      Handler: bootstrap\n"
+    )
+    result = deploy(server, path, check=False)
+    skip_if_unsupported(result, "code from S3")
+    # With S3 support the server fetches the object: a missing bucket is its error, shown verbatim.
+    assert result.returncode == 0 or "CreateFunction failed:" in result.stderr, result.stderr
