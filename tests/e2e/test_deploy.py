@@ -56,15 +56,6 @@ def invoke(server, name, tmp_path):
     return json.loads(out.read_text())
 
 
-def skip_if_unsupported(result, what):
-    """Layers and S3 code arrive from other branches: until they do, the server says so and the test skips."""
-    text = result.stdout + result.stderr
-    if result.returncode != 0 and (
-        "UnsupportedOperationException" in text or "does not fetch code from S3" in text
-    ):
-        pytest.skip(f"this server does not support {what} yet: {result.stderr.strip()}")
-
-
 SAM_GO = TEMPLATES / "sam-go" / "template.yaml"
 
 
@@ -374,10 +365,16 @@ def test_real_sam_build_output(server, tmp_path):
 
 
 def test_layers_are_published_once_and_referenced(server, tmp_path):
-    layer_dir = tmp_path / "layer" / "bin"
+    """Two layers, one of them the custom runtime (`/opt/bootstrap`), the other a tool in `/opt/bin`; the
+    function's own code has no bootstrap. Unchanged content publishes nothing; changed content publishes a
+    new version and moves the function to it."""
+    layer_dir = tmp_path / "tools" / "bin"
     layer_dir.mkdir(parents=True)
     (layer_dir / "tool").write_text("#!/bin/sh\necho tool\n")
-    (tmp_path / "f.zip").write_bytes(make_zip())
+    runtime_dir = tmp_path / "runtime"
+    runtime_dir.mkdir()
+    shutil.copy(REPO / "tests" / "fixtures" / "shell" / "bootstrap", runtime_dir / "bootstrap")
+    (tmp_path / "f.zip").write_bytes(make_zip({"data.txt": "no bootstrap in here\n"}, mode=0o644))
     path = tmp_path / "template.yaml"
     path.write_text(
         "Transform: AWS::Serverless-2016-10-31\n"
@@ -386,24 +383,30 @@ def test_layers_are_published_once_and_referenced(server, tmp_path):
         "    Type: AWS::Serverless::LayerVersion\n"
         "    Properties:\n"
         "      LayerName: tools\n"
-        "      ContentUri: layer\n"
+        "      ContentUri: tools\n"
         "      CompatibleRuntimes: [provided.al2023]\n"
+        "  Runtime:\n"
+        "    Type: AWS::Lambda::LayerVersion\n"
+        "    Properties:\n"
+        "      LayerName: shell-runtime\n"
+        "      Content: runtime\n"
         "  Fn:\n"
         "    Type: AWS::Serverless::Function\n"
         "    Properties:\n"
         "      CodeUri: f.zip\n"
         "      Runtime: provided.al2023\n"
         "      Handler: bootstrap\n"
-        "      Layers: [!Ref Tools]\n"
+        "      Layers: [!Ref Tools, !Ref Runtime]\n"
     )
-    first = deploy(server, path, check=False)
-    skip_if_unsupported(first, "layers")
-    assert first.returncode == 0, first.stderr
+    first = deploy(server, path)
     rows = plan_rows(first.stdout)
     arn = "arn:aws:lambda:us-east-1:000000000000:layer:tools:1"
+    runtime_arn = "arn:aws:lambda:us-east-1:000000000000:layer:shell-runtime:1"
     assert rows["Tools"][0] == "create" and rows["Tools"][1].startswith(arn)
+    assert rows["Runtime"][0] == "create" and rows["Runtime"][1].startswith(runtime_arn)
     lam = server.client()
-    assert [l["Arn"] for l in lam.get_function(FunctionName="Fn")["Configuration"]["Layers"]] == [arn]
+    assert [l["Arn"] for l in lam.get_function(FunctionName="Fn")["Configuration"]["Layers"]] == [arn, runtime_arn]
+    assert invoke(server, "Fn", tmp_path) == {"shell": True, "event": {}}
     again = deploy(server, path)
     assert plan_rows(again.stdout)["Tools"] == ("unchanged", arn)
     assert plan_rows(again.stdout)["Fn"] == ("unchanged", "")
@@ -412,21 +415,96 @@ def test_layers_are_published_once_and_referenced(server, tmp_path):
     rows = plan_rows(changed.stdout)
     assert rows["Tools"][0] == "update"
     assert rows["Fn"] == ("update", "Layers")
-    assert [l["Arn"] for l in lam.get_function(FunctionName="Fn")["Configuration"]["Layers"]] == [arn[:-1] + "2"]
+    assert [l["Arn"] for l in lam.get_function(FunctionName="Fn")["Configuration"]["Layers"]] == [
+        arn[:-1] + "2",
+        runtime_arn,
+    ]
+    assert invoke(server, "Fn", tmp_path) == {"shell": True, "event": {}}
 
 
-def test_s3_code_is_passed_to_the_api(server, tmp_path):
-    path = tmp_path / "template.yaml"
+def test_cloudformation_template_with_code_in_s3(s3_server, s3_store, tmp_path):
+    """`AWS::Lambda::Function` with `Code: {S3Bucket, S3Key, S3ObjectVersion}` and a SAM function with an
+    `s3://` CodeUri, both fetched by the server from the S3 store."""
+    bucket = s3_store.new_bucket(versioned=True)
+    package = tmp_path / "function.zip"
+    shutil.copy(GO_FIXTURES.parent / "shell" / "bootstrap", tmp_path / "bootstrap")
+    package.write_bytes(make_zip({"bootstrap": (tmp_path / "bootstrap").read_text()}))
+    s3_store.aws(["s3", "cp", str(package), f"s3://{bucket}/builds/function.zip"])
+    version = json.loads(s3_store.aws(["s3api", "head-object", "--bucket", bucket, "--key", "builds/function.zip"]).stdout)[
+        "VersionId"
+    ]
+    path = tmp_path / "template.json"
     path.write_text(
-        "Resources:\n"
-        "  FromS3:\n"
-        "    Type: AWS::Serverless::Function\n"
-        "    Properties:\n"
-        "      CodeUri: s3://lamina-deploy-test-bucket/function.zip\n"
-        "      Runtime: provided.al2023\n"
-        "      Handler: bootstrap\n"
+        json.dumps(
+            {
+                "AWSTemplateFormatVersion": "2010-09-09",
+                "Parameters": {"CodeBucket": {"Type": "String"}},
+                "Resources": {
+                    "FromS3": {
+                        "Type": "AWS::Lambda::Function",
+                        "Properties": {
+                            "PackageType": "Zip",
+                            "Runtime": "provided.al2023",
+                            "Handler": "bootstrap",
+                            "Role": "arn:aws:iam::000000000000:role/lambda-ex",
+                            "Code": {
+                                "S3Bucket": {"Ref": "CodeBucket"},
+                                "S3Key": "builds/function.zip",
+                                "S3ObjectVersion": version,
+                            },
+                        },
+                    },
+                    "FromUri": {
+                        "Type": "AWS::Serverless::Function",
+                        "Properties": {
+                            "CodeUri": {"Fn::Sub": "s3://${CodeBucket}/builds/function.zip"},
+                            "Runtime": "provided.al2023",
+                            "Handler": "bootstrap",
+                        },
+                    },
+                },
+            },
+            indent=2,
+        )
     )
-    result = deploy(server, path, check=False)
-    skip_if_unsupported(result, "code from S3")
-    # With S3 support the server fetches the object: a missing bucket is its error, shown verbatim.
-    assert result.returncode == 0 or "CreateFunction failed:" in result.stderr, result.stderr
+    deploy(s3_server, path, "--param", f"CodeBucket={bucket}")
+    lam = s3_server.client()
+    for name in ["FromS3", "FromUri"]:
+        out = lam.invoke(FunctionName=name, Payload=b'{"from":"s3"}')
+        assert json.loads(out["Payload"].read()) == {"shell": True, "event": {"from": "s3"}}
+    missing = deploy(s3_server, path, "--param", "CodeBucket=no-such-bucket", check=False)
+    assert missing.returncode != 0
+    assert (
+        "Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: The specified bucket does "
+        "not exist" in missing.stderr
+    ), missing.stderr
+
+
+SAM_EXAMPLE = REPO / "tests" / "fixtures" / "sam"
+
+
+def test_the_sam_example_of_the_go_guide_directly_and_after_a_real_sam_build(server, tmp_path):
+    """AWS's SAM example for Go (HelloWorldFunction, `BuildMethod: go1.x`, `CodeUri: hello-world/`,
+    provided.al2023, arm64): deployed by `lamina deploy` from the sources, then again after a real
+    `sam build`, and invoked each time: on an x86_64 host it runs under qemu-user in the sandbox."""
+    project = tmp_path / "sam-app"
+    shutil.copytree(SAM_EXAMPLE, project)
+    lam = server.client()
+
+    direct = deploy(server, "template.yaml", cwd=project)
+    assert plan_rows(direct.stdout)["HelloWorldFunction"][0] == "create"
+    config = lam.get_function_configuration(FunctionName="HelloWorldFunction")
+    assert config["Architectures"] == ["arm64"] and config["Runtime"] == "provided.al2023"
+    answer = invoke(server, "HelloWorldFunction", tmp_path)
+    assert answer == {"message": "Hello World", "arch": "arm64"}
+
+    sam = REPO / ".venv-sam" / "bin" / "sam"
+    assert sam.exists(), "scripts/test installs the SAM CLI in .venv-sam"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env["SAM_CLI_TELEMETRY"] = "0"
+    built = subprocess.run([str(sam), "build"], cwd=project, env=env, capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stdout + built.stderr
+    after = deploy(server, ".aws-sam/build/template.yaml", cwd=project)
+    assert "building" not in after.stdout
+    assert plan_rows(after.stdout)["HelloWorldFunction"][0] in ("update", "unchanged")
+    assert invoke(server, "HelloWorldFunction", tmp_path) == {"message": "Hello World", "arch": "arm64"}
