@@ -62,6 +62,8 @@ pub(crate) enum InitFailure {
     Reported(ErrorReport),
     /// The runtime exited before asking for an event.
     Exited(Option<String>),
+    /// The runtime was OOM-killed (by its sandbox's cgroup) before asking for an event.
+    OutOfMemory,
     /// Init did not finish in time.
     TimedOut,
     /// The platform itself failed (no port, no log file).
@@ -185,7 +187,7 @@ impl Environment {
             idle_since: Instant::now(),
         };
         let mut lifecycle = environment.api.lifecycle();
-        let failure = tokio::select! {
+        let mut failure = tokio::select! {
             state = lifecycle.wait_for(|l| *l != Lifecycle::Initializing) => match state.map(|s| s.clone()) {
                 Ok(Lifecycle::Ready) => None,
                 Ok(Lifecycle::InitFailed(report)) => Some(InitFailure::Reported(report)),
@@ -194,6 +196,9 @@ impl Environment {
             status = environment.child.wait() => Some(InitFailure::Exited(status.ok().and_then(|s| exit_description(&s)))),
             _ = tokio::time::sleep(init_timeout) => Some(InitFailure::TimedOut),
         };
+        if matches!(failure, Some(InitFailure::Exited(_))) && environment.child.stats().oom_killed() {
+            failure = Some(InitFailure::OutOfMemory);
+        }
         match failure {
             None => {
                 environment.init_duration = Some(started.elapsed());
@@ -205,6 +210,9 @@ impl Environment {
                         report_init_failure(&log, started, phase, &report.error_type)
                     }
                     InitFailure::TimedOut => report_init_timeout(&log, started, phase),
+                    InitFailure::OutOfMemory => {
+                        report_init_failure(&log, started, phase, "Runtime.OutOfMemory")
+                    }
                     _ => report_init_failure(&log, started, phase, "Runtime.ExitError"),
                 }
                 environment.kill().await;

@@ -392,6 +392,10 @@ impl Executor {
                 (error.payload(), error.error_type.to_owned())
             }
             InitFailure::Reported(report) => (report.body, report.error_type),
+            InitFailure::OutOfMemory => {
+                let error = platform_error::out_of_memory(&request_id);
+                (error.payload(), error.error_type.to_owned())
+            }
             InitFailure::Exited(how) => {
                 let error = platform_error::runtime_exited(&request_id, how.as_deref());
                 (error.payload(), error.error_type.to_owned())

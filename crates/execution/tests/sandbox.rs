@@ -67,6 +67,35 @@ async fn the_bootstrap_sees_a_read_only_task_root_as_a_non_root_user() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn allocating_past_the_memory_size_during_init_is_runtime_out_of_memory() {
+    let Some(mut setup) = Setup::sandboxed("hostile", host_goarch()) else {
+        return;
+    };
+    setup
+        .version
+        .environment
+        .insert("HOSTILE_INIT_ALLOCATE_MB".to_owned(), "512".to_owned());
+    let invoked = setup.invoke(r#"{"action":"allocate","mb":1}"#).await;
+    assert!(invoked.function_error);
+    assert_eq!(
+        text(&invoked),
+        format!(
+            r#"{{"errorType":"Runtime.OutOfMemory","errorMessage":"RequestId: {} Error: Runtime exited with error: signal: killed"}}"#,
+            invoked.request_id
+        )
+    );
+    let log = setup.log_text();
+    for phase in ["init", "invoke"] {
+        assert!(
+            log.contains(&format!(
+                "\tPhase: {phase}\tStatus: error\tError Type: Runtime.OutOfMemory"
+            )),
+            "{log}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn allocating_past_the_memory_size_is_runtime_out_of_memory_and_the_next_invoke_starts_fresh() {
     let Some(setup) = Setup::sandboxed("hostile", host_goarch()) else {
         return;
