@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -52,16 +52,24 @@ fn update_zip(body: &[u8]) -> Option<Cow<'_, str>> {
         .map(|b| b.0)
 }
 
-/// Parses the body and stages the package off the async runtime: JSON parsing and base64 decoding of
-/// a 67 MB body are CPU work. The base64 text is borrowed from the body, never copied.
-pub(crate) async fn parse_with_zip<T>(
+/// Reads a deployment request (CreateFunction, UpdateFunctionCode, PublishLayerVersion): the body, at most
+/// [`REQUEST_MAX_BYTES`] (AWS's 413 naming `operation` past that), parsed and its inline zip staged off the
+/// async runtime: JSON parsing and base64 decoding of a 67 MB body are CPU work. The base64 text is
+/// borrowed from the body, never copied.
+pub(crate) async fn package_request<T>(
     engine: &Engine,
-    bytes: Bytes,
+    headers: &HeaderMap,
+    body: Body,
+    operation: &'static str,
     zip_of: fn(&[u8]) -> Option<Cow<'_, str>>,
 ) -> Result<(T, Option<StagedCode>), ApiError>
 where
     T: serde::de::DeserializeOwned + Send + 'static,
 {
+    let bytes = request::read_body(body, headers, REQUEST_MAX_BYTES, || {
+        request_too_large(operation).into()
+    })
+    .await?;
     let engine = engine.clone();
     tokio::task::spawn_blocking(move || {
         let input: T = request::json(&bytes)?;
@@ -81,11 +89,8 @@ pub(crate) async fn create(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let bytes = request::read_body(body, &headers, REQUEST_MAX_BYTES, || {
-        request_too_large("CreateFunction").into()
-    })
-    .await?;
-    let (input, staged): (CreateFunctionInput, _) = parse_with_zip(&engine, bytes, create_zip).await?;
+    let (input, staged): (CreateFunctionInput, _) =
+        package_request(&engine, &headers, body, "CreateFunction", create_zip).await?;
     let scope = engine.scope(&request::region(&headers));
     let deployed = engine.create_function(&scope, input, staged).await?;
     Ok(with_warnings(
@@ -100,11 +105,8 @@ pub(crate) async fn update_code(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let bytes = request::read_body(body, &headers, REQUEST_MAX_BYTES, || {
-        request_too_large("UpdateFunctionCode").into()
-    })
-    .await?;
-    let (input, staged): (UpdateCodeInput, _) = parse_with_zip(&engine, bytes, update_zip).await?;
+    let (input, staged): (UpdateCodeInput, _) =
+        package_request(&engine, &headers, body, "UpdateFunctionCode", update_zip).await?;
     let scope = engine.scope(&request::region(&headers));
     let deployed = engine.update_function_code(&scope, &name, input, staged).await?;
     Ok(with_warnings(

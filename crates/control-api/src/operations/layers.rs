@@ -7,12 +7,12 @@ use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use lamina_engine::Engine;
 use lamina_engine::wire::PublishLayerVersionInput;
-use lamina_engine::{Engine, REQUEST_MAX_BYTES, request_too_large};
 use serde::Deserialize;
 
 use super::code::location;
-use super::functions::{Borrowed, ZipOnly, parse_with_zip};
+use super::functions::{Borrowed, ZipOnly, package_request};
 use super::{json_response, no_content, with_warnings};
 use crate::error::ApiError;
 use crate::request::{self, Query};
@@ -44,11 +44,8 @@ pub(crate) async fn publish(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let bytes = request::read_body(body, &headers, REQUEST_MAX_BYTES, || {
-        request_too_large("PublishLayerVersion").into()
-    })
-    .await?;
-    let (input, staged): (PublishLayerVersionInput, _) = parse_with_zip(&engine, bytes, content_zip).await?;
+    let (input, staged): (PublishLayerVersionInput, _) =
+        package_request(&engine, &headers, body, "PublishLayerVersion", content_zip).await?;
     let scope = engine.scope(&request::region(&headers));
     let published = engine.publish_layer_version(&scope, &name, input, staged).await?;
     let hex = published.value.code_hex.clone();
