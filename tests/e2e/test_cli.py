@@ -4,6 +4,7 @@ once with AWS_ENDPOINT_URL."""
 import base64
 import hashlib
 import json
+import os
 
 import pytest
 
@@ -141,3 +142,11 @@ def test_data_dir_is_held_and_servers_keep_their_own_environments(tmp_path, go_z
         first.stop()
         if other:
             other.stop()
+    # A server that stopped cleanly leaves no cgroup parent behind (sandbox isolation, cgroup v1 or v2).
+    import hashlib
+
+    parent = "lamina/" + hashlib.sha256(str((tmp_path / "first").resolve()).encode()).hexdigest()[:12]
+    for hierarchy in ["/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids", "/sys/fs/cgroup"]:
+        assert not os.path.exists(os.path.join(hierarchy, parent)), f"{hierarchy}/{parent} left behind"
+    if "isolation: SANDBOX" in first.log():
+        assert "sandboxes under 'lamina/" in first.log()

@@ -198,6 +198,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .context("serving")?;
     engine.shut_down_environments().await;
+    // The data directory's cgroup parents, now empty (a crash leaves them for the next start to reuse).
+    #[cfg(target_os = "linux")]
+    if let Isolation::Sandbox(sandbox) = &isolation
+        && let Some(cgroups) = sandbox.cgroups()
+    {
+        for dir in cgroups.parent_dirs() {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
     tracing::info!("lamina stopped");
     Ok(())
 }
