@@ -314,56 +314,6 @@ def test_sam_build_output(server, tmp_path, go_zip):
     assert plan_rows(again.stdout)["HelloFunction"] == ("unchanged", "")
 
 
-def test_real_sam_build_output(server, tmp_path):
-    """A real `sam build` (the SAM CLI from tests/sam-requirements.txt, in .venv-sam) of a go1.x function,
-    then `lamina deploy -t .aws-sam/build/template.yaml`."""
-    sam = REPO / ".venv-sam" / "bin" / "sam"
-    if not sam.exists():
-        pytest.skip("the SAM CLI is not installed in .venv-sam (scripts/test installs it)")
-    project = tmp_path / "sam-app"
-    source = project / "hello"
-    source.mkdir(parents=True)
-    for name in ["go.mod", "go.sum"]:
-        shutil.copy(GO_FIXTURES / name, source / name)
-    shutil.copy(GO_FIXTURES / "echo" / "main.go", source / "main.go")
-    (project / "template.yaml").write_text(
-        "AWSTemplateFormatVersion: '2010-09-09'\n"
-        "Transform: AWS::Serverless-2016-10-31\n"
-        "Resources:\n"
-        "  HelloFunction:\n"
-        "    Type: AWS::Serverless::Function\n"
-        "    Metadata:\n"
-        "      BuildMethod: go1.x\n"
-        "    Properties:\n"
-        "      FunctionName: sam-hello\n"
-        "      CodeUri: hello/\n"
-        "      Handler: bootstrap\n"
-        "      Runtime: provided.al2023\n"
-        f"      Architectures: [{HOST_ARCH}]\n"
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env["SAM_CLI_TELEMETRY"] = "0"
-    built = subprocess.run([str(sam), "build"], cwd=project, env=env, capture_output=True, text=True, timeout=600)
-    assert built.returncode == 0, built.stdout + built.stderr
-    assert (project / ".aws-sam" / "build" / "HelloFunction" / "bootstrap").exists()
-
-    result = deploy(server, ".aws-sam/build/template.yaml", cwd=project)
-    assert "building" not in result.stdout
-    assert plan_rows(result.stdout)["HelloFunction"][0] == "create"
-    lam = server.client()
-    assert json.loads(lam.invoke(FunctionName="sam-hello", Payload=b'{"sam": "build"}')["Payload"].read()) == {
-        "sam": "build"
-    }
-    # Without -t, what `sam build` wrote is picked, as `sam deploy` does.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update({"AWS_ENDPOINT_URL": server.endpoint, "AWS_REGION": "us-east-1"})
-    again = subprocess.run(
-        [str(lamina_binary()), "deploy"], capture_output=True, text=True, env=env, cwd=project, check=True
-    )
-    assert "Stack sam-app from .aws-sam/build/template.yaml" in again.stdout
-    assert plan_rows(again.stdout)["HelloFunction"] == ("unchanged", "")
-
-
 def test_layers_are_published_once_and_referenced(server, tmp_path):
     """Two layers, one of them the custom runtime (`/opt/bootstrap`), the other a tool in `/opt/bin`; the
     function's own code has no bootstrap. Unchanged content publishes nothing; changed content publishes a
@@ -508,3 +458,12 @@ def test_the_sam_example_of_the_go_guide_directly_and_after_a_real_sam_build(ser
     assert "building" not in after.stdout
     assert plan_rows(after.stdout)["HelloWorldFunction"][0] in ("update", "unchanged")
     assert invoke(server, "HelloWorldFunction", tmp_path) == {"message": "Hello World", "arch": "arm64"}
+
+    # Without -t, what `sam build` wrote is picked, as `sam deploy` does.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({"AWS_ENDPOINT_URL": server.endpoint, "AWS_REGION": "us-east-1"})
+    again = subprocess.run(
+        [str(lamina_binary()), "deploy"], capture_output=True, text=True, env=env, cwd=project, check=True
+    )
+    assert "Stack sam-app from .aws-sam/build/template.yaml" in again.stdout
+    assert plan_rows(again.stdout)["HelloWorldFunction"] == ("unchanged", "")
