@@ -34,6 +34,12 @@ pub(crate) struct ServeArgs {
     /// processes) or `auto` (sandbox where the host allows it, else process, saying why).
     #[arg(long, value_enum, default_value_t = IsolationArg::Auto)]
     isolation: IsolationArg,
+    /// With sandbox isolation, leave the kernel's cgroup locking as it is: by default the server holds a
+    /// hidden cgroup hierarchy mounted with `favordynmods` (Linux 6.0 or later), so that moving a new
+    /// sandbox into its cgroup does not wait for an RCU grace period (5 to 15 ms of each cold start),
+    /// at a small cost to every fork and exit on the host.
+    #[arg(long)]
+    no_favordynmods: bool,
     /// An S3-compatible endpoint (for example http://127.0.0.1:9000) to fetch `--code S3Bucket=...,S3Key=...`
     /// packages from, path-style [default: $AWS_ENDPOINT_URL_S3, else AWS S3 in the function's region].
     /// AWS_ENDPOINT_URL is not used for S3: it usually points at lamina itself.
@@ -90,12 +96,13 @@ fn cgroup_parent(data_dir: &std::path::Path) -> String {
 
 /// Chooses the isolation of execution environments and says so loudly: never silently weaker.
 #[cfg(target_os = "linux")]
-fn isolation(choice: IsolationArg, data_dir: &std::path::Path) -> anyhow::Result<Isolation> {
+fn isolation(args: &ServeArgs, data_dir: &std::path::Path) -> anyhow::Result<Isolation> {
     use lamina_execution::lamina_sandbox::{HelperCommand, IsolationMode, Sandbox, SandboxConfig};
 
     let mut config = SandboxConfig::new(HelperCommand::current_exe("sandbox-init"));
     config.cgroup_parent = cgroup_parent(data_dir);
-    let (mode, reason) = match choice {
+    config.fast_cgroup_migrations = !args.no_favordynmods;
+    let (mode, reason) = match args.isolation {
         IsolationArg::Process => (
             IsolationMode::Process,
             "chosen with --isolation process: functions run as plain processes with no filesystem, memory or \
@@ -126,13 +133,23 @@ fn isolation(choice: IsolationArg, data_dir: &std::path::Path) -> anyhow::Result
         "isolation: SANDBOX ({reason}): each execution environment in its own namespaces, read-only /var/task, \
          cgroup limits, a non-root user"
     );
+    match sandbox.fast_cgroup_migrations() {
+        Ok(()) => tracing::info!(
+            "cgroup migrations: without RCU grace periods (a favordynmods hierarchy, name=lamina, held while \
+             the server runs; --no-favordynmods leaves the kernel as it is)"
+        ),
+        Err(why) => tracing::info!(
+            "cgroup migrations: each sandbox start may wait for an RCU grace period, 5 to 15 ms (favordynmods: \
+             {why})"
+        ),
+    }
     Ok(Isolation::Sandbox(std::sync::Arc::new(sandbox)))
 }
 
 /// Without Linux there is nothing but process isolation.
 #[cfg(not(target_os = "linux"))]
-fn isolation(choice: IsolationArg, _data_dir: &std::path::Path) -> anyhow::Result<Isolation> {
-    if choice == IsolationArg::Sandbox {
+fn isolation(args: &ServeArgs, _data_dir: &std::path::Path) -> anyhow::Result<Isolation> {
+    if args.isolation == IsolationArg::Sandbox {
         bail!("--isolation sandbox needs Linux");
     }
     tracing::warn!(
@@ -145,12 +162,13 @@ fn isolation(choice: IsolationArg, _data_dir: &std::path::Path) -> anyhow::Resul
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let data_dir = args
         .data_dir
+        .clone()
         .unwrap_or_else(lamina_cli::data_dir::default_data_dir);
     std::fs::create_dir_all(&data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
     let data_dir = data_dir
         .canonicalize()
         .with_context(|| format!("resolving {}", data_dir.display()))?;
-    let isolation = isolation(args.isolation, &data_dir)?;
+    let isolation = isolation(&args, &data_dir)?;
     // Opening the engine locks the data directory; only then is what a previous run left behind ours to
     // remove.
     let engine = Engine::open(EngineConfig {

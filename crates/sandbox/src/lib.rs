@@ -117,6 +117,10 @@ pub struct SandboxConfig {
     pub staging_dir: PathBuf,
     /// How long the setup may take before the sandbox is killed (default 30 s).
     pub setup_timeout: Duration,
+    /// Whether to hold a `favordynmods` cgroup hierarchy while the [`Sandbox`] lives, so that joining a
+    /// sandbox's cgroup does not wait for an RCU grace period (see [`cgroup::FastMigrations`]; default
+    /// on).
+    pub fast_cgroup_migrations: bool,
 }
 
 impl SandboxConfig {
@@ -127,6 +131,7 @@ impl SandboxConfig {
             cgroup_parent: "lamina".to_owned(),
             staging_dir: PathBuf::from("/run/lamina/sandbox-root"),
             setup_timeout: Duration::from_secs(30),
+            fast_cgroup_migrations: true,
         }
     }
 }
@@ -138,6 +143,7 @@ pub struct Sandbox {
     mode: IsolationMode,
     config: SandboxConfig,
     cgroups: Option<CgroupBackend>,
+    fast_migrations: Result<cgroup::FastMigrations, String>,
 }
 
 impl Sandbox {
@@ -160,10 +166,16 @@ impl Sandbox {
                 Some(cgroups)
             }
         };
+        let fast_migrations = match (mode, config.fast_cgroup_migrations) {
+            (IsolationMode::Process, _) => Err("process isolation has no cgroups".to_owned()),
+            (IsolationMode::Sandbox, false) => Err("turned off".to_owned()),
+            (IsolationMode::Sandbox, true) => cgroup::FastMigrations::enable(),
+        };
         Ok(Sandbox {
             mode,
             config,
             cgroups,
+            fast_migrations,
         })
     }
 
@@ -175,6 +187,12 @@ impl Sandbox {
     /// The cgroup backend (`None` in `Process` mode).
     pub fn cgroups(&self) -> Option<&CgroupBackend> {
         self.cgroups.as_ref()
+    }
+
+    /// Whether joining a sandbox's cgroup skips the RCU grace period: `Ok` while this launcher holds the
+    /// `favordynmods` hierarchy, else why not (see [`cgroup::FastMigrations`]).
+    pub fn fast_cgroup_migrations(&self) -> Result<(), &str> {
+        self.fast_migrations.as_ref().map(|_| ()).map_err(String::as_str)
     }
 
     /// The host-wide settings.

@@ -154,3 +154,54 @@ fn stale_cgroups_of_a_crashed_server_are_removed() {
         assert_eq!(left, 0, "{}", parent.display());
     }
 }
+
+#[test]
+fn the_launcher_holds_a_favordynmods_hierarchy_unless_told_not_to() {
+    let Some(_host) = util::shared() else { return };
+    let sandbox = sandbox();
+    let version = sandbox.cgroups().expect("cgroups").version();
+    match sandbox.fast_cgroup_migrations() {
+        Ok(()) => favordynmods_hierarchy_is_there(),
+        // Kernels whose v1 controllers are all disabled (`cgroup_no_v1=all`) may refuse the named v1
+        // hierarchy too; there the sandbox only starts more slowly.
+        Err(why) if version == CgroupVersion::V2 => {
+            eprintln!("no favordynmods hierarchy beside cgroup v2: {why}")
+        }
+        Err(why) => panic!("no favordynmods hierarchy on a cgroup v1 host: {why}"),
+    }
+
+    let mut config = util::config();
+    config.fast_cgroup_migrations = false;
+    let plain =
+        lamina_sandbox::Sandbox::new(lamina_sandbox::IsolationMode::Sandbox, config).expect("sandbox");
+    assert_eq!(plain.fast_cgroup_migrations(), Err("turned off"));
+    let code = code_dir();
+    let run = util::run(&plain, sh(code.path(), "echo ok").build()).expect("run");
+    assert!(run.status.success(), "{run:?}");
+    assert_eq!(run.stdout.trim(), "ok");
+}
+
+/// The hierarchy is in `/proc/self/cgroup`, and mounted where it can be seen, its options say
+/// favordynmods.
+fn favordynmods_hierarchy_is_there() {
+    let cgroups = std::fs::read_to_string("/proc/self/cgroup").expect("read /proc/self/cgroup");
+    let name = format!(":name={}:", lamina_sandbox::cgroup::HIERARCHY_NAME);
+    assert!(cgroups.contains(&name), "{name} not in\n{cgroups}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let options = format!("none,name={}", lamina_sandbox::cgroup::HIERARCHY_NAME);
+    nix::mount::mount(
+        Some("cgroup"),
+        dir.path(),
+        Some("cgroup"),
+        nix::mount::MsFlags::empty(),
+        Some(options.as_str()),
+    )
+    .expect("mount the named hierarchy");
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").expect("mountinfo");
+    nix::mount::umount(dir.path()).expect("umount");
+    let line = mountinfo
+        .lines()
+        .find(|l| l.contains(&dir.path().display().to_string()))
+        .expect("the mount in mountinfo");
+    assert!(line.contains("favordynmods"), "{line}");
+}

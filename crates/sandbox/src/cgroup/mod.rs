@@ -3,6 +3,7 @@
 //! unified hierarchy, when it holds the memory and pids controllers) and cgroup v1 (one hierarchy per
 //! controller, as on hosts where the unified hierarchy has no controllers).
 
+mod migrations;
 mod v1;
 mod v2;
 
@@ -14,6 +15,8 @@ use std::time::{Duration, Instant};
 use thiserror::Error;
 
 use crate::spec::Resources;
+
+pub use migrations::{FastMigrations, HIERARCHY_NAME};
 
 /// A cgroup operation that failed, naming the file or directory.
 #[derive(Debug, Error)]
