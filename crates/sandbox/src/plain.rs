@@ -3,8 +3,6 @@
 //! binds (`/var/task/bootstrap` runs from the code directory on the host). No namespaces, no cgroup, no
 //! other rlimit (`RLIMIT_NPROC` would count every process of the server's user).
 
-#![allow(unsafe_code)]
-
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 
@@ -67,23 +65,29 @@ pub(crate) fn spawn(spec: SandboxSpec) -> Result<SandboxedProcess, SandboxError>
         .stdin(std_stdio(spec.stdin))
         .stdout(std_stdio(spec.stdout))
         .stderr(std_stdio(spec.stderr));
-    let nofile = spec.rlimits.nofile as libc::rlim_t;
-    // SAFETY: runs between fork and exec in the child; setrlimit is a plain system call
-    // (async-signal-safe) on a stack value, and io::Error::last_os_error does not allocate.
-    unsafe {
-        command.pre_exec(move || {
-            let limit = libc::rlimit {
-                rlim_cur: nofile,
-                rlim_max: nofile,
+    // No code runs between the clone and the exec, so the standard library uses posix_spawn instead of
+    // forking the whole server (see `spawn`); the shared hold keeps a helper's pipes from leaking in.
+    let spawned = {
+        let _shared = crate::spawn::SPAWNS
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        command.spawn()
+    };
+    match spawned {
+        Ok(child) => {
+            // Set from outside, as soon as the program runs: this mode isolates nothing, and the limit is
+            // the one Lambda sets (the Go runtime raises its soft limit to the hard one at start, which is
+            // the same value).
+            let limit = rustix::process::Rlimit {
+                current: Some(spec.rlimits.nofile),
+                maximum: Some(spec.rlimits.nofile),
             };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
-                return Err(std::io::Error::last_os_error());
+            let pid = rustix::process::Pid::from_raw(child.id() as i32);
+            if let Some(pid) = pid {
+                let _ = rustix::process::prlimit(Some(pid), rustix::process::Resource::Nofile, limit);
             }
-            Ok(())
-        });
-    }
-    match command.spawn() {
-        Ok(child) => Ok(SandboxedProcess::plain(spec.name.unwrap_or_default(), child)),
+            Ok(SandboxedProcess::plain(spec.name.unwrap_or_default(), child))
+        }
         // The working directory was checked above, so these come from the exec itself.
         Err(e)
             if matches!(

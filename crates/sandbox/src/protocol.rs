@@ -1,7 +1,8 @@
 //! What the parent and the helper say to each other.
 //!
-//! - fd [`REQUEST_FD`] in the helper: the read end of a pipe carrying one JSON [`InitRequest`], then EOF.
-//! - fd [`STATUS_FD`] in the helper: the write end of a close-on-exec pipe carrying JSON lines of
+//! - The request pipe (its fd number is the helper's first argument): the read end of a pipe carrying one
+//!   JSON [`InitRequest`], then EOF.
+//! - The status pipe (the second argument): the write end of a close-on-exec pipe carrying JSON lines of
 //!   [`StatusMessage`]. Every process of the helper holds it until the program's `execve` succeeds (which
 //!   closes it), so the parent reads EOF exactly when the program runs, or a `Failed` line first.
 //! - Between the sandbox's init and the helper, one JSON [`ProgramExit`] when the program ends, so the helper
@@ -13,11 +14,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::SetupError;
 use crate::spec::SandboxSpec;
-
-/// The helper's fd for the request pipe.
-pub(crate) const REQUEST_FD: i32 = 3;
-/// The helper's fd for the status pipe.
-pub(crate) const STATUS_FD: i32 = 4;
 
 /// Everything the helper needs: the spec plus what the parent resolved on the host.
 #[derive(Debug, Serialize, Deserialize)]

@@ -1,15 +1,18 @@
 //! The server side of `Sandbox` mode: create the cgroup, start the helper with the request and status
-//! pipes at fds 3 and 4, send the request, and read the status pipe until the program runs or a step fails.
+//! pipes, send the request, and read the status pipe until the program runs or a step fails.
 //!
-//! Between `fork` and `exec` the (multi-threaded) server only calls `dup2`.
-
-#![allow(unsafe_code)]
+//! The helper is started without a `fork` of the server: the standard library then uses `posix_spawn`
+//! (a `vfork`-style clone that shares the server's memory until the `exec`), where a `fork` would copy the
+//! page tables of the whole, possibly large, server and make its next writes copy pages. That leaves no
+//! code to run between the clone and the `exec`, so the two pipe ends the helper needs are inherited as
+//! they are (not close-on-exec) and their numbers passed as its arguments. While they are inheritable,
+//! no other process may be started, or it would inherit them too: [`SPAWNS`] orders that.
 
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::os::unix::process::CommandExt;
 use std::process::Command;
+use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -19,8 +22,12 @@ use crate::SandboxConfig;
 use crate::cgroup::{Cgroup, CgroupBackend};
 use crate::error::SandboxError;
 use crate::process::SandboxedProcess;
-use crate::protocol::{InitRequest, REQUEST_FD, STATUS_FD, StatusMessage};
+use crate::protocol::{InitRequest, StatusMessage};
 use crate::spec::{SandboxSpec, Stdio};
+
+/// Every process the sandbox starts: a helper start holds it exclusively while the helper's pipe ends are
+/// inheritable; a plain start holds it shared, so that it never inherits them.
+pub(crate) static SPAWNS: RwLock<()> = RwLock::new(());
 
 /// Starts `spec` in a new sandbox.
 pub(crate) fn spawn(
@@ -76,35 +83,30 @@ fn start(config: &SandboxConfig, cgroup: &Cgroup, spec: SandboxSpec) -> Result<S
 
     let (request_read, request_write) = pipe()?;
     let (status_read, status_write) = pipe()?;
-    // Well above 4, so that the dup2s below cannot clobber one another.
-    let request_read = high_fd(request_read)?;
-    let status_write = high_fd(status_write)?;
-    let (request_fd, status_fd) = (request_read.as_raw_fd(), status_write.as_raw_fd());
 
     let mut command = Command::new(&config.helper.program);
     command
         .args(&config.helper.args)
+        .arg(request_read.as_raw_fd().to_string())
+        .arg(status_write.as_raw_fd().to_string())
         .env_clear()
         .stdin(std_stdio(stdio[0]))
         .stdout(std_stdio(stdio[1]))
         .stderr(std_stdio(stdio[2]));
-    // SAFETY: the closure runs in the forked child of a multi-threaded process, before exec. It only calls
-    // dup2, which is async-signal-safe, and builds an io::Error from errno, which does not allocate. The
-    // fds it reads were opened above and stay open (owned by this function) until after spawn returns.
-    unsafe {
-        command.pre_exec(move || {
-            if libc::dup2(request_fd, REQUEST_FD) < 0 || libc::dup2(status_fd, STATUS_FD) < 0 {
-                return Err(io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let mut child = command.spawn().map_err(|source| SandboxError::SpawnHelper {
+    let spawned = {
+        let _exclusive = SPAWNS.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let spawned = inheritable(&request_read)
+            .and_then(|()| inheritable(&status_write))
+            .and_then(|()| command.spawn());
+        // The helper has its copies; ours close before any other process can start.
+        drop(request_read);
+        drop(status_write);
+        spawned
+    };
+    let mut child = spawned.map_err(|source| SandboxError::SpawnHelper {
         helper: config.helper.program.clone(),
         source,
     })?;
-    drop(request_read);
-    drop(status_write);
 
     // The request pipe must be closed before reading the status: the helper reads the request to EOF.
     let sent = File::from(request_write)
@@ -180,8 +182,9 @@ fn pipe() -> Result<(OwnedFd, OwnedFd), SandboxError> {
         .map_err(|errno| SandboxError::Pipe { source: errno.into() })
 }
 
-fn high_fd(fd: OwnedFd) -> Result<OwnedFd, SandboxError> {
-    rustix::io::fcntl_dupfd_cloexec(&fd, 10).map_err(|e| SandboxError::Pipe { source: e.into() })
+/// Clears close-on-exec on `fd`, so that the next process started inherits it.
+fn inheritable(fd: &OwnedFd) -> io::Result<()> {
+    rustix::io::fcntl_setfd(fd, rustix::io::FdFlags::empty()).map_err(io::Error::from)
 }
 
 pub(crate) fn std_stdio(stdio: Stdio) -> std::process::Stdio {

@@ -89,3 +89,29 @@ fn kill_tree_kills_the_process_group() {
         .collect();
     assert!(left.is_empty(), "{} sleepers left", left.len());
 }
+
+#[test]
+fn the_program_gets_the_specs_open_files_limit() {
+    let _host = util::shared();
+    let code = code_dir();
+    script(code.path(), "bootstrap", "#!/bin/sh\nexec sleep 30\n");
+    let spec = SandboxSpec::builder("/var/task/bootstrap")
+        .and_then(|b| b.read_only_bind(code.path(), "/var/task"))
+        .and_then(|b| b.nofile(64))
+        .expect("spec")
+        .build();
+    let mut process = process_sandbox().spawn(spec).expect("spawn");
+    // Set by the time spawn returns.
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", process.pid())).expect("limits");
+    process.kill_tree(None).expect("kill");
+    process.wait().expect("wait");
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .expect("Max open files");
+    assert_eq!(
+        line.split_whitespace().collect::<Vec<_>>(),
+        ["Max", "open", "files", "64", "64", "files"],
+        "{limits}"
+    );
+}

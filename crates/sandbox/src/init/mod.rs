@@ -29,7 +29,7 @@ mod seccomp;
 use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, FromRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
 use nix::sched::CloneFlags;
@@ -39,12 +39,13 @@ use nix::unistd::{ForkResult, Pid};
 
 use crate::arch::Arch;
 use crate::error::{Errno, MissingEmulator, SetupError};
-use crate::protocol::{InitRequest, ProgramExit, REQUEST_FD, STATUS_FD, StatusMessage};
+use crate::protocol::{InitRequest, ProgramExit, StatusMessage};
 use crate::spec::{Emulation, Network};
 
 /// Entry point of the hidden `sandbox-init` command: builds the sandbox described by the request the
-/// parent wrote on fd 3 and runs its program; reports failures on fd 4. `args` are the arguments after
-/// `sandbox-init` (there are none). Never returns: exits with the program's status.
+/// parent writes on the request pipe and runs its program; reports failures on the status pipe. `args` are
+/// the arguments after `sandbox-init`: the numbers of the two inherited fds, request then status. Never
+/// returns: exits with the program's status.
 ///
 /// Call it first thing in `main`, before starting threads or a runtime:
 ///
@@ -58,39 +59,38 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    if let Some(arg) = args.into_iter().next() {
+    let args: Vec<_> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
+    let fds: Vec<_> = args.iter().filter_map(|a| inherited_fd(a)).collect();
+    let (2, Ok([request, status])) = (args.len(), <[OwnedFd; 2]>::try_from(fds)) else {
         eprintln!(
-            "sandbox-init: unexpected argument {:?}: this command is started by lamina itself, not by hand",
-            arg.as_ref()
-        );
-        std::process::exit(2);
-    }
-    let (Some(request), Some(status)) = (inherited_fd(REQUEST_FD), inherited_fd(STATUS_FD)) else {
-        eprintln!(
-            "sandbox-init: no request on fd {REQUEST_FD}: this command is started by lamina itself, not by hand"
+            "sandbox-init: expected the request and status pipes, got {args:?}: this command is started by \
+             lamina itself, not by hand"
         );
         std::process::exit(2);
     };
     let status = StatusPipe(File::from(status));
-    // The status pipe must close when the program is exec'd: that EOF is the parent's "started".
-    if let Err(errno) = nix::fcntl::fcntl(
-        &status.0,
-        nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
-    ) {
-        status.fail(SetupError::Helper {
-            what: "marking the status pipe close-on-exec".into(),
-            errno: Errno::nix(errno),
-        })
+    // Neither pipe may reach the program; the status pipe's close at the program's exec is the parent's
+    // "started".
+    for fd in [request.as_fd(), status.0.as_fd()] {
+        if let Err(errno) =
+            nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC))
+        {
+            status.fail(SetupError::Helper {
+                what: "marking the parent's pipes close-on-exec".into(),
+                errno: Errno::nix(errno),
+            })
+        }
     }
     helper(request, status)
 }
 
-/// Takes ownership of an fd the parent placed for us, if it is open.
-fn inherited_fd(fd: i32) -> Option<OwnedFd> {
+/// Takes ownership of an fd the parent left open for us, given as its number, if it is open.
+fn inherited_fd(arg: &OsStr) -> Option<OwnedFd> {
+    let fd: i32 = arg.to_str()?.parse().ok().filter(|fd| *fd > 2)?;
     // SAFETY: F_GETFD on an arbitrary integer only reads the fd table; it fails with EBADF when closed.
     let open = unsafe { libc::fcntl(fd, libc::F_GETFD) } != -1;
-    // SAFETY: the fd is open, and nothing else in this freshly exec'd process owns it: the parent dup2'd
-    // it there for us alone.
+    // SAFETY: the fd is open, and nothing else in this freshly exec'd process owns it: the parent left it
+    // open for us alone, and the two numbers differ (the parent's pipe ends are distinct fds).
     open.then(|| unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
