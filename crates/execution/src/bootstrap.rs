@@ -1,8 +1,7 @@
 //! The bootstrap of an environment as a process: a plain child process, or a sandbox.
 
 use std::process::ExitStatus;
-
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use lamina_sandbox::{SandboxStats, SandboxedProcess};
 use nix::sys::signal::{Signal, killpg};
@@ -12,8 +11,8 @@ use tokio::process::Child;
 /// A running bootstrap.
 #[derive(Debug)]
 pub(crate) enum Bootstrap {
-    /// A plain child process leading its own process group.
-    Process(Child),
+    /// A plain child process leading its own process group, and what is known of its group's members.
+    Process(Child, GroupMembers),
     /// A sandboxed process; `None` once torn down.
     Sandboxed(Option<Box<SandboxedProcess>>),
 }
@@ -22,7 +21,7 @@ impl Bootstrap {
     /// Waits for the bootstrap to exit (never resolves once a sandbox is torn down).
     pub(crate) async fn wait(&mut self) -> Result<ExitStatus, String> {
         match self {
-            Bootstrap::Process(child) => child.wait().await.map_err(|e| e.to_string()),
+            Bootstrap::Process(child, _) => child.wait().await.map_err(|e| e.to_string()),
             Bootstrap::Sandboxed(Some(process)) => process.wait_async().await.map_err(|e| e.to_string()),
             Bootstrap::Sandboxed(None) => std::future::pending().await,
         }
@@ -31,7 +30,7 @@ impl Bootstrap {
     /// Whether the bootstrap still runs.
     pub(crate) fn is_alive(&mut self) -> bool {
         match self {
-            Bootstrap::Process(child) => matches!(child.try_wait(), Ok(None)),
+            Bootstrap::Process(child, _) => matches!(child.try_wait(), Ok(None)),
             Bootstrap::Sandboxed(Some(process)) => matches!(process.try_wait(), Ok(None)),
             Bootstrap::Sandboxed(None) => false,
         }
@@ -46,13 +45,13 @@ impl Bootstrap {
     }
 
     /// Peak memory in MB, rounded up: the cgroup's peak for a sandbox; for a plain process, the sum of the
-    /// peak resident sets (`VmHWM`) of every process of its process group (see [`group_peak_rss_kib`]).
-    pub(crate) fn max_memory_mb(&self) -> u64 {
+    /// peak resident sets (`VmHWM`) of the processes of its process group (see [`GroupMembers`]).
+    pub(crate) fn max_memory_mb(&mut self) -> u64 {
         const MIB: u64 = 1024 * 1024;
         match self {
-            Bootstrap::Process(child) => {
+            Bootstrap::Process(child, members) => {
                 let Some(leader) = child.id() else { return 0 };
-                group_peak_rss_kib(leader).div_ceil(1024)
+                members.peak_rss_kib(leader).div_ceil(1024)
             }
             Bootstrap::Sandboxed(_) => self.stats().memory_peak_bytes.unwrap_or(0).div_ceil(MIB),
         }
@@ -62,7 +61,7 @@ impl Bootstrap {
     /// then SIGKILL to the whole process group (plain) or sandbox (whose cgroup is then removed).
     pub(crate) async fn kill(&mut self, grace: Option<Duration>) {
         match self {
-            Bootstrap::Process(child) => {
+            Bootstrap::Process(child, _) => {
                 if let Some(grace) = grace {
                     signal_group(child, Signal::SIGTERM);
                     let _ = tokio::time::timeout(grace, child.wait()).await;
@@ -99,42 +98,68 @@ fn signal_group(child: &Child, signal: Signal) {
     }
 }
 
-/// Most processes of one bootstrap's tree that [`group_peak_rss_kib`] visits.
+/// The processes of a plain bootstrap's group, found again at most every [`GroupMembers::REFRESH`].
+///
+/// Finding them walks the bootstrap's descendants, a read per thread of each (an aws-lambda-go bootstrap
+/// has about eight threads): on every invocation that walk took about a tenth of the server's time per
+/// warm invocation at concurrency 32 and 50 µs of each invocation's latency (see BENCHMARKS.md). Between
+/// walks only the known members' `VmHWM` is read (one file for a single-process runtime). A process
+/// started since the last walk is counted from the next one, at most a second later.
+#[derive(Debug, Default)]
+pub(crate) struct GroupMembers {
+    pids: Vec<u32>,
+    found_at: Option<Instant>,
+}
+
+impl GroupMembers {
+    /// How long a walk's result is used.
+    const REFRESH: Duration = Duration::from_secs(1);
+
+    /// The sum of the peak RSS (KiB) of the processes of `leader`'s group.
+    fn peak_rss_kib(&mut self, leader: u32) -> u64 {
+        if self.found_at.is_none_or(|at| at.elapsed() >= Self::REFRESH) {
+            self.pids = group_members(leader);
+            self.found_at = Some(Instant::now());
+        }
+        self.pids.iter().map(|pid| peak_rss_kib(*pid)).sum()
+    }
+}
+
+/// Most processes of one bootstrap's tree that [`group_members`] visits.
 const MAX_TREE: usize = 4096;
 
-/// The sum of the peak RSS (KiB) of the processes of `leader`'s process group.
+/// The processes of `leader`'s process group.
 ///
-/// The group's processes are found by walking the leader's descendants
-/// (`/proc/<pid>/task/<tid>/children`), so the cost follows the size of the tree, not the number of
-/// processes on the host: scanning all of `/proc` on every invocation cost about a millisecond with a
-/// few hundred processes and grew with every warm environment (see BENCHMARKS.md). A process that left
-/// the tree (reparented to init after its parent exited) is not counted; a sandbox's cgroup counts it.
-/// Where the kernel has no `children` files, every process is scanned.
-fn group_peak_rss_kib(leader: u32) -> u64 {
+/// They are found by walking the leader's descendants (`/proc/<pid>/task/<tid>/children`), so the cost
+/// follows the size of the tree, not the number of processes on the host: scanning all of `/proc` on
+/// every invocation cost about a millisecond with a few hundred processes and grew with every warm
+/// environment (see BENCHMARKS.md). A process that left the tree (reparented to init after its parent
+/// exited) is not counted; a sandbox's cgroup counts it. Where the kernel has no `children` files, every
+/// process is scanned.
+fn group_members(leader: u32) -> Vec<u32> {
     if std::path::Path::new(&format!("/proc/{leader}/task/{leader}/children")).exists() {
         let mut pending = vec![leader];
         let mut seen = std::collections::HashSet::new();
-        let mut kib = 0;
+        let mut members = Vec::new();
         while let Some(pid) = pending.pop() {
             if seen.len() >= MAX_TREE || !seen.insert(pid) {
                 continue;
             }
             if process_group(pid) == Some(leader) {
-                kib += peak_rss_kib(pid);
+                members.push(pid);
             }
             pending.extend(children(pid));
         }
-        kib
+        members
     } else {
         let Ok(entries) = std::fs::read_dir("/proc") else {
-            return 0;
+            return Vec::new();
         };
         entries
             .filter_map(Result::ok)
             .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
             .filter(|pid| process_group(*pid) == Some(leader))
-            .map(peak_rss_kib)
-            .sum()
+            .collect()
     }
 }
 
@@ -178,7 +203,7 @@ mod tests {
     use std::process::Command;
     use std::time::Duration;
 
-    use super::{group_peak_rss_kib, peak_rss_kib};
+    use super::{GroupMembers, peak_rss_kib};
 
     #[test]
     fn a_groups_peak_counts_the_descendants() {
@@ -191,7 +216,7 @@ mod tests {
         let pid = leader.id();
         std::thread::sleep(Duration::from_millis(300));
         let alone = peak_rss_kib(pid);
-        let group = group_peak_rss_kib(pid);
+        let group = GroupMembers::default().peak_rss_kib(pid);
         let _ = nix::sys::signal::killpg(
             nix::unistd::Pid::from_raw(pid as i32),
             nix::sys::signal::Signal::SIGKILL,

@@ -145,7 +145,7 @@ impl Environment {
             Some(sandbox) => spawn_sandboxed(sandbox, spec, &address.to_string(), log.name()).await,
             None => spawn_bootstrap(spec, &address.to_string(), log.name()).map(|mut child| {
                 capture_output(child.stdout.take(), child.stderr.take(), &log);
-                Bootstrap::Process(child)
+                Bootstrap::Process(child, Default::default())
             }),
         };
         let child = match spawned {
@@ -307,13 +307,12 @@ impl Environment {
                 (ran, error, Some(("timeout", String::new())))
             }
         };
-        if let Some(error) = &platform {
-            self.log.line(&error.message);
-            self.log.line(error.error_type);
-        }
-        self.log.line(&format!("END RequestId: {request_id}"));
+        let end = format!("END RequestId: {request_id}");
         let report = self.report_line(&request_id, spec, duration, status);
-        self.log.line(&report);
+        match &platform {
+            Some(error) => self.log.lines(&[&error.message, error.error_type, &end, &report]),
+            None => self.log.lines(&[&end, &report]),
+        }
         self.idle_since = Instant::now();
         ran
     }
@@ -360,7 +359,7 @@ impl Environment {
 
     /// Peak memory of the environment in MB (rounded up): its cgroup's peak in a sandbox, the bootstrap
     /// process's peak resident set otherwise.
-    fn max_memory_mb(&self) -> u64 {
+    fn max_memory_mb(&mut self) -> u64 {
         self.child.max_memory_mb()
     }
 

@@ -150,20 +150,29 @@ impl LogStream {
     /// Appends one line. Write failures are logged and otherwise ignored: a full disk must not fail
     /// invocations.
     pub fn line(&self, message: &str) {
-        let message = cut(message, MAX_LINE_BYTES);
+        self.lines(&[message]);
+    }
+
+    /// Appends lines, with one time and in one write.
+    pub fn lines(&self, messages: &[&str]) {
+        let time = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let mut record = Vec::new();
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(capture) = &mut state.capture {
-            capture.extend_from_slice(message.as_bytes());
-            capture.push(b'\n');
-            if capture.len() > 2 * TAIL_BYTES {
-                capture.drain(..capture.len() - TAIL_BYTES);
+        for message in messages {
+            let message = cut(message, MAX_LINE_BYTES);
+            if let Some(capture) = &mut state.capture {
+                capture.extend_from_slice(message.as_bytes());
+                capture.push(b'\n');
+                if capture.len() > 2 * TAIL_BYTES {
+                    capture.drain(..capture.len() - TAIL_BYTES);
+                }
             }
+            record.extend_from_slice(time.as_bytes());
+            record.push(b'\t');
+            record.extend_from_slice(message.as_bytes());
+            record.push(b'\n');
         }
-        let record = format!(
-            "{}\t{message}\n",
-            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-        );
-        if let Err(e) = self.write(&mut state, record.as_bytes()) {
+        if let Err(e) = self.write(&mut state, &record) {
             tracing::warn!(stream = %self.name, "cannot write the log stream: {e}");
         }
     }
