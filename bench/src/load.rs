@@ -30,6 +30,8 @@ pub(crate) struct Target {
     pub(crate) body: Bytes,
     /// `X-Amz-Invocation-Type`, when not the default.
     pub(crate) invocation_type: Option<&'static str>,
+    /// The server's process, whose CPU time a closed loop measures (its own, not the bootstraps').
+    pub(crate) server_pid: Option<u32>,
 }
 
 impl Target {
@@ -40,7 +42,14 @@ impl Target {
             path: path.into(),
             body: body.into(),
             invocation_type: None,
+            server_pid: None,
         }
+    }
+
+    /// The same, measuring the CPU time of the server `pid`.
+    pub(crate) fn measuring_cpu_of(mut self, pid: u32) -> Self {
+        self.server_pid = Some(pid);
+        self
     }
 
     fn request(&self) -> Result<Request<Full<Bytes>>> {
@@ -70,6 +79,8 @@ pub(crate) struct Measured {
     pub(crate) errors: u64,
     /// Wall time of the run.
     pub(crate) elapsed: Duration,
+    /// CPU time the server used during the recorded part (when measured).
+    pub(crate) server_cpu: Option<Duration>,
 }
 
 impl Measured {
@@ -79,6 +90,7 @@ impl Measured {
             ok: 0,
             errors: 0,
             elapsed: Duration::ZERO,
+            server_cpu: None,
         })
     }
 
@@ -92,6 +104,12 @@ impl Measured {
     /// Successful requests per second.
     pub(crate) fn throughput(&self) -> f64 {
         self.ok as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    /// The server's CPU time per successful invoke, in microseconds (when measured).
+    pub(crate) fn server_cpu_per_invoke(&self) -> Option<f64> {
+        let cpu = self.server_cpu?;
+        (self.ok > 0).then(|| cpu.as_secs_f64() * 1e6 / self.ok as f64)
     }
 
     /// The latency at `quantile` (0..=1), in microseconds.
@@ -201,11 +219,22 @@ pub(crate) async fn closed_loop(
             anyhow::Ok(measured)
         }));
     }
+    let cpu = target.server_pid.map(|pid| {
+        tokio::spawn(async move {
+            tokio::time::sleep_until(record_from.into()).await;
+            let before = crate::procs::cpu_time(pid)?;
+            tokio::time::sleep_until(end.into()).await;
+            anyhow::Ok(crate::procs::cpu_time(pid)?.saturating_sub(before))
+        })
+    });
     let mut total = Measured::new()?;
     for task in tasks {
         total.merge(&task.await??)?;
     }
     total.elapsed = Instant::now().saturating_duration_since(record_from);
+    if let Some(cpu) = cpu {
+        total.server_cpu = Some(cpu.await??);
+    }
     Ok(total)
 }
 

@@ -351,7 +351,8 @@ async fn measure_lamina(
         server.addr,
         "/2015-03-31/functions/hello/invocations",
         &br#"{"name":"lamina"}"#[..],
-    );
+    )
+    .measuring_cpu_of(server.pid());
 
     eprintln!("    warm latency, concurrency 1");
     let warm = load::closed_loop(&hello, 1, plan.warmup, plan.warm).await?;
@@ -526,7 +527,8 @@ async fn measure_rie(
         server.addr,
         "/2015-03-31/functions/function/invocations",
         &br#"{"name":"lamina"}"#[..],
-    );
+    )
+    .measuring_cpu_of(server.pid());
     eprintln!("    warm latency, concurrency 1");
     let warm = load::closed_loop(&target, 1, plan.warmup, plan.warm).await?;
     drop(server);

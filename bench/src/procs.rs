@@ -221,6 +221,24 @@ impl Drop for Server {
     }
 }
 
+/// CPU time `pid` has used so far, user and system, all threads (from `/proc/<pid>/stat`, in clock
+/// ticks: 10 ms each on most hosts).
+pub(crate) fn cpu_time(pid: u32) -> Result<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // Fields after the command name (which may hold spaces): state is the first, utime the 12th.
+    let after = stat.rsplit_once(')').map(|(_, a)| a).context("malformed stat")?;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| -> Result<u64> {
+        fields
+            .get(i)
+            .and_then(|f| f.parse().ok())
+            .with_context(|| format!("no field {i} in /proc/{pid}/stat"))
+    };
+    let total = ticks(11)? + ticks(12)?;
+    let per_second = rustix::param::clock_ticks_per_second();
+    Ok(Duration::from_secs_f64(total as f64 / per_second as f64))
+}
+
 /// A field of `/proc/<pid>/status` in KiB (`VmRSS`, `VmHWM`).
 pub(crate) fn status_kib(pid: u32, field: &str) -> Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;

@@ -88,8 +88,10 @@ fn commit() -> String {
 fn latency_row(out: &mut String, what: &str, m: &Measured) -> Result<()> {
     writeln!(
         out,
-        "| {what} | {:.0} | {} | {} | {} | {} | {} | {} |",
+        "| {what} | {:.0} | {} | {} | {} | {} | {} | {} | {} |",
         m.throughput(),
+        m.server_cpu_per_invoke()
+            .map_or_else(|| "-".to_owned(), |cpu| format!("{cpu:.0} µs")),
         us(m.at(0.5)),
         us(m.at(0.9)),
         us(m.at(0.99)),
@@ -133,9 +135,9 @@ pub(crate) fn results_markdown(r: &Results) -> Result<String> {
     )?;
     writeln!(
         out,
-        "| server, load | invokes/s | p50 | p90 | p99 | max | ok | errors |"
+        "| server, load | invokes/s | server CPU per invoke | p50 | p90 | p99 | max | ok | errors |"
     )?;
-    writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|")?;
+    writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")?;
     latency_row(&mut out, "lamina, closed loop, concurrency 1", &r.warm)?;
     if let Some(rie) = &r.rie {
         latency_row(&mut out, "RIE, closed loop, concurrency 1", &rie.warm)?;
