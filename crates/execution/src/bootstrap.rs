@@ -12,7 +12,7 @@ use tokio::process::Child;
 #[derive(Debug)]
 pub(crate) enum Bootstrap {
     /// A plain child process leading its own process group, and what is known of its group's members.
-    Process(Child, GroupMembers),
+    Process(Box<Child>, GroupMembers),
     /// A sandboxed process; `None` once torn down.
     Sandboxed(Option<Box<SandboxedProcess>>),
 }

@@ -145,7 +145,7 @@ impl Environment {
             Some(sandbox) => spawn_sandboxed(sandbox, spec, &address.to_string(), log.name()).await,
             None => spawn_bootstrap(spec, &address.to_string(), log.name()).map(|mut child| {
                 capture_output(child.stdout.take(), child.stderr.take(), &log);
-                Bootstrap::Process(child, Default::default())
+                Bootstrap::Process(Box::new(child), Default::default())
             }),
         };
         let child = match spawned {
