@@ -144,6 +144,7 @@ pub struct Sandbox {
     config: SandboxConfig,
     cgroups: Option<CgroupBackend>,
     fast_migrations: Result<cgroup::FastMigrations, String>,
+    spare: spawn::Spare,
 }
 
 impl Sandbox {
@@ -171,11 +172,16 @@ impl Sandbox {
             (IsolationMode::Sandbox, false) => Err("turned off".to_owned()),
             (IsolationMode::Sandbox, true) => cgroup::FastMigrations::enable(),
         };
+        let spare = spawn::Spare::default();
+        if mode == IsolationMode::Sandbox {
+            spare.refill(&config);
+        }
         Ok(Sandbox {
             mode,
             config,
             cgroups,
             fast_migrations,
+            spare,
         })
     }
 
@@ -206,7 +212,7 @@ impl Sandbox {
     /// call it through `tokio::task::spawn_blocking`.
     pub fn spawn(&self, spec: SandboxSpec) -> Result<SandboxedProcess, SandboxError> {
         match (self.mode, &self.cgroups) {
-            (IsolationMode::Sandbox, Some(cgroups)) => spawn::spawn(&self.config, cgroups, spec),
+            (IsolationMode::Sandbox, Some(cgroups)) => spawn::spawn(&self.config, cgroups, &self.spare, spec),
             (IsolationMode::Sandbox, None) => Err(SandboxError::Unavailable {
                 mode: self.mode,
                 reason: "no cgroup backend".to_owned(),

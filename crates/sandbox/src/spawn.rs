@@ -12,8 +12,8 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::process::Command;
-use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
@@ -29,21 +29,40 @@ use crate::spec::{SandboxSpec, Stdio};
 /// inheritable; a plain start holds it shared, so that it never inherits them.
 pub(crate) static SPAWNS: RwLock<()> = RwLock::new(());
 
-/// Starts `spec` in a new sandbox.
+/// Starts `spec` in a new sandbox, with the spare helper when its stdio fits.
 pub(crate) fn spawn(
     config: &SandboxConfig,
     cgroups: &CgroupBackend,
+    spare: &Spare,
     spec: SandboxSpec,
 ) -> Result<SandboxedProcess, SandboxError> {
     let name = spec.name.clone().unwrap_or_else(generated_name);
+    let stdio = [spec.stdin, spec.stdout, spec.stderr];
     let cgroup = cgroups.create(&name, &spec.resources)?;
-    match start(config, &cgroup, spec) {
-        Ok(started) => Ok(SandboxedProcess::sandboxed(
-            name,
-            started.child,
-            started.init_pid,
-            cgroup,
-        )),
+    let request = match encode_request(config, &cgroup, spec) {
+        Ok(request) => request,
+        Err(e) => {
+            let _ = cgroup.remove();
+            return Err(e);
+        }
+    };
+    let helper = match spare.take(stdio) {
+        Some(helper) => Ok(helper),
+        None => Helper::start(config, stdio),
+    };
+    match helper.and_then(|helper| helper.run(&request, config.setup_timeout)) {
+        Ok(started) => {
+            // The program runs (and its runtime starts) while the next spare starts.
+            if stdio == Spare::STDIO {
+                spare.refill(config);
+            }
+            Ok(SandboxedProcess::sandboxed(
+                name,
+                started.child,
+                started.init_pid,
+                cgroup,
+            ))
+        }
         Err(e) => {
             let _ = cgroup.remove();
             Err(e)
@@ -62,76 +81,150 @@ fn generated_name() -> String {
     format!("sbx-{}-{n}-{nanos:08x}", std::process::id())
 }
 
-struct Started {
-    child: std::process::Child,
-    init_pid: u32,
-}
-
-fn start(config: &SandboxConfig, cgroup: &Cgroup, spec: SandboxSpec) -> Result<Started, SandboxError> {
+fn encode_request(
+    config: &SandboxConfig,
+    cgroup: &Cgroup,
+    spec: SandboxSpec,
+) -> Result<Vec<u8>, SandboxError> {
     let resolv_conf = match &spec.etc.resolv_conf {
         Some(contents) => contents.clone(),
         None => std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default(),
     };
-    let stdio = [spec.stdin, spec.stdout, spec.stderr];
     let request = InitRequest {
         spec,
         cgroup_procs: cgroup.procs_files(),
         staging_dir: config.staging_dir.clone(),
         resolv_conf,
     };
-    let request = serde_json::to_vec(&request).map_err(|source| SandboxError::Encode { source })?;
+    serde_json::to_vec(&request).map_err(|source| SandboxError::Encode { source })
+}
 
-    let (request_read, request_write) = pipe()?;
-    let (status_read, status_write) = pipe()?;
+/// The helper the next sandbox with the usual stdio ([`Spare::STDIO`], what execution environments use)
+/// gets: started ahead of need and waiting for its request, so that a sandbox's start does not wait for
+/// the helper's `exec` and start-up (about 2.5 ms for the server's own binary, most of it the page
+/// faults of its relocations). At most one is kept; an unused one is killed with the [`crate::Sandbox`].
+/// A helper holds no resources of a sandbox until it reads its request: no namespace, cgroup or mount.
+#[derive(Debug, Default)]
+pub(crate) struct Spare(Mutex<Option<Helper>>);
 
-    let mut command = Command::new(&config.helper.program);
-    command
-        .args(&config.helper.args)
-        .arg(request_read.as_raw_fd().to_string())
-        .arg(status_write.as_raw_fd().to_string())
-        .env_clear()
-        .stdin(std_stdio(stdio[0]))
-        .stdout(std_stdio(stdio[1]))
-        .stderr(std_stdio(stdio[2]));
-    let spawned = {
-        let _exclusive = SPAWNS.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let spawned = inheritable(&request_read)
-            .and_then(|()| inheritable(&status_write))
-            .and_then(|()| command.spawn());
-        // The helper has its copies; ours close before any other process can start.
-        drop(request_read);
-        drop(status_write);
-        spawned
-    };
-    let mut child = spawned.map_err(|source| SandboxError::SpawnHelper {
-        helper: config.helper.program.clone(),
-        source,
-    })?;
+impl Spare {
+    /// The stdio a spare helper is started with: stdin from /dev/null, stdout and stderr piped.
+    pub(crate) const STDIO: [Stdio; 3] = [Stdio::Null, Stdio::Piped, Stdio::Piped];
 
-    // The request pipe must be closed before reading the status: the helper reads the request to EOF.
-    let sent = File::from(request_write)
-        .write_all(&request)
-        .map_err(|source| SandboxError::SendRequest { source });
-    let outcome = sent.and_then(|()| read_status(status_read, config.setup_timeout));
-    match outcome {
-        Ok(Some(init_pid)) => Ok(Started { child, init_pid }),
-        Ok(None) => {
-            let status = child.wait().map_err(|source| SandboxError::Wait {
-                pid: child.id(),
-                source,
-            })?;
-            Err(SandboxError::HelperExited { status })
+    /// The spare helper, if `stdio` is its stdio and it still waits.
+    fn take(&self, stdio: [Stdio; 3]) -> Option<Helper> {
+        if stdio != Self::STDIO {
+            return None;
         }
-        Err(e) => {
-            // A failed helper exits by itself; a stuck one is killed (its init and sandbox go with it).
-            if matches!(
-                e,
-                SandboxError::SetupTimeout { .. } | SandboxError::SendRequest { .. }
-            ) {
-                let _ = child.kill();
+        let mut helper = self.0.lock().unwrap_or_else(PoisonError::into_inner).take()?;
+        helper.is_waiting().then_some(helper)
+    }
+
+    /// Starts a spare helper unless there is one. A helper that cannot start here will fail again for
+    /// the next sandbox, which reports it.
+    pub(crate) fn refill(&self, config: &SandboxConfig) {
+        let mut spare = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if spare.is_none() {
+            *spare = Helper::start(config, Self::STDIO).ok();
+        }
+    }
+}
+
+impl Drop for Spare {
+    fn drop(&mut self) {
+        if let Some(mut helper) = self.0.get_mut().unwrap_or_else(PoisonError::into_inner).take() {
+            let _ = helper.child.kill();
+            let _ = helper.child.wait();
+        }
+    }
+}
+
+/// A started helper, waiting for its request.
+#[derive(Debug)]
+struct Helper {
+    child: std::process::Child,
+    /// The write end of the request pipe.
+    request: OwnedFd,
+    /// The read end of the status pipe.
+    status: OwnedFd,
+}
+
+struct Started {
+    child: std::process::Child,
+    init_pid: u32,
+}
+
+impl Helper {
+    fn start(config: &SandboxConfig, stdio: [Stdio; 3]) -> Result<Helper, SandboxError> {
+        let (request_read, request_write) = pipe()?;
+        let (status_read, status_write) = pipe()?;
+        let mut command = Command::new(&config.helper.program);
+        command
+            .args(&config.helper.args)
+            .arg(request_read.as_raw_fd().to_string())
+            .arg(status_write.as_raw_fd().to_string())
+            .env_clear()
+            .stdin(std_stdio(stdio[0]))
+            .stdout(std_stdio(stdio[1]))
+            .stderr(std_stdio(stdio[2]));
+        let spawned = {
+            let _exclusive = SPAWNS.write().unwrap_or_else(PoisonError::into_inner);
+            let spawned = inheritable(&request_read)
+                .and_then(|()| inheritable(&status_write))
+                .and_then(|()| command.spawn());
+            // The helper has its copies; ours close before any other process can start.
+            drop(request_read);
+            drop(status_write);
+            spawned
+        };
+        let child = spawned.map_err(|source| SandboxError::SpawnHelper {
+            helper: config.helper.program.clone(),
+            source,
+        })?;
+        Ok(Helper {
+            child,
+            request: request_write,
+            status: status_read,
+        })
+    }
+
+    /// Whether the helper still waits for its request (a spare may have been killed meanwhile).
+    fn is_waiting(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Sends the request and reads the status until the program runs or a step fails.
+    fn run(self, request: &[u8], timeout: Duration) -> Result<Started, SandboxError> {
+        let Helper {
+            mut child,
+            request: request_pipe,
+            status,
+        } = self;
+        // The request pipe must be closed before reading the status: the helper reads the request to EOF.
+        let sent = File::from(request_pipe)
+            .write_all(request)
+            .map_err(|source| SandboxError::SendRequest { source });
+        let outcome = sent.and_then(|()| read_status(status, timeout));
+        match outcome {
+            Ok(Some(init_pid)) => Ok(Started { child, init_pid }),
+            Ok(None) => {
+                let status = child.wait().map_err(|source| SandboxError::Wait {
+                    pid: child.id(),
+                    source,
+                })?;
+                Err(SandboxError::HelperExited { status })
             }
-            let _ = child.wait();
-            Err(e)
+            Err(e) => {
+                // A failed helper exits by itself; a stuck one is killed (its init and sandbox go with it).
+                if matches!(
+                    e,
+                    SandboxError::SetupTimeout { .. } | SandboxError::SendRequest { .. }
+                ) {
+                    let _ = child.kill();
+                }
+                let _ = child.wait();
+                Err(e)
+            }
         }
     }
 }

@@ -235,3 +235,77 @@ fn sandbox_mode_is_detected_here() {
     );
     assert!(detection.reason.contains("cgroup v"), "{}", detection.reason);
 }
+
+/// The helpers (`lamina-sandbox-init`) that are this process's children and alive: the test's sandboxes
+/// are all over, so these are spares.
+fn waiting_helpers() -> Vec<u32> {
+    let me = std::process::id();
+    let helper = env!("CARGO_BIN_EXE_lamina-sandbox-init");
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let fields: Vec<&str> = stat
+                .rsplit_once(')')
+                .map_or("", |(_, rest)| rest)
+                .split_whitespace()
+                .collect();
+            let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
+            // Not a zombie, parent this process, the helper's binary.
+            fields.first() != Some(&"Z")
+                && fields.get(1) == Some(&me.to_string().as_str())
+                && exe == Path::new(helper)
+        })
+        .collect()
+}
+
+#[test]
+fn a_helper_waits_ahead_of_need_is_replaced_after_use_and_goes_with_the_sandbox() {
+    // Exclusive: it counts this process's helpers.
+    let Some(_host) = util::exclusive() else { return };
+    let sandbox = sandbox();
+    let spare = waiting_helpers();
+    assert_eq!(spare.len(), 1, "one helper started ahead of need: {spare:?}");
+
+    let code = code_dir();
+    let usual = |script: &str| {
+        sh(code.path(), script)
+            .stdin(Stdio::Null)
+            .stderr(Stdio::Piped)
+            .build()
+    };
+    let run = util::run(&sandbox, usual("echo first")).expect("run");
+    assert_eq!(run.stdout, "first\n");
+    let next = waiting_helpers();
+    assert_eq!(next.len(), 1, "{next:?}");
+    assert_ne!(next, spare, "the spare was used and replaced");
+
+    // A spare that died meanwhile is not used: the sandbox starts with a fresh helper.
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(next[0] as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .expect("kill the spare");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while std::fs::read_to_string(format!("/proc/{}/stat", next[0])).is_ok_and(|s| !s.contains(") Z "))
+        && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let run = util::run(&sandbox, usual("echo second")).expect("run after the spare died");
+    assert_eq!(run.stdout, "second\n");
+    assert_eq!(waiting_helpers().len(), 1);
+
+    drop(sandbox);
+    assert_eq!(
+        waiting_helpers(),
+        Vec::<u32>::new(),
+        "the spare goes with the sandbox"
+    );
+    assert!(
+        !Path::new(&format!("/proc/{}", next[0])).exists(),
+        "the dead spare was reaped"
+    );
+}

@@ -32,7 +32,21 @@ impl FastMigrations {
     /// Creates (or joins, when another server holds it) the hierarchy; the error says what the kernel
     /// refused.
     pub fn enable() -> Result<FastMigrations, String> {
-        let step = |what: &str, e: rustix::io::Errno| format!("{what}: {e}");
+        // The kernel answers EBUSY while another holder's copy of the hierarchy is being torn down.
+        let mut attempts = 0;
+        loop {
+            match Self::mount() {
+                Err((rustix::io::Errno::BUSY, _)) if attempts < 40 => {
+                    attempts += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                result => return result.map_err(|(_, message)| message),
+            }
+        }
+    }
+
+    fn mount() -> Result<FastMigrations, (rustix::io::Errno, String)> {
+        let step = |what: &str, e: rustix::io::Errno| (e, format!("{what}: {e}"));
         let context = rustix::mount::fsopen("cgroup", FsOpenFlags::FSOPEN_CLOEXEC)
             .map_err(|e| step("fsopen(cgroup)", e))?;
         rustix::mount::fsconfig_set_flag(&context, "none").map_err(|e| step("cgroup option none", e))?;
