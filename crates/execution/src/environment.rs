@@ -229,6 +229,10 @@ impl Environment {
     /// Waits until the runtime has come back to `/next` after its last invocation (Lambda's end of an
     /// invocation). `false` when the bootstrap exited instead, or did not come back within `patience`.
     pub(crate) async fn ready_for_next(&mut self, patience: Duration) -> bool {
+        // Usually the runtime is back already: no timer, no waiting.
+        if self.api.is_polling() {
+            return self.is_alive();
+        }
         let api = self.api.clone();
         tokio::select! {
             biased;

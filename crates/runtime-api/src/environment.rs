@@ -245,6 +245,11 @@ impl RuntimeApi {
         self.lifecycle.subscribe()
     }
 
+    /// Whether the runtime is parked on `/next` now (see [`RuntimeApi::wait_until_polling`]).
+    pub fn is_polling(&self) -> bool {
+        *self.polling.borrow()
+    }
+
     /// Resolves once the runtime is parked on `/next`: the previous invocation is complete (Lambda ends
     /// an invocation when the runtime asks for the next event) and the environment can take another.
     pub async fn wait_until_polling(&self) {
