@@ -1,6 +1,7 @@
 //! The load generator: keep-alive HTTP/1.1 connections (one request at a time on each), closed-loop at a
 //! given concurrency or open-loop at a given rate, latencies recorded in HDR histograms.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -79,8 +80,48 @@ pub(crate) struct Measured {
     pub(crate) errors: u64,
     /// Wall time of the run.
     pub(crate) elapsed: Duration,
-    /// CPU time the server used during the recorded part (when measured).
-    pub(crate) server_cpu: Option<Duration>,
+    /// CPU time used during the recorded part (when measured).
+    pub(crate) cpu: Option<CpuUse>,
+}
+
+/// CPU time used during a run, by the three programs an invoke involves.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CpuUse {
+    /// The server's own threads.
+    pub(crate) server: Duration,
+    /// The server's child processes (the bootstraps; in sandbox mode their helpers).
+    pub(crate) children: Duration,
+    /// This process: the load generator.
+    pub(crate) load_generator: Duration,
+}
+
+impl CpuUse {
+    fn sample(server: u32) -> Result<(Duration, HashMap<u32, Duration>, Duration)> {
+        let children = crate::procs::children(server)?
+            .into_iter()
+            .filter_map(|pid| Some((pid, crate::procs::cpu_time(pid).ok()?)))
+            .collect();
+        Ok((
+            crate::procs::cpu_time(server)?,
+            children,
+            crate::procs::cpu_time(std::process::id())?,
+        ))
+    }
+
+    fn between(
+        before: &(Duration, HashMap<u32, Duration>, Duration),
+        after: &(Duration, HashMap<u32, Duration>, Duration),
+    ) -> CpuUse {
+        CpuUse {
+            server: after.0.saturating_sub(before.0),
+            children: after
+                .1
+                .iter()
+                .map(|(pid, t)| t.saturating_sub(before.1.get(pid).copied().unwrap_or_default()))
+                .sum(),
+            load_generator: after.2.saturating_sub(before.2),
+        }
+    }
 }
 
 impl Measured {
@@ -90,7 +131,7 @@ impl Measured {
             ok: 0,
             errors: 0,
             elapsed: Duration::ZERO,
-            server_cpu: None,
+            cpu: None,
         })
     }
 
@@ -106,10 +147,12 @@ impl Measured {
         self.ok as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }
 
-    /// The server's CPU time per successful invoke, in microseconds (when measured).
-    pub(crate) fn server_cpu_per_invoke(&self) -> Option<f64> {
-        let cpu = self.server_cpu?;
-        (self.ok > 0).then(|| cpu.as_secs_f64() * 1e6 / self.ok as f64)
+    /// CPU time per successful invoke, in microseconds, of the server, its children and the load
+    /// generator (when measured).
+    pub(crate) fn cpu_per_invoke(&self) -> Option<[f64; 3]> {
+        let cpu = self.cpu?;
+        let per = |d: Duration| d.as_secs_f64() * 1e6 / self.ok as f64;
+        (self.ok > 0).then(|| [per(cpu.server), per(cpu.children), per(cpu.load_generator)])
     }
 
     /// The latency at `quantile` (0..=1), in microseconds.
@@ -222,9 +265,9 @@ pub(crate) async fn closed_loop(
     let cpu = target.server_pid.map(|pid| {
         tokio::spawn(async move {
             tokio::time::sleep_until(record_from.into()).await;
-            let before = crate::procs::cpu_time(pid)?;
+            let before = CpuUse::sample(pid)?;
             tokio::time::sleep_until(end.into()).await;
-            anyhow::Ok(crate::procs::cpu_time(pid)?.saturating_sub(before))
+            anyhow::Ok(CpuUse::between(&before, &CpuUse::sample(pid)?))
         })
     });
     let mut total = Measured::new()?;
@@ -233,7 +276,7 @@ pub(crate) async fn closed_loop(
     }
     total.elapsed = Instant::now().saturating_duration_since(record_from);
     if let Some(cpu) = cpu {
-        total.server_cpu = Some(cpu.await??);
+        total.cpu = Some(cpu.await??);
     }
     Ok(total)
 }

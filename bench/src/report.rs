@@ -104,8 +104,10 @@ fn latency_row(out: &mut String, what: &str, m: &Measured) -> Result<()> {
         out,
         "| {what} | {:.0} | {} | {} | {} | {} | {} | {} | {} |",
         m.throughput(),
-        m.server_cpu_per_invoke()
-            .map_or_else(|| "-".to_owned(), |cpu| format!("{cpu:.0} µs")),
+        m.cpu_per_invoke().map_or_else(
+            || "-".to_owned(),
+            |[server, children, load]| format!("{server:.0} / {children:.0} / {load:.0} µs")
+        ),
         us(m.at(0.5)),
         us(m.at(0.9)),
         us(m.at(0.99)),
@@ -149,7 +151,7 @@ pub(crate) fn results_markdown(r: &Results) -> Result<String> {
     )?;
     writeln!(
         out,
-        "| server, load | invokes/s | server CPU per invoke | p50 | p90 | p99 | max | ok | errors |"
+        "| server, load | invokes/s | CPU per invoke: server / bootstrap / load generator | p50 | p90 | p99 | max | ok | errors |"
     )?;
     writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")?;
     latency_row(&mut out, "lamina, closed loop, concurrency 1", &r.warm)?;
