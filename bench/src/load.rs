@@ -84,6 +84,9 @@ pub(crate) struct Measured {
     pub(crate) cpu: Option<CpuUse>,
 }
 
+/// CPU times at one moment: the server's, each of its children's, this process's.
+pub(crate) type CpuSample = (Duration, HashMap<u32, Duration>, Duration);
+
 /// CPU time used during a run, by the three programs an invoke involves.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct CpuUse {
@@ -96,7 +99,8 @@ pub(crate) struct CpuUse {
 }
 
 impl CpuUse {
-    fn sample(server: u32) -> Result<(Duration, HashMap<u32, Duration>, Duration)> {
+    /// The CPU times now of `server`, its children and this process.
+    pub(crate) fn sample(server: u32) -> Result<CpuSample> {
         let children = crate::procs::children(server)?
             .into_iter()
             .filter_map(|pid| Some((pid, crate::procs::cpu_time(pid).ok()?)))
@@ -108,10 +112,8 @@ impl CpuUse {
         ))
     }
 
-    fn between(
-        before: &(Duration, HashMap<u32, Duration>, Duration),
-        after: &(Duration, HashMap<u32, Duration>, Duration),
-    ) -> CpuUse {
+    /// What was used between two samples (a child started in between counts whole).
+    pub(crate) fn between(before: &CpuSample, after: &CpuSample) -> CpuUse {
         CpuUse {
             server: after.0.saturating_sub(before.0),
             children: after

@@ -154,6 +154,8 @@ pub(crate) struct ScaleOut {
     pub(crate) elapsed: Duration,
     /// How long each invocation held its environment.
     pub(crate) hold: Duration,
+    /// CPU time used from the first request to the last answer.
+    pub(crate) cpu: load::CpuUse,
 }
 
 /// Memory of the server and its environments.
@@ -479,6 +481,7 @@ async fn scale_out(plan: &Plan, server: &Server) -> Result<ScaleOut> {
             connection.send(&target).await
         }));
     }
+    let before = load::CpuUse::sample(server.pid())?;
     go.wait().await;
     let sent = Instant::now();
     let mut ok = 0;
@@ -488,12 +491,14 @@ async fn scale_out(plan: &Plan, server: &Server) -> Result<ScaleOut> {
         }
     }
     let elapsed = sent.elapsed();
+    let cpu = load::CpuUse::between(&before, &load::CpuUse::sample(server.pid())?);
     Ok(ScaleOut {
         requested: plan.environments,
         environments: procs::children(server.pid())?.len(),
         ok,
         elapsed,
         hold: Duration::from_millis(plan.hold_ms),
+        cpu,
     })
 }
 

@@ -221,22 +221,22 @@ impl Drop for Server {
     }
 }
 
-/// CPU time `pid` has used so far, user and system, all threads (from `/proc/<pid>/stat`, in clock
-/// ticks: 10 ms each on most hosts).
+/// CPU time `pid` has used so far: the sum over its threads of `/proc/<pid>/task/<tid>/schedstat`'s time
+/// on CPU, in nanoseconds (`/proc/<pid>/stat` counts whole clock ticks, rounding a short-lived process's
+/// few milliseconds down to nothing). Threads that already exited are not counted.
 pub(crate) fn cpu_time(pid: u32) -> Result<Duration> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-    // Fields after the command name (which may hold spaces): state is the first, utime the 12th.
-    let after = stat.rsplit_once(')').map(|(_, a)| a).context("malformed stat")?;
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| -> Result<u64> {
-        fields
-            .get(i)
-            .and_then(|f| f.parse().ok())
-            .with_context(|| format!("no field {i} in /proc/{pid}/stat"))
-    };
-    let total = ticks(11)? + ticks(12)?;
-    let per_second = rustix::param::clock_ticks_per_second();
-    Ok(Duration::from_secs_f64(total as f64 / per_second as f64))
+    let mut nanos: u64 = 0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))? {
+        let Ok(schedstat) = std::fs::read_to_string(task?.path().join("schedstat")) else {
+            continue;
+        };
+        nanos += schedstat
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0);
+    }
+    Ok(Duration::from_nanos(nanos))
 }
 
 /// A field of `/proc/<pid>/status` in KiB (`VmRSS`, `VmHWM`).

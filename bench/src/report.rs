@@ -57,7 +57,7 @@ fn machine() -> String {
             || "unknown".to_owned(),
             |kib| format!("{:.1} GiB", kib / 1024.0 / 1024.0),
         );
-    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let cores = cores();
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
     format!(
         "{cores} cores (`nproc`), {memory}, {model}, Linux {}{}",
@@ -77,6 +77,10 @@ fn idle_policy() -> String {
         Some(ns) if driver == "haltpoll" => format!(", cpuidle {driver}, guest_halt_poll_ns {ns}"),
         _ => format!(", cpuidle {driver}"),
     }
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(0, usize::from)
 }
 
 fn commit() -> String {
@@ -255,6 +259,15 @@ pub(crate) fn results_markdown(r: &Results) -> Result<String> {
         out,
         "| scale-out: environments alive after it, invokes ok | {} environments, {} ok | - (one at a time) | |",
         s.environments, s.ok
+    )?;
+    writeln!(
+        out,
+        "| scale-out: CPU time used until the last answer: server / bootstraps / load generator ({} cores give {:.2} s in that time) | {:.2} s / {:.2} s / {:.2} s | - | |",
+        cores(),
+        cores() as f64 * s.elapsed.as_secs_f64(),
+        s.cpu.server.as_secs_f64(),
+        s.cpu.children.as_secs_f64(),
+        s.cpu.load_generator.as_secs_f64()
     )?;
     let m = &r.memory;
     writeln!(
