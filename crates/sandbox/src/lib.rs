@@ -167,10 +167,17 @@ impl Sandbox {
                 Some(cgroups)
             }
         };
-        let fast_migrations = match (mode, config.fast_cgroup_migrations) {
-            (IsolationMode::Process, _) => Err("process isolation has no cgroups".to_owned()),
-            (IsolationMode::Sandbox, false) => Err("turned off".to_owned()),
-            (IsolationMode::Sandbox, true) => cgroup::FastMigrations::enable(),
+        let fast_migrations = match (&cgroups, config.fast_cgroup_migrations) {
+            (None, _) => Err("process isolation has no cgroups".to_owned()),
+            (Some(_), false) => Err("turned off".to_owned()),
+            // A named v1 hierarchy beside cgroup v2 is refused where v1 is disabled, and trying it
+            // repeatedly hung a 6.1 kernel booted with cgroup_no_v1=all; there, favordynmods is an
+            // option of the unified hierarchy's mount, which is the host's to choose.
+            (Some(CgroupBackend::V2(_)), true) => Err(
+                "cgroup v2: favordynmods is a mount option of the host's unified hierarchy, left as it is"
+                    .to_owned(),
+            ),
+            (Some(CgroupBackend::V1(_)), true) => cgroup::FastMigrations::enable(),
         };
         let spare = spawn::Spare::default();
         if mode == IsolationMode::Sandbox {
