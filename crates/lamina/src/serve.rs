@@ -34,10 +34,10 @@ pub(crate) struct ServeArgs {
     /// processes) or `auto` (sandbox where the host allows it, else process, saying why).
     #[arg(long, value_enum, default_value_t = IsolationArg::Auto)]
     isolation: IsolationArg,
-    /// With sandbox isolation, leave the kernel's cgroup locking as it is: by default the server holds a
-    /// hidden cgroup hierarchy mounted with `favordynmods` (Linux 6.0 or later), so that moving a new
-    /// sandbox into its cgroup does not wait for an RCU grace period (5 to 15 ms of each cold start),
-    /// at a small cost to every fork and exit on the host.
+    /// With sandbox isolation, leave the kernel's cgroup locking as it is: by default, on cgroup v1
+    /// hosts, the server holds a hidden cgroup hierarchy mounted with `favordynmods` (Linux 6.0 or
+    /// later), so that moving a new sandbox into its cgroup does not wait for an RCU grace period (5 to
+    /// 15 ms of each cold start), at a small cost to every fork and exit on the host.
     #[arg(long)]
     no_favordynmods: bool,
     /// An S3-compatible endpoint (for example http://127.0.0.1:9000) to fetch `--code S3Bucket=...,S3Key=...`

@@ -7,7 +7,7 @@
 //! rwsem, kernel-wide, to a mode whose writers do not wait (at a small cost to `fork` and `exit`, which
 //! take it for reading), and the mode lasts while such a hierarchy exists.
 //!
-//! [`FastMigrations::enable`] creates one: a controller-less, named cgroup v1 hierarchy with
+//! On cgroup v1 hosts, [`FastMigrations::enable`] creates one: a controller-less, named cgroup v1 hierarchy with
 //! `favordynmods`, mounted through `fsopen`/`fsmount` and never attached to any directory, so it is
 //! visible nowhere but in `/proc/<pid>/cgroup` (as `name=lamina`). Holding the returned value keeps it;
 //! dropping it lets the kernel destroy the hierarchy (kernels from 6.18 keep the faster mode once a
