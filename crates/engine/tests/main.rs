@@ -302,8 +302,11 @@ fn a_deleted_layer_versions_code_lives_while_a_function_uses_it() {
         blob(&unused.code_hex).is_none(),
         "nothing uses the other layer's code"
     );
-    // After a restart too, and the function still names its layer.
+    // After a restart too, and the function still names its layer. The runtime goes too: a background
+    // task it has not run yet (the function's settling) holds the engine, and with it the data directory.
     drop(engine);
+    drop(rt);
+    let rt = runtime();
     let engine = open(dir.path());
     rt.block_on(engine.recover()).expect("recover");
     assert!(
