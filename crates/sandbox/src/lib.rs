@@ -170,9 +170,10 @@ impl Sandbox {
         let fast_migrations = match (&cgroups, config.fast_cgroup_migrations) {
             (None, _) => Err("process isolation has no cgroups".to_owned()),
             (Some(_), false) => Err("turned off".to_owned()),
-            // A named v1 hierarchy beside cgroup v2 is refused where v1 is disabled, and trying it
-            // repeatedly hung a 6.1 kernel booted with cgroup_no_v1=all; there, favordynmods is an
-            // option of the unified hierarchy's mount, which is the host's to choose.
+            // A named v1 hierarchy beside cgroup v2 is refused where v1 is disabled, and with the
+            // attempts (retried on EBUSY) a 6.1 kernel booted with cgroup_no_v1=all hung in a soft
+            // lockup in about half the test runs; there, favordynmods is an option of the unified
+            // hierarchy's mount, which is the host's to choose.
             (Some(CgroupBackend::V2(_)), true) => Err(
                 "cgroup v2: favordynmods is a mount option of the host's unified hierarchy, left as it is"
                     .to_owned(),
