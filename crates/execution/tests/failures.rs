@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::util::{Setup, json, text};
+use crate::util::{Setup, assert_init_failed_twice, json, text};
 
 #[tokio::test]
 async fn a_timeout_kills_the_whole_process_tree_and_the_next_invoke_starts_fresh() {
@@ -107,15 +107,7 @@ async fn unusable_bootstraps_are_invalid_entrypoints() {
             invoked.request_id
         )
     );
-    let log = setup.log_text();
-    for phase in ["init", "invoke"] {
-        assert!(
-            log.contains(&format!(
-                "\tPhase: {phase}\tStatus: error\tError Type: Runtime.InvalidEntrypoint"
-            )),
-            "tried in the init phase, then again within the invocation: {log}"
-        );
-    }
+    assert_init_failed_twice(&setup.log_text(), "Runtime.InvalidEntrypoint");
 }
 
 #[tokio::test]

@@ -1,7 +1,21 @@
 //! Environments in sandbox isolation (as root; skipped otherwise): the task root, the identity, the memory
 //! limit and foreign architectures under qemu-user.
 
-use crate::util::{Setup, json, text};
+use lamina_execution::Invoked;
+
+use crate::util::{Setup, assert_init_failed_twice, json, text};
+
+/// The answer of an invocation whose runtime the OOM killer ended.
+fn assert_out_of_memory(invoked: &Invoked) {
+    assert!(invoked.function_error);
+    assert_eq!(
+        text(invoked),
+        format!(
+            r#"{{"errorType":"Runtime.OutOfMemory","errorMessage":"RequestId: {} Error: Runtime exited with error: signal: killed"}}"#,
+            invoked.request_id
+        )
+    );
+}
 
 fn host_goarch() -> &'static str {
     if cfg!(target_arch = "aarch64") {
@@ -76,23 +90,8 @@ async fn allocating_past_the_memory_size_during_init_is_runtime_out_of_memory() 
         .environment
         .insert("HOSTILE_INIT_ALLOCATE_MB".to_owned(), "512".to_owned());
     let invoked = setup.invoke(r#"{"action":"allocate","mb":1}"#).await;
-    assert!(invoked.function_error);
-    assert_eq!(
-        text(&invoked),
-        format!(
-            r#"{{"errorType":"Runtime.OutOfMemory","errorMessage":"RequestId: {} Error: Runtime exited with error: signal: killed"}}"#,
-            invoked.request_id
-        )
-    );
-    let log = setup.log_text();
-    for phase in ["init", "invoke"] {
-        assert!(
-            log.contains(&format!(
-                "\tPhase: {phase}\tStatus: error\tError Type: Runtime.OutOfMemory"
-            )),
-            "{log}"
-        );
-    }
+    assert_out_of_memory(&invoked);
+    assert_init_failed_twice(&setup.log_text(), "Runtime.OutOfMemory");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -101,14 +100,7 @@ async fn allocating_past_the_memory_size_is_runtime_out_of_memory_and_the_next_i
         return;
     };
     let invoked = setup.invoke(r#"{"action":"allocate","mb":512}"#).await;
-    assert!(invoked.function_error);
-    assert_eq!(
-        text(&invoked),
-        format!(
-            r#"{{"errorType":"Runtime.OutOfMemory","errorMessage":"RequestId: {} Error: Runtime exited with error: signal: killed"}}"#,
-            invoked.request_id
-        )
-    );
+    assert_out_of_memory(&invoked);
     let small = setup.invoke(r#"{"action":"allocate","mb":16}"#).await;
     assert!(!small.function_error, "{}", text(&small));
     assert_eq!(json(&small)["allocated"], 16);

@@ -211,3 +211,16 @@ pub(crate) fn text(invoked: &Invoked) -> String {
 pub(crate) fn json(invoked: &Invoked) -> serde_json::Value {
     serde_json::from_slice(&invoked.payload).unwrap_or_else(|e| panic!("{e}: {}", text(invoked)))
 }
+
+/// The log has the INIT_REPORT of a failed init twice, in the init phase and again within the invocation
+/// (Lambda's suppressed init), with `error_type`.
+pub(crate) fn assert_init_failed_twice(log: &str, error_type: &str) {
+    for phase in ["init", "invoke"] {
+        assert!(
+            log.contains(&format!(
+                "\tPhase: {phase}\tStatus: error\tError Type: {error_type}"
+            )),
+            "tried in the init phase, then again within the invocation: {log}"
+        );
+    }
+}
