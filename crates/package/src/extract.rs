@@ -78,8 +78,9 @@ pub enum ExtractError {
 /// symlinks that lead out of the package and entries below a symlink; files are created with
 /// `O_CREAT|O_EXCL`, so nothing is written through a link, and symlinks are created last. Extraction stops
 /// as soon as the bytes actually decompressed reach [`ExtractLimits::max_unzipped_bytes`]. Unix modes are
-/// kept (permission bits only; set-id bits are dropped); entries without one get 0644 (0755 for
-/// directories).
+/// kept (permission bits only; set-id bits are dropped); entries without one get 0644, directories
+/// without one (or implied by a file's path) 0755, and directories that others could not read or search
+/// 0755 too, as Lambda does.
 ///
 /// On error, `target` may hold part of the package: extract into a fresh directory and discard it on
 /// failure.
@@ -102,7 +103,8 @@ pub fn extract<R: Read + Seek>(
         move |source| ExtractError::Write { path, source }
     };
     let mut done = Extracted::default();
-    let mut directory_modes = Vec::new();
+    // Every directory of the package, explicit or implied by a file's path, with the mode it ends with.
+    let mut directory_modes = std::collections::BTreeMap::new();
     let mut symlinks = Vec::new();
     for (path, entry) in &index.entries {
         let dest = path.under(target);
@@ -110,13 +112,16 @@ pub fn extract<R: Read + Seek>(
             EntryKind::Directory => {
                 // Directories stay writable until every file is in; their modes are applied at the end.
                 fs::create_dir_all(&dest).map_err(write_err(&dest))?;
-                directory_modes.push((dest, entry.mode.unwrap_or(0o755)));
+                directory_modes.insert(dest, directory_mode(entry.mode));
                 done.directories += 1;
             }
             EntryKind::Symlink { target } => symlinks.push((dest, target.clone())),
             EntryKind::File => {
                 if let Some(parent) = dest.parent() {
                     fs::create_dir_all(parent).map_err(write_err(parent))?;
+                    for implied in parent.ancestors().take_while(|d| *d != target) {
+                        directory_modes.entry(implied.to_owned()).or_insert(0o755);
+                    }
                 }
                 let mut out = OpenOptions::new()
                     .write(true)
@@ -141,7 +146,8 @@ pub fn extract<R: Read + Seek>(
         make_symlink(&link_target, &dest)?;
         done.symlinks += 1;
     }
-    // Deepest first, so that a read-only parent does not stop its children from being set.
+    // Deepest first (a child sorts after its parent), so that a read-only parent does not stop its
+    // children from being set.
     for (dest, mode) in directory_modes.iter().rev() {
         let dir = File::open(dest).map_err(write_err(dest))?;
         set_mode(&dir, dest, *mode)?;
@@ -163,6 +169,15 @@ fn prepare_target(target: &Path) -> Result<(), ExtractError> {
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => fs::create_dir_all(target).map_err(err),
         Err(e) => Err(err(e)),
+    }
+}
+
+/// The mode a directory gets: its own, unless it would shut out the user the code runs as (no read or
+/// search permission for others), in which case 0755, as Lambda sets such directories.
+fn directory_mode(mode: Option<u32>) -> u32 {
+    match mode {
+        Some(mode) if mode & 0o005 == 0o005 => mode,
+        _ => 0o755,
     }
 }
 

@@ -399,19 +399,32 @@ fn read_contents<R: Read + Seek>(
 
 /// Lambda runs code as a user that does not own the files, so "others" need read (and, for directories,
 /// search) permission.
+/// Directories are the exception: Lambda sets one that others cannot read or search to 755 (and so does
+/// lamina's extraction), which is worth a note, not a finding.
 fn check_readable(report: &mut Report, index: &PackageIndex, bootstrap: Option<&ArchivePath>) {
+    let closed_directories: Vec<&ArchivePath> = index
+        .entries
+        .iter()
+        .filter(|(_, e)| e.kind == EntryKind::Directory)
+        .filter(|(_, e)| e.mode.is_some_and(|m| m & 0o005 != 0o005))
+        .map(|(path, _)| path)
+        .collect();
+    if let Some(first) = closed_directories.first() {
+        let more = match closed_directories.len() {
+            1 => String::new(),
+            n => format!(" and {} more", n - 1),
+        };
+        report.notes.push(format!(
+            "directory '{first}'{more} cannot be read by others; Lambda sets such directories to 755 when it \
+             unpacks the package (lamina does the same)"
+        ));
+    }
     let unreadable: Vec<(&ArchivePath, &IndexedEntry, u32)> = index
         .entries
         .iter()
         .filter(|(path, _)| Some(*path) != bootstrap)
-        .filter_map(|(path, e)| {
-            let needed = match e.kind {
-                EntryKind::File => 0o004,
-                EntryKind::Directory => 0o005,
-                EntryKind::Symlink { .. } => return None,
-            };
-            e.mode.filter(|m| m & needed != needed).map(|m| (path, e, m))
-        })
+        .filter(|(_, e)| e.kind == EntryKind::File)
+        .filter_map(|(path, e)| e.mode.filter(|m| m & 0o004 == 0).map(|m| (path, e, m)))
         .collect();
     let Some((first, entry, mode)) = unreadable.first() else {
         return;
@@ -425,7 +438,7 @@ fn check_readable(report: &mut Report, index: &PackageIndex, bootstrap: Option<&
         Some(&entry.raw_name),
         format!(
             "'{first}' (mode {mode:04o}){more} cannot be read by others. Lambda runs your code as a user that \
-             does not own the files, so it needs 644 for files and 755 for directories and executables: run \
+             does not own the files, so it needs 644 for files and 755 for executables: run \
              `chmod -R o+rX .` before zipping, or zip with `lamina zip`."
         ),
     );

@@ -96,6 +96,23 @@ fn extracts_files_directories_symlinks_and_modes() {
 }
 
 #[test]
+fn directories_the_code_could_not_enter_get_755_as_on_lambda() {
+    let zip = RawZip::new()
+        .file("bootstrap", SCRIPT, 0o755)
+        .dir("private/", 0o700)
+        .file("private/config.json", b"{}", 0o644)
+        .file("implied/deeper/data.txt", b"x", 0o644)
+        .finish();
+    let (sandbox, result) = extract_in_sandbox(zip, &ExtractLimits::default());
+    result.expect("extracted");
+    let target = sandbox.path().join("a/b/target");
+    assert_eq!(mode(&target.join("private")), 0o755);
+    assert_eq!(mode(&target.join("implied")), 0o755);
+    assert_eq!(mode(&target.join("implied/deeper")), 0o755);
+    assert_eq!(mode(&target.join("private/config.json")), 0o644);
+}
+
+#[test]
 fn round_trips_what_the_builder_writes() {
     let mut package = PackageBuilder::new();
     package

@@ -222,10 +222,28 @@ fn files_not_readable_by_others() {
     let report = report(zip);
     assert_findings(&report, &[FindingKind::NotReadable], "chmod -R o+rX");
     assert!(
-        report.findings[0].message.contains("and 2 more"),
+        report.findings[0].message.contains("and 1 more"),
         "{}",
         report.findings[0].message
     );
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n.contains("'private'") && n.contains("755")),
+        "a directory others cannot enter is a note (Lambda sets it to 755): {:?}",
+        report.notes
+    );
+}
+
+#[test]
+fn a_closed_directory_alone_is_deployable() {
+    let zip = RawZip::new()
+        .file("bootstrap", SCRIPT, 0o755)
+        .dir("private/", 0o700)
+        .file("private/config.json", b"{}", 0o644)
+        .finish();
+    assert!(report(zip).is_deployable());
 }
 
 #[test]
