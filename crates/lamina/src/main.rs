@@ -26,7 +26,8 @@ enum Command {
     ///
     /// The first file is stored as `bootstrap` at the root with mode 0755; other files keep their
     /// relative path, with 0755 if executable and 0644 otherwise; folders are added recursively. The
-    /// same inputs always give the same bytes, so CodeSha256 is stable across machines.
+    /// same inputs always give the same bytes, so CodeSha256 is stable across machines. Exits 1 when
+    /// the zip is written but `lamina inspect` finds it not deployable.
     Zip {
         /// Where to write the zip.
         #[arg(short, long, default_value = "function.zip")]
@@ -39,7 +40,7 @@ enum Command {
     /// Build a Go function for Lambda (provided.al2023) and package it.
     ///
     /// Runs `go build -tags lambda.norpc -trimpath -o bootstrap` with GOOS=linux, the matching GOARCH and
-    /// CGO_ENABLED=0, then zips the result as `lamina zip` does.
+    /// CGO_ENABLED=0, then zips the result as `lamina zip` does (exit 1 when the zip is not deployable).
     Build {
         /// The Go package to build.
         #[arg(default_value = ".")]
@@ -139,6 +140,15 @@ fn arch_parser() -> impl TypedValueParser<Value = Architecture> {
     })
 }
 
+/// `lamina zip` and `lamina build` exit 1 when the package they wrote is not deployable.
+fn packaged_exit_code(packaged: commands::zip::Packaged) -> ExitCode {
+    if packaged.deployable {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
 fn main() -> ExitCode {
     // `lamina sandbox-init` is the freshly exec'd helper that isolates one execution environment and
     // then execs its bootstrap. It runs before clap, threads or an async runtime exist.
@@ -158,10 +168,10 @@ fn main() -> ExitCode {
             output,
             bootstrap,
             paths,
-        } => commands::zip::run(&output, &bootstrap, &paths, &mut stdout).map(|_| ExitCode::SUCCESS),
+        } => commands::zip::run(&output, &bootstrap, &paths, &mut stdout).map(packaged_exit_code),
         Command::Build { dir, arch, output } => {
             let options = commands::build::BuildOptions { dir, arch, output };
-            commands::build::run(&options, &mut stdout).map(|_| ExitCode::SUCCESS)
+            commands::build::run(&options, &mut stdout).map(packaged_exit_code)
         }
         #[cfg(unix)]
         Command::Serve(args) => serve::run(args).map(|()| ExitCode::SUCCESS),

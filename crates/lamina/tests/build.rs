@@ -87,3 +87,20 @@ fn a_missing_go_toolchain_is_a_clear_error() {
         "{err}"
     );
 }
+
+#[test]
+fn a_missing_source_folder_is_named_not_blamed_on_go() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("nonexistent");
+    let output = run(lamina()
+        .arg("build")
+        .arg(&missing)
+        .arg("-o")
+        .arg(dir.path().join("f.zip")));
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.contains("is not a directory") && err.contains("nonexistent") && !err.contains("PATH"),
+        "{err}"
+    );
+}

@@ -154,9 +154,10 @@ fn warns_about_a_bootstrap_that_cannot_run() {
     let output = run(lamina()
         .current_dir(dir.path())
         .args(["zip", "-o", "f.zip", "main.exe"]));
-    assert!(
-        output.status.success(),
-        "the zip is still written: {}",
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the zip is written, and the exit status says it cannot be deployed: {}",
         stderr(&output)
     );
     let text = crate::util::stdout(&output);

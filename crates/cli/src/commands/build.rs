@@ -8,8 +8,9 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 use lamina_model::Architecture;
-use lamina_package::{InspectOptions, PackageBuilder, WrittenPackage};
+use lamina_package::{InspectOptions, PackageBuilder};
 
+use super::zip::Packaged;
 use crate::output::print_written;
 
 /// Environment variable naming the `go` binary to use (default: `go` on `PATH`).
@@ -28,25 +29,33 @@ pub struct BuildOptions {
 
 /// Runs `go build` with `GOOS=linux`, the matching `GOARCH`, `CGO_ENABLED=0`, `-tags lambda.norpc` and
 /// `-trimpath`, writing `bootstrap`, then packages it. Go's own output reaches the user untouched.
-pub fn run(options: &BuildOptions, out: &mut impl Write) -> Result<WrittenPackage> {
+pub fn run(options: &BuildOptions, out: &mut impl Write) -> Result<Packaged> {
     let work = tempfile::tempdir().context("creating a build directory")?;
     let bootstrap = work.path().join("bootstrap");
     go_build(&options.dir, options.arch, &bootstrap)?;
     let written = PackageBuilder::with_bootstrap(&bootstrap)?.write_file(&options.output)?;
     print_written(out, &written)?;
-    super::zip::warn_about_problems(
+    let deployable = super::zip::warn_about_problems(
         &written.path,
         &InspectOptions {
             arch: Some(options.arch),
         },
         out,
     )?;
-    Ok(written)
+    Ok(Packaged { written, deployable })
 }
 
 /// Builds the Go package in `dir` for `arch` into the executable `bootstrap`, as [`run`] does (also
 /// used by `lamina deploy` for `BuildMethod: go1.x`).
 pub(crate) fn go_build(dir: &Path, arch: Architecture, bootstrap: &Path) -> Result<()> {
+    // Checked first: the build runs in `dir`, and a missing working directory fails the start of `go`
+    // with the same error as a missing `go`.
+    if !dir.is_dir() {
+        bail!(
+            "'{}' is not a directory: give the folder of the Go main package to build",
+            dir.display()
+        );
+    }
     let go = std::env::var_os(GO_ENV).unwrap_or_else(|| OsString::from("go"));
     let status = go_build_command(&go, dir, arch, bootstrap).status();
     match status {

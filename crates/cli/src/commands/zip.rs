@@ -9,6 +9,16 @@ use lamina_package::{InspectOptions, PackageBuilder, WrittenPackage, inspect_fil
 
 use crate::output::{print_report, print_written};
 
+/// A package written by `lamina zip` or `lamina build`, and whether `lamina inspect` finds it deployable
+/// (the commands exit non-zero when it is not, so a script stops before deploying it).
+#[derive(Debug)]
+pub struct Packaged {
+    /// The zip that was written.
+    pub written: WrittenPackage,
+    /// No problem was found that would stop the function from deploying or starting.
+    pub deployable: bool,
+}
+
 /// Packages `bootstrap` (stored as `bootstrap` whatever its file name) and `paths` into `output`, prints
 /// the package's size and CodeSha256, and any problem `lamina inspect` would report.
 pub fn run(
@@ -16,23 +26,28 @@ pub fn run(
     bootstrap: &Path,
     paths: &[impl AsRef<Path>],
     out: &mut impl Write,
-) -> Result<WrittenPackage> {
+) -> Result<Packaged> {
     let mut package = PackageBuilder::with_bootstrap(bootstrap)?;
     for path in paths {
         package.add_path(path.as_ref())?;
     }
     let written = package.write_file(output)?;
     print_written(out, &written)?;
-    warn_about_problems(&written.path, &InspectOptions::default(), out)?;
-    Ok(written)
+    let deployable = warn_about_problems(&written.path, &InspectOptions::default(), out)?;
+    Ok(Packaged { written, deployable })
 }
 
-/// Prints the findings of an inspection of a package just written, if there are any.
-pub(crate) fn warn_about_problems(path: &Path, options: &InspectOptions, out: &mut impl Write) -> Result<()> {
+/// Prints the findings of an inspection of a package just written, if there are any, and says whether
+/// it is deployable.
+pub(crate) fn warn_about_problems(
+    path: &Path,
+    options: &InspectOptions,
+    out: &mut impl Write,
+) -> Result<bool> {
     let report = inspect_file(path, options).with_context(|| format!("inspecting {}", path.display()))?;
     if !report.is_deployable() {
         writeln!(out)?;
         print_report(out, path, &report)?;
     }
-    Ok(())
+    Ok(report.is_deployable())
 }
