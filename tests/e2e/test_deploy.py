@@ -197,6 +197,32 @@ def test_cloudformation_json_with_a_zip_and_inline_code(server, tmp_path, go_zip
     assert {a for a, _ in plan_rows(again.stdout).values()} == {"unchanged", "skipped"}
 
 
+def test_the_plan_warns_about_a_package_that_cannot_start(server, tmp_path):
+    (tmp_path / "broken.zip").write_bytes(make_zip(mode=0o644))
+    template = {
+        "Resources": {
+            "Broken": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "Runtime": "provided.al2023",
+                    "Handler": "bootstrap",
+                    "Role": "arn:aws:iam::000000000000:role/r",
+                    "Code": "broken.zip",
+                },
+            },
+        },
+    }
+    path = tmp_path / "stack.json"
+    path.write_text(json.dumps(template))
+    dry = deploy(server, path, "--dry-run")
+    warnings = [line for line in dry.stdout.splitlines() if line.startswith("warning: Broken: ")]
+    assert len(warnings) == 1 and "permission denied" in warnings[0] and "chmod 755" in warnings[0], dry.stdout
+    # Accepted as Lambda accepts it: the warning does not stop the deploy.
+    applied = deploy(server, path)
+    assert any(line.startswith("warning: Broken: ") for line in applied.stdout.splitlines()), applied.stdout
+    assert server.client().get_function(FunctionName="Broken")["Configuration"]["State"] == "Active"
+
+
 def test_a_bad_template_names_the_line(server, tmp_path):
     path = tmp_path / "template.yaml"
     path.write_text(

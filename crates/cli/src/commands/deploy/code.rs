@@ -59,6 +59,27 @@ impl Package {
         }
     }
 
+    /// What `lamina inspect` finds wrong with an inline zip for a function of `arch`: the problems that
+    /// would stop it from starting on Lambda (S3 objects are inspected by the server). A missing
+    /// `bootstrap` is not one when `layers_may_bring_bootstrap`.
+    pub(crate) fn findings(&self, arch: Architecture, layers_may_bring_bootstrap: bool) -> Vec<String> {
+        let Package::Zip { bytes, .. } = self else {
+            return Vec::new();
+        };
+        let options = lamina_package::InspectOptions { arch: Some(arch) };
+        match lamina_package::inspect(Cursor::new(bytes), &options) {
+            Ok(report) => report
+                .findings
+                .into_iter()
+                .filter(|f| {
+                    !(layers_may_bring_bootstrap && f.kind == lamina_package::FindingKind::MissingBootstrap)
+                })
+                .map(|f| f.message)
+                .collect(),
+            Err(e) => vec![format!("the package cannot be read: {e}")],
+        }
+    }
+
     /// How the plan names it: `CodeSha256 …` or `s3://bucket/key`.
     pub(crate) fn describe(&self) -> String {
         match self {

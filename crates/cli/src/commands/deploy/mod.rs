@@ -178,6 +178,13 @@ pub fn run(endpoint: &Endpoint, options: &DeployOptions, out: &mut impl Write) -
             None => Action::Create,
         };
         note_ignored(&mut notes, &spec.logical_id, &spec.ignored);
+        // What would fail on Lambda is said before anything is sent (the server accepts such packages, as
+        // Lambda does). Only OS-only runtimes start a `bootstrap`.
+        if spec.runtime.as_deref().is_none_or(|r| r.starts_with("provided")) {
+            for finding in package.findings(spec.architecture, !spec.layers.is_empty()) {
+                notes.push(format!("warning: {}: {finding}", spec.logical_id));
+            }
+        }
         functions.push(PlannedFunction {
             spec,
             package,
