@@ -242,6 +242,27 @@ def test_an_unreachable_endpoint_is_a_clear_error(tmp_path):
         srv.stop()
 
 
+def test_a_server_without_s3_credentials_says_so_at_once(tmp_path, s3_store):
+    """Nothing to sign with: refused with a 400 that names the fix, so the client does not retry."""
+    env = lamina_env({"AWS_EC2_METADATA_DISABLED": "true"})
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        env.pop(key, None)
+    srv = Server(tmp_path / "data", ["--s3-endpoint-url", s3_store.endpoint], env=env).start()
+    try:
+        bucket = s3_store.new_bucket()
+        put(s3_store, tmp_path, bucket, "fn.zip", make_zip())
+        lam = srv.client()
+        with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
+            create(lam, "nocreds", Code={"S3Bucket": bucket, "S3Key": "fn.zip"}, wait=False)
+        code, message, status = error_of(e)
+        assert (code, status) == ("InvalidParameterValueException", 400)
+        assert message.startswith("Error occurred while GetObject. S3 Error Code: AccessDenied."), message
+        assert "lamina has no AWS credentials" in message and "AWS_ACCESS_KEY_ID" in message, message
+        assert e.value.response["ResponseMetadata"]["RetryAttempts"] == 0
+    finally:
+        srv.stop()
+
+
 def test_publish_a_layer_from_s3_and_run_its_bootstrap(s3_server, s3_store, tmp_path):
     """PublishLayerVersion takes `Content.S3Bucket/S3Key/S3ObjectVersion` like CreateFunction takes `Code`;
     a function without a bootstrap of its own runs the layer's `/opt/bootstrap`."""

@@ -40,6 +40,8 @@ pub const ENDPOINT_ENV: &str = "AWS_ENDPOINT_URL_S3";
 
 /// How long connecting to S3 may take before the attempt fails.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long instance metadata (credentials of an EC2 instance role) may take to connect and to answer.
+const IMDS_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// How long S3 may take to answer a request, and to send each piece of the object.
 const READ_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -151,6 +153,13 @@ impl S3Fetcher {
         location: &S3Location,
     ) -> Result<StagedCode, EngineError> {
         let client = self.client().await;
+        // Without credentials nothing can be signed: said at once, once, rather than after every attempt
+        // of the request (and every retry of a client that would take a 5xx as a reason to try again).
+        if let Some(provider) = &client.credentials
+            && let Err(e) = provider.provide_credentials().await
+        {
+            return Err(no_credentials(&e));
+        }
         let override_region = aws_sdk_s3::config::Builder::default().region(Region::new(region.to_owned()));
         let sent = client
             .s3
@@ -180,7 +189,7 @@ impl S3Fetcher {
                     location,
                 ));
             }
-            Err(other) => return Err(self.unreachable(client, &other).await),
+            Err(other) => return Err(self.unreachable(&other)),
         };
         if output
             .content_length()
@@ -238,22 +247,12 @@ impl S3Fetcher {
         Ok(staged)
     }
 
-    /// The request never got an answer from S3 (connection refused, timeout, no credentials, ...). When
-    /// the credential chain is what failed, the message says so and how to give lamina credentials.
-    async fn unreachable<E, R>(&self, client: &Client, error: &SdkError<E, R>) -> EngineError
+    /// The request never got an answer from S3 (connection refused, timeout, ...).
+    fn unreachable<E, R>(&self, error: &SdkError<E, R>) -> EngineError
     where
         E: std::error::Error + 'static,
         R: std::fmt::Debug,
     {
-        if let Some(provider) = &client.credentials
-            && let Err(e) = provider.provide_credentials().await
-        {
-            return self.failed(&format!(
-                "no AWS credentials ({}); give lamina's environment AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, \
-                 or AWS_PROFILE with ~/.aws/credentials",
-                error_chain(&e)
-            ));
-        }
         self.failed(&error_chain(error))
     }
 
@@ -263,6 +262,17 @@ impl S3Fetcher {
             "Error occurred while GetObject: lamina could not read the object from {endpoint}: {detail}"
         ))
     }
+}
+
+/// lamina itself has no credentials to read S3 with: refused as Lambda refuses an object it may not read
+/// (400, so that no client retries), with what the operator can do about it.
+fn no_credentials(error: &dyn std::error::Error) -> EngineError {
+    EngineError::InvalidParameter(format!(
+        "Error occurred while GetObject. S3 Error Code: AccessDenied. S3 Error Message: lamina has no AWS \
+         credentials to read S3 with ({}): give the server's environment AWS_ACCESS_KEY_ID and \
+         AWS_SECRET_ACCESS_KEY, or AWS_PROFILE with ~/.aws/credentials, and deploy again",
+        error_chain(error)
+    ))
 }
 
 /// An error and its sources, `: `-separated (without the SDK's debug dump).
@@ -304,12 +314,33 @@ async fn build_client(endpoint: Option<String>, credentials: Option<SharedCreden
         .read_timeout(READ_TIMEOUT)
         .build();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(http)
+        .http_client(http.clone())
         .timeout_config(timeouts)
         .retry_config(RetryConfig::standard().with_max_attempts(2));
-    if let Some(credentials) = credentials {
-        loader = loader.credentials_provider(credentials);
-    }
+    let credentials = match credentials {
+        Some(credentials) => credentials,
+        // The SDK's default chain, but with one short attempt at instance metadata: off EC2 nothing
+        // answers there, and the default (several attempts) kept a deploy waiting for seconds.
+        None => {
+            let providers =
+                aws_config::provider_config::ProviderConfig::default().with_http_client(http.clone());
+            SharedCredentialsProvider::new(
+                aws_config::default_provider::credentials::Builder::default()
+                    .configure(providers.clone())
+                    .imds_client(
+                        aws_config::imds::Client::builder()
+                            .configure(&providers)
+                            .max_attempts(1)
+                            .connect_timeout(IMDS_CONNECT_TIMEOUT)
+                            .read_timeout(IMDS_CONNECT_TIMEOUT)
+                            .build(),
+                    )
+                    .build()
+                    .await,
+            )
+        }
+    };
+    loader = loader.credentials_provider(credentials);
     let shared = loader.load().await;
     let mut config = aws_sdk_s3::config::Builder::from(&shared);
     config.set_endpoint_url(endpoint.clone());
