@@ -75,8 +75,8 @@ pub use detect::{Detection, detect};
 pub use error::{Errno, ExecError, ExecErrorKind, MissingEmulator, SandboxError, SetupError};
 pub use process::SandboxedProcess;
 pub use spec::{
-    Emulation, IsolationMode, MIB, Network, NetworkPlan, OUTBOUND_DNS, SandboxSpec, SandboxSpecBuilder, SpecError,
-    Stdio,
+    Emulation, IsolationMode, MIB, Network, NetworkPlan, OUTBOUND_DNS, SandboxSpec, SandboxSpecBuilder,
+    SpecError, Stdio,
 };
 
 /// How the server runs the helper: a program and the arguments that make it call

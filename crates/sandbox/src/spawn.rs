@@ -96,8 +96,9 @@ pub(crate) fn helper_plan(config: &SandboxConfig, network: NetworkPlan) -> Resul
     }
     if network.network == Network::Outbound && config.slirp4netns.is_none() {
         return Err(SandboxError::Network {
-            reason: "outbound network needs slirp4netns (Debian package `slirp4netns`), which this host lacks"
-                .into(),
+            reason:
+                "outbound network needs slirp4netns (Debian package `slirp4netns`), which this host lacks"
+                    .into(),
         });
     }
     Ok(HelperPlan {

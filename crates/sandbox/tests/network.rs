@@ -116,7 +116,16 @@ impl TestNetwork {
         let inside = format!("{}/30", Self::INSIDE_ADDRESS);
         for args in [
             vec!["netns", "add", &network.name],
-            vec!["link", "add", &network.host_link, "type", "veth", "peer", "name", &peer],
+            vec![
+                "link",
+                "add",
+                &network.host_link,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                &peer,
+            ],
             vec!["link", "set", &peer, "netns", &network.name],
             vec!["addr", "add", Self::HOST_ADDRESS, "dev", &network.host_link],
             vec!["link", "set", &network.host_link, "up"],
@@ -124,7 +133,10 @@ impl TestNetwork {
             vec!["-n", &network.name, "link", "set", &peer, "up"],
             vec!["-n", &network.name, "link", "set", "lo", "up"],
         ] {
-            let status = Command::new("ip").args(&args).status().expect("ip (iproute2) is needed");
+            let status = Command::new("ip")
+                .args(&args)
+                .status()
+                .expect("ip (iproute2) is needed");
             assert!(status.success(), "ip {args:?}: {status}");
         }
         network
@@ -137,7 +149,8 @@ impl TestNetwork {
         std::thread::spawn(move || {
             let namespace = std::fs::File::open(&path).expect("open the test namespace");
             nix::sched::setns(namespace, nix::sched::CloneFlags::CLONE_NEWNET).expect("setns");
-            let listener = TcpListener::bind(SocketAddrV4::new(TestNetwork::INSIDE_ADDRESS, 0)).expect("bind");
+            let listener =
+                TcpListener::bind(SocketAddrV4::new(TestNetwork::INSIDE_ADDRESS, 0)).expect("bind");
             port_sender
                 .send(listener.local_addr().expect("address").port())
                 .expect("send");

@@ -64,7 +64,9 @@ where
     let fds: Vec<_> = args.iter().take(2).filter_map(|a| inherited_fd(a)).collect();
     let plan = match args.get(2) {
         None => Ok(HelperPlan::default()),
-        Some(json) => serde_json::from_slice::<HelperPlan>(json.as_encoded_bytes()).map_err(|e| e.to_string()),
+        Some(json) => {
+            serde_json::from_slice::<HelperPlan>(json.as_encoded_bytes()).map_err(|e| e.to_string())
+        }
     };
     let (2 | 3, Ok([request, status]), Ok(plan)) = (args.len(), <[OwnedFd; 2]>::try_from(fds), plan) else {
         eprintln!(

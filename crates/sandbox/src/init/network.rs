@@ -160,7 +160,11 @@ fn exec_stack(args: &[std::ffi::CString], host_namespace: &File, inherited: &[&O
         && nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).is_ok()
         && redirect_stdio_to_null()
         && inherited.iter().all(|fd| {
-            nix::fcntl::fcntl(fd.as_fd(), nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty())).is_ok()
+            nix::fcntl::fcntl(
+                fd.as_fd(),
+                nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()),
+            )
+            .is_ok()
         });
     if ok && let Some(program) = args.first() {
         let _ = nix::unistd::execv(program, args);
@@ -191,7 +195,9 @@ fn wait_until_ready(ready: OwnedFd) -> Result<(), SetupError> {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(SetupError::NetworkStack {
-                what: format!("waiting {STACK_READY_TIMEOUT:?} for the network stack to configure the namespace"),
+                what: format!(
+                    "waiting {STACK_READY_TIMEOUT:?} for the network stack to configure the namespace"
+                ),
                 errno: Errno(libc::ETIMEDOUT),
             });
         }
