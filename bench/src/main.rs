@@ -51,6 +51,9 @@ struct RunArgs {
     /// Environments for the scale-out and memory measurements (default 1,000; 40 with --quick).
     #[arg(long)]
     environments: Option<usize>,
+    /// `lamina serve --function-network` of the sandboxed cold starts (`outbound`, `none` or `host`).
+    #[arg(long, default_value = "outbound")]
+    function_network: String,
 }
 
 /// How long and how many, per mode.
@@ -76,6 +79,8 @@ pub(crate) struct Plan {
     pub(crate) hold_ms: u64,
     /// Zip sizes for CreateFunction.
     pub(crate) deploy_sizes: Vec<usize>,
+    /// `--function-network` of the sandboxed cold starts.
+    pub(crate) function_network: String,
 }
 
 impl Plan {
@@ -92,6 +97,7 @@ impl Plan {
                 environments: args.environments.unwrap_or(40),
                 hold_ms: 200,
                 deploy_sizes: vec![1_000_000],
+                function_network: args.function_network.clone(),
             }
         } else {
             Plan {
@@ -105,6 +111,7 @@ impl Plan {
                 environments: args.environments.unwrap_or(1000),
                 hold_ms: 3000,
                 deploy_sizes: vec![1_000_000, 50_000_000],
+                function_network: args.function_network.clone(),
             }
         }
     }
@@ -418,7 +425,12 @@ async fn sandbox_cold_starts(
     work: &std::path::Path,
 ) -> Result<Histogram<u64>, String> {
     let log = work.join("lamina-sandbox.log");
-    let server = Server::lamina_isolated(lamina, &work.join("data-sandbox"), &log, "sandbox")
+    let server = Server::lamina_isolated(
+        lamina,
+        &work.join("data-sandbox"),
+        &log,
+        &["--isolation", "sandbox", "--function-network", &plan.function_network],
+    )
         .await
         .map_err(|e| {
             let reason = std::fs::read_to_string(&log).unwrap_or_default();
