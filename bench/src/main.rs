@@ -51,6 +51,9 @@ struct RunArgs {
     /// Environments for the scale-out and memory measurements (default 1,000; 40 with --quick).
     #[arg(long)]
     environments: Option<usize>,
+    /// Cold start samples (default 40; 5 with --quick).
+    #[arg(long)]
+    cold_samples: Option<usize>,
     /// `lamina serve --function-network` of the sandboxed cold starts (`outbound`, `none` or `host`).
     #[arg(long, default_value = "outbound")]
     function_network: String,
@@ -92,7 +95,7 @@ impl Plan {
                 throughput: Duration::from_secs(1),
                 warmup: Duration::from_millis(200),
                 levels: vec![8, 32, 128],
-                cold_samples: 5,
+                cold_samples: args.cold_samples.unwrap_or(5),
                 rie_cold_samples: 3,
                 environments: args.environments.unwrap_or(40),
                 hold_ms: 200,
@@ -106,7 +109,7 @@ impl Plan {
                 throughput: Duration::from_secs(5),
                 warmup: Duration::from_secs(1),
                 levels: vec![8, 32, 128],
-                cold_samples: 40,
+                cold_samples: args.cold_samples.unwrap_or(40),
                 rie_cold_samples: 20,
                 environments: args.environments.unwrap_or(1000),
                 hold_ms: 3000,
@@ -429,14 +432,19 @@ async fn sandbox_cold_starts(
         lamina,
         &work.join("data-sandbox"),
         &log,
-        &["--isolation", "sandbox", "--function-network", &plan.function_network],
+        &[
+            "--isolation",
+            "sandbox",
+            "--function-network",
+            &plan.function_network,
+        ],
     )
-        .await
-        .map_err(|e| {
-            let reason = std::fs::read_to_string(&log).unwrap_or_default();
-            let last = reason.lines().last().unwrap_or_default().to_owned();
-            format!("lamina serve --isolation sandbox did not start: {e} {last}")
-        })?;
+    .await
+    .map_err(|e| {
+        let reason = std::fs::read_to_string(&log).unwrap_or_default();
+        let last = reason.lines().last().unwrap_or_default().to_owned();
+        format!("lamina serve --isolation sandbox did not start: {e} {last}")
+    })?;
     cold_starts(plan, &server, hello_zip)
         .await
         .map_err(|e| format!("{e:#}"))
