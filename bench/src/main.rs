@@ -51,6 +51,12 @@ struct RunArgs {
     /// Environments for the scale-out and memory measurements (default 1,000; 40 with --quick).
     #[arg(long)]
     environments: Option<usize>,
+    /// Cold start samples (default 40; 5 with --quick).
+    #[arg(long)]
+    cold_samples: Option<usize>,
+    /// `lamina serve --function-network` of the sandboxed cold starts (`outbound`, `none` or `host`).
+    #[arg(long, default_value = "outbound")]
+    function_network: String,
 }
 
 /// How long and how many, per mode.
@@ -76,6 +82,8 @@ pub(crate) struct Plan {
     pub(crate) hold_ms: u64,
     /// Zip sizes for CreateFunction.
     pub(crate) deploy_sizes: Vec<usize>,
+    /// `--function-network` of the sandboxed cold starts.
+    pub(crate) function_network: String,
 }
 
 impl Plan {
@@ -87,11 +95,12 @@ impl Plan {
                 throughput: Duration::from_secs(1),
                 warmup: Duration::from_millis(200),
                 levels: vec![8, 32, 128],
-                cold_samples: 5,
+                cold_samples: args.cold_samples.unwrap_or(5),
                 rie_cold_samples: 3,
                 environments: args.environments.unwrap_or(40),
                 hold_ms: 200,
                 deploy_sizes: vec![1_000_000],
+                function_network: args.function_network.clone(),
             }
         } else {
             Plan {
@@ -100,11 +109,12 @@ impl Plan {
                 throughput: Duration::from_secs(5),
                 warmup: Duration::from_secs(1),
                 levels: vec![8, 32, 128],
-                cold_samples: 40,
+                cold_samples: args.cold_samples.unwrap_or(40),
                 rie_cold_samples: 20,
                 environments: args.environments.unwrap_or(1000),
                 hold_ms: 3000,
                 deploy_sizes: vec![1_000_000, 50_000_000],
+                function_network: args.function_network.clone(),
             }
         }
     }
@@ -418,13 +428,23 @@ async fn sandbox_cold_starts(
     work: &std::path::Path,
 ) -> Result<Histogram<u64>, String> {
     let log = work.join("lamina-sandbox.log");
-    let server = Server::lamina_isolated(lamina, &work.join("data-sandbox"), &log, "sandbox")
-        .await
-        .map_err(|e| {
-            let reason = std::fs::read_to_string(&log).unwrap_or_default();
-            let last = reason.lines().last().unwrap_or_default().to_owned();
-            format!("lamina serve --isolation sandbox did not start: {e} {last}")
-        })?;
+    let server = Server::lamina_isolated(
+        lamina,
+        &work.join("data-sandbox"),
+        &log,
+        &[
+            "--isolation",
+            "sandbox",
+            "--function-network",
+            &plan.function_network,
+        ],
+    )
+    .await
+    .map_err(|e| {
+        let reason = std::fs::read_to_string(&log).unwrap_or_default();
+        let last = reason.lines().last().unwrap_or_default().to_owned();
+        format!("lamina serve --isolation sandbox did not start: {e} {last}")
+    })?;
     cold_starts(plan, &server, hello_zip)
         .await
         .map_err(|e| format!("{e:#}"))

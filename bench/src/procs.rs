@@ -130,22 +130,23 @@ impl Server {
     /// Starts `lamina serve` on a free port with its state in `data_dir`, environments as plain
     /// processes, and waits until it answers.
     pub(crate) async fn lamina(binary: &Path, data_dir: &Path, log: &Path) -> Result<Server> {
-        Self::lamina_isolated(binary, data_dir, log, "process").await
+        Self::lamina_isolated(binary, data_dir, log, &["--isolation", "process"]).await
     }
 
-    /// Starts `lamina serve --isolation <isolation>` (`process` or `sandbox`).
+    /// Starts `lamina serve` with the isolation arguments given (`--isolation sandbox --function-network none`...).
     pub(crate) async fn lamina_isolated(
         binary: &Path,
         data_dir: &Path,
         log: &Path,
-        isolation: &str,
+        isolation_args: &[&str],
     ) -> Result<Server> {
         let addr = free_addr()?;
         let log = File::create(log)?;
         let child = Command::new(binary)
             .args(["serve", "--listen", &addr.to_string(), "--data-dir"])
             .arg(data_dir)
-            .args(["--account-concurrency", "2000", "--isolation", isolation])
+            .args(["--account-concurrency", "2000"])
+            .args(isolation_args)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)

@@ -230,7 +230,8 @@ pub(crate) fn results_markdown(r: &Results) -> Result<String> {
     match &r.sandbox_cold {
         Ok(h) => writeln!(
             out,
-            "| cold start p50 / p99, `--isolation sandbox` ({} samples) | {} / {} | - | |",
+            "| cold start p50 / p99, `--isolation sandbox --function-network {}` ({} samples) | {} / {} | - | |",
+            r.plan.function_network,
             h.len(),
             us(h.value_at_quantile(0.5)),
             us(h.value_at_quantile(0.99))

@@ -10,7 +10,9 @@ use bytes::Bytes;
 use lamina_runtime_api::{
     EnvironmentInfo, ErrorReport, Invocation, InvokeError, Lifecycle, Outcome, RuntimeApi, ShutdownReason,
 };
-use lamina_sandbox::{MIB, Sandbox, SandboxError, SandboxSpec, SpecError, Stdio as SandboxStdio};
+use lamina_sandbox::{
+    MIB, NetworkPlan, Sandbox, SandboxError, SandboxSpec, SpecError, Stdio as SandboxStdio,
+};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::net::TcpListener;
 use tokio::process::{Child, Command};
@@ -30,6 +32,9 @@ const BOOTSTRAPS: [&str; 2] = lamina_model::limits::BOOTSTRAP_PATHS;
 const TASK_ROOT: &str = "/var/task";
 /// Where the layers are inside a sandbox.
 const OPT: &str = "/opt";
+/// Where the Runtime API listens inside an environment with a network namespace of its own, as on Lambda.
+const RUNTIME_API_INSIDE: std::net::SocketAddrV4 =
+    std::net::SocketAddrV4::new(std::net::Ipv4Addr::LOCALHOST, 9001);
 /// Processes and threads a sandboxed environment may have (Lambda's limit).
 const SANDBOX_PIDS_MAX: u64 = 1024;
 /// How long a runtime with extensions gets between SIGTERM and SIGKILL (Lambda: 500 ms with an
@@ -118,22 +123,34 @@ impl Environment {
                 })?,
         };
         let fail = |failure| (failure, Some(log.clone()));
-        let listener = TcpListener::bind("127.0.0.1:0").await.map_err(|e| {
-            fail(InitFailure::Platform(format!(
-                "cannot listen for the Runtime API: {e}"
-            )))
-        })?;
-        let address = listener.local_addr().map_err(|e| {
-            fail(InitFailure::Platform(format!(
-                "cannot listen for the Runtime API: {e}"
-            )))
-        })?;
         let api = RuntimeApi::new(EnvironmentInfo::new(
             &spec.function_name,
             &spec.version,
             &spec.handler,
         ));
-        let server = tokio::spawn(lamina_runtime_api::serve(api.clone(), listener));
+        // In a sandbox with a network namespace of its own, the Runtime API listens inside it, at
+        // Lambda's address, on a socket the sandbox hands over; otherwise on the host's loopback.
+        let network = isolation
+            .sandbox()
+            .map(|sandbox| sandbox.config().spare_network)
+            .filter(|plan| plan.network.is_own_namespace());
+        let (mut server, address) = match network {
+            Some(plan) => (None, plan.listen.unwrap_or(RUNTIME_API_INSIDE).to_string()),
+            None => {
+                let listener = bind_host_loopback().await.map_err(|e| {
+                    fail(InitFailure::Platform(format!(
+                        "cannot listen for the Runtime API: {e}"
+                    )))
+                })?;
+                let address = listener.local_addr().map_err(|e| {
+                    fail(InitFailure::Platform(format!(
+                        "cannot listen for the Runtime API: {e}"
+                    )))
+                })?;
+                let server = tokio::spawn(lamina_runtime_api::serve(api.clone(), listener));
+                (Some(server), address.to_string())
+            }
+        };
         if phase == InitPhase::Init {
             log.line(&format!(
                 "INIT_START Runtime Version: provided:al2023.lamina\tRuntime Version ARN: arn:aws:lambda:{}::runtime:lamina",
@@ -142,8 +159,8 @@ impl Environment {
         }
         let started = Instant::now();
         let spawned = match isolation.sandbox() {
-            Some(sandbox) => spawn_sandboxed(sandbox, spec, &address.to_string(), log.name()).await,
-            None => spawn_bootstrap(spec, &address.to_string(), log.name()).map(|mut child| {
+            Some(sandbox) => spawn_sandboxed(sandbox, spec, network, &address, log.name()).await,
+            None => spawn_bootstrap(spec, &address, log.name()).map(|mut child| {
                 capture_output(child.stdout.take(), child.stderr.take(), &log);
                 Bootstrap::Process(Box::new(child), Default::default())
             }),
@@ -159,17 +176,32 @@ impl Environment {
                     .take()
                     .and_then(|s| tokio::process::ChildStderr::from_std(s).ok());
                 capture_output(stdout, stderr, &log);
+                if let Some(listener) = process.take_listener() {
+                    match serve_inside(api.clone(), listener) {
+                        Ok(inside) => server = Some(inside),
+                        Err(e) => {
+                            let reason = format!("cannot serve the Runtime API inside the sandbox: {e}");
+                            report_init_failure(&log, started, phase, "Runtime.ExitError");
+                            log.line(&format!("lamina: cannot start the environment: {reason}"));
+                            return Err(fail(InitFailure::Platform(reason)));
+                        }
+                    }
+                }
                 Bootstrap::Sandboxed(Some(process))
             }
             Ok(child) => child,
             Err(SpawnFailure::Platform(reason)) => {
-                server.abort();
+                if let Some(server) = &server {
+                    server.abort();
+                }
                 report_init_failure(&log, started, phase, "Runtime.ExitError");
                 log.line(&format!("lamina: cannot start the environment: {reason}"));
                 return Err(fail(InitFailure::Platform(reason)));
             }
             Err(SpawnFailure::InvalidEntrypoint { reason, explanation }) => {
-                server.abort();
+                if let Some(server) = &server {
+                    server.abort();
+                }
                 report_init_failure(&log, started, phase, "Runtime.InvalidEntrypoint");
                 match explanation {
                     Some(explanation) => log.line(&format!("lamina: {explanation}")),
@@ -177,6 +209,14 @@ impl Environment {
                 }
                 return Err(fail(InitFailure::InvalidEntrypoint(reason)));
             }
+        };
+        let Some(server) = server else {
+            let reason = "the sandbox handed over no Runtime API listener".to_owned();
+            report_init_failure(&log, started, phase, "Runtime.ExitError");
+            log.line(&format!("lamina: cannot start the environment: {reason}"));
+            let mut child = child;
+            child.kill(None).await;
+            return Err(fail(InitFailure::Platform(reason)));
         };
         let mut environment = Environment {
             api,
@@ -464,6 +504,7 @@ fn exit_description(status: &ExitStatus) -> Option<String> {
 }
 
 /// The environment variables of a bootstrap: the function's own, then Lambda's reserved ones over them.
+/// Nothing of the server's own environment (its variables, its AWS credentials) is passed on.
 ///
 /// `task_root` and `opt` are where the code and the layers are as the bootstrap sees them: `/var/task` and
 /// `/opt` in a sandbox, their host directories for a plain process.
@@ -493,11 +534,6 @@ pub(crate) fn variables(
             .filter(|(k, _)| !k.starts_with('_'))
             .map(|(k, v)| (k.clone(), v.clone())),
     );
-    for key in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] {
-        if let Ok(value) = std::env::var(key) {
-            vars.insert(key.to_owned(), value);
-        }
-    }
     let reserved = [
         ("AWS_LAMBDA_RUNTIME_API", runtime_api.to_owned()),
         ("_HANDLER", spec.handler.clone()),
@@ -567,10 +603,16 @@ fn find_bootstrap(spec: &FunctionVersion) -> Result<(&'static str, PathBuf), Str
 fn sandbox_spec(
     spec: &FunctionVersion,
     bootstrap: &str,
+    network: Option<NetworkPlan>,
     runtime_api: &str,
     log_stream: &str,
 ) -> Result<SandboxSpec, SpecError> {
     let mut builder = SandboxSpec::builder(bootstrap)?.read_only_bind(&spec.code_dir, TASK_ROOT)?;
+    if let Some(plan) = network {
+        builder = builder
+            .network(plan.network)
+            .listen(plan.listen.unwrap_or(RUNTIME_API_INSIDE));
+    }
     if let Some(opt) = &spec.opt_dir {
         builder = builder.read_only_bind(opt, OPT)?;
     }
@@ -596,11 +638,12 @@ fn sandbox_spec(
 async fn spawn_sandboxed(
     sandbox: &Arc<Sandbox>,
     spec: &FunctionVersion,
+    network: Option<NetworkPlan>,
     runtime_api: &str,
     log_stream: &str,
 ) -> Result<Bootstrap, SpawnFailure> {
     let (bootstrap, _) = find_bootstrap(spec)?;
-    let sandbox_spec = sandbox_spec(spec, bootstrap, runtime_api, log_stream)
+    let sandbox_spec = sandbox_spec(spec, bootstrap, network, runtime_api, log_stream)
         .map_err(|e| SpawnFailure::Platform(format!("invalid sandbox: {e}")))?;
     let mut attempt = 1;
     loop {
@@ -625,6 +668,21 @@ async fn spawn_sandboxed(
             Err(e) => return Err(SpawnFailure::Platform(e.to_string())),
         }
     }
+}
+
+/// A listener on the host's loopback, for environments that share the host's network.
+async fn bind_host_loopback() -> std::io::Result<TcpListener> {
+    TcpListener::bind("127.0.0.1:0").await
+}
+
+/// Serves the Runtime API on the listener a sandbox created inside its network namespace.
+fn serve_inside(
+    api: Arc<RuntimeApi>,
+    listener: std::net::TcpListener,
+) -> std::io::Result<JoinHandle<std::io::Result<()>>> {
+    listener.set_nonblocking(true)?;
+    let listener = TcpListener::from_std(listener)?;
+    Ok(tokio::spawn(lamina_runtime_api::serve(api, listener)))
 }
 
 fn spawn_bootstrap(
@@ -733,7 +791,7 @@ mod tests {
             log_group: "/aws/lambda/f".to_owned(),
             reserved_concurrency: None,
         };
-        let sandbox = sandbox_spec(&spec, BOOTSTRAPS[0], "127.0.0.1:9999", "stream").expect("spec");
+        let sandbox = sandbox_spec(&spec, BOOTSTRAPS[0], None, "127.0.0.1:9999", "stream").expect("spec");
         assert_eq!(sandbox.program(), std::path::Path::new("/var/task/bootstrap"));
         assert_eq!(sandbox.cwd(), std::path::Path::new("/var/task"));
         let bind = &sandbox.binds()[0];
@@ -785,7 +843,7 @@ mod tests {
             "/var/task/bootstrap"
         );
 
-        let sandbox = sandbox_spec(&spec, "/opt/bootstrap", "127.0.0.1:9999", "stream").expect("spec");
+        let sandbox = sandbox_spec(&spec, "/opt/bootstrap", None, "127.0.0.1:9999", "stream").expect("spec");
         assert_eq!(sandbox.program(), std::path::Path::new("/opt/bootstrap"));
         let bind = &sandbox.binds()[1];
         assert_eq!(bind.target, std::path::Path::new("/opt"));
@@ -795,7 +853,7 @@ mod tests {
         assert!(env["PATH"].ends_with(":/opt/bin"));
         spec.opt_dir = None;
         assert_eq!(
-            sandbox_spec(&spec, "/var/task/bootstrap", "a", "s")
+            sandbox_spec(&spec, "/var/task/bootstrap", None, "a", "s")
                 .expect("spec")
                 .binds()
                 .len(),

@@ -166,3 +166,28 @@ async fn a_timeout_tears_the_sandbox_down() {
     let ok = setup.invoke(r#"{"ms":1}"#).await;
     assert_eq!(text(&ok), r#""slept""#);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_runtime_api_is_at_lambdas_address_inside_the_environments_own_network() {
+    let Some(sandbox) = crate::util::sandbox_with_own_network() else {
+        return;
+    };
+    let Some(setup) = Setup::sandboxed_by(sandbox, "hostile", host_goarch()) else {
+        return;
+    };
+    let host_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let host_service = host_listener.local_addr().expect("address");
+    let payload = format!(r#"{{"action":"network","hostService":"{host_service}"}}"#);
+    for attempt in ["cold", "warm"] {
+        let invoked = setup.invoke(&payload).await;
+        assert!(!invoked.function_error, "{attempt}: {}", text(&invoked));
+        let report = json(&invoked);
+        assert_eq!(report["runtimeApi"], "127.0.0.1:9001", "{attempt}: {report}");
+        assert!(
+            report["hostService"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("error")),
+            "{attempt}: the host's loopback is out of reach: {report}"
+        );
+    }
+}

@@ -6,7 +6,9 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
-use lamina_execution::lamina_sandbox::{HelperCommand, IsolationMode, Sandbox, SandboxConfig};
+use lamina_execution::lamina_sandbox::{
+    HelperCommand, IsolationMode, Network, NetworkPlan, Sandbox, SandboxConfig,
+};
 use lamina_execution::{Executor, ExecutorConfig, FunctionVersion, InvokeRequest, Invoked, Isolation};
 use lamina_model::Architecture;
 
@@ -102,7 +104,11 @@ impl Setup {
     /// A setup whose environments run in sandboxes, or `None` (after printing why) when the tests do not
     /// run as root.
     pub(crate) fn sandboxed(fixture: &str, goarch: &str) -> Option<Setup> {
-        let sandbox = sandbox()?;
+        Self::sandboxed_by(sandbox()?, fixture, goarch)
+    }
+
+    /// A setup whose environments run in sandboxes of `sandbox`.
+    pub(crate) fn sandboxed_by(sandbox: Arc<Sandbox>, fixture: &str, goarch: &str) -> Option<Setup> {
         let setup = Setup::with_config(fixture, |c| c.isolation = Isolation::Sandbox(sandbox));
         std::fs::copy(
             lamina_testing::go_bootstrap_for(fixture, goarch),
@@ -158,7 +164,27 @@ pub(crate) fn leak_sandbox() -> Option<Arc<Sandbox>> {
     sandbox_named(&SANDBOX, "lamina-test-execution-leaks")
 }
 
+/// A sandbox launcher whose sandboxes have a network namespace of their own with only loopback, where
+/// the Runtime API listens at 127.0.0.1:9001 (`lamina serve --function-network none`).
+pub(crate) fn sandbox_with_own_network() -> Option<Arc<Sandbox>> {
+    static SANDBOX: OnceLock<Arc<Sandbox>> = OnceLock::new();
+    sandbox_configured(&SANDBOX, "lamina-test-execution-netns", |config| {
+        config.spare_network = NetworkPlan {
+            network: Network::Isolated,
+            listen: Some(std::net::SocketAddrV4::new(std::net::Ipv4Addr::LOCALHOST, 9001)),
+        };
+    })
+}
+
 fn sandbox_named(cell: &'static OnceLock<Arc<Sandbox>>, name: &str) -> Option<Arc<Sandbox>> {
+    sandbox_configured(cell, name, |_| {})
+}
+
+fn sandbox_configured(
+    cell: &'static OnceLock<Arc<Sandbox>>,
+    name: &str,
+    configure: impl FnOnce(&mut SandboxConfig),
+) -> Option<Arc<Sandbox>> {
     if !nix::unistd::geteuid().is_root() {
         eprintln!("SKIPPED: sandbox isolation needs root; run `sudo cargo test -p lamina-execution`");
         return None;
@@ -169,6 +195,7 @@ fn sandbox_named(cell: &'static OnceLock<Arc<Sandbox>>, name: &str) -> Option<Ar
         )));
         config.cgroup_parent = name.to_owned();
         config.staging_dir = format!("/run/{name}/sandbox-root").into();
+        configure(&mut config);
         let sandbox = Sandbox::new(IsolationMode::Sandbox, config)
             .expect("sandbox isolation must work as root (namespaces, cgroups with memory and pids)");
         Arc::new(sandbox)

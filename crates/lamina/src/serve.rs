@@ -40,6 +40,14 @@ pub(crate) struct ServeArgs {
     /// 15 ms of each cold start), at a small cost to every fork and exit on the host.
     #[arg(long)]
     no_favordynmods: bool,
+    /// What a sandboxed function's network reaches: `outbound` (default: a network namespace of its own
+    /// with the Runtime API on its loopback at 127.0.0.1:9001, and connections out through slirp4netns,
+    /// a user-mode network stack; the host's loopback, the Lambda API and other environments stay out of
+    /// reach), `none` (its own loopback only: no way out, no helper process) or `host` (the host's
+    /// network: functions reach every service on the host's loopback, the Lambda API and each other's
+    /// Runtime API; only for trusted code). Process isolation always shares the host's network.
+    #[arg(long, value_enum, default_value_t = FunctionNetworkArg::Outbound)]
+    function_network: FunctionNetworkArg,
     /// An S3-compatible endpoint (for example http://127.0.0.1:9000) to fetch `--code S3Bucket=...,S3Key=...`
     /// packages from, path-style [default: $AWS_ENDPOINT_URL_S3, else AWS S3 in the function's region].
     /// AWS_ENDPOINT_URL is not used for S3: it usually points at lamina itself.
@@ -56,6 +64,17 @@ enum IsolationArg {
     Sandbox,
     /// Plain child processes.
     Process,
+}
+
+/// The `--function-network` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum FunctionNetworkArg {
+    /// A network namespace of its own, with connections out through a user-mode network stack.
+    Outbound,
+    /// A network namespace of its own with nothing but its loopback.
+    None,
+    /// The host's network: no network isolation at all.
+    Host,
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
@@ -117,8 +136,14 @@ fn isolation(args: &ServeArgs, data_dir: &std::path::Path) -> anyhow::Result<Iso
     };
     if mode == IsolationMode::Process {
         tracing::warn!("isolation: PROCESS ({reason})");
+        tracing::warn!(
+            "network: functions share the host's network: each can reach the Lambda API, every service on the \
+             host's loopback and the other environments' Runtime APIs (use sandbox isolation, as root, to \
+             confine them; --function-network does not apply)"
+        );
         return Ok(Isolation::Process);
     }
+    config.spare_network = function_network(args.function_network, &config)?;
     let sandbox = Sandbox::new(mode, config).context("--isolation sandbox")?;
     let reason = if reason.is_empty() {
         format!(
@@ -144,6 +169,53 @@ fn isolation(args: &ServeArgs, data_dir: &std::path::Path) -> anyhow::Result<Iso
         ),
     }
     Ok(Isolation::Sandbox(std::sync::Arc::new(sandbox)))
+}
+
+/// The network of sandboxed functions, refused rather than made weaker when the host lacks its stack.
+#[cfg(target_os = "linux")]
+fn function_network(
+    arg: FunctionNetworkArg,
+    config: &lamina_execution::lamina_sandbox::SandboxConfig,
+) -> anyhow::Result<lamina_execution::lamina_sandbox::NetworkPlan> {
+    use lamina_execution::lamina_sandbox::{Network, NetworkPlan};
+
+    let network = match arg {
+        FunctionNetworkArg::Outbound => match &config.slirp4netns {
+            Some(stack) => {
+                tracing::info!(
+                    stack = %stack.display(),
+                    "network: OUTBOUND: each environment in a network namespace of its own, the Runtime API at \
+                     127.0.0.1:9001 inside it, connections out through slirp4netns; the host's loopback (the \
+                     Lambda API, other environments, local services) is out of reach"
+                );
+                Network::Outbound
+            }
+            None => bail!(
+                "--function-network outbound needs slirp4netns, a user-mode network stack, which is not installed \
+                 (Debian/Ubuntu: apt-get install slirp4netns); or start with --function-network none (functions \
+                 get no network beyond their own loopback)"
+            ),
+        },
+        FunctionNetworkArg::None => {
+            tracing::info!(
+                "network: NONE (--function-network none): each environment in a network namespace of its own \
+                 with only its loopback, where the Runtime API listens at 127.0.0.1:9001; no connection out"
+            );
+            Network::Isolated
+        }
+        FunctionNetworkArg::Host => {
+            tracing::warn!(
+                "network: HOST (--function-network host): functions share the host's network and can reach the \
+                 Lambda API, every service on the host's loopback and each other's Runtime API; only for \
+                 trusted code"
+            );
+            return Ok(NetworkPlan::default());
+        }
+    };
+    Ok(NetworkPlan {
+        network,
+        listen: Some(std::net::SocketAddrV4::new(std::net::Ipv4Addr::LOCALHOST, 9001)),
+    })
 }
 
 /// Without Linux there is nothing but process isolation.

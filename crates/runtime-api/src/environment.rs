@@ -171,6 +171,8 @@ struct State {
     /// Request ids given up on (timed out): a late answer gets 410.
     abandoned: VecDeque<String>,
     runtime_polled: bool,
+    /// Whether a `GET /next` is waiting for an event now: the environment's one consumer.
+    next_waiting: bool,
     init_failed: bool,
     closed: bool,
     extensions: HashMap<String, Extension>,
@@ -322,6 +324,18 @@ impl RuntimeApi {
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Makes the caller the one `GET /next` of this environment until the returned claim is dropped (the
+    /// request answered, or its client gone, which drops the request's future); `None` while another
+    /// `/next` waits: a second consumer never gets the event.
+    pub(crate) fn claim_next(self: &Arc<Self>) -> Option<NextClaim> {
+        let mut state = self.lock();
+        if state.next_waiting {
+            return None;
+        }
+        state.next_waiting = true;
+        Some(NextClaim { api: self.clone() })
+    }
+
     /// Called by `GET /next`.
     pub(crate) fn next_step(&self) -> NextStep {
         let mut state = self.lock();
@@ -441,6 +455,21 @@ impl RuntimeApi {
         if ready && *self.lifecycle.borrow() == Lifecycle::Initializing {
             self.lifecycle.send_replace(Lifecycle::Ready);
         }
+    }
+}
+
+/// The one waiting `GET /next` of an environment (see [`RuntimeApi::claim_next`]).
+#[derive(Debug)]
+pub(crate) struct NextClaim {
+    api: Arc<RuntimeApi>,
+}
+
+impl Drop for NextClaim {
+    fn drop(&mut self) {
+        let mut state = self.api.lock();
+        state.next_waiting = false;
+        // A runtime whose `/next` went away is not waiting for an event any more.
+        self.api.polling.send_replace(false);
     }
 }
 

@@ -60,6 +60,19 @@ fn api_error(status: StatusCode, error_type: &str, message: &str) -> Response {
 }
 
 async fn next(State(api): Api) -> Response {
+    // One consumer per environment: whoever else asks while the runtime waits is refused, never handed
+    // the event.
+    let Some(_claim) = api.claim_next() else {
+        tracing::warn!(
+            function = %api.info().function_name,
+            "refused a second GET /runtime/invocation/next while one is waiting"
+        );
+        return api_error(
+            StatusCode::FORBIDDEN,
+            "InvalidStateTransition",
+            "State transition from RuntimeNextWaiting to Next failed for runtime. Error: another GET /runtime/invocation/next is already waiting for this environment's next event",
+        );
+    };
     loop {
         match api.next_step() {
             NextStep::Deliver(invocation) => return event_response(&invocation),

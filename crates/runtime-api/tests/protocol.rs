@@ -193,3 +193,70 @@ async fn init_errors_end_init_and_refuse_next() {
     let (status, _, body) = request(address, "GET", "/runtime/invocation/next", "", b"").await;
     assert_eq!(status, 403, "{body}");
 }
+
+/// Waits until `api` reports whether the runtime waits on `/next` as `waiting` (bounded, no sleep: the
+/// server task runs between the checks).
+async fn until_polling(api: &RuntimeApi, waiting: bool) {
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while api.is_polling() != waiting {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the runtime's /next state did not change");
+}
+
+/// Sends `GET /next` on a fresh connection without reading the answer.
+async fn park_next(address: std::net::SocketAddr) -> TcpStream {
+    let mut stream = TcpStream::connect(address).await.expect("connect");
+    stream
+        .write_all(b"GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("write");
+    stream
+}
+
+#[tokio::test]
+async fn a_second_next_while_one_waits_is_refused_and_never_gets_the_event() {
+    let (api, address) = server().await;
+    let mut runtime = park_next(address).await;
+    until_polling(&api, true).await;
+
+    let (status, head, body) = request(address, "GET", "/runtime/invocation/next", "", b"").await;
+    assert_eq!(status, 403, "{body}");
+    assert!(head.contains("content-type: application/json"), "{head}");
+    let error: serde_json::Value = serde_json::from_str(&body).expect("JSON error body");
+    assert_eq!(error["errorType"], "InvalidStateTransition", "{body}");
+
+    // The event goes to the runtime that was waiting first.
+    let task = tokio::spawn({
+        let api = api.clone();
+        async move { api.invoke(Invocation::new("r1", b"{}".to_vec(), "arn")).await }
+    });
+    let mut answer = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(10), runtime.read(&mut answer))
+        .await
+        .expect("answer")
+        .expect("read");
+    let answer = String::from_utf8_lossy(&answer[..n]).to_ascii_lowercase();
+    assert!(answer.starts_with("http/1.1 200"), "{answer}");
+    assert!(answer.contains("lambda-runtime-aws-request-id: r1"), "{answer}");
+    let (status, _, _) = request(address, "POST", "/runtime/invocation/r1/response", "", b"1").await;
+    assert_eq!(status, 202);
+    assert!(task.await.expect("join").is_ok());
+}
+
+#[tokio::test]
+async fn a_next_whose_client_went_away_does_not_count() {
+    let (api, address) = server().await;
+    let gone = park_next(address).await;
+    until_polling(&api, true).await;
+    drop(gone);
+    until_polling(&api, false).await;
+
+    // A new runtime connection (hyper's client opens several) is the consumer now.
+    let task = delivered(&api, address, "r1").await;
+    let (status, _, _) = request(address, "POST", "/runtime/invocation/r1/response", "", b"1").await;
+    assert_eq!(status, 202);
+    assert!(task.await.expect("join").is_ok());
+}

@@ -182,6 +182,49 @@ pub enum SetupError {
         /// The error.
         errno: Errno,
     },
+    /// The sandbox asked for outbound network and the host has no user-mode network stack.
+    #[error(
+        "no user-mode network stack for outbound network: install slirp4netns (Debian package `slirp4netns`) or give sandboxes no outbound network"
+    )]
+    NoNetworkStack,
+    /// A step of creating the sandbox's network namespace failed.
+    #[error("{what}: {errno}")]
+    NetworkNamespace {
+        /// What was being done.
+        what: String,
+        /// The error.
+        errno: Errno,
+    },
+    /// Starting or waiting for the user-mode network stack (slirp4netns) failed.
+    #[error("{what}: {errno}")]
+    NetworkStack {
+        /// What was being done.
+        what: String,
+        /// The error.
+        errno: Errno,
+    },
+    /// Listening inside the sandbox's network namespace failed.
+    #[error("listening on {address} inside the sandbox's network namespace: {errno}")]
+    Listen {
+        /// The address.
+        address: std::net::SocketAddrV4,
+        /// The error.
+        errno: Errno,
+    },
+    /// Handing the listening socket to the parent failed.
+    #[error("sending the listening socket to the parent: {errno}")]
+    SendListener {
+        /// The error.
+        errno: Errno,
+    },
+    /// The request asked for another network than the helper prepared.
+    #[error("the helper prepared the network {prepared:?}, the request asks for {requested:?}")]
+    NetworkMismatch {
+        /// What the helper prepared.
+        prepared: crate::spec::NetworkPlan,
+        /// What the request's spec says.
+        requested: crate::spec::NetworkPlan,
+    },
     /// `pivot_root` into the new root failed.
     #[error("pivot_root into {}: {errno}", new_root.display())]
     PivotRoot {
@@ -299,6 +342,19 @@ pub enum SandboxError {
         /// The error.
         #[source]
         source: io::Error,
+    },
+    /// Receiving the listening socket the helper created inside the sandbox's network namespace failed.
+    #[error("receiving the listening socket from the sandbox helper: {source}")]
+    ReceiveListener {
+        /// The error.
+        #[source]
+        source: io::Error,
+    },
+    /// A spec whose network namespace needs something the host or the spec lacks.
+    #[error("sandbox network: {reason}")]
+    Network {
+        /// What is missing.
+        reason: String,
     },
     /// Encoding the request failed.
     #[error("encoding the sandbox request: {source}")]

@@ -74,7 +74,10 @@ pub use cgroup::{CgroupBackend, CgroupVersion, SandboxStats};
 pub use detect::{Detection, detect};
 pub use error::{Errno, ExecError, ExecErrorKind, MissingEmulator, SandboxError, SetupError};
 pub use process::SandboxedProcess;
-pub use spec::{Emulation, IsolationMode, MIB, Network, SandboxSpec, SandboxSpecBuilder, SpecError, Stdio};
+pub use spec::{
+    Emulation, IsolationMode, MIB, Network, NetworkPlan, OUTBOUND_DNS, SandboxSpec, SandboxSpecBuilder,
+    SpecError, Stdio,
+};
 
 /// How the server runs the helper: a program and the arguments that make it call
 /// [`init::run_from_args`].
@@ -121,6 +124,22 @@ pub struct SandboxConfig {
     /// sandbox's cgroup does not wait for an RCU grace period (see [`cgroup::FastMigrations`]; default
     /// on).
     pub fast_cgroup_migrations: bool,
+    /// The user-mode network stack that gives sandboxes with [`Network::Outbound`] their way out
+    /// (default: `slirp4netns` from the usual system directories, see [`find_slirp4netns`]); without it,
+    /// such sandboxes are refused.
+    pub slirp4netns: Option<PathBuf>,
+    /// The network the spare helper prepares ahead of need (see [`Sandbox::spawn`]): that of the
+    /// sandboxes this host starts most (default: the host's network, nothing to prepare).
+    pub spare_network: NetworkPlan,
+}
+
+/// Where `slirp4netns` is, among the system's program directories (the server's `PATH` is not trusted
+/// for a program that runs as root).
+pub fn find_slirp4netns() -> Option<PathBuf> {
+    ["/usr/bin", "/bin", "/usr/local/bin", "/usr/sbin", "/sbin"]
+        .iter()
+        .map(|dir| PathBuf::from(dir).join("slirp4netns"))
+        .find(|path| path.is_file())
 }
 
 impl SandboxConfig {
@@ -132,6 +151,8 @@ impl SandboxConfig {
             staging_dir: PathBuf::from("/run/lamina/sandbox-root"),
             setup_timeout: Duration::from_secs(30),
             fast_cgroup_migrations: true,
+            slirp4netns: find_slirp4netns(),
+            spare_network: NetworkPlan::default(),
         }
     }
 }
@@ -182,7 +203,10 @@ impl Sandbox {
         };
         let spare = spawn::Spare::default();
         if mode == IsolationMode::Sandbox {
-            spare.refill(&config);
+            // A plan the host cannot provide gets no spare: the sandboxes asking for it are refused.
+            if let Ok(plan) = spawn::helper_plan(&config, config.spare_network) {
+                spare.refill(&config, &plan);
+            }
         }
         Ok(Sandbox {
             mode,
@@ -217,7 +241,10 @@ impl Sandbox {
     /// Starts `spec`'s program and returns once it runs (its `execve` succeeded) or failed to start.
     ///
     /// This blocks for the time the setup takes (a few milliseconds in `Sandbox` mode); from async code,
-    /// call it through `tokio::task::spawn_blocking`.
+    /// call it through `tokio::task::spawn_blocking`. One helper waits ahead of need for the usual stdio
+    /// (stdin from `/dev/null`, stdout and stderr piped) and [`SandboxConfig::spare_network`]: it has
+    /// already created the network namespace, started the network stack and listened inside, so a
+    /// sandbox that fits it waits for none of that.
     pub fn spawn(&self, spec: SandboxSpec) -> Result<SandboxedProcess, SandboxError> {
         match (self.mode, &self.cgroups) {
             (IsolationMode::Sandbox, Some(cgroups)) => spawn::spawn(&self.config, cgroups, &self.spare, spec),

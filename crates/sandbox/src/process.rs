@@ -33,6 +33,8 @@ pub struct SandboxedProcess {
     cgroup: Option<Cgroup>,
     status: Option<ExitStatus>,
     torn_down: bool,
+    /// The socket listening inside the sandbox's network namespace, until the caller takes it.
+    listener: Option<std::net::TcpListener>,
     /// The program's standard input, when the spec asked for [`crate::Stdio::Piped`].
     pub stdin: Option<ChildStdin>,
     /// The program's standard output, when piped.
@@ -47,6 +49,7 @@ impl SandboxedProcess {
         mut child: Child,
         init_pid: u32,
         cgroup: Cgroup,
+        listener: Option<std::net::TcpListener>,
     ) -> SandboxedProcess {
         let pidfd = i32::try_from(init_pid)
             .ok()
@@ -63,6 +66,7 @@ impl SandboxedProcess {
             cgroup: Some(cgroup),
             status: None,
             torn_down: false,
+            listener,
         }
     }
 
@@ -78,12 +82,20 @@ impl SandboxedProcess {
             cgroup: None,
             status: None,
             torn_down: false,
+            listener: None,
         }
     }
 
     /// The sandbox's name (its cgroup's name; empty for an unnamed `Process`-mode process).
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The socket listening inside the sandbox's own network namespace that the spec asked for
+    /// ([`crate::SandboxSpecBuilder::listen`]), once: it was listening before the program started, and
+    /// connections to it can only come from inside the sandbox.
+    pub fn take_listener(&mut self) -> Option<std::net::TcpListener> {
+        self.listener.take()
     }
 
     /// The isolation it runs in.

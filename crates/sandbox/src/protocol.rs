@@ -1,7 +1,9 @@
 //! What the parent and the helper say to each other.
 //!
-//! - The request pipe (its fd number is the helper's first argument): the read end of a pipe carrying one
-//!   JSON [`InitRequest`], then EOF.
+//! - The request socket (its fd number is the helper's first argument): one end of a Unix stream socket
+//!   pair. When the helper's plan (its third argument, a JSON [`HelperPlan`]) asks for a listening socket
+//!   inside the sandbox's network namespace, the helper first sends it there (`SCM_RIGHTS`, one byte of
+//!   data); then it reads one JSON [`InitRequest`] until EOF (the parent closes its end).
 //! - The status pipe (the second argument): the write end of a close-on-exec pipe carrying JSON lines of
 //!   [`StatusMessage`]. Every process of the helper holds it until the program's `execve` succeeds (which
 //!   closes it), so the parent reads EOF exactly when the program runs, or a `Failed` line first.
@@ -13,7 +15,16 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::error::SetupError;
-use crate::spec::SandboxSpec;
+use crate::spec::{NetworkPlan, SandboxSpec};
+
+/// What the helper prepares before it reads its request: its third argument, as JSON.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct HelperPlan {
+    /// The sandbox's network and the socket to listen on inside it.
+    pub(crate) network: NetworkPlan,
+    /// The user-mode network stack, for [`crate::Network::Outbound`].
+    pub(crate) slirp4netns: Option<PathBuf>,
+}
 
 /// Everything the helper needs: the spec plus what the parent resolved on the host.
 #[derive(Debug, Serialize, Deserialize)]

@@ -8,9 +8,13 @@
 //! they are (not close-on-exec) and their numbers passed as its arguments. While they are inheritable,
 //! no other process may be started, or it would inherit them too: [`SPAWNS`] orders that.
 
+#![allow(unsafe_code)]
+
 use std::fs::File;
 use std::io::{self, Read, Write};
+use std::net::TcpListener;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::unix::net::UnixStream;
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError, RwLock};
@@ -22,8 +26,8 @@ use crate::SandboxConfig;
 use crate::cgroup::{Cgroup, CgroupBackend};
 use crate::error::SandboxError;
 use crate::process::SandboxedProcess;
-use crate::protocol::{InitRequest, StatusMessage};
-use crate::spec::{SandboxSpec, Stdio};
+use crate::protocol::{HelperPlan, InitRequest, StatusMessage};
+use crate::spec::{Network, NetworkPlan, OUTBOUND_DNS, SandboxSpec, Stdio};
 
 /// Every process the sandbox starts: a helper start holds it exclusively while the helper's pipe ends are
 /// inheritable; a plain start holds it shared, so that it never inherits them.
@@ -38,6 +42,7 @@ pub(crate) fn spawn(
 ) -> Result<SandboxedProcess, SandboxError> {
     let name = spec.name.clone().unwrap_or_else(generated_name);
     let stdio = [spec.stdin, spec.stdout, spec.stderr];
+    let plan = helper_plan(config, spec.network_plan())?;
     let cgroup = cgroups.create(&name, &spec.resources)?;
     let request = match encode_request(config, &cgroup, spec) {
         Ok(request) => request,
@@ -46,21 +51,22 @@ pub(crate) fn spawn(
             return Err(e);
         }
     };
-    let helper = match spare.take(stdio) {
+    let helper = match spare.take(stdio, &plan) {
         Some(helper) => Ok(helper),
-        None => Helper::start(config, stdio),
+        None => Helper::start(config, stdio, &plan),
     };
     match helper.and_then(|helper| helper.run(&request, config.setup_timeout)) {
         Ok(started) => {
             // The program runs (and its runtime starts) while the next spare starts.
             if stdio == Spare::STDIO {
-                spare.refill(config);
+                spare.refill(config, &plan);
             }
             Ok(SandboxedProcess::sandboxed(
                 name,
                 started.child,
                 started.init_pid,
                 cgroup,
+                started.listener,
             ))
         }
         Err(e) => {
@@ -81,14 +87,38 @@ fn generated_name() -> String {
     format!("sbx-{}-{n}-{nanos:08x}", std::process::id())
 }
 
+/// What the helper of a sandbox with `network` prepares before its request, checked against the host.
+pub(crate) fn helper_plan(config: &SandboxConfig, network: NetworkPlan) -> Result<HelperPlan, SandboxError> {
+    if network.listen.is_some() && !network.network.is_own_namespace() {
+        return Err(SandboxError::Network {
+            reason: "a listening socket inside the sandbox needs a network namespace of its own".into(),
+        });
+    }
+    if network.network == Network::Outbound && config.slirp4netns.is_none() {
+        return Err(SandboxError::Network {
+            reason:
+                "outbound network needs slirp4netns (Debian package `slirp4netns`), which this host lacks"
+                    .into(),
+        });
+    }
+    Ok(HelperPlan {
+        network,
+        slirp4netns: config.slirp4netns.clone(),
+    })
+}
+
 fn encode_request(
     config: &SandboxConfig,
     cgroup: &Cgroup,
     spec: SandboxSpec,
 ) -> Result<Vec<u8>, SandboxError> {
-    let resolv_conf = match &spec.etc.resolv_conf {
-        Some(contents) => contents.clone(),
-        None => std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default(),
+    let resolv_conf = match (&spec.etc.resolv_conf, spec.network) {
+        (Some(contents), _) => contents.clone(),
+        (None, Network::Host) => std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default(),
+        // The user-mode stack's forwarder, which asks the host's resolvers.
+        (None, Network::Outbound) => format!("nameserver {OUTBOUND_DNS}\n"),
+        // Loopback only: no resolver is reachable, so none is named.
+        (None, Network::Isolated) => String::new(),
     };
     let request = InitRequest {
         spec,
@@ -105,34 +135,40 @@ fn encode_request(
 /// faults of its relocations). At most one is kept; an unused one is killed with the [`crate::Sandbox`].
 /// A helper holds no resources of a sandbox until it reads its request: no namespace, cgroup or mount.
 #[derive(Debug, Default)]
-pub(crate) struct Spare(Mutex<Option<Helper>>);
+pub(crate) struct Spare(Mutex<Option<(HelperPlan, Helper)>>);
 
 impl Spare {
     /// The stdio a spare helper is started with: stdin from /dev/null, stdout and stderr piped.
     pub(crate) const STDIO: [Stdio; 3] = [Stdio::Null, Stdio::Piped, Stdio::Piped];
 
-    /// The spare helper, if `stdio` is its stdio and it still waits.
-    fn take(&self, stdio: [Stdio; 3]) -> Option<Helper> {
+    /// The spare helper, if `stdio` is its stdio, `plan` what it prepared, and it still waits.
+    fn take(&self, stdio: [Stdio; 3], plan: &HelperPlan) -> Option<Helper> {
         if stdio != Self::STDIO {
             return None;
         }
-        let mut helper = self.0.lock().unwrap_or_else(PoisonError::into_inner).take()?;
+        let mut spare = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if spare.as_ref().is_none_or(|(prepared, _)| prepared != plan) {
+            return None;
+        }
+        let (_, mut helper) = spare.take()?;
         helper.is_waiting().then_some(helper)
     }
 
-    /// Starts a spare helper unless there is one. A helper that cannot start here will fail again for
-    /// the next sandbox, which reports it.
-    pub(crate) fn refill(&self, config: &SandboxConfig) {
+    /// Starts a spare helper that prepares `plan` unless there is one. A helper that cannot start here
+    /// will fail again for the next sandbox, which reports it.
+    pub(crate) fn refill(&self, config: &SandboxConfig, plan: &HelperPlan) {
         let mut spare = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         if spare.is_none() {
-            *spare = Helper::start(config, Self::STDIO).ok();
+            *spare = Helper::start(config, Self::STDIO, plan)
+                .ok()
+                .map(|helper| (plan.clone(), helper));
         }
     }
 }
 
 impl Drop for Spare {
     fn drop(&mut self) {
-        if let Some(mut helper) = self.0.get_mut().unwrap_or_else(PoisonError::into_inner).take() {
+        if let Some((_, mut helper)) = self.0.get_mut().unwrap_or_else(PoisonError::into_inner).take() {
             let _ = helper.child.kill();
             let _ = helper.child.wait();
         }
@@ -143,26 +179,33 @@ impl Drop for Spare {
 #[derive(Debug)]
 struct Helper {
     child: std::process::Child,
-    /// The write end of the request pipe.
-    request: OwnedFd,
+    /// Our end of the request socket.
+    request: UnixStream,
     /// The read end of the status pipe.
     status: OwnedFd,
+    /// Whether the helper sends a listening socket before it reads the request.
+    sends_listener: bool,
 }
 
 struct Started {
     child: std::process::Child,
     init_pid: u32,
+    listener: Option<TcpListener>,
 }
 
 impl Helper {
-    fn start(config: &SandboxConfig, stdio: [Stdio; 3]) -> Result<Helper, SandboxError> {
-        let (request_read, request_write) = pipe()?;
+    fn start(config: &SandboxConfig, stdio: [Stdio; 3], plan: &HelperPlan) -> Result<Helper, SandboxError> {
+        let (request_write, request_read) =
+            UnixStream::pair().map_err(|source| SandboxError::Pipe { source })?;
+        let request_read = OwnedFd::from(request_read);
         let (status_read, status_write) = pipe()?;
+        let plan_json = serde_json::to_string(plan).map_err(|source| SandboxError::Encode { source })?;
         let mut command = Command::new(&config.helper.program);
         command
             .args(&config.helper.args)
             .arg(request_read.as_raw_fd().to_string())
             .arg(status_write.as_raw_fd().to_string())
+            .arg(plan_json)
             .env_clear()
             .stdin(std_stdio(stdio[0]))
             .stdout(std_stdio(stdio[1]))
@@ -185,6 +228,7 @@ impl Helper {
             child,
             request: request_write,
             status: status_read,
+            sends_listener: plan.network.listen.is_some(),
         })
     }
 
@@ -197,16 +241,38 @@ impl Helper {
     fn run(self, request: &[u8], timeout: Duration) -> Result<Started, SandboxError> {
         let Helper {
             mut child,
-            request: request_pipe,
+            request: mut request_socket,
             status,
+            sends_listener,
         } = self;
-        // The request pipe must be closed before reading the status: the helper reads the request to EOF.
-        let sent = File::from(request_pipe)
-            .write_all(request)
-            .map_err(|source| SandboxError::SendRequest { source });
-        let outcome = sent.and_then(|()| read_status(status, timeout));
+        // The listener comes first (a spare sent it long ago); without it (the helper failed, and says
+        // why on the status pipe) the request is not sent.
+        let listener = match sends_listener {
+            true => receive_listener(&request_socket, timeout),
+            false => Ok(None),
+        };
+        let outcome = match listener {
+            Ok(listener) => {
+                // The request socket must be closed before reading the status: the helper reads the
+                // request to EOF.
+                let sent = match (sends_listener, &listener) {
+                    (true, None) => Ok(()),
+                    _ => request_socket
+                        .write_all(request)
+                        .map_err(|source| SandboxError::SendRequest { source }),
+                };
+                drop(request_socket);
+                sent.and_then(|()| read_status(status, timeout))
+                    .map(|pid| pid.map(|pid| (pid, listener)))
+            }
+            Err(e) => Err(e),
+        };
         match outcome {
-            Ok(Some(init_pid)) => Ok(Started { child, init_pid }),
+            Ok(Some((init_pid, listener))) => Ok(Started {
+                child,
+                init_pid,
+                listener,
+            }),
             Ok(None) => {
                 let status = child.wait().map_err(|source| SandboxError::Wait {
                     pid: child.id(),
@@ -218,7 +284,9 @@ impl Helper {
                 // A failed helper exits by itself; a stuck one is killed (its init and sandbox go with it).
                 if matches!(
                     e,
-                    SandboxError::SetupTimeout { .. } | SandboxError::SendRequest { .. }
+                    SandboxError::SetupTimeout { .. }
+                        | SandboxError::SendRequest { .. }
+                        | SandboxError::ReceiveListener { .. }
                 ) {
                     let _ = child.kill();
                 }
@@ -268,6 +336,45 @@ fn read_status(pipe: OwnedFd, timeout: Duration) -> Result<Option<u32>, SandboxE
         }
     }
     Ok(init_pid)
+}
+
+/// Receives the listening socket the helper created inside the sandbox's network namespace; `Ok(None)`
+/// when the helper closed the socket without sending one (it failed and reports why on the status pipe).
+fn receive_listener(socket: &UnixStream, timeout: Duration) -> Result<Option<TcpListener>, SandboxError> {
+    use nix::sys::socket::{ControlMessageOwned, MsgFlags, recvmsg};
+    let error = |source: io::Error| SandboxError::ReceiveListener { source };
+    let millis = u16::try_from(timeout.as_millis()).unwrap_or(u16::MAX);
+    loop {
+        let mut fds = [PollFd::new(socket.as_fd(), PollFlags::POLLIN)];
+        match poll(&mut fds, PollTimeout::from(millis)) {
+            Ok(0) => return Err(SandboxError::SetupTimeout { after: timeout }),
+            Ok(_) => break,
+            Err(nix::errno::Errno::EINTR) => {}
+            Err(errno) => return Err(error(errno.into())),
+        }
+    }
+    let mut byte = [0u8; 1];
+    let mut data = [io::IoSliceMut::new(&mut byte)];
+    let mut control = nix::cmsg_space!([std::os::fd::RawFd; 1]);
+    let message = recvmsg::<()>(
+        socket.as_raw_fd(),
+        &mut data,
+        Some(&mut control),
+        MsgFlags::MSG_CMSG_CLOEXEC,
+    )
+    .map_err(|errno| error(errno.into()))?;
+    let mut listener = None;
+    for message in message.cmsgs().map_err(|errno| error(errno.into()))? {
+        if let ControlMessageOwned::ScmRights(fds) = message {
+            for fd in fds {
+                // SAFETY: the kernel just installed this fd in our table for us (SCM_RIGHTS); nothing else
+                // owns it.
+                let owned = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) };
+                listener.get_or_insert(TcpListener::from(owned));
+            }
+        }
+    }
+    Ok(listener)
 }
 
 fn pipe() -> Result<(OwnedFd, OwnedFd), SandboxError> {

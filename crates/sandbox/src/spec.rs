@@ -5,6 +5,7 @@
 //! read-only binds and the CA bundle, which are host paths. The spec is serialised (JSON) and handed to the
 //! freshly exec'd helper that builds the sandbox, so it holds only plain data.
 
+use std::net::SocketAddrV4;
 use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -151,14 +152,43 @@ pub enum Emulation {
     Disabled,
 }
 
-/// Whether the sandbox gets its own network namespace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// Whether the sandbox gets its own network namespace, and what it reaches from there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum Network {
     /// The host's network (the program reaches loopback services such as a Runtime API directly).
     #[default]
     Host,
-    /// A fresh network namespace with only the loopback interface, brought up.
+    /// A fresh network namespace with only the loopback interface, brought up: nothing outside the
+    /// sandbox is reachable.
     Isolated,
+    /// A fresh network namespace whose loopback is its own, with a default route through a user-mode
+    /// network stack (`slirp4netns`, [`SandboxConfig::slirp4netns`](crate::SandboxConfig::slirp4netns))
+    /// running on the host: connections to addresses outside the host work and names resolve through
+    /// the stack's DNS forwarder (`/etc/resolv.conf` names it), while the host's loopback, and so every
+    /// service bound only there, stays out of reach.
+    Outbound,
+}
+
+impl Network {
+    /// Whether the sandbox has a network namespace of its own.
+    pub fn is_own_namespace(self) -> bool {
+        self != Network::Host
+    }
+}
+
+/// The address of the DNS forwarder of the user-mode stack, as seen from a sandbox with
+/// [`Network::Outbound`] (slirp4netns's built-in `10.0.2.3`).
+pub const OUTBOUND_DNS: &str = "10.0.2.3";
+
+/// What a helper prepares before it reads its request (so that a spare helper has done it ahead of
+/// need): the sandbox's network namespace, and a listening socket inside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct NetworkPlan {
+    /// The network of the sandbox.
+    pub network: Network,
+    /// A TCP socket to listen on inside the sandbox's network namespace, handed to the caller
+    /// ([`crate::SandboxedProcess::take_listener`]) before the program starts.
+    pub listen: Option<SocketAddrV4>,
 }
 
 /// A host path mounted read-only at a path inside the sandbox.
@@ -252,6 +282,9 @@ pub struct SandboxSpec {
     pub(crate) etc: Etc,
     /// Network namespace or not.
     pub(crate) network: Network,
+    /// A socket listening inside the sandbox's network namespace, for the caller.
+    #[serde(default)]
+    pub(crate) listen: Option<SocketAddrV4>,
     /// qemu-user for foreign architectures or not.
     pub(crate) emulation: Emulation,
     /// Whether the seccomp deny-list is installed before the exec.
@@ -305,6 +338,7 @@ impl SandboxSpec {
                     user_name: "sbx_user".to_owned(),
                 },
                 network: Network::Host,
+                listen: None,
                 emulation: Emulation::Auto,
                 seccomp: true,
                 resources: Resources {
@@ -373,6 +407,14 @@ impl SandboxSpec {
     /// User and group ids the program runs as.
     pub fn user(&self) -> (u32, u32) {
         (self.uid, self.gid)
+    }
+
+    /// The network of the sandbox and the socket to listen on inside it.
+    pub fn network_plan(&self) -> NetworkPlan {
+        NetworkPlan {
+            network: self.network,
+            listen: self.listen,
+        }
     }
 
     /// The host path a sandbox path maps to through the binds, if any (used by `Process` mode, where the
@@ -595,6 +637,15 @@ impl SandboxSpecBuilder {
     /// Network namespace or the host's network.
     pub fn network(mut self, network: Network) -> Self {
         self.spec.network = network;
+        self
+    }
+
+    /// A TCP socket listening at `address` inside the sandbox's own network namespace (a network other
+    /// than [`Network::Host`]), created before the program starts and handed to the caller through
+    /// [`crate::SandboxedProcess::take_listener`]: how a server serves a program on its loopback (the
+    /// Runtime API at `127.0.0.1:9001`) while connections can only come from inside.
+    pub fn listen(mut self, address: SocketAddrV4) -> Self {
+        self.spec.listen = Some(address);
         self
     }
 

@@ -58,3 +58,55 @@ fn hundreds_of_sandboxes_leave_nothing_behind() {
     let parent = sandbox.config().staging_dir.parent().expect("parent");
     assert_eq!(std::fs::read_dir(parent).expect("read").count(), 1);
 }
+
+/// Running `slirp4netns` processes on the host.
+fn network_stacks() -> usize {
+    std::process::Command::new("pgrep")
+        .args(["-c", "-x", "slirp4netns"])
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn sandboxes_with_their_own_network_leave_nothing_behind() {
+    let Some(_host) = util::exclusive() else { return };
+    let plan = lamina_sandbox::NetworkPlan {
+        network: lamina_sandbox::Network::Outbound,
+        listen: Some(std::net::SocketAddrV4::new(std::net::Ipv4Addr::LOCALHOST, 9001)),
+    };
+    let mut config = util::config();
+    config.spare_network = plan;
+    let sandbox =
+        lamina_sandbox::Sandbox::new(lamina_sandbox::IsolationMode::Sandbox, config).expect("sandbox");
+    let code = code_dir();
+    let spec = || {
+        sh(code.path(), "echo started; sleep 5")
+            .stdin(lamina_sandbox::Stdio::Null)
+            .stderr(lamina_sandbox::Stdio::Piped)
+            .network(plan.network)
+            .listen(plan.listen.expect("address"))
+            .build()
+    };
+    util::run(&sandbox, spec()).expect("warm-up");
+    let before = footprint(&sandbox);
+    let stacks_before = network_stacks();
+    let runs = sandboxes() / 5;
+    for i in 0..runs {
+        let mut process = sandbox.spawn(spec()).expect("spawn");
+        let listener = process.take_listener().expect("listener");
+        let mut byte = [0u8; 1];
+        std::io::Read::read_exact(process.stdout.as_mut().expect("stdout"), &mut byte).expect("output");
+        drop(listener);
+        if i % 2 == 0 {
+            process.teardown().expect("teardown");
+        } else {
+            drop(process);
+        }
+    }
+    let after = footprint(&sandbox);
+    assert_eq!(after, before, "resources leaked over {runs} sandboxes");
+    // The spare helper's stack is the one that remains, before and after.
+    assert_eq!(network_stacks(), stacks_before);
+}

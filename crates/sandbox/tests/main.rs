@@ -7,6 +7,7 @@
 //! - `limits`: memory, pids, /tmp size, CPU share, OOM reporting.
 //! - `lifecycle`: exit statuses, kill_tree, async wait, teardown, setup and exec errors.
 //! - `arch`: foreign architectures under qemu-user.
+//! - `network`: a sandbox's own network namespace: the listener handed over, loopback, the way out.
 //! - `process_mode`: the plain, unisolated mode.
 //! - `leaks`: many sandboxes leave nothing behind.
 //! - `util`: the shared harness.
@@ -16,5 +17,6 @@ mod isolation;
 mod leaks;
 mod lifecycle;
 mod limits;
+mod network;
 mod process_mode;
 mod util;

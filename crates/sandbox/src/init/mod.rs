@@ -21,6 +21,7 @@
 
 #![allow(unsafe_code)]
 
+mod network;
 mod program;
 mod reaper;
 mod root;
@@ -39,8 +40,8 @@ use nix::unistd::{ForkResult, Pid};
 
 use crate::arch::Arch;
 use crate::error::{Errno, MissingEmulator, SetupError};
-use crate::protocol::{InitRequest, ProgramExit, StatusMessage};
-use crate::spec::{Emulation, Network};
+use crate::protocol::{HelperPlan, InitRequest, ProgramExit, StatusMessage};
+use crate::spec::Emulation;
 
 /// Entry point of the hidden `sandbox-init` command: builds the sandbox described by the request the
 /// parent writes on the request pipe and runs its program; reports failures on the status pipe. `args` are
@@ -60,17 +61,23 @@ where
     S: AsRef<OsStr>,
 {
     let args: Vec<_> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
-    let fds: Vec<_> = args.iter().filter_map(|a| inherited_fd(a)).collect();
-    let (2, Ok([request, status])) = (args.len(), <[OwnedFd; 2]>::try_from(fds)) else {
+    let fds: Vec<_> = args.iter().take(2).filter_map(|a| inherited_fd(a)).collect();
+    let plan = match args.get(2) {
+        None => Ok(HelperPlan::default()),
+        Some(json) => {
+            serde_json::from_slice::<HelperPlan>(json.as_encoded_bytes()).map_err(|e| e.to_string())
+        }
+    };
+    let (2 | 3, Ok([request, status]), Ok(plan)) = (args.len(), <[OwnedFd; 2]>::try_from(fds), plan) else {
         eprintln!(
-            "sandbox-init: expected the request and status pipes, got {args:?}: this command is started by \
-             lamina itself, not by hand"
+            "sandbox-init: expected the request socket, the status pipe and the network plan, got {args:?}: this \
+             command is started by lamina itself, not by hand"
         );
         std::process::exit(2);
     };
     let status = StatusPipe(File::from(status));
-    // Neither pipe may reach the program; the status pipe's close at the program's exec is the parent's
-    // "started".
+    // Neither channel may reach the program; the status pipe's close at the program's exec is the
+    // parent's "started".
     for fd in [request.as_fd(), status.0.as_fd()] {
         if let Err(errno) =
             nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC))
@@ -81,7 +88,7 @@ where
             })
         }
     }
-    helper(request, status)
+    helper(std::os::unix::net::UnixStream::from(request), status, plan)
 }
 
 /// Takes ownership of an fd the parent left open for us, given as its number, if it is open.
@@ -113,14 +120,26 @@ impl StatusPipe {
     }
 }
 
-/// The helper: reads the request, creates the namespaces, forks the init and relays its exit.
-fn helper(request: OwnedFd, status: StatusPipe) -> ! {
-    let request = match read_request(request) {
+/// The helper: prepares the network, reads the request, creates the other namespaces, forks the init
+/// and relays its exit.
+fn helper(request: std::os::unix::net::UnixStream, status: StatusPipe, plan: HelperPlan) -> ! {
+    // 0. The network first, before the request: a spare helper has it ready when the request comes.
+    let network = match network::prepare(&plan.network, plan.slirp4netns.as_deref(), &request) {
+        Ok(network) => network,
+        Err(e) => status.fail(e),
+    };
+    let request = match read_request(request.into()) {
         Ok(request) => request,
         Err(e) => status.fail(e),
     };
+    if request.spec.network_plan() != plan.network {
+        status.fail(SetupError::NetworkMismatch {
+            prepared: plan.network,
+            requested: request.spec.network_plan(),
+        })
+    }
     // 1. New namespaces. The PID namespace applies to children only: the init forked next is its PID 1.
-    if let Err(e) = unshare_namespaces(request.spec.network) {
+    if let Err(e) = unshare_namespaces() {
         status.fail(e)
     }
     // 2. The pipe on which the init reports how the program ended.
@@ -147,7 +166,7 @@ fn helper(request: OwnedFd, status: StatusPipe) -> ! {
             status.send(&StatusMessage::InitPid(child.as_raw().unsigned_abs()));
             // Only the init and the program hold the status pipe from here on.
             drop(status);
-            relay_exit(child, result_read)
+            relay_exit(child, result_read, network)
         }
     }
 }
@@ -164,24 +183,20 @@ fn read_request(fd: OwnedFd) -> Result<InitRequest, SetupError> {
     })
 }
 
-fn unshare_namespaces(network: Network) -> Result<(), SetupError> {
-    let mut flags = CloneFlags::CLONE_NEWNS
+/// The namespaces other than the network's (which [`network::prepare`] created before the request).
+fn unshare_namespaces() -> Result<(), SetupError> {
+    let flags = CloneFlags::CLONE_NEWNS
         | CloneFlags::CLONE_NEWPID
         | CloneFlags::CLONE_NEWIPC
         | CloneFlags::CLONE_NEWUTS;
-    let mut names = "mount, pid, ipc, uts".to_owned();
-    if network == Network::Isolated {
-        flags |= CloneFlags::CLONE_NEWNET;
-        names.push_str(", net");
-    }
     nix::sched::unshare(flags).map_err(|errno| SetupError::Unshare {
-        namespaces: names,
+        namespaces: "mount, pid, ipc, uts".into(),
         errno: Errno::nix(errno),
     })
 }
 
-/// Waits for the init and exits the way the program did.
-fn relay_exit(init: Pid, result: OwnedFd) -> ! {
+/// Waits for the init, ends the sandbox's network stack, and exits the way the program did.
+fn relay_exit(init: Pid, result: OwnedFd, network: network::PreparedNetwork) -> ! {
     let status = loop {
         match waitpid(init, None) {
             Err(nix::errno::Errno::EINTR) => continue,
@@ -189,6 +204,7 @@ fn relay_exit(init: Pid, result: OwnedFd) -> ! {
             Ok(status) => break status,
         }
     };
+    network.finish();
     let mut report = String::new();
     let _ = File::from(result).read_to_string(&mut report);
     let exit = match serde_json::from_str::<ProgramExit>(&report) {
@@ -275,9 +291,6 @@ fn setup(request: &InitRequest) -> Result<Launch, SetupError> {
     make_mounts_private()?;
     // The new root, assembled on the staging directory while host paths are still reachable.
     root::build(request)?;
-    if spec.network == Network::Isolated {
-        bring_up_loopback()?;
-    }
     set_hostname(&spec.hostname)?;
     // pivot_root keeps the host's root at /.oldroot until it is detached ...
     root::enter(&request.staging_dir)?;
@@ -332,7 +345,7 @@ fn set_hostname(hostname: &str) -> Result<(), SetupError> {
 }
 
 /// A new network namespace starts with `lo` down; bring it up so that loopback services work inside.
-fn bring_up_loopback() -> Result<(), SetupError> {
+pub(crate) fn bring_up_loopback() -> Result<(), SetupError> {
     let err = |errno| SetupError::Loopback { errno };
     // SAFETY: plain socket(2) call; the returned fd is owned below.
     let raw = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
