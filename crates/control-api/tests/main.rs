@@ -15,7 +15,71 @@ fn router() -> (axum::Router, tempfile::TempDir) {
         ..EngineConfig::new(std::path::PathBuf::new())
     })
     .expect("engine");
-    (lamina_control_api::router(engine), dir)
+    let config = config(lamina_control_api::Authentication::None, dir.path());
+    (lamina_control_api::router(engine, config), dir)
+}
+
+fn config(
+    authentication: lamina_control_api::Authentication,
+    dir: &std::path::Path,
+) -> lamina_control_api::ApiConfig {
+    lamina_control_api::ApiConfig {
+        authentication,
+        default_account: "000000000000".into(),
+        public_endpoint: "http://lamina.test:9001".into(),
+        server_key: lamina_auth::ServerKey::load_or_create(&dir.join("server-key")).expect("server key"),
+    }
+}
+
+/// A router that verifies signatures with the development key.
+fn signed_router() -> (axum::Router, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = Engine::open(EngineConfig::new(dir.path().to_path_buf())).expect("engine");
+    let keys = lamina_auth::CredentialSet::development("000000000000");
+    let config = config(lamina_control_api::Authentication::SigV4(keys), dir.path());
+    (lamina_control_api::router(engine, config), dir)
+}
+
+#[tokio::test]
+async fn unsigned_requests_are_refused_before_their_body_is_read() {
+    let (router, _dir) = signed_router();
+    let request = Request::get("/2015-03-31/functions/")
+        .body(Body::empty())
+        .expect("request");
+    let (status, headers, body) = send(router.clone(), request).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(headers["x-amzn-errortype"], "MissingAuthenticationTokenException");
+    assert!(headers.contains_key("x-amzn-requestid"));
+    assert_eq!(
+        body,
+        serde_json::json!({"message": "Missing Authentication Token"})
+    );
+    // A body that never ends would hang a server that read it first.
+    let endless = Body::from_stream(tokio_util::io::ReaderStream::new(Endless));
+    let request = Request::post("/2015-03-31/functions")
+        .header(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=nobody/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=00",
+        )
+        .header("x-amz-date", "20260101T000000Z")
+        .body(endless)
+        .expect("request");
+    let (status, headers, _) = send(router, request).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(headers["x-amzn-errortype"], "UnrecognizedClientException");
+}
+
+/// A body that never sends a byte and never ends.
+struct Endless;
+
+impl tokio::io::AsyncRead for Endless {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+        _buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Pending
+    }
 }
 
 async fn send(
@@ -157,7 +221,7 @@ async fn layers_route_on_find_and_serve_their_zip_at_content_location() {
     let location = published["Content"]["Location"].as_str().expect("location");
     let path = location
         .strip_prefix("http://lamina.test:9001")
-        .expect("on the host the client used");
+        .expect("on the public endpoint");
 
     // `find=LayerVersion` makes the list path GetLayerVersionByArn.
     let request = Request::get(format!("/2018-10-31/layers?find=LayerVersion&Arn={arn}"))
@@ -179,7 +243,12 @@ async fn layers_route_on_find_and_serve_their_zip_at_content_location() {
 
     let response = router
         .clone()
-        .oneshot(Request::get(path).body(Body::empty()).expect("request"))
+        .oneshot(
+            Request::get(path)
+                .header("host", "lamina.test:9001")
+                .body(Body::empty())
+                .expect("request"),
+        )
         .await
         .expect("response");
     assert_eq!(response.status(), StatusCode::OK);
