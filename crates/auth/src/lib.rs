@@ -25,6 +25,7 @@ pub mod chunked;
 mod credentials;
 mod error;
 pub mod presign;
+mod sign;
 pub mod sigv4;
 mod verify;
 
@@ -34,6 +35,7 @@ pub use credentials::{
 };
 pub use error::AuthError;
 pub use presign::{PresignRequest, ServerKey};
+pub use sign::{SignError, sign_request};
 pub use verify::{
     AuthorizationHeader, Caller, MAX_EXPIRES_SECONDS, MAX_SKEW, PayloadSigning, Verified, Verifier,
     canonical, parse_authorization, query_param,
