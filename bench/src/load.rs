@@ -36,16 +36,13 @@ pub(crate) fn signed_headers(
         hyper::header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    lamina_auth::sign_request(
-        &credential,
-        method,
-        &uri,
-        &mut headers,
-        body,
-        "us-east-1",
-        "lambda",
-        chrono::Utc::now(),
-    )?;
+    let signer = lamina_auth::Signer {
+        credential: &credential,
+        region: "us-east-1",
+        service: "lambda",
+        now: chrono::Utc::now(),
+    };
+    lamina_auth::sign_request(&signer, method, &uri, &mut headers, body)?;
     Ok(headers)
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use hyper::Method;
 use hyper::header::{HeaderMap, HeaderValue};
-use lamina_auth::{Credential, CredentialSet, Verifier, sign_request, sigv4};
+use lamina_auth::{Credential, CredentialSet, Signer, Verifier, sign_request, sigv4};
 
 /// The thread's CPU time so far (`/proc/thread-self/schedstat`, first field, nanoseconds).
 fn thread_cpu() -> Result<Duration> {
@@ -68,16 +68,13 @@ pub(crate) fn run(iterations: u64) -> Result<()> {
     );
     headers.insert("amz-sdk-request", HeaderValue::from_static("attempt=1; max=3"));
     let now = chrono::Utc::now();
-    sign_request(
-        &credential,
-        &Method::POST,
-        &uri,
-        &mut headers,
-        body,
-        "us-east-1",
-        "lambda",
+    let signer = Signer {
+        credential: &credential,
+        region: "us-east-1",
+        service: "lambda",
         now,
-    )?;
+    };
+    sign_request(&signer, &Method::POST, &uri, &mut headers, body)?;
     let body_sha256 = sigv4::sha256_hex(body);
     let signed = headers
         .get("authorization")

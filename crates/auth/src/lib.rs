@@ -35,7 +35,7 @@ pub use credentials::{
 };
 pub use error::AuthError;
 pub use presign::{PresignRequest, ServerKey};
-pub use sign::{SignError, sign_request};
+pub use sign::{SignError, Signer, sign_request};
 pub use verify::{
     AuthorizationHeader, Caller, MAX_EXPIRES_SECONDS, MAX_SKEW, PayloadSigning, Verified, Verifier,
     canonical, parse_authorization, query_param,

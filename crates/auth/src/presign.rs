@@ -209,7 +209,7 @@ mod tests {
         let mut headers = http::HeaderMap::new();
         headers.insert(
             "host",
-            http::HeaderValue::from_str(&uri.authority().expect("authority").to_string()).expect("host"),
+            http::HeaderValue::from_str(uri.authority().expect("authority").as_ref()).expect("host"),
         );
         (http::Method::GET, uri, headers)
     }

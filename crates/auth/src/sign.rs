@@ -18,18 +18,34 @@ pub enum SignError {
     Header(#[from] http::header::InvalidHeaderValue),
 }
 
+/// Who signs, for where, and when.
+#[derive(Debug, Clone, Copy)]
+pub struct Signer<'a> {
+    /// The key that signs.
+    pub credential: &'a Credential,
+    /// The region of the scope.
+    pub region: &'a str,
+    /// The service of the scope.
+    pub service: &'a str,
+    /// The signing time.
+    pub now: DateTime<Utc>,
+}
+
 /// Signs a request in place: adds `host` (from the URI, unless present), `x-amz-date` and `Authorization`
 /// over every header the request then has. The body's SHA-256 is signed.
 pub fn sign_request(
-    credential: &Credential,
+    signer: &Signer<'_>,
     method: &Method,
     uri: &Uri,
     headers: &mut HeaderMap,
     body: &[u8],
-    region: &str,
-    service: &str,
-    now: DateTime<Utc>,
 ) -> Result<(), SignError> {
+    let Signer {
+        credential,
+        region,
+        service,
+        now,
+    } = *signer;
     if !headers.contains_key(http::header::HOST) {
         let host = uri
             .authority()
@@ -92,17 +108,13 @@ mod tests {
             .expect("uri");
         let mut headers = HeaderMap::new();
         headers.insert("content-type", HeaderValue::from_static("application/json"));
-        sign_request(
-            &credential,
-            &Method::POST,
-            &uri,
-            &mut headers,
-            b"{}",
-            "eu-west-1",
-            "lambda",
+        let signer = Signer {
+            credential: &credential,
+            region: "eu-west-1",
+            service: "lambda",
             now,
-        )
-        .expect("sign");
+        };
+        sign_request(&signer, &Method::POST, &uri, &mut headers, b"{}").expect("sign");
         let verifier = Verifier::new(CredentialSet::development("000000000000"), "lambda");
         let verified = verifier
             .verify(&Method::POST, &uri, &headers, &sha256_hex(b"{}"), now)

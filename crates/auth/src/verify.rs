@@ -36,7 +36,7 @@ pub enum PayloadSigning {
     Unsigned,
     /// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD`: an aws-chunked body, each chunk signed, chained from
     /// `seed_signature`; decode it with [`crate::chunked::decode`].
-    Streaming(crate::chunked::ChunkContext),
+    Streaming(Box<crate::chunked::ChunkContext>),
 }
 
 /// A request that passed verification.
@@ -150,12 +150,12 @@ impl Verifier {
         self.check_signature(method, uri, headers, &signature, &payload_hash, None, &key)?;
         let payload = match claimed.as_deref() {
             Some(UNSIGNED_PAYLOAD) => PayloadSigning::Unsigned,
-            Some(STREAMING_PAYLOAD) => PayloadSigning::Streaming(crate::chunked::ChunkContext {
+            Some(STREAMING_PAYLOAD) => PayloadSigning::Streaming(Box::new(crate::chunked::ChunkContext {
                 key,
                 amz_date: signature.amz_date.clone(),
                 scope: signature.scope.scope(),
                 seed_signature: signature.signature.to_owned(),
-            }),
+            })),
             Some(claimed) if !claimed.eq_ignore_ascii_case(body_sha256) => {
                 return Err(AuthError::ContentSha256Mismatch {
                     claimed: claimed.to_owned(),
