@@ -32,7 +32,9 @@ pub struct Signer<'a> {
 }
 
 /// Signs a request in place: adds `host` (from the URI, unless present), `x-amz-date` and `Authorization`
-/// over every header the request then has. The body's SHA-256 is signed.
+/// over every header the request then has. The payload hash signed is `x-amz-content-sha256` when the
+/// request has one (`UNSIGNED-PAYLOAD`, `STREAMING-AWS4-HMAC-SHA256-PAYLOAD`, a hash), else the body's
+/// SHA-256.
 pub fn sign_request(
     signer: &Signer<'_>,
     method: &Method,
@@ -56,6 +58,10 @@ pub fn sign_request(
     let amz_date = sigv4::format_amz_date(now);
     headers.insert("x-amz-date", HeaderValue::from_str(&amz_date)?);
     headers.remove(http::header::AUTHORIZATION);
+    let payload_hash = headers
+        .get("x-amz-content-sha256")
+        .and_then(|v| v.to_str().ok())
+        .map_or_else(|| sha256_hex(body), str::to_owned);
     let mut names: Vec<String> = headers.keys().map(|k| k.as_str().to_owned()).collect();
     names.sort();
     names.dedup();
@@ -71,7 +77,7 @@ pub fn sign_request(
         uri,
         headers,
         &signed_headers,
-        &sha256_hex(body),
+        &payload_hash,
         None,
         &amz_date,
         &scope,

@@ -69,6 +69,93 @@ async fn unsigned_requests_are_refused_before_their_body_is_read() {
     assert_eq!(headers["x-amzn-errortype"], "UnrecognizedClientException");
 }
 
+/// A request signed with the development key as an SDK signs it; with `chunked`, its body is sent
+/// aws-chunked (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD`) in 8-byte chunks, the one at `tamper` altered.
+fn signed_post(path: &str, payload: &[u8], chunked: bool, tamper: Option<usize>) -> Request<Body> {
+    use axum::http::{HeaderMap, HeaderValue, Method};
+    let credential = lamina_auth::Credential {
+        access_key_id: "test".into(),
+        secret_access_key: "test".into(),
+        account_id: "000000000000".into(),
+    };
+    let now = chrono::Utc::now();
+    let uri: axum::http::Uri = format!("http://lamina.test{path}").parse().expect("uri");
+    let mut headers = HeaderMap::new();
+    headers.insert("content-type", HeaderValue::from_static("application/json"));
+    if chunked {
+        headers.insert(
+            "x-amz-content-sha256",
+            HeaderValue::from_static(lamina_auth::sigv4::STREAMING_PAYLOAD),
+        );
+        headers.insert("content-encoding", HeaderValue::from_static("aws-chunked"));
+        headers.insert("x-amz-decoded-content-length", HeaderValue::from(payload.len()));
+    }
+    let signer = lamina_auth::Signer {
+        credential: &credential,
+        region: "us-east-1",
+        service: "lambda",
+        now,
+    };
+    lamina_auth::sign_request(&signer, &Method::POST, &uri, &mut headers, payload).expect("sign");
+    let body = if chunked {
+        let authorization = headers["authorization"].to_str().expect("ascii").to_owned();
+        let seed = authorization
+            .rsplit("Signature=")
+            .next()
+            .expect("signature")
+            .to_owned();
+        let amz_date = lamina_auth::sigv4::format_amz_date(now);
+        let context = lamina_auth::chunked::ChunkContext {
+            key: lamina_auth::sigv4::SigningKey::derive("test", &amz_date[..8], "us-east-1", "lambda"),
+            scope: format!("{}/us-east-1/lambda/aws4_request", &amz_date[..8]),
+            amz_date,
+            seed_signature: seed,
+        };
+        let mut encoded = lamina_auth::chunked::encode(&context, payload, 8);
+        if let Some(at) = tamper {
+            // The first chunk's data starts after its header line.
+            let start = encoded.windows(2).position(|w| w == b"\r\n").expect("header") + 2;
+            encoded[start + at] ^= 0x20;
+        }
+        encoded
+    } else {
+        payload.to_vec()
+    };
+    let mut request = Request::post(path).body(Body::from(body)).expect("request");
+    *request.headers_mut() = headers;
+    request
+}
+
+#[tokio::test]
+async fn aws_chunked_bodies_are_verified_chunk_by_chunk_and_decoded() {
+    let (router, _dir) = signed_router();
+    let payload = br#"{"FunctionName":"chunked","Runtime":"provided.al2023"}"#;
+    let plain = send(
+        router.clone(),
+        signed_post("/2015-03-31/functions", payload, false, None),
+    )
+    .await;
+    assert_ne!(plain.0, StatusCode::FORBIDDEN, "{:?}", plain.2);
+    let chunked = send(
+        router.clone(),
+        signed_post("/2015-03-31/functions", payload, true, None),
+    )
+    .await;
+    assert_eq!(
+        (chunked.0, &chunked.2),
+        (plain.0, &plain.2),
+        "the decoded body is the operation's input"
+    );
+    assert_eq!(chunked.1["x-amzn-errortype"], plain.1["x-amzn-errortype"]);
+    let tampered = send(
+        router,
+        signed_post("/2015-03-31/functions", payload, true, Some(2)),
+    )
+    .await;
+    assert_eq!(tampered.0, StatusCode::FORBIDDEN);
+    assert_eq!(tampered.1["x-amzn-errortype"], "InvalidSignatureException");
+}
+
 /// A body that never sends a byte and never ends.
 struct Endless;
 
