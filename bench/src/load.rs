@@ -11,14 +11,40 @@ use bytes::Bytes;
 use hdrhistogram::Histogram;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
+use hyper::header::{HeaderMap, HeaderValue};
 use hyper::{Method, Request};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tokio::sync::Mutex;
 
-/// A signature header of the shape the AWS SDKs send: lamina reads the region from its credential scope.
-pub(crate) const AUTHORIZATION: &str = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/lambda/aws4_request, \
-                                 SignedHeaders=host;x-amz-date, Signature=0000";
+/// Signs a request of the harness with the development key a fresh `lamina serve` accepts (`test`/`test`),
+/// for `us-east-1`, as the SDKs sign: the headers it returns go with the request as they are.
+pub(crate) fn signed_headers(
+    method: &Method,
+    addr: SocketAddr,
+    path: &str,
+    body: &[u8],
+) -> Result<HeaderMap> {
+    let credential = lamina_auth::Credential {
+        access_key_id: "test".into(),
+        secret_access_key: "test".into(),
+        account_id: "000000000000".into(),
+    };
+    let uri: hyper::Uri = format!("http://{addr}{path}").parse().context("request URI")?;
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        hyper::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    let signer = lamina_auth::Signer {
+        credential: &credential,
+        region: "us-east-1",
+        service: "lambda",
+        now: chrono::Utc::now(),
+    };
+    lamina_auth::sign_request(&signer, method, &uri, &mut headers, body)?;
+    Ok(headers)
+}
 
 /// One request, sent again and again.
 #[derive(Debug, Clone)]
@@ -33,6 +59,9 @@ pub(crate) struct Target {
     pub(crate) invocation_type: Option<&'static str>,
     /// The server's process, whose CPU time a closed loop measures (its own, not the bootstraps').
     pub(crate) server_pid: Option<u32>,
+    /// The signed headers, made on the first request and sent with every one (a signature is valid for
+    /// 15 minutes, longer than any run).
+    signed: std::sync::OnceLock<HeaderMap>,
 }
 
 impl Target {
@@ -44,6 +73,7 @@ impl Target {
             body: body.into(),
             invocation_type: None,
             server_pid: None,
+            signed: std::sync::OnceLock::new(),
         }
     }
 
@@ -54,18 +84,25 @@ impl Target {
     }
 
     fn request(&self) -> Result<Request<Full<Bytes>>> {
-        let mut builder = Request::builder();
-        if let Some(kind) = self.invocation_type {
-            builder = builder.header("x-amz-invocation-type", kind);
-        }
-        builder
+        let signed = match self.signed.get() {
+            Some(signed) => signed,
+            None => {
+                let mut headers = HeaderMap::new();
+                if let Some(kind) = self.invocation_type {
+                    headers.insert("x-amz-invocation-type", HeaderValue::from_static(kind));
+                }
+                let made = signed_headers(&Method::POST, self.addr, &self.path, &self.body)?;
+                headers.extend(made);
+                self.signed.get_or_init(|| headers)
+            }
+        };
+        let mut request = Request::builder()
             .method(Method::POST)
             .uri(&self.path)
-            .header(hyper::header::HOST, self.addr.to_string())
-            .header(hyper::header::AUTHORIZATION, AUTHORIZATION)
-            .header(hyper::header::CONTENT_TYPE, "application/json")
             .body(Full::new(self.body.clone()))
-            .context("building a request")
+            .context("building a request")?;
+        request.headers_mut().clone_from(signed);
+        Ok(request)
     }
 }
 
@@ -177,6 +214,7 @@ pub(crate) fn record(histogram: &mut Histogram<u64>, elapsed: Duration) {
 /// One keep-alive HTTP/1.1 connection.
 pub(crate) struct Connection {
     sender: SendRequest<Full<Bytes>>,
+    addr: SocketAddr,
 }
 
 impl Connection {
@@ -190,7 +228,7 @@ impl Connection {
             .await
             .context("HTTP handshake")?;
         tokio::spawn(connection);
-        Ok(Connection { sender })
+        Ok(Connection { sender, addr })
     }
 
     /// Sends one request of `target`; `true` when it succeeded (200, no function error).
@@ -205,12 +243,12 @@ impl Connection {
     /// Sends any request and returns the status and body.
     pub(crate) async fn call(&mut self, method: Method, path: &str, body: Bytes) -> Result<(u16, Bytes)> {
         self.sender.ready().await.context("connection closed")?;
-        let request = Request::builder()
+        let headers = signed_headers(&method, self.addr, path, &body)?;
+        let mut request = Request::builder()
             .method(method)
             .uri(path)
-            .header(hyper::header::AUTHORIZATION, AUTHORIZATION)
-            .header(hyper::header::CONTENT_TYPE, "application/json")
             .body(Full::new(body))?;
+        *request.headers_mut() = headers;
         let response = self.sender.send_request(request).await?;
         let status = response.status().as_u16();
         let body = response.into_body().collect().await?.to_bytes();

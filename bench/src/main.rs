@@ -9,6 +9,7 @@
 mod load;
 mod procs;
 mod report;
+mod verify;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -32,6 +33,13 @@ enum Command {
     /// Builds lamina, the aws-lambda-go hello fixture and aws-lambda-rie, runs every measurement and
     /// writes BENCHMARKS.md and bench/results/latency.png.
     Run(RunArgs),
+    /// Measures the CPU of one SigV4 verification of a typical signed Invoke request (signing key
+    /// cached), as `lamina serve` does on every request, and prints it.
+    Verify {
+        /// How many verifications to time.
+        #[arg(long, default_value_t = 200_000)]
+        iterations: u64,
+    },
 }
 
 #[derive(clap::Args, Clone)]
@@ -222,6 +230,7 @@ fn main() -> Result<()> {
                 .build()?;
             runtime.block_on(run(args))
         }
+        Command::Verify { iterations } => verify::run(iterations),
     }
 }
 

@@ -198,9 +198,20 @@ def test_crash_mid_upload_leaves_no_function(tmp_path):
             "Code": {"ZipFile": base64.b64encode(z).decode()},
         }
     ).encode()
+    # Signed over the whole body, as an SDK signs, so the server accepts the headers and reads on.
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    signed = AWSRequest(
+        method="POST", url=f"{srv.endpoint}/2015-03-31/functions", data=body,
+        headers={"Content-Type": "application/json"},
+    )
+    SigV4Auth(Credentials("test", "test"), "lambda", "us-east-1").add_auth(signed)
     conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
-    conn.putrequest("POST", "/2015-03-31/functions")
-    conn.putheader("Content-Type", "application/json")
+    conn.putrequest("POST", "/2015-03-31/functions", skip_host=True)
+    for name, value in signed.headers.items():
+        conn.putheader(name, value)
     conn.putheader("Content-Length", str(len(body)))
     conn.endheaders()
     conn.send(body[: len(body) // 2])

@@ -118,7 +118,7 @@ def test_invocation_types_and_errors_before_start(server, lam, go_zip):
     create(lam, "sleeper", go_zip("sleep"))
     assert lam.invoke(FunctionName="sleeper", InvocationType="DryRun")["StatusCode"] == 204
     assert lam.invoke(FunctionName="sleeper", InvocationType="Event", Payload=b'{"ms": 1}')["StatusCode"] == 202
-    logs = server.data_dir / "logs" / "sleeper"
+    logs = server.data_dir / "logs" / "000000000000" / "us-east-1" / "sleeper"
     deadline = time.time() + 20
     while not (logs.exists() and any("REPORT RequestId" in p.read_text() for p in logs.glob("*.log"))):
         assert time.time() < deadline, "the Event invocation never ran"
@@ -191,7 +191,7 @@ def test_64_concurrent_invocations_scale_out(server, go_zip):
     elapsed = time.time() - started
     assert all(r["Body"] == b'"slept"' for r in results)
     assert elapsed < 64 * 0.2 / 2, f"64 invocations of 200 ms took {elapsed:.1f} s"
-    streams = list((server.data_dir / "logs" / "sleepy").glob("*.log"))
+    streams = list((server.data_dir / "logs" / "000000000000" / "us-east-1" / "sleepy").glob("*.log"))
     assert len(streams) >= 32, f"only {len(streams)} environments served 64 concurrent invocations"
 
 

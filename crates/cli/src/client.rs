@@ -82,13 +82,17 @@ pub struct ApiError {
     pub message: String,
 }
 
+/// The access key id and secret of the development key a fresh `lamina serve` accepts.
+const DEVELOPMENT_KEY: &str = "test";
+
 /// The default endpoint of `lamina serve`.
 pub const DEFAULT_ENDPOINT: &str = "http://127.0.0.1:9001";
 
 impl Endpoint {
     /// The endpoint and credentials from the usual AWS environment (`AWS_ENDPOINT_URL_LAMBDA`,
     /// `AWS_ENDPOINT_URL`, `AWS_REGION`/`AWS_DEFAULT_REGION`, `AWS_ACCESS_KEY_ID`, ...), each overridden by
-    /// the given values; a local server's defaults otherwise (lamina accepts any credentials).
+    /// the given values; a local server's defaults otherwise (the development key `test`/`test`, which
+    /// `lamina serve` accepts when it is given no keys).
     pub fn from_env(url: Option<String>, region: Option<String>) -> Endpoint {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         Endpoint {
@@ -102,8 +106,8 @@ impl Endpoint {
                 .or_else(|| var("AWS_REGION"))
                 .or_else(|| var("AWS_DEFAULT_REGION"))
                 .unwrap_or_else(|| "us-east-1".to_owned()),
-            access_key_id: var("AWS_ACCESS_KEY_ID").unwrap_or_else(|| "lamina".to_owned()),
-            secret_access_key: var("AWS_SECRET_ACCESS_KEY").unwrap_or_else(|| "lamina".to_owned()),
+            access_key_id: var("AWS_ACCESS_KEY_ID").unwrap_or_else(|| DEVELOPMENT_KEY.to_owned()),
+            secret_access_key: var("AWS_SECRET_ACCESS_KEY").unwrap_or_else(|| DEVELOPMENT_KEY.to_owned()),
             session_token: var("AWS_SESSION_TOKEN"),
         }
     }

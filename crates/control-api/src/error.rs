@@ -1,7 +1,9 @@
 //! Every error the API sends, mapped to AWS's wire form in one place: HTTP status, the
 //! `x-amzn-ErrorType` header (which every SDK reads first), and a body whose message member has the
 //! casing of the service model (`Message` for ResourceNotFoundException and ServiceException,
-//! `message` for the others).
+//! `message` for the others). Refused authentication is AWS's too (`MissingAuthenticationTokenException`,
+//! `UnrecognizedClientException`, `InvalidSignatureException`, ...; see `docs/auth.md`), and a refused
+//! code download answers as S3 does, in XML, since `Code.Location` URLs stand for S3 URLs.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode};
@@ -27,6 +29,17 @@ pub enum ApiError {
         method: String,
         /// The request path.
         path: String,
+    },
+    /// A request whose authentication was refused.
+    #[error(transparent)]
+    Auth(#[from] lamina_auth::AuthError),
+    /// A code download that was refused: answered in S3's XML.
+    #[error("{message}")]
+    Download {
+        /// S3's error code (`AccessDenied`, `SignatureDoesNotMatch`, `NoSuchKey`, ...).
+        code: &'static str,
+        /// S3's message.
+        message: String,
     },
     /// A path that is not part of the Lambda API.
     #[error("{method} {path} is not an operation of the Lambda API")]
@@ -118,6 +131,22 @@ impl ApiError {
                 Casing::Lower,
                 Some("User"),
             ),
+            ApiError::Auth(refusal) => (
+                StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::FORBIDDEN),
+                refusal.code(),
+                Casing::Lower,
+                None,
+            ),
+            ApiError::Download { code, .. } => (
+                if *code == "NoSuchKey" {
+                    StatusCode::NOT_FOUND
+                } else {
+                    StatusCode::FORBIDDEN
+                },
+                code,
+                Casing::None,
+                None,
+            ),
             ApiError::UnknownOperation { .. } => (
                 StatusCode::NOT_FOUND,
                 "UnknownOperationException",
@@ -131,6 +160,9 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, casing, kind) = self.wire();
+        if let ApiError::Download { message, .. } = &self {
+            return s3_xml(status, code, message);
+        }
         let message = match &self {
             // Internal details go to the log, not to the client.
             ApiError::Engine(EngineError::Internal(detail)) => {
@@ -161,6 +193,23 @@ impl IntoResponse for ApiError {
             .insert("x-amzn-errortype", HeaderValue::from_static(code));
         response
     }
+}
+
+/// S3's error document.
+fn s3_xml(status: StatusCode, code: &str, message: &str) -> Response {
+    let escaped = message
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{escaped}</Message></Error>"
+    );
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/xml"),
+    );
+    response
 }
 
 #[cfg(test)]
@@ -242,6 +291,45 @@ mod tests {
         assert_eq!(
             render(EngineError::TooLarge("t".into()).into()).await.1,
             "RequestEntityTooLargeException"
+        );
+    }
+
+    #[tokio::test]
+    async fn authentication_refusals_are_awss() {
+        use lamina_auth::AuthError;
+        let (status, code, body) = render(AuthError::Missing.into()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(code, "MissingAuthenticationTokenException");
+        assert_eq!(body, json!({"message": "Missing Authentication Token"}));
+        let (status, code, body) = render(AuthError::UnknownAccessKey("AKID".into()).into()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(code, "UnrecognizedClientException");
+        assert_eq!(
+            body,
+            json!({"message": "The security token included in the request is invalid."})
+        );
+        let (status, code, _) = render(AuthError::Incomplete("x".into()).into()).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (StatusCode::BAD_REQUEST, "IncompleteSignatureException")
+        );
+    }
+
+    #[tokio::test]
+    async fn refused_downloads_answer_in_s3s_xml() {
+        let response = ApiError::Download {
+            code: "AccessDenied",
+            message: "Request has expired".into(),
+        }
+        .into_response();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        assert_eq!(response.headers()["content-type"], "application/xml");
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        assert_eq!(
+            std::str::from_utf8(&bytes).expect("utf-8"),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>"
         );
     }
 }

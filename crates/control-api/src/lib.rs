@@ -3,8 +3,9 @@
 //! [`router`] returns the whole API as an axum `Router` over an [`lamina_engine::Engine`]: the route
 //! table is in `routes.rs`, one handler per operation in `operations/`, and every error leaves through
 //! `error.rs`, the one place that knows HTTP statuses, `x-amzn-ErrorType` codes and the casing of error
-//! bodies. Handlers only parse (path, query, JSON body, SigV4 region), call one engine method and
-//! render its answer.
+//! bodies. Every request passes SigV4 verification first (`auth.rs`, through `lamina-auth`), which
+//! names the caller's account and region; handlers take them with the `CallerScope` extractor, parse
+//! (path, query, JSON body), call one engine method and render its answer.
 //!
 //! Every response carries `x-amzn-RequestId`. Operations of the Lambda service model that lamina does
 //! not serve yet answer 400 `UnsupportedOperationException` naming the operation (never a status the
@@ -19,15 +20,25 @@
 //!     ..lamina_engine::EngineConfig::new(std::path::PathBuf::new())
 //! })?;
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:9001").await?;
-//! axum::serve(listener, lamina_control_api::router(engine)).await?;
+//! let config = lamina_control_api::ApiConfig {
+//!     authentication: lamina_control_api::Authentication::SigV4(
+//!         lamina_auth::CredentialSet::development("000000000000"),
+//!     ),
+//!     default_account: "000000000000".into(),
+//!     public_endpoint: "http://127.0.0.1:9001".into(),
+//!     server_key: lamina_auth::ServerKey::load_or_create("/tmp/lamina/server-key".as_ref())?,
+//! };
+//! axum::serve(listener, lamina_control_api::router(engine, config)).await?;
 //! # Ok(()) }
 //! ```
 
+mod auth;
 mod error;
 mod operations;
 mod request;
 mod routes;
 
+pub use auth::{ApiConfig, Authentication};
 pub use error::ApiError;
 pub use request::WARNINGS_HEADER;
 pub use routes::router;

@@ -1,16 +1,23 @@
 //! The route table: method, path, handler. Nothing else.
 
-use axum::Router;
+use std::sync::Arc;
+
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
+use axum::{Extension, Router};
 use lamina_engine::Engine;
 
+use crate::auth::{ApiConfig, Gate, authenticate};
+use crate::operations::code::CodeUrls;
 use crate::operations::{account, code, functions, invoke, layers, unsupported};
 use crate::request;
 
-/// The Lambda REST API over `engine`.
-pub fn router(engine: Engine) -> Router {
-    Router::new()
+/// The Lambda REST API over `engine`: every operation behind SigV4 verification (as `config` says),
+/// and the presigned code downloads beside it.
+pub fn router(engine: Engine, config: ApiConfig) -> Router {
+    let gate = Arc::new(Gate::new(&config));
+    let urls = Arc::new(CodeUrls::new(&config.public_endpoint, config.server_key.clone()));
+    let lambda = Router::new()
         .route(
             "/2015-03-31/functions",
             post(functions::create).get(functions::list),
@@ -62,9 +69,14 @@ pub fn router(engine: Engine) -> Router {
             "/2018-10-31/layers/{name}/versions/{version}",
             get(layers::get).delete(layers::delete),
         )
-        .route(code::DOWNLOAD_ROUTE, get(code::download))
         .fallback(unsupported::fallback)
         .method_not_allowed_fallback(unsupported::fallback)
+        .layer(axum::middleware::from_fn_with_state(gate, authenticate));
+    // Downloads carry their own authentication (the presigned query), checked by the handler.
+    let downloads = Router::new().route(code::DOWNLOAD_ROUTE, get(code::download));
+    lambda
+        .merge(downloads)
+        .layer(Extension(urls))
         // Bodies are read by the handlers themselves, with the limits AWS applies per operation.
         .layer(DefaultBodyLimit::disable())
         .layer(axum::middleware::from_fn(request::request_id))

@@ -15,7 +15,158 @@ fn router() -> (axum::Router, tempfile::TempDir) {
         ..EngineConfig::new(std::path::PathBuf::new())
     })
     .expect("engine");
-    (lamina_control_api::router(engine), dir)
+    let config = config(lamina_control_api::Authentication::None, dir.path());
+    (lamina_control_api::router(engine, config), dir)
+}
+
+fn config(
+    authentication: lamina_control_api::Authentication,
+    dir: &std::path::Path,
+) -> lamina_control_api::ApiConfig {
+    lamina_control_api::ApiConfig {
+        authentication,
+        default_account: "000000000000".into(),
+        public_endpoint: "http://lamina.test:9001".into(),
+        server_key: lamina_auth::ServerKey::load_or_create(&dir.join("server-key")).expect("server key"),
+    }
+}
+
+/// A router that verifies signatures with the development key.
+fn signed_router() -> (axum::Router, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = Engine::open(EngineConfig::new(dir.path().to_path_buf())).expect("engine");
+    let keys = lamina_auth::CredentialSet::development("000000000000");
+    let config = config(lamina_control_api::Authentication::SigV4(keys), dir.path());
+    (lamina_control_api::router(engine, config), dir)
+}
+
+#[tokio::test]
+async fn unsigned_requests_are_refused_before_their_body_is_read() {
+    let (router, _dir) = signed_router();
+    let request = Request::get("/2015-03-31/functions/")
+        .body(Body::empty())
+        .expect("request");
+    let (status, headers, body) = send(router.clone(), request).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(headers["x-amzn-errortype"], "MissingAuthenticationTokenException");
+    assert!(headers.contains_key("x-amzn-requestid"));
+    assert_eq!(
+        body,
+        serde_json::json!({"message": "Missing Authentication Token"})
+    );
+    // A body that never ends would hang a server that read it first.
+    let endless = Body::from_stream(tokio_util::io::ReaderStream::new(Endless));
+    let request = Request::post("/2015-03-31/functions")
+        .header(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=nobody/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=00",
+        )
+        .header("x-amz-date", "20260101T000000Z")
+        .body(endless)
+        .expect("request");
+    let (status, headers, _) = send(router, request).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(headers["x-amzn-errortype"], "UnrecognizedClientException");
+}
+
+/// A request signed with the development key as an SDK signs it; with `chunked`, its body is sent
+/// aws-chunked (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD`) in 8-byte chunks, the one at `tamper` altered.
+fn signed_post(path: &str, payload: &[u8], chunked: bool, tamper: Option<usize>) -> Request<Body> {
+    use axum::http::{HeaderMap, HeaderValue, Method};
+    let credential = lamina_auth::Credential {
+        access_key_id: "test".into(),
+        secret_access_key: "test".into(),
+        account_id: "000000000000".into(),
+    };
+    let now = chrono::Utc::now();
+    let uri: axum::http::Uri = format!("http://lamina.test{path}").parse().expect("uri");
+    let mut headers = HeaderMap::new();
+    headers.insert("content-type", HeaderValue::from_static("application/json"));
+    if chunked {
+        headers.insert(
+            "x-amz-content-sha256",
+            HeaderValue::from_static(lamina_auth::sigv4::STREAMING_PAYLOAD),
+        );
+        headers.insert("content-encoding", HeaderValue::from_static("aws-chunked"));
+        headers.insert("x-amz-decoded-content-length", HeaderValue::from(payload.len()));
+    }
+    let signer = lamina_auth::Signer {
+        credential: &credential,
+        region: "us-east-1",
+        service: "lambda",
+        now,
+    };
+    lamina_auth::sign_request(&signer, &Method::POST, &uri, &mut headers, payload).expect("sign");
+    let body = if chunked {
+        let authorization = headers["authorization"].to_str().expect("ascii").to_owned();
+        let seed = authorization
+            .rsplit("Signature=")
+            .next()
+            .expect("signature")
+            .to_owned();
+        let amz_date = lamina_auth::sigv4::format_amz_date(now);
+        let context = lamina_auth::chunked::ChunkContext {
+            key: lamina_auth::sigv4::SigningKey::derive("test", &amz_date[..8], "us-east-1", "lambda"),
+            scope: format!("{}/us-east-1/lambda/aws4_request", &amz_date[..8]),
+            amz_date,
+            seed_signature: seed,
+        };
+        let mut encoded = lamina_auth::chunked::encode(&context, payload, 8);
+        if let Some(at) = tamper {
+            // The first chunk's data starts after its header line.
+            let start = encoded.windows(2).position(|w| w == b"\r\n").expect("header") + 2;
+            encoded[start + at] ^= 0x20;
+        }
+        encoded
+    } else {
+        payload.to_vec()
+    };
+    let mut request = Request::post(path).body(Body::from(body)).expect("request");
+    *request.headers_mut() = headers;
+    request
+}
+
+#[tokio::test]
+async fn aws_chunked_bodies_are_verified_chunk_by_chunk_and_decoded() {
+    let (router, _dir) = signed_router();
+    let payload = br#"{"FunctionName":"chunked","Runtime":"provided.al2023"}"#;
+    let plain = send(
+        router.clone(),
+        signed_post("/2015-03-31/functions", payload, false, None),
+    )
+    .await;
+    assert_ne!(plain.0, StatusCode::FORBIDDEN, "{:?}", plain.2);
+    let chunked = send(
+        router.clone(),
+        signed_post("/2015-03-31/functions", payload, true, None),
+    )
+    .await;
+    assert_eq!(
+        (chunked.0, &chunked.2),
+        (plain.0, &plain.2),
+        "the decoded body is the operation's input"
+    );
+    assert_eq!(chunked.1["x-amzn-errortype"], plain.1["x-amzn-errortype"]);
+    let tampered = send(
+        router,
+        signed_post("/2015-03-31/functions", payload, true, Some(2)),
+    )
+    .await;
+    assert_eq!(tampered.0, StatusCode::FORBIDDEN);
+    assert_eq!(tampered.1["x-amzn-errortype"], "InvalidSignatureException");
+}
+
+/// A body that never sends a byte and never ends.
+struct Endless;
+
+impl tokio::io::AsyncRead for Endless {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+        _buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Pending
+    }
 }
 
 async fn send(
@@ -157,7 +308,7 @@ async fn layers_route_on_find_and_serve_their_zip_at_content_location() {
     let location = published["Content"]["Location"].as_str().expect("location");
     let path = location
         .strip_prefix("http://lamina.test:9001")
-        .expect("on the host the client used");
+        .expect("on the public endpoint");
 
     // `find=LayerVersion` makes the list path GetLayerVersionByArn.
     let request = Request::get(format!("/2018-10-31/layers?find=LayerVersion&Arn={arn}"))
@@ -179,7 +330,12 @@ async fn layers_route_on_find_and_serve_their_zip_at_content_location() {
 
     let response = router
         .clone()
-        .oneshot(Request::get(path).body(Body::empty()).expect("request"))
+        .oneshot(
+            Request::get(path)
+                .header("host", "lamina.test:9001")
+                .body(Body::empty())
+                .expect("request"),
+        )
         .await
         .expect("response");
     assert_eq!(response.status(), StatusCode::OK);

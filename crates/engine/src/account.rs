@@ -29,11 +29,11 @@ const ONLY_FUNCTIONS: &str = "This operation is permitted on Lambda functions on
 
 impl Engine {
     async fn region_functions(&self, scope: &Scope) -> Result<Vec<FunctionRecord>, EngineError> {
-        let region = scope.region.clone();
+        let place = scope.clone();
         self.blocking(move |inner| {
             inner
                 .meta
-                .list_functions(&region, None, usize::MAX)?
+                .list_functions(&place.account, &place.region, None, usize::MAX)?
                 .iter()
                 .map(parse_record)
                 .collect()
@@ -109,7 +109,7 @@ impl Engine {
         if f.qualifier.is_some() {
             return Err(EngineError::InvalidParameter(ONLY_FUNCTIONS.into()));
         }
-        let Some((_, record)) = self.load(&scope.region, &f.name).await? else {
+        let Some((_, record)) = self.load(scope, &f.name).await? else {
             return Err(function_not_found(scope, &f.name, None));
         };
         Ok(Concurrency {
@@ -146,7 +146,7 @@ impl Engine {
     /// GetAccountSettings.
     pub async fn account_settings(&self, scope: &Scope) -> Result<AccountSettings, EngineError> {
         let functions = self.region_functions(scope).await?;
-        let region = scope.region.clone();
+        let place = scope.clone();
         // Published versions and layer versions of the region.
         let version_bytes: u64 = self
             .blocking(move |inner| {
@@ -154,13 +154,13 @@ impl Engine {
                     .meta
                     .all_versions()?
                     .iter()
-                    .filter(|v| v.region == region)
+                    .filter(|v| v.account == place.account && v.region == place.region)
                     .filter_map(|v| serde_json::from_str::<FunctionRecord>(&v.document).ok())
                     .map(|v| v.code_size)
                     .sum::<u64>()
                     + inner
                         .meta
-                        .list_layer_versions(&region, None)?
+                        .list_layer_versions(&place.account, &place.region, None)?
                         .iter()
                         .filter_map(|l| serde_json::from_str::<crate::layers::LayerRecord>(&l.document).ok())
                         .map(|l| l.code_size)
@@ -260,7 +260,7 @@ impl Engine {
     /// ListTags.
     pub async fn list_tags(&self, scope: &Scope, resource: &str) -> Result<TagsOutput, EngineError> {
         let name = Self::tag_target(scope, resource)?;
-        let Some((_, record)) = self.load(&scope.region, &name).await? else {
+        let Some((_, record)) = self.load(scope, &name).await? else {
             return Err(function_not_found(scope, &name, None));
         };
         Ok(TagsOutput {

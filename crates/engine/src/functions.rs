@@ -57,9 +57,10 @@ pub(crate) fn parse_record(row: &FunctionRow) -> Result<FunctionRecord, EngineEr
     Ok(serde_json::from_str(&row.document)?)
 }
 
-pub(crate) fn function_row(region: &str, record: &FunctionRecord) -> Result<FunctionRow, EngineError> {
+pub(crate) fn function_row(scope: &Scope, record: &FunctionRecord) -> Result<FunctionRow, EngineError> {
     Ok(FunctionRow {
-        region: region.to_owned(),
+        account: scope.account.clone(),
+        region: scope.region.clone(),
         name: record.name.clone(),
         revision: fresh_id(),
         code_sha256: record.code_sha256.clone(),
@@ -68,9 +69,10 @@ pub(crate) fn function_row(region: &str, record: &FunctionRecord) -> Result<Func
     })
 }
 
-pub(crate) fn version_row(region: &str, record: &FunctionRecord) -> Result<VersionRow, EngineError> {
+pub(crate) fn version_row(scope: &Scope, record: &FunctionRecord) -> Result<VersionRow, EngineError> {
     Ok(VersionRow {
-        region: region.to_owned(),
+        account: scope.account.clone(),
+        region: scope.region.clone(),
         name: record.name.clone(),
         version: record.version.unwrap_or_default(),
         code_sha256: record.code_sha256.clone(),
@@ -214,17 +216,19 @@ impl Engine {
     /// Reads a function's row and record.
     pub(crate) async fn load(
         &self,
-        region: &str,
+        scope: &Scope,
         name: &str,
     ) -> Result<Option<(FunctionRow, FunctionRecord)>, EngineError> {
-        let (region, name) = (region.to_owned(), name.to_owned());
-        self.blocking(move |inner| match inner.meta.get_function(&region, &name)? {
-            Some(row) => {
-                let record = parse_record(&row)?;
-                Ok(Some((row, record)))
-            }
-            None => Ok(None),
-        })
+        let (place, name) = (scope.clone(), name.to_owned());
+        self.blocking(
+            move |inner| match inner.meta.get_function(&place.account, &place.region, &name)? {
+                Some(row) => {
+                    let record = parse_record(&row)?;
+                    Ok(Some((row, record)))
+                }
+                None => Ok(None),
+            },
+        )
         .await
     }
 
@@ -241,16 +245,16 @@ impl Engine {
         T: Send + 'static,
         F: Fn(&mut FunctionRecord) -> Result<(T, Option<FunctionRecord>), EngineError> + Send + 'static,
     {
-        let (region, name) = (scope.region.clone(), name.to_owned());
+        let (place, name) = (scope.clone(), name.to_owned());
         self.blocking(move |inner| {
             loop {
-                let Some(row) = inner.meta.get_function(&region, &name)? else {
+                let Some(row) = inner.meta.get_function(&place.account, &place.region, &name)? else {
                     return Err(missing.clone());
                 };
                 let mut record = parse_record(&row)?;
                 let (out, version) = change(&mut record)?;
-                let next = function_row(&region, &record)?;
-                let version = version.map(|v| version_row(&region, &v)).transpose()?;
+                let next = function_row(&place, &record)?;
+                let version = version.map(|v| version_row(&place, &v)).transpose()?;
                 match inner
                     .meta
                     .replace_function(&next, &row.revision, version.as_ref())
@@ -492,7 +496,7 @@ impl Engine {
         } else {
             None
         };
-        let region = scope.region.clone();
+        let place = scope.clone();
         let token = record.settle_token.clone().unwrap_or_default();
         {
             let _guard = self.inner.code_lock.lock().await;
@@ -501,8 +505,8 @@ impl Engine {
             let (row_record, version_record) = (record.clone(), version.clone());
             let name = function.name.clone();
             self.blocking(move |inner| {
-                let row = function_row(&region, &row_record)?;
-                let v = version_record.map(|v| version_row(&region, &v)).transpose()?;
+                let row = function_row(&place, &row_record)?;
+                let v = version_record.map(|v| version_row(&place, &v)).transpose()?;
                 match inner.meta.insert_function(&row, v.as_ref()) {
                     Err(StoreError::AlreadyExists(_)) => {
                         Err(EngineError::Conflict(format!("Function already exist: {name}")))
@@ -513,7 +517,7 @@ impl Engine {
             .await?;
         }
         tracing::info!(function = %record.name, region = %scope.region, code_sha256 = %record.code_sha256, "created function");
-        self.spawn_settle(scope.region.clone(), record.name.clone(), token);
+        self.spawn_settle(scope.clone(), record.name.clone(), token);
         let shown = version.as_ref().unwrap_or(&record);
         Ok(Deployed {
             value: shown.configuration(scope, None, View::Full),
@@ -531,9 +535,9 @@ impl Engine {
         let Some(n) = parse_version_number(q) else {
             return Err(function_not_found(scope, name, Some(q)));
         };
-        let (region, fname) = (scope.region.clone(), name.to_owned());
+        let (place, fname) = (scope.clone(), name.to_owned());
         let row = self
-            .blocking(move |inner| Ok(inner.meta.get_version(&region, &fname, n)?))
+            .blocking(move |inner| Ok(inner.meta.get_version(&place.account, &place.region, &fname, n)?))
             .await?;
         match row {
             Some(row) => Ok(serde_json::from_str(&row.document)?),
@@ -548,7 +552,7 @@ impl Engine {
         name: &str,
         qualifier: Option<&str>,
     ) -> Result<FunctionRecord, EngineError> {
-        let Some((_, latest)) = self.load(&scope.region, name).await? else {
+        let Some((_, latest)) = self.load(scope, name).await? else {
             return Err(function_not_found(scope, name, qualifier));
         };
         match qualifier {
@@ -591,7 +595,7 @@ impl Engine {
         let (tags, reserved) = if record.version.is_none() {
             (record.tags.clone(), record.reserved_concurrency)
         } else {
-            let latest = self.load(&scope.region, &name).await?.map(|(_, r)| r);
+            let latest = self.load(scope, &name).await?.map(|(_, r)| r);
             (
                 latest.as_ref().map(|r| r.tags.clone()).unwrap_or_default(),
                 latest.and_then(|r| r.reserved_concurrency),
@@ -606,8 +610,13 @@ impl Engine {
         })
     }
 
-    /// The path of a stored package by its hex digest (for the download URL).
-    pub async fn code_blob_path(&self, hex: &str) -> Result<Option<std::path::PathBuf>, EngineError> {
+    /// The path of a stored package by its hex digest (for the download URL), if a function, version or
+    /// layer version of the scope's account uses it: an account never downloads another's package.
+    pub async fn code_blob_path(
+        &self,
+        scope: &Scope,
+        hex: &str,
+    ) -> Result<Option<std::path::PathBuf>, EngineError> {
         if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Ok(None);
         }
@@ -616,7 +625,14 @@ impl Engine {
             .collect();
         use base64::Engine as _;
         let sha = base64::engine::general_purpose::STANDARD.encode(raw);
-        self.blocking(move |inner| Ok(inner.code.path(&sha)?)).await
+        let account = scope.account.clone();
+        self.blocking(move |inner| {
+            if !inner.meta.account_references_code(&account, &sha)? {
+                return Ok(None);
+            }
+            Ok(inner.code.path(&sha)?)
+        })
+        .await
     }
 
     /// ListFunctions.
@@ -638,10 +654,14 @@ impl Engine {
         }
         checks.finish()?;
         let limit = usize::try_from(max_items.unwrap_or(50).min(50)).unwrap_or(50);
-        let region = scope.region.clone();
+        let place = scope.clone();
         let all_versions = function_version == Some("ALL");
         let rows = self
-            .blocking(move |inner| Ok(inner.meta.list_functions(&region, None, usize::MAX)?))
+            .blocking(move |inner| {
+                Ok(inner
+                    .meta
+                    .list_functions(&place.account, &place.region, None, usize::MAX)?)
+            })
             .await?;
         let mut items: Vec<(String, FunctionConfiguration)> = Vec::new();
         for row in rows {
@@ -651,9 +671,17 @@ impl Engine {
                 record.configuration(scope, None, View::ListItem),
             ));
             if all_versions {
-                let (region, name) = (scope.region.clone(), record.name.clone());
+                let (place, name) = (scope.clone(), record.name.clone());
                 let versions = self
-                    .blocking(move |inner| Ok(inner.meta.list_versions(&region, &name, None, usize::MAX)?))
+                    .blocking(move |inner| {
+                        Ok(inner.meta.list_versions(
+                            &place.account,
+                            &place.region,
+                            &name,
+                            None,
+                            usize::MAX,
+                        )?)
+                    })
                     .await?;
                 for v in versions {
                     let vr: FunctionRecord = serde_json::from_str(&v.document)?;
@@ -687,12 +715,16 @@ impl Engine {
         }
         checks.finish()?;
         let limit = usize::try_from(max_items.unwrap_or(50)).unwrap_or(50);
-        let Some((_, latest)) = self.load(&scope.region, &f.name).await? else {
+        let Some((_, latest)) = self.load(scope, &f.name).await? else {
             return Err(function_not_found(scope, &f.name, None));
         };
-        let (region, name) = (scope.region.clone(), f.name.clone());
+        let (place, name) = (scope.clone(), f.name.clone());
         let versions = self
-            .blocking(move |inner| Ok(inner.meta.list_versions(&region, &name, None, usize::MAX)?))
+            .blocking(move |inner| {
+                Ok(inner
+                    .meta
+                    .list_versions(&place.account, &place.region, &name, None, usize::MAX)?)
+            })
             .await?;
         let mut items = vec![(
             "$LATEST".to_owned(),
@@ -741,7 +773,7 @@ impl Engine {
                 "Please provide a source for function code.".into(),
             ));
         }
-        let Some((_, current)) = self.load(&scope.region, &f.name).await? else {
+        let Some((_, current)) = self.load(scope, &f.name).await? else {
             return Err(function_not_found(scope, &f.name, None));
         };
         check_revision(&current, input.revision_id.as_deref())?;
@@ -810,7 +842,7 @@ impl Engine {
         let (updated, version) = result?;
         tracing::info!(function = %updated.name, code_sha256 = %sha, "updated function code");
         self.spawn_settle(
-            scope.region.clone(),
+            scope.clone(),
             updated.name.clone(),
             updated.settle_token.clone().unwrap_or_default(),
         );
@@ -837,7 +869,7 @@ impl Engine {
         let new_layers = match &input.config.layers {
             Some(arns) => {
                 let resolved = self.resolve_function_layers(scope, arns).await?;
-                let Some((_, current)) = self.load(&scope.region, &f.name).await? else {
+                let Some((_, current)) = self.load(scope, &f.name).await? else {
                     return Err(function_not_found(scope, &f.name, None));
                 };
                 layers::check_total_size(self.code_unzipped_size(&current).await?, &resolved)?;
@@ -888,7 +920,7 @@ impl Engine {
             self.sweep_unreferenced(old_layers).await;
         }
         self.spawn_settle(
-            scope.region.clone(),
+            scope.clone(),
             updated.name.clone(),
             updated.settle_token.clone().unwrap_or_default(),
         );
@@ -904,19 +936,27 @@ impl Engine {
     ) -> Result<(), EngineError> {
         let f = names::parse_function_name(raw_name, NameKind::Plain, 140, scope)?;
         let q = names::resolve_qualifier(f.qualifier, qualifier)?;
-        let (region, name) = (scope.region.clone(), f.name.clone());
+        let (place, name) = (scope.clone(), f.name.clone());
         let shas: Vec<String> = match q.as_deref() {
             None => {
                 let versions = {
-                    let (region, name) = (region.clone(), name.clone());
+                    let (place, name) = (place.clone(), name.clone());
                     self.blocking(move |inner| {
-                        Ok(inner.meta.list_versions(&region, &name, None, usize::MAX)?)
+                        Ok(inner.meta.list_versions(
+                            &place.account,
+                            &place.region,
+                            &name,
+                            None,
+                            usize::MAX,
+                        )?)
                     })
                     .await?
                 };
-                let current = self.load(&region, &name).await?;
+                let current = self.load(&place, &name).await?;
                 let deleted = self
-                    .blocking(move |inner| Ok(inner.meta.delete_function(&region, &name)?))
+                    .blocking(move |inner| {
+                        Ok(inner.meta.delete_function(&place.account, &place.region, &name)?)
+                    })
                     .await?;
                 if !deleted {
                     return Err(function_not_found(scope, &f.name, None));
@@ -942,15 +982,21 @@ impl Engine {
                     return Err(function_not_found(scope, &f.name, None));
                 };
                 let row = {
-                    let (region, name) = (region.clone(), name.clone());
-                    self.blocking(move |inner| Ok(inner.meta.get_version(&region, &name, n)?))
-                        .await?
+                    let (place, name) = (place.clone(), name.clone());
+                    self.blocking(move |inner| {
+                        Ok(inner.meta.get_version(&place.account, &place.region, &name, n)?)
+                    })
+                    .await?
                 };
                 let Some(row) = row else {
                     return Err(function_not_found(scope, &f.name, None));
                 };
-                self.blocking(move |inner| Ok(inner.meta.delete_version(&region, &name, n)?))
-                    .await?;
+                self.blocking(move |inner| {
+                    Ok(inner
+                        .meta
+                        .delete_version(&place.account, &place.region, &name, n)?)
+                })
+                .await?;
                 std::iter::once(row.code_sha256).chain(row.layer_code).collect()
             }
         };
@@ -1001,7 +1047,7 @@ impl Engine {
         checks.finish()?;
         let scope_c = scope.clone();
         let meta: Arc<dyn MetadataStore> = Arc::clone(&self.inner.meta);
-        let region = scope.region.clone();
+        let place = scope.clone();
         let published = self
             .mutate(scope, &f.name, function_not_found(scope, &f.name, None), move |record| {
                 check_revision(record, input.revision_id.as_deref())?;
@@ -1017,7 +1063,7 @@ impl Engine {
                 }
                 let unchanged = record.last_version > 0
                     && record.last_published_fingerprint.as_deref() == Some(&record.fingerprint());
-                if unchanged && let Some(row) = meta.get_version(&region, &record.name, record.last_version)? {
+                if unchanged && let Some(row) = meta.get_version(&place.account, &place.region, &record.name, record.last_version)? {
                     let existing: FunctionRecord = serde_json::from_str(&row.document)?;
                     return Ok((existing, None));
                 }

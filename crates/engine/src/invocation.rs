@@ -65,12 +65,19 @@ impl Engine {
         let f = names::parse_function_name(raw_name, NameKind::Namespaced, 256, scope)?;
         let q = names::resolve_qualifier(f.qualifier, qualifier)?.unwrap_or_else(|| "$LATEST".to_owned());
         let cache = &self.inner.resolved;
-        if let Some(version) = cache.get(&scope.region, &f.name, &q) {
+        if let Some(version) = cache.get(&scope.account, &scope.region, &f.name, &q) {
             return Ok(version);
         }
         let generation = cache.generation();
         let version = Arc::new(self.resolve_from_store(scope, &f.name, &q).await?);
-        cache.insert(generation, &scope.region, &f.name, &q, Arc::clone(&version));
+        cache.insert(
+            generation,
+            &scope.account,
+            &scope.region,
+            &f.name,
+            &q,
+            Arc::clone(&version),
+        );
         Ok(version)
     }
 
@@ -81,7 +88,7 @@ impl Engine {
         name: &str,
         q: &str,
     ) -> Result<FunctionVersion, EngineError> {
-        let latest = self.load(&scope.region, name).await?.map(|(_, r)| r);
+        let latest = self.load(scope, name).await?.map(|(_, r)| r);
         let Some(latest) = latest else {
             return Err(crate::functions::function_not_found(scope, name, Some(q)));
         };
@@ -224,14 +231,21 @@ impl Engine {
                 for row in inner.meta.all_functions()? {
                     let record = crate::functions::parse_record(&row)?;
                     if let Some(n) = record.reserved_concurrency {
-                        out.push((row.region, record.name, n));
+                        out.push((
+                            Scope {
+                                region: row.region,
+                                account: row.account,
+                            },
+                            record.name,
+                            n,
+                        ));
                     }
                 }
                 Ok(out)
             })
             .await?;
-        for (region, name, n) in reserved {
-            let arn = self.scope(&region).function_arn(&name);
+        for (scope, name, n) in reserved {
+            let arn = scope.function_arn(&name);
             self.inner.executor.set_reserved_concurrency(&arn, Some(n));
         }
         Ok(())

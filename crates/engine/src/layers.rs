@@ -342,13 +342,15 @@ impl Engine {
         let document = serde_json::to_string(&record)?;
         let row = {
             let _guard = self.inner.code_lock.lock().await;
-            let region = scope.region.clone();
+            let place = scope.clone();
             let name = name.clone();
             self.blocking(move |inner| {
                 let sha = inner.code.commit(staged.blob)?.code_sha256();
                 Ok(inner
                     .meta
-                    .publish_layer_version(&region, &name, &sha, &|_| document.clone())?)
+                    .publish_layer_version(&place.account, &place.region, &name, &sha, &|_| {
+                        document.clone()
+                    })?)
             })
             .await?
         };
@@ -365,9 +367,13 @@ impl Engine {
         name: &str,
         version: u64,
     ) -> Result<Option<lamina_store::LayerVersionRow>, EngineError> {
-        let (region, name) = (scope.region.clone(), name.to_owned());
-        self.blocking(move |inner| Ok(inner.meta.get_layer_version(&region, &name, version)?))
-            .await
+        let (place, name) = (scope.clone(), name.to_owned());
+        self.blocking(move |inner| {
+            Ok(inner
+                .meta
+                .get_layer_version(&place.account, &place.region, &name, version)?)
+        })
+        .await
     }
 
     /// GetLayerVersion.
@@ -431,9 +437,13 @@ impl Engine {
     ) -> Result<ListLayerVersionsOutput, EngineError> {
         let name = parse_layer_name(raw_name, scope)?;
         let limit = check_filters(runtime, arch, max_items)?;
-        let region = scope.region.clone();
+        let place = scope.clone();
         let rows = self
-            .blocking(move |inner| Ok(inner.meta.list_layer_versions(&region, Some(&name))?))
+            .blocking(move |inner| {
+                Ok(inner
+                    .meta
+                    .list_layer_versions(&place.account, &place.region, Some(&name))?)
+            })
             .await?;
         let mut items = Vec::new();
         for row in rows.iter().rev() {
@@ -459,9 +469,13 @@ impl Engine {
         max_items: Option<i64>,
     ) -> Result<ListLayersOutput, EngineError> {
         let limit = check_filters(runtime, arch, max_items)?;
-        let region = scope.region.clone();
+        let place = scope.clone();
         let rows = self
-            .blocking(move |inner| Ok(inner.meta.list_layer_versions(&region, None)?))
+            .blocking(move |inner| {
+                Ok(inner
+                    .meta
+                    .list_layer_versions(&place.account, &place.region, None)?)
+            })
             .await?;
         // Rows come by name, then version: the last match of each name is its newest.
         let mut items: Vec<(String, LayersListItem)> = Vec::new();
@@ -496,9 +510,13 @@ impl Engine {
         let Some(row) = self.layer_row(scope, &name, version).await? else {
             return Ok(());
         };
-        let region = scope.region.clone();
+        let place = scope.clone();
         let deleted = self
-            .blocking(move |inner| Ok(inner.meta.delete_layer_version(&region, &name, version)?))
+            .blocking(move |inner| {
+                Ok(inner
+                    .meta
+                    .delete_layer_version(&place.account, &place.region, &name, version)?)
+            })
             .await?;
         if deleted {
             tracing::info!(layer = %row.name, version, "deleted layer version");
@@ -516,14 +534,16 @@ impl Engine {
         arns: &[String],
     ) -> Result<Vec<FunctionLayer>, EngineError> {
         let parsed = crate::config_rules::layers(arns, &scope.region)?;
-        let region = scope.region.clone();
+        let place = scope.clone();
         let account = scope.account.clone();
         self.blocking(move |inner| {
             let mut out = Vec::with_capacity(parsed.len());
             for layer in parsed {
                 let row = match layer.version {
                     Some(v) if layer.account == account => {
-                        inner.meta.get_layer_version(&region, &layer.name, v)?
+                        inner
+                            .meta
+                            .get_layer_version(&place.account, &place.region, &layer.name, v)?
                     }
                     _ => None,
                 };

@@ -1,8 +1,8 @@
 //! lamina's typed core: functions, versions and their states, and every rule of the Lambda API.
 //!
 //! [`Engine`] is the one entry point. The control API parses a request into the input types of
-//! [`wire`], calls one `Engine` method with the caller's [`Scope`] (region from the SigV4 scope, the
-//! server's account), and renders what comes back; it never reaches the store. Errors are
+//! [`wire`], calls one `Engine` method with the caller's [`Scope`] (region from the SigV4 scope, account
+//! of the access key that signed), and renders what comes back; it never reaches the store. Errors are
 //! [`EngineError`]s that carry AWS's exact message text; mapping them to HTTP is the control API's job.
 //!
 //! How a deploy flows through the engine:
@@ -77,7 +77,8 @@ pub use s3::S3Location;
 pub struct EngineConfig {
     /// Where the database, the blobs and the unpacked packages live (created if missing).
     pub data_dir: PathBuf,
-    /// The account id in every ARN.
+    /// The default account: of `--auth none` requests, of the development key, and of the rows of data
+    /// directories from releases before accounts.
     pub account_id: String,
     /// Refuse packages with lint findings (400) instead of accepting them with warnings.
     pub strict_packages: bool,
@@ -177,7 +178,10 @@ impl Engine {
         }
         let resolved = Arc::new(resolved::ResolvedCache::default());
         let meta = resolved::Invalidating {
-            store: Arc::new(SqliteStore::open(&config.data_dir.join("lamina.db"))?),
+            store: Arc::new(SqliteStore::open(
+                &config.data_dir.join("lamina.db"),
+                &config.account_id,
+            )?),
             cache: Arc::clone(&resolved),
         };
         let code: Arc<dyn CodeStore> = Arc::new(FsCodeStore::open(config.data_dir.join("code"))?);
@@ -220,7 +224,7 @@ impl Engine {
         &self.inner.account
     }
 
-    /// The scope of a request signed for `region`.
+    /// The scope of a request signed for `region` in the server's default account (`--account-id`).
     pub fn scope(&self, region: &str) -> Scope {
         Scope {
             region: region.to_owned(),

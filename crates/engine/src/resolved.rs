@@ -12,8 +12,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use lamina_execution::FunctionVersion;
 use lamina_store::{FunctionRow, LayerVersionRow, MetadataStore, StoreError, VersionRow};
 
-/// `(region, function name, qualifier)`.
-type Key = (String, String, String);
+/// `(account, region, function name, qualifier)`: two accounts' functions of one name never share an
+/// entry.
+type Key = (String, String, String, String);
 
 /// Resolved function versions by name and qualifier.
 #[derive(Default)]
@@ -34,10 +35,21 @@ impl ResolvedCache {
     }
 
     /// The cached version of `name` at `qualifier`, if any.
-    pub(crate) fn get(&self, region: &str, name: &str, qualifier: &str) -> Option<Arc<FunctionVersion>> {
-        // A lookup by borrowed parts would need a custom key type; three short strings are cheap next to
+    pub(crate) fn get(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+        qualifier: &str,
+    ) -> Option<Arc<FunctionVersion>> {
+        // A lookup by borrowed parts would need a custom key type; four short strings are cheap next to
         // the store read this saves.
-        let key = (region.to_owned(), name.to_owned(), qualifier.to_owned());
+        let key = (
+            account.to_owned(),
+            region.to_owned(),
+            name.to_owned(),
+            qualifier.to_owned(),
+        );
         self.state().entries.get(&key).cloned()
     }
 
@@ -50,6 +62,7 @@ impl ResolvedCache {
     pub(crate) fn insert(
         &self,
         generation: u64,
+        account: &str,
         region: &str,
         name: &str,
         qualifier: &str,
@@ -58,17 +71,24 @@ impl ResolvedCache {
         let mut state = self.state();
         if state.generation == generation {
             state.entries.insert(
-                (region.to_owned(), name.to_owned(), qualifier.to_owned()),
+                (
+                    account.to_owned(),
+                    region.to_owned(),
+                    name.to_owned(),
+                    qualifier.to_owned(),
+                ),
                 version,
             );
         }
     }
 
     /// Forgets every version of `name` (after a write to it has committed).
-    fn invalidate(&self, region: &str, name: &str) {
+    fn invalidate(&self, account: &str, region: &str, name: &str) {
         let mut state = self.state();
         state.generation += 1;
-        state.entries.retain(|(r, n, _), _| r != region || n != name);
+        state
+            .entries
+            .retain(|(a, r, n, _), _| a != account || r != region || n != name);
     }
 
     #[cfg(test)]
@@ -85,28 +105,45 @@ pub(crate) struct Invalidating {
 }
 
 impl Invalidating {
-    fn after<T>(&self, region: &str, name: &str, result: Result<T, StoreError>) -> Result<T, StoreError> {
-        self.cache.invalidate(region, name);
+    fn after<T>(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+        result: Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.cache.invalidate(account, region, name);
         result
     }
 }
 
 impl MetadataStore for Invalidating {
     fn insert_function(&self, row: &FunctionRow, version: Option<&VersionRow>) -> Result<(), StoreError> {
-        self.after(&row.region, &row.name, self.store.insert_function(row, version))
+        self.after(
+            &row.account,
+            &row.region,
+            &row.name,
+            self.store.insert_function(row, version),
+        )
     }
 
-    fn get_function(&self, region: &str, name: &str) -> Result<Option<FunctionRow>, StoreError> {
-        self.store.get_function(region, name)
+    fn get_function(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+    ) -> Result<Option<FunctionRow>, StoreError> {
+        self.store.get_function(account, region, name)
     }
 
     fn list_functions(
         &self,
+        account: &str,
         region: &str,
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<FunctionRow>, StoreError> {
-        self.store.list_functions(region, after, limit)
+        self.store.list_functions(account, region, after, limit)
     }
 
     fn all_functions(&self) -> Result<Vec<FunctionRow>, StoreError> {
@@ -120,28 +157,41 @@ impl MetadataStore for Invalidating {
         version: Option<&VersionRow>,
     ) -> Result<(), StoreError> {
         self.after(
+            &row.account,
             &row.region,
             &row.name,
             self.store.replace_function(row, expected_revision, version),
         )
     }
 
-    fn delete_function(&self, region: &str, name: &str) -> Result<bool, StoreError> {
-        self.after(region, name, self.store.delete_function(region, name))
+    fn delete_function(&self, account: &str, region: &str, name: &str) -> Result<bool, StoreError> {
+        self.after(
+            account,
+            region,
+            name,
+            self.store.delete_function(account, region, name),
+        )
     }
 
-    fn get_version(&self, region: &str, name: &str, version: u64) -> Result<Option<VersionRow>, StoreError> {
-        self.store.get_version(region, name, version)
+    fn get_version(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+        version: u64,
+    ) -> Result<Option<VersionRow>, StoreError> {
+        self.store.get_version(account, region, name, version)
     }
 
     fn list_versions(
         &self,
+        account: &str,
         region: &str,
         name: &str,
         after: Option<u64>,
         limit: usize,
     ) -> Result<Vec<VersionRow>, StoreError> {
-        self.store.list_versions(region, name, after, limit)
+        self.store.list_versions(account, region, name, after, limit)
     }
 
     fn all_versions(&self) -> Result<Vec<VersionRow>, StoreError> {
@@ -149,11 +199,27 @@ impl MetadataStore for Invalidating {
     }
 
     fn update_version(&self, row: &VersionRow) -> Result<(), StoreError> {
-        self.after(&row.region, &row.name, self.store.update_version(row))
+        self.after(
+            &row.account,
+            &row.region,
+            &row.name,
+            self.store.update_version(row),
+        )
     }
 
-    fn delete_version(&self, region: &str, name: &str, version: u64) -> Result<bool, StoreError> {
-        self.after(region, name, self.store.delete_version(region, name, version))
+    fn delete_version(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+        version: u64,
+    ) -> Result<bool, StoreError> {
+        self.after(
+            account,
+            region,
+            name,
+            self.store.delete_version(account, region, name, version),
+        )
     }
 
     // A function's record holds what it needs of its layers (ARN, digest, size), so layer writes change no
@@ -161,38 +227,51 @@ impl MetadataStore for Invalidating {
 
     fn publish_layer_version(
         &self,
+        account: &str,
         region: &str,
         name: &str,
         code_sha256: &str,
         document: &dyn Fn(u64) -> String,
     ) -> Result<LayerVersionRow, StoreError> {
         self.store
-            .publish_layer_version(region, name, code_sha256, document)
+            .publish_layer_version(account, region, name, code_sha256, document)
     }
 
     fn get_layer_version(
         &self,
+        account: &str,
         region: &str,
         name: &str,
         version: u64,
     ) -> Result<Option<LayerVersionRow>, StoreError> {
-        self.store.get_layer_version(region, name, version)
+        self.store.get_layer_version(account, region, name, version)
     }
 
     fn list_layer_versions(
         &self,
+        account: &str,
         region: &str,
         name: Option<&str>,
     ) -> Result<Vec<LayerVersionRow>, StoreError> {
-        self.store.list_layer_versions(region, name)
+        self.store.list_layer_versions(account, region, name)
     }
 
-    fn delete_layer_version(&self, region: &str, name: &str, version: u64) -> Result<bool, StoreError> {
-        self.store.delete_layer_version(region, name, version)
+    fn delete_layer_version(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+        version: u64,
+    ) -> Result<bool, StoreError> {
+        self.store.delete_layer_version(account, region, name, version)
     }
 
     fn referenced_code(&self) -> Result<BTreeSet<String>, StoreError> {
         self.store.referenced_code()
+    }
+
+    fn account_references_code(&self, account: &str, code_sha256: &str) -> Result<bool, StoreError> {
+        self.store.account_references_code(account, code_sha256)
     }
 }
 
@@ -220,27 +299,49 @@ mod tests {
         })
     }
 
+    const A: &str = "000000000000";
+
     #[test]
     fn a_resolution_that_raced_a_write_is_not_cached() {
         let cache = ResolvedCache::default();
         let started = cache.generation();
-        cache.invalidate("us-east-1", "f");
-        cache.insert(started, "us-east-1", "f", "$LATEST", version("f"));
-        assert!(cache.get("us-east-1", "f", "$LATEST").is_none());
-        cache.insert(cache.generation(), "us-east-1", "f", "$LATEST", version("f"));
-        assert!(cache.get("us-east-1", "f", "$LATEST").is_some());
+        cache.invalidate(A, "us-east-1", "f");
+        cache.insert(started, A, "us-east-1", "f", "$LATEST", version("f"));
+        assert!(cache.get(A, "us-east-1", "f", "$LATEST").is_none());
+        cache.insert(cache.generation(), A, "us-east-1", "f", "$LATEST", version("f"));
+        assert!(cache.get(A, "us-east-1", "f", "$LATEST").is_some());
     }
 
     #[test]
     fn a_write_forgets_only_that_function() {
         let cache = ResolvedCache::default();
         for (name, q) in [("f", "$LATEST"), ("f", "1"), ("g", "$LATEST")] {
-            cache.insert(cache.generation(), "us-east-1", name, q, version(name));
+            cache.insert(cache.generation(), A, "us-east-1", name, q, version(name));
         }
-        cache.insert(cache.generation(), "eu-west-1", "f", "$LATEST", version("f"));
-        cache.invalidate("us-east-1", "f");
+        cache.insert(cache.generation(), A, "eu-west-1", "f", "$LATEST", version("f"));
+        cache.invalidate(A, "us-east-1", "f");
         assert_eq!(cache.len(), 2);
-        assert!(cache.get("us-east-1", "g", "$LATEST").is_some());
-        assert!(cache.get("eu-west-1", "f", "$LATEST").is_some());
+        assert!(cache.get(A, "us-east-1", "g", "$LATEST").is_some());
+        assert!(cache.get(A, "eu-west-1", "f", "$LATEST").is_some());
+    }
+
+    #[test]
+    fn two_accounts_functions_of_one_name_are_two_entries() {
+        let cache = ResolvedCache::default();
+        cache.insert(cache.generation(), A, "us-east-1", "f", "$LATEST", version("f"));
+        assert!(cache.get("222222222222", "us-east-1", "f", "$LATEST").is_none());
+        cache.insert(
+            cache.generation(),
+            "222222222222",
+            "us-east-1",
+            "f",
+            "$LATEST",
+            version("f"),
+        );
+        cache.invalidate("222222222222", "us-east-1", "f");
+        assert!(
+            cache.get(A, "us-east-1", "f", "$LATEST").is_some(),
+            "a write forgets only its account's"
+        );
     }
 }

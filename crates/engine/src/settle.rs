@@ -10,15 +10,15 @@ use std::collections::BTreeSet;
 
 use crate::functions::{function_row, lamina_store_hex, parse_record, version_row};
 use crate::record::{FunctionRecord, State, UpdateStatus, fresh_id};
-use crate::{Engine, EngineError, Inner};
+use crate::{Engine, EngineError, Inner, Scope};
 
 impl Engine {
     /// Starts settling a function in the background.
-    pub(crate) fn spawn_settle(&self, region: String, name: String, token: String) {
+    pub(crate) fn spawn_settle(&self, scope: Scope, name: String, token: String) {
         let engine = self.clone();
         tokio::spawn(async move {
-            if let Err(e) = engine.settle(&region, &name, &token).await {
-                tracing::error!(function = %name, region = %region, "could not settle function: {e}");
+            if let Err(e) = engine.settle(&scope, &name, &token).await {
+                tracing::error!(function = %name, account = %scope.account, region = %scope.region, "could not settle function: {e}");
             }
         });
     }
@@ -32,7 +32,14 @@ impl Engine {
                 for row in inner.meta.all_functions()? {
                     let record = parse_record(&row)?;
                     if let Some(token) = record.settle_token {
-                        out.push((row.region, record.name, token));
+                        out.push((
+                            Scope {
+                                region: row.region,
+                                account: row.account,
+                            },
+                            record.name,
+                            token,
+                        ));
                     }
                 }
                 Ok(out)
@@ -40,8 +47,8 @@ impl Engine {
             .await?;
         self.load_reserved_concurrency().await?;
         let count = unsettled.len();
-        for (region, name, token) in unsettled {
-            self.settle(&region, &name, &token).await?;
+        for (scope, name, token) in unsettled {
+            self.settle(&scope, &name, &token).await?;
         }
         let _guard = self.inner.code_lock.lock().await;
         let removed = self
@@ -66,15 +73,15 @@ impl Engine {
         Ok(count)
     }
 
-    async fn settle(&self, region: &str, name: &str, token: &str) -> Result<(), EngineError> {
-        let (region, name, token) = (region.to_owned(), name.to_owned(), token.to_owned());
-        self.blocking(move |inner| settle_blocking(inner, &region, &name, &token))
+    async fn settle(&self, scope: &Scope, name: &str, token: &str) -> Result<(), EngineError> {
+        let (scope, name, token) = (scope.clone(), name.to_owned(), token.to_owned());
+        self.blocking(move |inner| settle_blocking(inner, &scope, &name, &token))
             .await
     }
 }
 
-fn settle_blocking(inner: &Inner, region: &str, name: &str, token: &str) -> Result<(), EngineError> {
-    let Some(row) = inner.meta.get_function(region, name)? else {
+fn settle_blocking(inner: &Inner, scope: &Scope, name: &str, token: &str) -> Result<(), EngineError> {
+    let Some(row) = inner.meta.get_function(&scope.account, &scope.region, name)? else {
         return Ok(());
     };
     let record = parse_record(&row)?;
@@ -85,7 +92,7 @@ fn settle_blocking(inner: &Inner, region: &str, name: &str, token: &str) -> Resu
     let outcome = unpack(inner, &record.code_sha256)
         .and_then(|()| crate::layers::opt_dir(inner, &record.layers).map(|_| ()));
     loop {
-        let Some(row) = inner.meta.get_function(region, name)? else {
+        let Some(row) = inner.meta.get_function(&scope.account, &scope.region, name)? else {
             return Ok(());
         };
         let mut record = parse_record(&row)?;
@@ -95,7 +102,7 @@ fn settle_blocking(inner: &Inner, region: &str, name: &str, token: &str) -> Resu
         apply_outcome(&mut record, &outcome);
         record.settle_token = None;
         record.revision_id = fresh_id();
-        let next = function_row(region, &record)?;
+        let next = function_row(scope, &record)?;
         match inner.meta.replace_function(&next, &row.revision, None) {
             Ok(()) => break,
             Err(lamina_store::StoreError::RevisionMismatch(_)) => continue,
@@ -104,14 +111,17 @@ fn settle_blocking(inner: &Inner, region: &str, name: &str, token: &str) -> Resu
         }
     }
     // Versions published together with this code wait for it too.
-    for v in inner.meta.list_versions(region, name, None, usize::MAX)? {
+    for v in inner
+        .meta
+        .list_versions(&scope.account, &scope.region, name, None, usize::MAX)?
+    {
         let mut version: FunctionRecord = serde_json::from_str(&v.document)?;
         if version.state == State::Pending {
             apply_outcome(&mut version, &outcome);
             if version.state == State::Active {
                 version.last_update_status = Some(UpdateStatus::Successful);
             }
-            inner.meta.update_version(&version_row(region, &version)?)?;
+            inner.meta.update_version(&version_row(scope, &version)?)?;
         }
     }
     match &outcome {

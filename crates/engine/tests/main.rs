@@ -293,10 +293,20 @@ fn a_deleted_layer_versions_code_lives_while_a_function_uses_it() {
             Err(EngineError::NotFound(_))
         ));
     }
-    let blob = |hex: &str| rt.block_on(engine.code_blob_path(hex)).expect("path");
+    let blob = |hex: &str| rt.block_on(engine.code_blob_path(&scope, hex)).expect("path");
     assert!(
         blob(&layer.code_hex).is_some(),
         "the function still uses the layer's code"
+    );
+    let other_account = lamina_engine::Scope {
+        region: "us-east-1".into(),
+        account: "222222222222".into(),
+    };
+    assert!(
+        rt.block_on(engine.code_blob_path(&other_account, &layer.code_hex))
+            .expect("path")
+            .is_none(),
+        "another account does not use the package"
     );
     assert!(
         blob(&unused.code_hex).is_none(),
@@ -310,7 +320,7 @@ fn a_deleted_layer_versions_code_lives_while_a_function_uses_it() {
     let engine = open(dir.path());
     rt.block_on(engine.recover()).expect("recover");
     assert!(
-        rt.block_on(engine.code_blob_path(&layer.code_hex))
+        rt.block_on(engine.code_blob_path(&engine.scope("us-east-1"), &layer.code_hex))
             .expect("path")
             .is_some()
     );
@@ -321,7 +331,7 @@ fn a_deleted_layer_versions_code_lives_while_a_function_uses_it() {
     rt.block_on(engine.delete_function(&engine.scope("us-east-1"), "user", None))
         .expect("delete function");
     assert!(
-        rt.block_on(engine.code_blob_path(&layer.code_hex))
+        rt.block_on(engine.code_blob_path(&engine.scope("us-east-1"), &layer.code_hex))
             .expect("path")
             .is_none()
     );

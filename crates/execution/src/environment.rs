@@ -113,14 +113,12 @@ impl Environment {
     ) -> Result<Environment, (InitFailure, Option<Arc<LogStream>>)> {
         let log = match log {
             Some(log) => log,
-            None => logs
-                .open_stream(&spec.function_name, &spec.version)
-                .map_err(|e| {
-                    (
-                        InitFailure::Platform(format!("cannot open a log stream: {e}")),
-                        None,
-                    )
-                })?,
+            None => logs.open_stream(&spec.log_folder(), &spec.version).map_err(|e| {
+                (
+                    InitFailure::Platform(format!("cannot open a log stream: {e}")),
+                    None,
+                )
+            })?,
         };
         let fail = |failure| (failure, Some(log.clone()));
         let api = RuntimeApi::new(EnvironmentInfo::new(

@@ -41,8 +41,55 @@ pub struct FunctionVersion {
 }
 
 impl FunctionVersion {
+    /// The folder of this function's log streams under the log root: `<account>/<region>/<name>`, read
+    /// from the function ARN, so functions of one name in two accounts (or regions) never share streams.
+    /// An ARN of another shape gives the bare name.
+    pub fn log_folder(&self) -> String {
+        let parts: Vec<&str> = self.function_arn.split(':').collect();
+        match parts.as_slice() {
+            ["arn", _, "lambda", region, account, "function", name, ..] => {
+                format!("{account}/{region}/{name}")
+            }
+            _ => self.function_name.clone(),
+        }
+    }
+
     /// The key of the pool of environments this version may use.
     pub(crate) fn pool_key(&self) -> String {
         format!("{}:{}:{}", self.function_arn, self.version, self.revision)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn version(arn: &str) -> FunctionVersion {
+        FunctionVersion {
+            function_name: "f".to_owned(),
+            version: "$LATEST".to_owned(),
+            function_arn: arn.to_owned(),
+            region: "us-east-1".to_owned(),
+            code_dir: PathBuf::new(),
+            opt_dir: None,
+            revision: "r".to_owned(),
+            handler: "bootstrap".to_owned(),
+            memory_mb: 128,
+            timeout_s: 3,
+            ephemeral_mb: 512,
+            architecture: Architecture::X86_64,
+            environment: BTreeMap::new(),
+            log_group: "/aws/lambda/f".to_owned(),
+            reserved_concurrency: None,
+        }
+    }
+
+    #[test]
+    fn log_folders_keep_accounts_and_regions_apart() {
+        let a = version("arn:aws:lambda:us-east-1:111111111111:function:f");
+        let b = version("arn:aws:lambda:us-east-1:222222222222:function:f");
+        assert_eq!(a.log_folder(), "111111111111/us-east-1/f");
+        assert_ne!(a.log_folder(), b.log_folder());
+        assert_eq!(version("not an arn").log_folder(), "f");
     }
 }

@@ -71,7 +71,12 @@ async fn thousands_of_environments_leave_nothing_behind() {
     // Logs are the one thing that stays, bounded per function.
     let log_bytes: u64 = ["hello", "exit"]
         .iter()
-        .flat_map(|f| executor.logs().stream_files(f).expect("streams"))
+        .flat_map(|f| {
+            executor
+                .logs()
+                .stream_files(&format!("000000000000/us-east-1/{f}"))
+                .expect("streams")
+        })
         .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
         .sum();
     let limits = lamina_execution::logs::LogLimits::default();

@@ -142,7 +142,7 @@ impl Setup {
         for file in self
             .executor
             .logs()
-            .stream_files(&self.version.function_name)
+            .stream_files(&self.version.log_folder())
             .expect("streams")
         {
             text.push_str(&std::fs::read_to_string(file).expect("read log"));

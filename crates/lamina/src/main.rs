@@ -105,6 +105,12 @@ enum Command {
     Logs {
         /// The function's name.
         function: String,
+        /// The function's account (the key's account that created it).
+        #[arg(long, default_value = "000000000000")]
+        account_id: String,
+        /// The function's region.
+        #[arg(long, default_value = "us-east-1")]
+        region: String,
         /// Keep printing new lines as they are written.
         #[arg(short, long)]
         follow: bool,
@@ -216,12 +222,17 @@ fn main() -> ExitCode {
         }
         Command::Logs {
             function,
+            account_id,
+            region,
             follow,
             data_dir,
         } => {
             let data_dir = data_dir.unwrap_or_else(lamina_cli::data_dir::default_data_dir);
+            // Streams are kept per account and region (`logs/<account>/<region>/<name>`).
             commands::logs::run(
-                &lamina_cli::data_dir::log_dir(&data_dir),
+                &lamina_cli::data_dir::log_dir(&data_dir)
+                    .join(&account_id)
+                    .join(&region),
                 &function,
                 follow,
                 &mut stdout,

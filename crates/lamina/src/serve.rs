@@ -16,9 +16,24 @@ pub(crate) struct ServeArgs {
     /// Where state is kept [default: $XDG_DATA_HOME/lamina or ~/.local/share/lamina].
     #[arg(long)]
     data_dir: Option<PathBuf>,
-    /// The 12-digit account id in every ARN.
+    /// The default 12-digit account: of keys that name none, of the development key test/test, and of
+    /// functions created before lamina had accounts.
     #[arg(long, default_value = "000000000000")]
     account_id: String,
+    /// How requests are authenticated: `sigv4` (AWS Signature Version 4 with a known access key) or
+    /// `none` (every request accepted, in the default account).
+    #[arg(long, value_enum, default_value_t = AuthArg::Sigv4)]
+    auth: AuthArg,
+    /// A file of access keys in the AWS shared-credentials format: `[name]` sections with
+    /// `aws_access_key_id`, `aws_secret_access_key` and optionally `aws_account_id` (default
+    /// --account-id). Keys from LAMINA_ACCESS_KEY_ID/LAMINA_SECRET_ACCESS_KEY/LAMINA_ACCOUNT_ID are
+    /// added. With neither, the development pair test/test is accepted.
+    #[arg(long, value_name = "FILE")]
+    credentials: Option<PathBuf>,
+    /// The URL clients reach this server at, for the presigned `Code.Location` and `Content.Location`
+    /// URLs [default: http://<listen address>]. Never taken from a request's Host header.
+    #[arg(long, value_name = "URL")]
+    public_endpoint: Option<String>,
     /// Refuse deployment packages that can never run (no bootstrap, wrong architecture, ...) with 400
     /// InvalidParameterValueException, instead of accepting them with a warning.
     #[arg(long)]
@@ -53,6 +68,15 @@ pub(crate) struct ServeArgs {
     /// AWS_ENDPOINT_URL is not used for S3: it usually points at lamina itself.
     #[arg(long, value_name = "URL")]
     s3_endpoint_url: Option<String>,
+}
+
+/// The `--auth` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum AuthArg {
+    /// AWS Signature Version 4.
+    Sigv4,
+    /// No authentication at all.
+    None,
 }
 
 /// The `--isolation` values.
@@ -94,6 +118,14 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<()> {
         && !(url.starts_with("http://") || url.starts_with("https://"))
     {
         bail!("--s3-endpoint-url must be an http:// or https:// URL, got '{url}'");
+    }
+    if let Some(url) = &args.public_endpoint
+        && !((url.starts_with("http://") || url.starts_with("https://"))
+            && url.split_once("://").is_some_and(|(_, rest)| {
+                !rest.trim_end_matches('/').is_empty() && !rest.trim_end_matches('/').contains('/')
+            }))
+    {
+        bail!("--public-endpoint must be an http:// or https:// URL without a path, got '{url}'");
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -271,19 +303,34 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             "settled functions left unsettled by the last run"
         );
     }
+    let authentication = authentication(&args)?;
+    let server_key = lamina_auth::ServerKey::load_or_create(&data_dir.join("server-key"))
+        .context("the key that signs code download URLs")?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let addr = listener.local_addr().context("reading the bound address")?;
+    let public_endpoint = args
+        .public_endpoint
+        .clone()
+        .map(|url| url.trim_end_matches('/').to_owned())
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let config = lamina_control_api::ApiConfig {
+        authentication,
+        default_account: args.account_id.clone(),
+        public_endpoint: public_endpoint.clone(),
+        server_key,
+    };
     tracing::info!(
         data_dir = %data_dir.display(),
         account = %args.account_id,
         strict_packages = args.strict_packages,
         s3 = engine.s3_endpoint_url().unwrap_or("AWS S3"),
+        public_endpoint = %public_endpoint,
         "lamina serves the Lambda API on http://{addr}"
     );
     eprintln!("\nPoint the AWS CLI and SDKs at lamina with:\n\n    export AWS_ENDPOINT_URL=http://{addr}\n");
-    axum::serve(listener, lamina_control_api::router(engine.clone()))
+    axum::serve(listener, lamina_control_api::router(engine.clone(), config))
         .with_graceful_shutdown(shutdown())
         .await
         .context("serving")?;
@@ -299,6 +346,41 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     tracing::info!("lamina stopped");
     Ok(())
+}
+
+/// The keys the server accepts, said at start (ids and accounts, never secrets).
+fn authentication(args: &ServeArgs) -> anyhow::Result<lamina_control_api::Authentication> {
+    use lamina_auth::CredentialSet;
+
+    if args.auth == AuthArg::None {
+        if args.credentials.is_some() {
+            bail!("--credentials has no use with --auth none");
+        }
+        tracing::warn!(
+            "authentication: NONE (chosen with --auth none): every request is accepted without a signature, \
+             in account {}; anyone who reaches this port can deploy and run code",
+            args.account_id
+        );
+        return Ok(lamina_control_api::Authentication::None);
+    }
+    let mut keys = CredentialSet::new();
+    if let Some(path) = &args.credentials {
+        keys.load_file(path, &args.account_id)?;
+        if keys.is_empty() {
+            bail!("{} holds no aws_access_key_id", path.display());
+        }
+    }
+    keys.load_environment(|name| std::env::var(name).ok(), &args.account_id)?;
+    let source = if keys.is_empty() {
+        keys = CredentialSet::development(&args.account_id);
+        "the development key (no --credentials, no LAMINA_ACCESS_KEY_ID)"
+    } else {
+        "--credentials and the environment"
+    };
+    for key in keys.iter() {
+        tracing::info!(access_key_id = %key.access_key_id, account = %key.account_id, "authentication: SigV4 accepts this key ({source})");
+    }
+    Ok(lamina_control_api::Authentication::SigV4(keys))
 }
 
 async fn shutdown() {

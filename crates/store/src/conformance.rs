@@ -10,8 +10,12 @@ use std::io::Write;
 use crate::code::CodeStore;
 use crate::metadata::{FunctionRow, MetadataStore, StoreError, VersionRow};
 
+/// The account of the rows the checks write (the isolation check adds a second one).
+const ACCOUNT: &str = "000000000000";
+
 fn function(name: &str, revision: &str) -> FunctionRow {
     FunctionRow {
+        account: ACCOUNT.into(),
         region: "us-east-1".into(),
         name: name.into(),
         revision: revision.into(),
@@ -23,6 +27,7 @@ fn function(name: &str, revision: &str) -> FunctionRow {
 
 fn version(name: &str, n: u64) -> VersionRow {
     VersionRow {
+        account: ACCOUNT.into(),
         region: "us-east-1".into(),
         name: name.into(),
         version: n,
@@ -36,6 +41,7 @@ fn version(name: &str, n: u64) -> VersionRow {
 pub fn run(store: &dyn MetadataStore) {
     insert_get_and_duplicate(store);
     regions_are_separate(store);
+    accounts_are_separate(store);
     list_pages_in_name_order(store);
     replace_is_compare_and_swap(store);
     versions_commit_with_their_function(store);
@@ -58,7 +64,7 @@ pub fn run_concurrent(store: Arc<dyn MetadataStore>, threads: usize) {
             std::thread::spawn(move || {
                 loop {
                     let row = store
-                        .get_function("us-east-1", "contended")
+                        .get_function(ACCOUNT, "us-east-1", "contended")
                         .expect("get")
                         .expect("exists");
                     let mut next = row.clone();
@@ -77,7 +83,7 @@ pub fn run_concurrent(store: Arc<dyn MetadataStore>, threads: usize) {
         h.join().expect("writer thread");
     }
     let row = store
-        .get_function("us-east-1", "contended")
+        .get_function(ACCOUNT, "us-east-1", "contended")
         .expect("get")
         .expect("exists");
     for i in 0..threads {
@@ -93,20 +99,29 @@ fn insert_get_and_duplicate(store: &dyn MetadataStore) {
     let row = function("alpha", "1");
     store.insert_function(&row, None).expect("insert");
     assert_eq!(
-        store.get_function("us-east-1", "alpha").expect("get"),
+        store.get_function(ACCOUNT, "us-east-1", "alpha").expect("get"),
         Some(row.clone())
     );
-    assert!(store.get_function("us-east-1", "missing").expect("get").is_none());
+    assert!(
+        store
+            .get_function(ACCOUNT, "us-east-1", "missing")
+            .expect("get")
+            .is_none()
+    );
     match store.insert_function(&function("alpha", "2"), None) {
         Err(StoreError::AlreadyExists(_)) => {}
         other => panic!("duplicate insert must fail with AlreadyExists, got {other:?}"),
     }
     assert_eq!(
-        store.get_function("us-east-1", "alpha").expect("get"),
+        store.get_function(ACCOUNT, "us-east-1", "alpha").expect("get"),
         Some(row),
         "failed insert changed the row"
     );
-    assert!(store.delete_function("us-east-1", "alpha").expect("delete"));
+    assert!(
+        store
+            .delete_function(ACCOUNT, "us-east-1", "alpha")
+            .expect("delete")
+    );
 }
 
 fn regions_are_separate(store: &dyn MetadataStore) {
@@ -119,19 +134,148 @@ fn regions_are_separate(store: &dyn MetadataStore) {
         .insert_function(&west, None)
         .expect("same name in another region");
     assert_eq!(
-        store.list_functions("eu-west-1", None, 10).expect("list").len(),
+        store
+            .list_functions(ACCOUNT, "eu-west-1", None, 10)
+            .expect("list")
+            .len(),
         1
     );
-    assert!(store.delete_function("eu-west-1", "shared").expect("delete"));
     assert!(
-        store.get_function("us-east-1", "shared").expect("get").is_some(),
+        store
+            .delete_function(ACCOUNT, "eu-west-1", "shared")
+            .expect("delete")
+    );
+    assert!(
+        store
+            .get_function(ACCOUNT, "us-east-1", "shared")
+            .expect("get")
+            .is_some(),
         "delete crossed regions"
     );
-    assert!(store.delete_function("us-east-1", "shared").expect("delete"));
+    assert!(
+        store
+            .delete_function(ACCOUNT, "us-east-1", "shared")
+            .expect("delete")
+    );
     assert!(
         !store
-            .delete_function("us-east-1", "shared")
+            .delete_function(ACCOUNT, "us-east-1", "shared")
             .expect("delete twice")
+    );
+}
+
+/// Two accounts with a function, a version and a layer of the same name: neither reads, lists,
+/// replaces or deletes the other's.
+fn accounts_are_separate(store: &dyn MetadataStore) {
+    const OTHER: &str = "222222222222";
+    let mine = function("same-name", "1");
+    let mut theirs = function("same-name", "1");
+    theirs.account = OTHER.into();
+    theirs.code_sha256 = "sha-theirs".into();
+    let mut their_version = version("same-name", 1);
+    their_version.account = OTHER.into();
+    their_version.code_sha256 = "sha-theirs-v1".into();
+    store
+        .insert_function(&mine, Some(&version("same-name", 1)))
+        .expect("insert mine");
+    store
+        .insert_function(&theirs, Some(&their_version))
+        .expect("the same name in another account is another function");
+    assert_eq!(
+        store
+            .get_function(OTHER, "us-east-1", "same-name")
+            .expect("get")
+            .map(|r| r.code_sha256),
+        Some("sha-theirs".to_owned())
+    );
+    assert_eq!(
+        store
+            .get_version(OTHER, "us-east-1", "same-name", 1)
+            .expect("get")
+            .map(|r| r.code_sha256),
+        Some("sha-theirs-v1".to_owned())
+    );
+    let listed = store.list_functions(OTHER, "us-east-1", None, 100).expect("list");
+    assert_eq!(listed.len(), 1, "an account lists only its own functions");
+    assert!(store.account_references_code(OTHER, "sha-theirs").expect("refs"));
+    assert!(
+        !store
+            .account_references_code(OTHER, &mine.code_sha256)
+            .expect("refs"),
+        "another account's package is not this account's"
+    );
+    let mut replaced = theirs.clone();
+    replaced.revision = "2".into();
+    assert!(
+        matches!(
+            store.replace_function(&replaced, "wrong", None),
+            Err(StoreError::RevisionMismatch(_))
+        ),
+        "the compare-and-swap reads the other account's row, not mine"
+    );
+    store
+        .replace_function(&replaced, "1", None)
+        .expect("replace theirs");
+    assert_eq!(
+        store
+            .get_function(ACCOUNT, "us-east-1", "same-name")
+            .expect("get")
+            .map(|r| r.revision),
+        Some("1".to_owned()),
+        "replacing their function left mine alone"
+    );
+    store
+        .publish_layer_version(ACCOUNT, "us-east-1", "same-layer", "sha-la", &layer_document)
+        .expect("mine");
+    let their_layer = store
+        .publish_layer_version(OTHER, "us-east-1", "same-layer", "sha-lb", &layer_document)
+        .expect("theirs");
+    assert_eq!(their_layer.version, 1, "layer numbers count per account");
+    assert_eq!(
+        store
+            .list_layer_versions(OTHER, "us-east-1", None)
+            .expect("list")
+            .len(),
+        1
+    );
+    assert!(
+        store
+            .delete_layer_version(OTHER, "us-east-1", "same-layer", 1)
+            .expect("delete")
+    );
+    assert!(
+        store
+            .get_layer_version(ACCOUNT, "us-east-1", "same-layer", 1)
+            .expect("get")
+            .is_some()
+    );
+    assert!(
+        store
+            .delete_function(OTHER, "us-east-1", "same-name")
+            .expect("delete theirs")
+    );
+    assert!(
+        store
+            .get_function(ACCOUNT, "us-east-1", "same-name")
+            .expect("get")
+            .is_some(),
+        "mine survives"
+    );
+    assert!(
+        store
+            .get_version(ACCOUNT, "us-east-1", "same-name", 1)
+            .expect("get")
+            .is_some()
+    );
+    assert!(
+        store
+            .delete_function(ACCOUNT, "us-east-1", "same-name")
+            .expect("delete mine")
+    );
+    assert!(
+        store
+            .delete_layer_version(ACCOUNT, "us-east-1", "same-layer", 1)
+            .expect("delete")
     );
 }
 
@@ -140,14 +284,14 @@ fn list_pages_in_name_order(store: &dyn MetadataStore) {
         store.insert_function(&function(name, "1"), None).expect("insert");
     }
     let first: Vec<_> = store
-        .list_functions("us-east-1", None, 2)
+        .list_functions(ACCOUNT, "us-east-1", None, 2)
         .expect("list")
         .into_iter()
         .map(|r| r.name)
         .collect();
     assert_eq!(first, ["a", "b"]);
     let next: Vec<_> = store
-        .list_functions("us-east-1", Some("b"), 10)
+        .list_functions(ACCOUNT, "us-east-1", Some("b"), 10)
         .expect("list")
         .into_iter()
         .map(|r| r.name)
@@ -155,11 +299,11 @@ fn list_pages_in_name_order(store: &dyn MetadataStore) {
     assert_eq!(next, ["c", "d", "e"]);
     assert_eq!(store.all_functions().expect("all").len(), 5);
     for name in ["a", "b", "c", "d", "e"] {
-        store.delete_function("us-east-1", name).expect("delete");
+        store.delete_function(ACCOUNT, "us-east-1", name).expect("delete");
     }
     assert!(
         store
-            .list_functions("us-east-1", None, 10)
+            .list_functions(ACCOUNT, "us-east-1", None, 10)
             .expect("list")
             .is_empty()
     );
@@ -178,7 +322,7 @@ fn replace_is_compare_and_swap(store: &dyn MetadataStore) {
     }
     assert_eq!(
         store
-            .get_function("us-east-1", "cas")
+            .get_function(ACCOUNT, "us-east-1", "cas")
             .expect("get")
             .expect("exists")
             .revision,
@@ -188,7 +332,9 @@ fn replace_is_compare_and_swap(store: &dyn MetadataStore) {
         Err(StoreError::NotFound(_)) => {}
         other => panic!("replacing a missing function must fail with NotFound, got {other:?}"),
     }
-    store.delete_function("us-east-1", "cas").expect("delete");
+    store
+        .delete_function(ACCOUNT, "us-east-1", "cas")
+        .expect("delete");
 }
 
 fn versions_commit_with_their_function(store: &dyn MetadataStore) {
@@ -196,7 +342,7 @@ fn versions_commit_with_their_function(store: &dyn MetadataStore) {
         .insert_function(&function("ver", "1"), Some(&version("ver", 1)))
         .expect("insert with version");
     assert_eq!(
-        store.get_version("us-east-1", "ver", 1).expect("get"),
+        store.get_version(ACCOUNT, "us-east-1", "ver", 1).expect("get"),
         Some(version("ver", 1))
     );
     store
@@ -209,21 +355,21 @@ fn versions_commit_with_their_function(store: &dyn MetadataStore) {
     }
     assert_eq!(
         store
-            .get_function("us-east-1", "ver")
+            .get_function(ACCOUNT, "us-east-1", "ver")
             .expect("get")
             .expect("exists")
             .revision,
         "2"
     );
     let listed: Vec<_> = store
-        .list_versions("us-east-1", "ver", None, 10)
+        .list_versions(ACCOUNT, "us-east-1", "ver", None, 10)
         .expect("list")
         .into_iter()
         .map(|v| v.version)
         .collect();
     assert_eq!(listed, [1, 2]);
     let after: Vec<_> = store
-        .list_versions("us-east-1", "ver", Some(1), 10)
+        .list_versions(ACCOUNT, "us-east-1", "ver", Some(1), 10)
         .expect("list")
         .into_iter()
         .map(|v| v.version)
@@ -233,30 +379,43 @@ fn versions_commit_with_their_function(store: &dyn MetadataStore) {
     changed.document = "{\"state\":\"Active\"}".into();
     store.update_version(&changed).expect("update version");
     assert_eq!(
-        store.get_version("us-east-1", "ver", 2).expect("get"),
+        store.get_version(ACCOUNT, "us-east-1", "ver", 2).expect("get"),
         Some(changed)
     );
     assert!(matches!(
         store.update_version(&version("ver", 9)),
         Err(StoreError::NotFound(_))
     ));
-    assert!(store.delete_version("us-east-1", "ver", 1).expect("delete v1"));
+    assert!(
+        store
+            .delete_version(ACCOUNT, "us-east-1", "ver", 1)
+            .expect("delete v1")
+    );
     assert!(
         !store
-            .delete_version("us-east-1", "ver", 1)
+            .delete_version(ACCOUNT, "us-east-1", "ver", 1)
             .expect("delete v1 again")
     );
     assert_eq!(store.all_versions().expect("all").len(), 1);
-    store.delete_function("us-east-1", "ver").expect("delete");
+    store
+        .delete_function(ACCOUNT, "us-east-1", "ver")
+        .expect("delete");
 }
 
 fn delete_removes_versions(store: &dyn MetadataStore) {
     store
         .insert_function(&function("gone", "1"), Some(&version("gone", 1)))
         .expect("insert");
-    assert!(store.delete_function("us-east-1", "gone").expect("delete"));
     assert!(
-        store.get_version("us-east-1", "gone", 1).expect("get").is_none(),
+        store
+            .delete_function(ACCOUNT, "us-east-1", "gone")
+            .expect("delete")
+    );
+    assert!(
+        store
+            .get_version(ACCOUNT, "us-east-1", "gone", 1)
+            .expect("get")
+            .is_none(),
         "versions outlived function"
     );
     // Recreating the name starts from no versions.
@@ -265,11 +424,13 @@ fn delete_removes_versions(store: &dyn MetadataStore) {
         .expect("recreate");
     assert!(
         store
-            .list_versions("us-east-1", "gone", None, 10)
+            .list_versions(ACCOUNT, "us-east-1", "gone", None, 10)
             .expect("list")
             .is_empty()
     );
-    store.delete_function("us-east-1", "gone").expect("delete");
+    store
+        .delete_function(ACCOUNT, "us-east-1", "gone")
+        .expect("delete");
 }
 
 fn referenced_code_covers_functions_and_versions(store: &dyn MetadataStore) {
@@ -281,7 +442,9 @@ fn referenced_code_covers_functions_and_versions(store: &dyn MetadataStore) {
         refs.contains("sha-refs-1") && refs.contains("sha-refs-v1"),
         "{refs:?}"
     );
-    store.delete_function("us-east-1", "refs").expect("delete");
+    store
+        .delete_function(ACCOUNT, "us-east-1", "refs")
+        .expect("delete");
     assert!(store.referenced_code().expect("refs").is_empty());
 }
 
@@ -291,50 +454,52 @@ fn layer_document(n: u64) -> String {
 
 fn layer_versions_count_up_and_are_never_reused(store: &dyn MetadataStore) {
     let one = store
-        .publish_layer_version("us-east-1", "lib", "sha-lib-1", &layer_document)
+        .publish_layer_version(ACCOUNT, "us-east-1", "lib", "sha-lib-1", &layer_document)
         .expect("publish 1");
     assert_eq!((one.version, one.document.as_str()), (1, "{\"version\":1}"));
     assert_eq!(
-        store.get_layer_version("us-east-1", "lib", 1).expect("get"),
+        store
+            .get_layer_version(ACCOUNT, "us-east-1", "lib", 1)
+            .expect("get"),
         Some(one.clone())
     );
     let two = store
-        .publish_layer_version("us-east-1", "lib", "sha-lib-2", &layer_document)
+        .publish_layer_version(ACCOUNT, "us-east-1", "lib", "sha-lib-2", &layer_document)
         .expect("publish 2");
     assert_eq!(two.version, 2);
     assert!(
         store
-            .delete_layer_version("us-east-1", "lib", 2)
+            .delete_layer_version(ACCOUNT, "us-east-1", "lib", 2)
             .expect("delete 2")
     );
     assert!(
         !store
-            .delete_layer_version("us-east-1", "lib", 2)
+            .delete_layer_version(ACCOUNT, "us-east-1", "lib", 2)
             .expect("delete 2 again"),
         "a second delete finds nothing"
     );
     assert!(
         store
-            .get_layer_version("us-east-1", "lib", 2)
+            .get_layer_version(ACCOUNT, "us-east-1", "lib", 2)
             .expect("get")
             .is_none()
     );
     let three = store
-        .publish_layer_version("us-east-1", "lib", "sha-lib-2", &layer_document)
+        .publish_layer_version(ACCOUNT, "us-east-1", "lib", "sha-lib-2", &layer_document)
         .expect("publish 3");
     assert_eq!(three.version, 3, "a deleted version's number was reused");
     assert!(
         store
-            .delete_layer_version("us-east-1", "lib", 1)
+            .delete_layer_version(ACCOUNT, "us-east-1", "lib", 1)
             .expect("delete 1")
     );
     assert!(
         store
-            .delete_layer_version("us-east-1", "lib", 3)
+            .delete_layer_version(ACCOUNT, "us-east-1", "lib", 3)
             .expect("delete 3")
     );
     let four = store
-        .publish_layer_version("us-east-1", "lib", "sha-lib-4", &layer_document)
+        .publish_layer_version(ACCOUNT, "us-east-1", "lib", "sha-lib-4", &layer_document)
         .expect("publish after deleting every version");
     assert_eq!(
         four.version, 4,
@@ -342,17 +507,17 @@ fn layer_versions_count_up_and_are_never_reused(store: &dyn MetadataStore) {
     );
     // Another region counts on its own.
     let west = store
-        .publish_layer_version("eu-west-1", "lib", "sha-west", &layer_document)
+        .publish_layer_version(ACCOUNT, "eu-west-1", "lib", "sha-west", &layer_document)
         .expect("publish west");
     assert_eq!(west.version, 1);
     assert!(
         store
-            .delete_layer_version("us-east-1", "lib", 4)
+            .delete_layer_version(ACCOUNT, "us-east-1", "lib", 4)
             .expect("delete 4")
     );
     assert!(
         store
-            .delete_layer_version("eu-west-1", "lib", 1)
+            .delete_layer_version(ACCOUNT, "eu-west-1", "lib", 1)
             .expect("delete west")
     );
 }
@@ -360,21 +525,27 @@ fn layer_versions_count_up_and_are_never_reused(store: &dyn MetadataStore) {
 fn layer_versions_list_by_layer_and_region(store: &dyn MetadataStore) {
     for name in ["zeta", "alpha", "zeta"] {
         store
-            .publish_layer_version("us-east-1", name, &format!("sha-{name}"), &layer_document)
+            .publish_layer_version(
+                ACCOUNT,
+                "us-east-1",
+                name,
+                &format!("sha-{name}"),
+                &layer_document,
+            )
             .expect("publish");
     }
     store
-        .publish_layer_version("eu-west-1", "alpha", "sha-west", &layer_document)
+        .publish_layer_version(ACCOUNT, "eu-west-1", "alpha", "sha-west", &layer_document)
         .expect("publish west");
     let zeta: Vec<_> = store
-        .list_layer_versions("us-east-1", Some("zeta"))
+        .list_layer_versions(ACCOUNT, "us-east-1", Some("zeta"))
         .expect("list")
         .into_iter()
         .map(|r| r.version)
         .collect();
     assert_eq!(zeta, [1, 2]);
     let all: Vec<_> = store
-        .list_layer_versions("us-east-1", None)
+        .list_layer_versions(ACCOUNT, "us-east-1", None)
         .expect("list")
         .into_iter()
         .map(|r| (r.name, r.version))
@@ -389,7 +560,7 @@ fn layer_versions_list_by_layer_and_region(store: &dyn MetadataStore) {
     );
     assert!(
         store
-            .list_layer_versions("us-east-1", Some("missing"))
+            .list_layer_versions(ACCOUNT, "us-east-1", Some("missing"))
             .expect("list")
             .is_empty()
     );
@@ -399,13 +570,17 @@ fn layer_versions_list_by_layer_and_region(store: &dyn MetadataStore) {
         ("us-east-1", "alpha", 1),
         ("eu-west-1", "alpha", 1),
     ] {
-        assert!(store.delete_layer_version(region, name, n).expect("delete"));
+        assert!(
+            store
+                .delete_layer_version(ACCOUNT, region, name, n)
+                .expect("delete")
+        );
     }
 }
 
 fn referenced_code_covers_layers(store: &dyn MetadataStore) {
     let layer = store
-        .publish_layer_version("us-east-1", "shared", "sha-layer", &layer_document)
+        .publish_layer_version(ACCOUNT, "us-east-1", "shared", "sha-layer", &layer_document)
         .expect("publish");
     let mut row = function("uses", "1");
     row.layer_code = vec!["sha-layer".into(), "sha-other-layer".into()];
@@ -413,24 +588,29 @@ fn referenced_code_covers_layers(store: &dyn MetadataStore) {
     v.layer_code = vec!["sha-version-layer".into()];
     store.insert_function(&row, Some(&v)).expect("insert");
     assert_eq!(
-        store.get_function("us-east-1", "uses").expect("get"),
+        store.get_function(ACCOUNT, "us-east-1", "uses").expect("get"),
         Some(row.clone()),
         "layer_code round-trips in order"
     );
-    assert_eq!(store.get_version("us-east-1", "uses", 1).expect("get"), Some(v));
+    assert_eq!(
+        store.get_version(ACCOUNT, "us-east-1", "uses", 1).expect("get"),
+        Some(v)
+    );
     // The layer version is deleted; the function still uses its code.
     assert!(
         store
-            .delete_layer_version("us-east-1", "shared", layer.version)
+            .delete_layer_version(ACCOUNT, "us-east-1", "shared", layer.version)
             .expect("delete")
     );
     let refs = store.referenced_code().expect("refs");
     for sha in ["sha-layer", "sha-other-layer", "sha-version-layer"] {
         assert!(refs.contains(sha), "{sha} missing from {refs:?}");
     }
-    store.delete_function("us-east-1", "uses").expect("delete");
+    store
+        .delete_function(ACCOUNT, "us-east-1", "uses")
+        .expect("delete");
     let layer = store
-        .publish_layer_version("us-east-1", "shared", "sha-layer", &layer_document)
+        .publish_layer_version(ACCOUNT, "us-east-1", "shared", "sha-layer", &layer_document)
         .expect("publish");
     assert_eq!(
         store.referenced_code().expect("refs"),
@@ -438,7 +618,7 @@ fn referenced_code_covers_layers(store: &dyn MetadataStore) {
         "a layer version references its own code"
     );
     store
-        .delete_layer_version("us-east-1", "shared", layer.version)
+        .delete_layer_version(ACCOUNT, "us-east-1", "shared", layer.version)
         .expect("delete");
     assert!(store.referenced_code().expect("refs").is_empty());
 }

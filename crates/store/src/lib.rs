@@ -3,7 +3,7 @@
 //! Two stores, each owning one kind of data:
 //!
 //! - [`MetadataStore`] holds one row per function, one per published version and one per layer
-//!   version, keyed by region and name. A row carries a few columns the store itself needs (the revision for compare-and-swap, the
+//!   version, keyed by account, region and name. A row carries a few columns the store itself needs (the revision for compare-and-swap, the
 //!   code digest it references) and an opaque JSON `document` that only the engine interprets. The
 //!   default backend is [`SqliteStore`] (WAL journal, `synchronous=FULL`, so an acknowledged commit
 //!   survives `kill -9` and power loss). Every backend must pass [`conformance::run`].
@@ -26,8 +26,9 @@
 //! staged.write_all(b"PK\x05\x06 not really a zip").unwrap();
 //! let blob = code.commit(staged).unwrap();
 //!
-//! let meta = SqliteStore::open(&dir.path().join("lamina.db")).unwrap();
+//! let meta = SqliteStore::open(&dir.path().join("lamina.db"), "000000000000").unwrap();
 //! let row = FunctionRow {
+//!     account: "000000000000".into(),
 //!     region: "us-east-1".into(),
 //!     name: "f1".into(),
 //!     revision: "r1".into(),
@@ -36,7 +37,7 @@
 //!     document: "{}".into(),
 //! };
 //! meta.insert_function(&row, None).unwrap();
-//! assert_eq!(meta.get_function("us-east-1", "f1").unwrap(), Some(row));
+//! assert_eq!(meta.get_function("000000000000", "us-east-1", "f1").unwrap(), Some(row));
 //! ```
 
 mod code;

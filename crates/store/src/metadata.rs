@@ -3,6 +3,8 @@
 /// One function's `$LATEST` state as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FunctionRow {
+    /// The account the function belongs to (accounts never see each other's functions).
+    pub account: String,
     /// The AWS region the function lives in (functions of different regions never see each other).
     pub region: String,
     /// The function name (not an ARN).
@@ -22,6 +24,8 @@ pub struct FunctionRow {
 /// One published, immutable version of a function.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VersionRow {
+    /// The account of the function.
+    pub account: String,
     /// The region of the function.
     pub region: String,
     /// The function name.
@@ -36,10 +40,12 @@ pub struct VersionRow {
     pub document: String,
 }
 
-/// One version of a layer. Layer versions are immutable; their numbers count up per layer (region and
-/// name) and are never reused, even after every version was deleted.
+/// One version of a layer. Layer versions are immutable; their numbers count up per layer (account, region
+/// and name) and are never reused, even after every version was deleted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LayerVersionRow {
+    /// The account of the layer.
+    pub account: String,
     /// The region of the layer.
     pub region: String,
     /// The layer name (not an ARN).
@@ -74,21 +80,28 @@ pub enum StoreError {
 /// thread.
 pub trait MetadataStore: Send + Sync {
     /// Inserts a new function, and in the same transaction its first version if given.
-    /// Fails with [`StoreError::AlreadyExists`] if the name is taken in that region.
+    /// Fails with [`StoreError::AlreadyExists`] if the name is taken in that account and region.
     fn insert_function(&self, row: &FunctionRow, version: Option<&VersionRow>) -> Result<(), StoreError>;
 
     /// Reads one function.
-    fn get_function(&self, region: &str, name: &str) -> Result<Option<FunctionRow>, StoreError>;
+    fn get_function(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+    ) -> Result<Option<FunctionRow>, StoreError>;
 
-    /// Lists the functions of a region in name order, starting after `after`, at most `limit` rows.
+    /// Lists the functions of an account's region in name order, starting after `after`, at most
+    /// `limit` rows.
     fn list_functions(
         &self,
+        account: &str,
         region: &str,
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<FunctionRow>, StoreError>;
 
-    /// Every function of every region (for recovery at start and account-wide sums).
+    /// Every function of every account and region (for recovery at start and server-wide sums).
     fn all_functions(&self) -> Result<Vec<FunctionRow>, StoreError>;
 
     /// Replaces a function if its stored revision is still `expected_revision`, and in the same
@@ -102,14 +115,21 @@ pub trait MetadataStore: Send + Sync {
     ) -> Result<(), StoreError>;
 
     /// Deletes a function and all its versions; `false` if it did not exist.
-    fn delete_function(&self, region: &str, name: &str) -> Result<bool, StoreError>;
+    fn delete_function(&self, account: &str, region: &str, name: &str) -> Result<bool, StoreError>;
 
     /// Reads one published version.
-    fn get_version(&self, region: &str, name: &str, version: u64) -> Result<Option<VersionRow>, StoreError>;
+    fn get_version(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+        version: u64,
+    ) -> Result<Option<VersionRow>, StoreError>;
 
     /// Lists a function's versions in ascending order, starting after `after`, at most `limit` rows.
     fn list_versions(
         &self,
+        account: &str,
         region: &str,
         name: &str,
         after: Option<u64>,
@@ -123,13 +143,20 @@ pub trait MetadataStore: Send + Sync {
     fn update_version(&self, row: &VersionRow) -> Result<(), StoreError>;
 
     /// Deletes one version; `false` if it did not exist.
-    fn delete_version(&self, region: &str, name: &str, version: u64) -> Result<bool, StoreError>;
+    fn delete_version(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+        version: u64,
+    ) -> Result<bool, StoreError>;
 
     /// Publishes the next version of a layer: takes the layer's next number (one more than the highest
     /// ever published, deleted versions included), asks `document` for the row's document with that
     /// number, and inserts the row, in one transaction. Returns the row as stored.
     fn publish_layer_version(
         &self,
+        account: &str,
         region: &str,
         name: &str,
         code_sha256: &str,
@@ -139,23 +166,35 @@ pub trait MetadataStore: Send + Sync {
     /// Reads one layer version.
     fn get_layer_version(
         &self,
+        account: &str,
         region: &str,
         name: &str,
         version: u64,
     ) -> Result<Option<LayerVersionRow>, StoreError>;
 
-    /// The versions of one layer (`name`), or of every layer of the region (`None`), ordered by layer
-    /// name and then version, ascending.
+    /// The versions of one layer (`name`), or of every layer of the account's region (`None`), ordered
+    /// by layer name and then version, ascending.
     fn list_layer_versions(
         &self,
+        account: &str,
         region: &str,
         name: Option<&str>,
     ) -> Result<Vec<LayerVersionRow>, StoreError>;
 
     /// Deletes one layer version; `false` if it did not exist. Its number is not reused.
-    fn delete_layer_version(&self, region: &str, name: &str, version: u64) -> Result<bool, StoreError>;
+    fn delete_layer_version(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+        version: u64,
+    ) -> Result<bool, StoreError>;
 
     /// Every `CodeSha256` referenced by a function, a version (their code and their layers) or a layer
     /// version.
     fn referenced_code(&self) -> Result<std::collections::BTreeSet<String>, StoreError>;
+
+    /// Whether a function, version or layer version of `account` (in any region) uses the package
+    /// `code_sha256`, as its code or as one of its layers.
+    fn account_references_code(&self, account: &str, code_sha256: &str) -> Result<bool, StoreError>;
 }

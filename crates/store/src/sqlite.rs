@@ -56,8 +56,64 @@ CREATE TABLE layer_versions (
 PRAGMA user_version = 2;
 ";
 
+/// Schema version 3: accounts. Every row belongs to an account, first in every key, so two accounts'
+/// functions and layers of one name are two rows. Rows of earlier releases go to the account the server
+/// opens the database with (`{account}` below). SQLite cannot change a primary key in place: each table
+/// is copied into its new shape.
+const MIGRATION_3: &str = "
+CREATE TABLE functions_3 (
+    account     TEXT NOT NULL,
+    region      TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    revision    TEXT NOT NULL,
+    code_sha256 TEXT NOT NULL,
+    document    TEXT NOT NULL,
+    layer_code  TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (account, region, name)
+) WITHOUT ROWID;
+INSERT INTO functions_3 SELECT '{account}', region, name, revision, code_sha256, document, layer_code FROM functions;
+DROP TABLE functions;
+ALTER TABLE functions_3 RENAME TO functions;
+CREATE TABLE versions_3 (
+    account     TEXT NOT NULL,
+    region      TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    code_sha256 TEXT NOT NULL,
+    document    TEXT NOT NULL,
+    layer_code  TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (account, region, name, version)
+) WITHOUT ROWID;
+INSERT INTO versions_3 SELECT '{account}', region, name, version, code_sha256, document, layer_code FROM versions;
+DROP TABLE versions;
+ALTER TABLE versions_3 RENAME TO versions;
+CREATE TABLE layers_3 (
+    account      TEXT NOT NULL,
+    region       TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    last_version INTEGER NOT NULL,
+    PRIMARY KEY (account, region, name)
+) WITHOUT ROWID;
+INSERT INTO layers_3 SELECT '{account}', region, name, last_version FROM layers;
+DROP TABLE layers;
+ALTER TABLE layers_3 RENAME TO layers;
+CREATE TABLE layer_versions_3 (
+    account     TEXT NOT NULL,
+    region      TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    code_sha256 TEXT NOT NULL,
+    document    TEXT NOT NULL,
+    PRIMARY KEY (account, region, name, version)
+) WITHOUT ROWID;
+INSERT INTO layer_versions_3 SELECT '{account}', region, name, version, code_sha256, document FROM layer_versions;
+DROP TABLE layer_versions;
+ALTER TABLE layer_versions_3 RENAME TO layer_versions;
+PRAGMA user_version = 3;
+";
+
 /// The schema version this code writes.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 fn join_codes(codes: &[String]) -> String {
     codes.join(" ")
@@ -83,19 +139,20 @@ fn backend(e: rusqlite::Error) -> StoreError {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database at `path` and applies the schema.
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
+    /// Opens (creating if needed) the database at `path` and applies the schema. Rows written by a
+    /// release that knew no accounts go to `legacy_account` (12 digits).
+    pub fn open(path: &Path, legacy_account: &str) -> Result<Self, StoreError> {
         let conn = Connection::open(path).map_err(backend)?;
-        Self::init(conn)
+        Self::init(conn, legacy_account)
     }
 
     /// An in-memory database, for tests.
     pub fn in_memory() -> Result<Self, StoreError> {
         let conn = Connection::open_in_memory().map_err(backend)?;
-        Self::init(conn)
+        Self::init(conn, "000000000000")
     }
 
-    fn init(conn: Connection) -> Result<Self, StoreError> {
+    fn init(conn: Connection, legacy_account: &str) -> Result<Self, StoreError> {
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(backend)?;
         // journal_mode answers with a row, so it is queried rather than executed.
@@ -105,14 +162,14 @@ impl SqliteStore {
         conn.execute_batch("PRAGMA synchronous = FULL;")
             .map_err(backend)?;
         conn.execute_batch(SCHEMA).map_err(backend)?;
-        Self::migrate(&conn)?;
+        Self::migrate(&conn, legacy_account)?;
         Ok(Self {
             conn: Mutex::new(conn),
         })
     }
 
     /// Brings a database of an earlier release up to [`SCHEMA_VERSION`], in one transaction.
-    fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    fn migrate(conn: &Connection, legacy_account: &str) -> Result<(), StoreError> {
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(backend)?;
@@ -123,6 +180,17 @@ impl SqliteStore {
         }
         if version < 2 {
             conn.execute_batch(&format!("BEGIN IMMEDIATE; {MIGRATION_2} COMMIT;"))
+                .map_err(backend)?;
+        }
+        if version < 3 {
+            // Spliced into SQL: digits only.
+            if legacy_account.len() != 12 || !legacy_account.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(StoreError::Backend(format!(
+                    "the account for rows of earlier releases must be 12 digits, got '{legacy_account}'"
+                )));
+            }
+            let migration = MIGRATION_3.replace("{account}", legacy_account);
+            conn.execute_batch(&format!("BEGIN IMMEDIATE; {migration} COMMIT;"))
                 .map_err(backend)?;
         }
         Ok(())
@@ -136,43 +204,46 @@ impl SqliteStore {
 }
 
 /// The columns [`function_from_row`] reads, in its order.
-const FUNCTION_COLUMNS: &str = "region, name, revision, code_sha256, document, layer_code";
+const FUNCTION_COLUMNS: &str = "account, region, name, revision, code_sha256, document, layer_code";
 /// The columns [`version_from_row`] reads, in its order.
-const VERSION_COLUMNS: &str = "region, name, version, code_sha256, document, layer_code";
+const VERSION_COLUMNS: &str = "account, region, name, version, code_sha256, document, layer_code";
 /// The columns [`layer_version_from_row`] reads, in its order.
-const LAYER_VERSION_COLUMNS: &str = "region, name, version, code_sha256, document";
+const LAYER_VERSION_COLUMNS: &str = "account, region, name, version, code_sha256, document";
 
 fn function_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FunctionRow> {
     Ok(FunctionRow {
-        region: r.get(0)?,
-        name: r.get(1)?,
-        revision: r.get(2)?,
-        code_sha256: r.get(3)?,
-        document: r.get(4)?,
-        layer_code: split_codes(&r.get::<_, String>(5)?),
+        account: r.get(0)?,
+        region: r.get(1)?,
+        name: r.get(2)?,
+        revision: r.get(3)?,
+        code_sha256: r.get(4)?,
+        document: r.get(5)?,
+        layer_code: split_codes(&r.get::<_, String>(6)?),
     })
 }
 
 fn version_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VersionRow> {
-    let version: i64 = r.get(2)?;
+    let version: i64 = r.get(3)?;
     Ok(VersionRow {
-        region: r.get(0)?,
-        name: r.get(1)?,
+        account: r.get(0)?,
+        region: r.get(1)?,
+        name: r.get(2)?,
         version: u64::try_from(version).unwrap_or_default(),
-        code_sha256: r.get(3)?,
-        document: r.get(4)?,
-        layer_code: split_codes(&r.get::<_, String>(5)?),
+        code_sha256: r.get(4)?,
+        document: r.get(5)?,
+        layer_code: split_codes(&r.get::<_, String>(6)?),
     })
 }
 
 fn layer_version_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LayerVersionRow> {
-    let version: i64 = r.get(2)?;
+    let version: i64 = r.get(3)?;
     Ok(LayerVersionRow {
-        region: r.get(0)?,
-        name: r.get(1)?,
+        account: r.get(0)?,
+        region: r.get(1)?,
+        name: r.get(2)?,
         version: u64::try_from(version).unwrap_or_default(),
-        code_sha256: r.get(3)?,
-        document: r.get(4)?,
+        code_sha256: r.get(4)?,
+        document: r.get(5)?,
     })
 }
 
@@ -183,9 +254,10 @@ fn version_number(v: u64) -> Result<i64, StoreError> {
 fn insert_version(tx: &Transaction<'_>, v: &VersionRow) -> Result<(), StoreError> {
     let n = tx
         .execute(
-            "INSERT OR IGNORE INTO versions (region, name, version, code_sha256, document, layer_code)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT OR IGNORE INTO versions (account, region, name, version, code_sha256, document, layer_code)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
+                v.account,
                 v.region,
                 v.name,
                 version_number(v.version)?,
@@ -210,9 +282,10 @@ impl MetadataStore for SqliteStore {
         let tx = conn.transaction().map_err(backend)?;
         let n = tx
             .execute(
-                "INSERT OR IGNORE INTO functions (region, name, revision, code_sha256, document, layer_code)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT OR IGNORE INTO functions (account, region, name, revision, code_sha256, document, layer_code)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
+                    row.account,
                     row.region,
                     row.name,
                     row.revision,
@@ -227,8 +300,8 @@ impl MetadataStore for SqliteStore {
         }
         // A function recreated under an old name must not inherit versions of its predecessor.
         tx.execute(
-            "DELETE FROM versions WHERE region = ?1 AND name = ?2",
-            params![row.region, row.name],
+            "DELETE FROM versions WHERE account = ?1 AND region = ?2 AND name = ?3",
+            params![row.account, row.region, row.name],
         )
         .map_err(backend)?;
         if let Some(v) = version {
@@ -237,19 +310,25 @@ impl MetadataStore for SqliteStore {
         tx.commit().map_err(backend)
     }
 
-    fn get_function(&self, region: &str, name: &str) -> Result<Option<FunctionRow>, StoreError> {
+    fn get_function(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+    ) -> Result<Option<FunctionRow>, StoreError> {
         let conn = self.lock()?;
         // Every Invoke reads its function: the statement is parsed once per connection, not per call.
         conn.prepare_cached(&format!(
-            "SELECT {FUNCTION_COLUMNS} FROM functions WHERE region = ?1 AND name = ?2"
+            "SELECT {FUNCTION_COLUMNS} FROM functions WHERE account = ?1 AND region = ?2 AND name = ?3"
         ))
-        .and_then(|mut statement| statement.query_row(params![region, name], function_from_row))
+        .and_then(|mut statement| statement.query_row(params![account, region, name], function_from_row))
         .optional()
         .map_err(backend)
     }
 
     fn list_functions(
         &self,
+        account: &str,
         region: &str,
         after: Option<&str>,
         limit: usize,
@@ -259,11 +338,14 @@ impl MetadataStore for SqliteStore {
         let mut stmt = conn
             .prepare(&format!(
                 "SELECT {FUNCTION_COLUMNS} FROM functions
-                 WHERE region = ?1 AND name > ?2 ORDER BY name LIMIT ?3"
+                 WHERE account = ?1 AND region = ?2 AND name > ?3 ORDER BY name LIMIT ?4"
             ))
             .map_err(backend)?;
         let rows = stmt
-            .query_map(params![region, after.unwrap_or(""), limit], function_from_row)
+            .query_map(
+                params![account, region, after.unwrap_or(""), limit],
+                function_from_row,
+            )
             .map_err(backend)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(backend)
     }
@@ -272,7 +354,7 @@ impl MetadataStore for SqliteStore {
         let conn = self.lock()?;
         let mut stmt = conn
             .prepare(&format!(
-                "SELECT {FUNCTION_COLUMNS} FROM functions ORDER BY region, name"
+                "SELECT {FUNCTION_COLUMNS} FROM functions ORDER BY account, region, name"
             ))
             .map_err(backend)?;
         let rows = stmt.query_map([], function_from_row).map_err(backend)?;
@@ -289,8 +371,8 @@ impl MetadataStore for SqliteStore {
         let tx = conn.transaction().map_err(backend)?;
         let current: Option<String> = tx
             .query_row(
-                "SELECT revision FROM functions WHERE region = ?1 AND name = ?2",
-                params![row.region, row.name],
+                "SELECT revision FROM functions WHERE account = ?1 AND region = ?2 AND name = ?3",
+                params![row.account, row.region, row.name],
                 |r| r.get(0),
             )
             .optional()
@@ -303,9 +385,10 @@ impl MetadataStore for SqliteStore {
             Some(_) => {}
         }
         tx.execute(
-            "UPDATE functions SET revision = ?3, code_sha256 = ?4, document = ?5, layer_code = ?6
-             WHERE region = ?1 AND name = ?2",
+            "UPDATE functions SET revision = ?4, code_sha256 = ?5, document = ?6, layer_code = ?7
+             WHERE account = ?1 AND region = ?2 AND name = ?3",
             params![
+                row.account,
                 row.region,
                 row.name,
                 row.revision,
@@ -321,31 +404,37 @@ impl MetadataStore for SqliteStore {
         tx.commit().map_err(backend)
     }
 
-    fn delete_function(&self, region: &str, name: &str) -> Result<bool, StoreError> {
+    fn delete_function(&self, account: &str, region: &str, name: &str) -> Result<bool, StoreError> {
         let mut conn = self.lock()?;
         let tx = conn.transaction().map_err(backend)?;
         let n = tx
             .execute(
-                "DELETE FROM functions WHERE region = ?1 AND name = ?2",
-                params![region, name],
+                "DELETE FROM functions WHERE account = ?1 AND region = ?2 AND name = ?3",
+                params![account, region, name],
             )
             .map_err(backend)?;
         tx.execute(
-            "DELETE FROM versions WHERE region = ?1 AND name = ?2",
-            params![region, name],
+            "DELETE FROM versions WHERE account = ?1 AND region = ?2 AND name = ?3",
+            params![account, region, name],
         )
         .map_err(backend)?;
         tx.commit().map_err(backend)?;
         Ok(n > 0)
     }
 
-    fn get_version(&self, region: &str, name: &str, version: u64) -> Result<Option<VersionRow>, StoreError> {
+    fn get_version(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+        version: u64,
+    ) -> Result<Option<VersionRow>, StoreError> {
         let conn = self.lock()?;
         conn.query_row(
             &format!(
-                "SELECT {VERSION_COLUMNS} FROM versions WHERE region = ?1 AND name = ?2 AND version = ?3"
+                "SELECT {VERSION_COLUMNS} FROM versions WHERE account = ?1 AND region = ?2 AND name = ?3 AND version = ?4"
             ),
-            params![region, name, version_number(version)?],
+            params![account, region, name, version_number(version)?],
             version_from_row,
         )
         .optional()
@@ -354,6 +443,7 @@ impl MetadataStore for SqliteStore {
 
     fn list_versions(
         &self,
+        account: &str,
         region: &str,
         name: &str,
         after: Option<u64>,
@@ -368,11 +458,11 @@ impl MetadataStore for SqliteStore {
         let mut stmt = conn
             .prepare(&format!(
                 "SELECT {VERSION_COLUMNS} FROM versions
-                 WHERE region = ?1 AND name = ?2 AND version > ?3 ORDER BY version LIMIT ?4"
+                 WHERE account = ?1 AND region = ?2 AND name = ?3 AND version > ?4 ORDER BY version LIMIT ?5"
             ))
             .map_err(backend)?;
         let rows = stmt
-            .query_map(params![region, name, after, limit], version_from_row)
+            .query_map(params![account, region, name, after, limit], version_from_row)
             .map_err(backend)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(backend)
     }
@@ -381,7 +471,7 @@ impl MetadataStore for SqliteStore {
         let conn = self.lock()?;
         let mut stmt = conn
             .prepare(&format!(
-                "SELECT {VERSION_COLUMNS} FROM versions ORDER BY region, name, version"
+                "SELECT {VERSION_COLUMNS} FROM versions ORDER BY account, region, name, version"
             ))
             .map_err(backend)?;
         let rows = stmt.query_map([], version_from_row).map_err(backend)?;
@@ -392,9 +482,10 @@ impl MetadataStore for SqliteStore {
         let conn = self.lock()?;
         let n = conn
             .execute(
-                "UPDATE versions SET code_sha256 = ?4, document = ?5, layer_code = ?6
-                 WHERE region = ?1 AND name = ?2 AND version = ?3",
+                "UPDATE versions SET code_sha256 = ?5, document = ?6, layer_code = ?7
+                 WHERE account = ?1 AND region = ?2 AND name = ?3 AND version = ?4",
                 params![
+                    row.account,
                     row.region,
                     row.name,
                     version_number(row.version)?,
@@ -413,12 +504,18 @@ impl MetadataStore for SqliteStore {
         Ok(())
     }
 
-    fn delete_version(&self, region: &str, name: &str, version: u64) -> Result<bool, StoreError> {
+    fn delete_version(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+        version: u64,
+    ) -> Result<bool, StoreError> {
         let conn = self.lock()?;
         let n = conn
             .execute(
-                "DELETE FROM versions WHERE region = ?1 AND name = ?2 AND version = ?3",
-                params![region, name, version_number(version)?],
+                "DELETE FROM versions WHERE account = ?1 AND region = ?2 AND name = ?3 AND version = ?4",
+                params![account, region, name, version_number(version)?],
             )
             .map_err(backend)?;
         Ok(n > 0)
@@ -426,6 +523,7 @@ impl MetadataStore for SqliteStore {
 
     fn publish_layer_version(
         &self,
+        account: &str,
         region: &str,
         name: &str,
         code_sha256: &str,
@@ -435,8 +533,8 @@ impl MetadataStore for SqliteStore {
         let tx = conn.transaction().map_err(backend)?;
         let last: i64 = tx
             .query_row(
-                "SELECT last_version FROM layers WHERE region = ?1 AND name = ?2",
-                params![region, name],
+                "SELECT last_version FROM layers WHERE account = ?1 AND region = ?2 AND name = ?3",
+                params![account, region, name],
                 |r| r.get(0),
             )
             .optional()
@@ -444,12 +542,13 @@ impl MetadataStore for SqliteStore {
             .unwrap_or(0);
         let next = last + 1;
         tx.execute(
-            "INSERT INTO layers (region, name, last_version) VALUES (?1, ?2, ?3)
-             ON CONFLICT (region, name) DO UPDATE SET last_version = excluded.last_version",
-            params![region, name, next],
+            "INSERT INTO layers (account, region, name, last_version) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (account, region, name) DO UPDATE SET last_version = excluded.last_version",
+            params![account, region, name, next],
         )
         .map_err(backend)?;
         let row = LayerVersionRow {
+            account: account.to_owned(),
             region: region.to_owned(),
             name: name.to_owned(),
             version: u64::try_from(next).unwrap_or_default(),
@@ -457,8 +556,16 @@ impl MetadataStore for SqliteStore {
             document: document(u64::try_from(next).unwrap_or_default()),
         };
         tx.execute(
-            "INSERT INTO layer_versions (region, name, version, code_sha256, document) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![row.region, row.name, next, row.code_sha256, row.document],
+            "INSERT INTO layer_versions (account, region, name, version, code_sha256, document)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                row.account,
+                row.region,
+                row.name,
+                next,
+                row.code_sha256,
+                row.document
+            ],
         )
         .map_err(backend)?;
         tx.commit().map_err(backend)?;
@@ -467,6 +574,7 @@ impl MetadataStore for SqliteStore {
 
     fn get_layer_version(
         &self,
+        account: &str,
         region: &str,
         name: &str,
         version: u64,
@@ -474,9 +582,10 @@ impl MetadataStore for SqliteStore {
         let conn = self.lock()?;
         conn.query_row(
             &format!(
-                "SELECT {LAYER_VERSION_COLUMNS} FROM layer_versions WHERE region = ?1 AND name = ?2 AND version = ?3"
+                "SELECT {LAYER_VERSION_COLUMNS} FROM layer_versions
+                 WHERE account = ?1 AND region = ?2 AND name = ?3 AND version = ?4"
             ),
-            params![region, name, version_number(version)?],
+            params![account, region, name, version_number(version)?],
             layer_version_from_row,
         )
         .optional()
@@ -485,6 +594,7 @@ impl MetadataStore for SqliteStore {
 
     fn list_layer_versions(
         &self,
+        account: &str,
         region: &str,
         name: Option<&str>,
     ) -> Result<Vec<LayerVersionRow>, StoreError> {
@@ -492,21 +602,27 @@ impl MetadataStore for SqliteStore {
         let mut stmt = conn
             .prepare(&format!(
                 "SELECT {LAYER_VERSION_COLUMNS} FROM layer_versions
-                 WHERE region = ?1 AND (?2 IS NULL OR name = ?2) ORDER BY name, version"
+                 WHERE account = ?1 AND region = ?2 AND (?3 IS NULL OR name = ?3) ORDER BY name, version"
             ))
             .map_err(backend)?;
         let rows = stmt
-            .query_map(params![region, name], layer_version_from_row)
+            .query_map(params![account, region, name], layer_version_from_row)
             .map_err(backend)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(backend)
     }
 
-    fn delete_layer_version(&self, region: &str, name: &str, version: u64) -> Result<bool, StoreError> {
+    fn delete_layer_version(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+        version: u64,
+    ) -> Result<bool, StoreError> {
         let conn = self.lock()?;
         let n = conn
             .execute(
-                "DELETE FROM layer_versions WHERE region = ?1 AND name = ?2 AND version = ?3",
-                params![region, name, version_number(version)?],
+                "DELETE FROM layer_versions WHERE account = ?1 AND region = ?2 AND name = ?3 AND version = ?4",
+                params![account, region, name, version_number(version)?],
             )
             .map_err(backend)?;
         Ok(n > 0)
@@ -529,6 +645,21 @@ impl MetadataStore for SqliteStore {
         }
         Ok(out)
     }
+
+    fn account_references_code(&self, account: &str, code_sha256: &str) -> Result<bool, StoreError> {
+        let conn = self.lock()?;
+        // Layer blobs are named inside space-separated lists: matched with spaces around.
+        conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM functions WHERE account = ?1 AND code_sha256 = ?2)
+                 OR EXISTS (SELECT 1 FROM versions WHERE account = ?1 AND code_sha256 = ?2)
+                 OR EXISTS (SELECT 1 FROM layer_versions WHERE account = ?1 AND code_sha256 = ?2)
+                 OR EXISTS (SELECT 1 FROM functions WHERE account = ?1 AND instr(' ' || layer_code || ' ', ' ' || ?2 || ' ') > 0)
+                 OR EXISTS (SELECT 1 FROM versions WHERE account = ?1 AND instr(' ' || layer_code || ' ', ' ' || ?2 || ' ') > 0)",
+            params![account, code_sha256],
+            |r| r.get(0),
+        )
+        .map_err(backend)
+    }
 }
 
 #[cfg(test)]
@@ -538,7 +669,7 @@ mod tests {
     #[test]
     fn file_database_uses_wal_and_full_sync() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = SqliteStore::open(&dir.path().join("db")).expect("open");
+        let store = SqliteStore::open(&dir.path().join("db"), "000000000000").expect("open");
         let conn = store.lock().expect("lock");
         let mode: String = conn
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
@@ -555,6 +686,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("db");
         let row = FunctionRow {
+            account: "123456789012".into(),
             region: "us-east-1".into(),
             name: "f".into(),
             revision: "1".into(),
@@ -562,12 +694,15 @@ mod tests {
             layer_code: Vec::new(),
             document: "{}".into(),
         };
-        SqliteStore::open(&path)
+        SqliteStore::open(&path, "123456789012")
             .expect("open")
             .insert_function(&row, None)
             .expect("insert");
-        let again = SqliteStore::open(&path).expect("reopen");
-        assert_eq!(again.get_function("us-east-1", "f").expect("get"), Some(row));
+        let again = SqliteStore::open(&path, "123456789012").expect("reopen");
+        assert_eq!(
+            again.get_function("123456789012", "us-east-1", "f").expect("get"),
+            Some(row)
+        );
     }
 
     #[test]
@@ -590,26 +725,28 @@ mod tests {
             )
             .expect("version");
         }
-        let store = SqliteStore::open(&path).expect("migrate");
+        let store = SqliteStore::open(&path, "123456789012").expect("migrate");
         let row = store
-            .get_function("us-east-1", "old")
+            .get_function("123456789012", "us-east-1", "old")
             .expect("get")
             .expect("kept");
         assert_eq!(row.code_sha256, "sha-old");
         assert!(row.layer_code.is_empty());
         assert_eq!(
             store
-                .list_versions("us-east-1", "old", None, 10)
+                .list_versions("123456789012", "us-east-1", "old", None, 10)
                 .expect("versions")
                 .len(),
             1
         );
         let layer = store
-            .publish_layer_version("us-east-1", "l", "sha-l", &|n| format!("{{\"v\":{n}}}"))
+            .publish_layer_version("123456789012", "us-east-1", "l", "sha-l", &|n| {
+                format!("{{\"v\":{n}}}")
+            })
             .expect("layers work after the migration");
         assert_eq!(layer.version, 1);
         drop(store);
-        let again = SqliteStore::open(&path).expect("reopen migrated");
+        let again = SqliteStore::open(&path, "123456789012").expect("reopen migrated");
         assert_eq!(
             again.referenced_code().expect("refs"),
             ["sha-l", "sha-old", "sha-old-v1"].map(String::from).into()
@@ -619,5 +756,72 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .expect("user_version");
         assert_eq!(version, SCHEMA_VERSION);
+        drop(conn);
+        assert!(
+            again
+                .get_function("000000000000", "us-east-1", "old")
+                .expect("get")
+                .is_none(),
+            "old rows belong to the account the database was opened with"
+        );
+        assert!(
+            again
+                .account_references_code("123456789012", "sha-old-v1")
+                .expect("refs")
+        );
+        assert!(
+            !again
+                .account_references_code("000000000000", "sha-old")
+                .expect("refs")
+        );
+    }
+
+    #[test]
+    fn a_database_of_the_release_with_layers_is_migrated_to_accounts() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("db");
+        {
+            let conn = Connection::open(&path).expect("open");
+            conn.execute_batch(&format!("{SCHEMA} {MIGRATION_2}"))
+                .expect("schema 2");
+            conn.execute(
+                "INSERT INTO functions (region, name, revision, code_sha256, document, layer_code)
+                 VALUES ('eu-west-1', 'f', 'r1', 'sha-f', '{}', 'sha-l1 sha-l2')",
+                [],
+            )
+            .expect("function");
+            conn.execute(
+                "INSERT INTO layers (region, name, last_version) VALUES ('eu-west-1', 'l', 3)",
+                [],
+            )
+            .expect("layer");
+            conn.execute(
+                "INSERT INTO layer_versions (region, name, version, code_sha256, document)
+                 VALUES ('eu-west-1', 'l', 3, 'sha-l2', '{}')",
+                [],
+            )
+            .expect("layer version");
+        }
+        let store = SqliteStore::open(&path, "123456789012").expect("migrate");
+        let f = store
+            .get_function("123456789012", "eu-west-1", "f")
+            .expect("get")
+            .expect("kept");
+        assert_eq!(f.layer_code, ["sha-l1", "sha-l2"]);
+        assert_eq!(f.account, "123456789012");
+        let next = store
+            .publish_layer_version("123456789012", "eu-west-1", "l", "sha-l4", &|_| "{}".into())
+            .expect("publish");
+        assert_eq!(next.version, 4, "the layer's numbering survived the migration");
+        assert!(
+            store
+                .account_references_code("123456789012", "sha-l1")
+                .expect("refs")
+        );
+        assert!(
+            !store
+                .account_references_code("123456789012", "sha-l")
+                .expect("no partial match")
+        );
     }
 }

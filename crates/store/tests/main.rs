@@ -13,7 +13,7 @@ fn sqlite_in_memory_conforms() {
 #[test]
 fn sqlite_file_conforms() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = SqliteStore::open(&dir.path().join("lamina.db")).expect("open");
+    let store = SqliteStore::open(&dir.path().join("lamina.db"), "000000000000").expect("open");
     conformance::run(&store);
 }
 
@@ -21,7 +21,7 @@ fn sqlite_file_conforms() {
 fn sqlite_never_loses_concurrent_updates() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store: Arc<dyn MetadataStore> =
-        Arc::new(SqliteStore::open(&dir.path().join("lamina.db")).expect("open"));
+        Arc::new(SqliteStore::open(&dir.path().join("lamina.db"), "000000000000").expect("open"));
     conformance::run_concurrent(store, 8);
 }
 

@@ -1,7 +1,9 @@
 //! CreateFunction, Get*, ListFunctions, Update*, DeleteFunction, PublishVersion, ListVersionsByFunction.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
+use axum::Extension;
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -12,8 +14,9 @@ use lamina_engine::wire::{
 use lamina_engine::{Engine, EngineError, REQUEST_MAX_BYTES, StagedCode, request_too_large};
 use serde::{Deserialize, Serialize};
 
-use super::code::location;
+use super::code::CodeUrls;
 use super::{json_response, no_content, with_warnings};
+use crate::auth::CallerScope;
 use crate::error::ApiError;
 use crate::request::{self, Query};
 
@@ -86,12 +89,12 @@ where
 
 pub(crate) async fn create(
     State(engine): State<Engine>,
+    CallerScope(scope): CallerScope,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     let (input, staged): (CreateFunctionInput, _) =
         package_request(&engine, &headers, body, "CreateFunction", create_zip).await?;
-    let scope = engine.scope(&request::region(&headers));
     let deployed = engine.create_function(&scope, input, staged).await?;
     Ok(with_warnings(
         json_response(StatusCode::CREATED, &deployed.value),
@@ -101,13 +104,13 @@ pub(crate) async fn create(
 
 pub(crate) async fn update_code(
     State(engine): State<Engine>,
+    CallerScope(scope): CallerScope,
     Path(name): Path<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     let (input, staged): (UpdateCodeInput, _) =
         package_request(&engine, &headers, body, "UpdateFunctionCode", update_zip).await?;
-    let scope = engine.scope(&request::region(&headers));
     let deployed = engine.update_function_code(&scope, &name, input, staged).await?;
     Ok(with_warnings(
         json_response(StatusCode::OK, &deployed.value),
@@ -128,18 +131,18 @@ struct GetFunctionOutput {
 
 pub(crate) async fn get(
     State(engine): State<Engine>,
+    CallerScope(scope): CallerScope,
+    Extension(urls): Extension<Arc<CodeUrls>>,
     Path(name): Path<String>,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let query = Query::parse(raw.as_deref());
-    let scope = engine.scope(&request::region(&headers));
     let view = engine.get_function(&scope, &name, query.get("Qualifier")).await?;
     let out = GetFunctionOutput {
         configuration: view.configuration,
         code: lamina_engine::wire::FunctionCodeLocation {
             repository_type: "S3".into(),
-            location: location(&headers, &view.code_hex),
+            location: urls.location(&scope, &view.code_hex)?,
         },
         tags: view.tags,
         concurrency: view
@@ -153,12 +156,11 @@ pub(crate) async fn get(
 
 pub(crate) async fn get_configuration(
     State(engine): State<Engine>,
+    CallerScope(scope): CallerScope,
     Path(name): Path<String>,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let query = Query::parse(raw.as_deref());
-    let scope = engine.scope(&request::region(&headers));
     let config = engine
         .get_function_configuration(&scope, &name, query.get("Qualifier"))
         .await?;
@@ -167,11 +169,10 @@ pub(crate) async fn get_configuration(
 
 pub(crate) async fn list(
     State(engine): State<Engine>,
+    CallerScope(scope): CallerScope,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let query = Query::parse(raw.as_deref());
-    let scope = engine.scope(&request::region(&headers));
     let out = engine
         .list_functions(
             &scope,
@@ -185,25 +186,24 @@ pub(crate) async fn list(
 
 pub(crate) async fn update_configuration(
     State(engine): State<Engine>,
+    CallerScope(scope): CallerScope,
     Path(name): Path<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     let input: UpdateConfigurationInput =
         request::small_json(body, &headers, "UpdateFunctionConfiguration").await?;
-    let scope = engine.scope(&request::region(&headers));
     let config = engine.update_function_configuration(&scope, &name, input).await?;
     Ok(json_response(StatusCode::OK, &config))
 }
 
 pub(crate) async fn delete(
     State(engine): State<Engine>,
+    CallerScope(scope): CallerScope,
     Path(name): Path<String>,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let query = Query::parse(raw.as_deref());
-    let scope = engine.scope(&request::region(&headers));
     engine
         .delete_function(&scope, &name, query.get("Qualifier"))
         .await?;
@@ -212,24 +212,23 @@ pub(crate) async fn delete(
 
 pub(crate) async fn publish_version(
     State(engine): State<Engine>,
+    CallerScope(scope): CallerScope,
     Path(name): Path<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     let input: PublishVersionInput = request::small_json(body, &headers, "PublishVersion").await?;
-    let scope = engine.scope(&request::region(&headers));
     let config = engine.publish_version(&scope, &name, input).await?;
     Ok(json_response(StatusCode::CREATED, &config))
 }
 
 pub(crate) async fn list_versions(
     State(engine): State<Engine>,
+    CallerScope(scope): CallerScope,
     Path(name): Path<String>,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let query = Query::parse(raw.as_deref());
-    let scope = engine.scope(&request::region(&headers));
     let out = engine
         .list_versions(&scope, &name, query.get("Marker"), query.int("MaxItems")?)
         .await?;

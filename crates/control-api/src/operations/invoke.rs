@@ -10,6 +10,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use lamina_engine::{Engine, EngineError, InvocationType, InvokeInput};
 
+use crate::auth::CallerScope;
 use crate::error::ApiError;
 use crate::request::{self, Query};
 
@@ -26,6 +27,7 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 pub(crate) async fn invoke(
     State(engine): State<Engine>,
+    CallerScope(scope): CallerScope,
     Path(name): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
@@ -65,7 +67,6 @@ pub(crate) async fn invoke(
     .await?;
     let payload = check_json(payload)?;
     let query = Query::parse(query.as_deref());
-    let scope = engine.scope(&request::region(&headers));
     let request_id = uuid::Uuid::new_v4().to_string();
     let input = InvokeInput {
         invocation_type,
@@ -111,6 +112,7 @@ pub(crate) async fn invoke(
 /// InvokeAsync (deprecated): an `Event` invocation with its own path and 256 KB limit.
 pub(crate) async fn invoke_async(
     State(engine): State<Engine>,
+    CallerScope(scope): CallerScope,
     Path(name): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -121,7 +123,6 @@ pub(crate) async fn invoke_async(
     })
     .await?;
     let payload = check_json(payload)?;
-    let scope = engine.scope(&request::region(&headers));
     let request_id = uuid::Uuid::new_v4().to_string();
     let input = InvokeInput {
         invocation_type: InvocationType::Event,

@@ -2,7 +2,9 @@
 //! DeleteLayerVersion.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
+use axum::Extension;
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -11,11 +13,12 @@ use lamina_engine::Engine;
 use lamina_engine::wire::PublishLayerVersionInput;
 use serde::Deserialize;
 
-use super::code::location;
+use super::code::CodeUrls;
 use super::functions::{Borrowed, ZipOnly, package_request};
 use super::{json_response, no_content, with_warnings};
+use crate::auth::CallerScope;
 use crate::error::ApiError;
-use crate::request::{self, Query};
+use crate::request::Query;
 
 #[derive(Deserialize)]
 struct PublishZip<'a> {
@@ -40,16 +43,17 @@ fn version_label(raw: &str) -> Result<i64, ApiError> {
 
 pub(crate) async fn publish(
     State(engine): State<Engine>,
+    CallerScope(scope): CallerScope,
+    Extension(urls): Extension<Arc<CodeUrls>>,
     Path(name): Path<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     let (input, staged): (PublishLayerVersionInput, _) =
         package_request(&engine, &headers, body, "PublishLayerVersion", content_zip).await?;
-    let scope = engine.scope(&request::region(&headers));
     let published = engine.publish_layer_version(&scope, &name, input, staged).await?;
     let hex = published.value.code_hex.clone();
-    let layer = published.value.with_location(location(&headers, &hex));
+    let layer = published.value.with_location(urls.location(&scope, &hex)?);
     Ok(with_warnings(
         json_response(StatusCode::CREATED, &layer),
         &published.warnings,
@@ -58,26 +62,25 @@ pub(crate) async fn publish(
 
 pub(crate) async fn get(
     State(engine): State<Engine>,
+    CallerScope(scope): CallerScope,
+    Extension(urls): Extension<Arc<CodeUrls>>,
     Path((name, version)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let scope = engine.scope(&request::region(&headers));
     let view = engine
         .get_layer_version(&scope, &name, version_label(&version)?)
         .await?;
     let hex = view.code_hex.clone();
     Ok(json_response(
         StatusCode::OK,
-        &view.with_location(location(&headers, &hex)),
+        &view.with_location(urls.location(&scope, &hex)?),
     ))
 }
 
 pub(crate) async fn delete(
     State(engine): State<Engine>,
+    CallerScope(scope): CallerScope,
     Path((name, version)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let scope = engine.scope(&request::region(&headers));
     engine
         .delete_layer_version(&scope, &name, version_label(&version)?)
         .await?;
@@ -86,12 +89,11 @@ pub(crate) async fn delete(
 
 pub(crate) async fn list_versions(
     State(engine): State<Engine>,
+    CallerScope(scope): CallerScope,
     Path(name): Path<String>,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let query = Query::parse(raw.as_deref());
-    let scope = engine.scope(&request::region(&headers));
     let out = engine
         .list_layer_versions(
             &scope,
@@ -108,17 +110,17 @@ pub(crate) async fn list_versions(
 /// `GET /2018-10-31/layers`: ListLayers, or GetLayerVersionByArn with `find=LayerVersion`.
 pub(crate) async fn list_or_find(
     State(engine): State<Engine>,
+    CallerScope(scope): CallerScope,
+    Extension(urls): Extension<Arc<CodeUrls>>,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let query = Query::parse(raw.as_deref());
-    let scope = engine.scope(&request::region(&headers));
     if query.get("find") == Some("LayerVersion") {
         let view = engine.get_layer_version_by_arn(&scope, query.get("Arn")).await?;
         let hex = view.code_hex.clone();
         return Ok(json_response(
             StatusCode::OK,
-            &view.with_location(location(&headers, &hex)),
+            &view.with_location(urls.location(&scope, &hex)?),
         ));
     }
     let out = engine
