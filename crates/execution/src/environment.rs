@@ -61,8 +61,12 @@ pub(crate) struct Environment {
 /// Why an environment could not be started.
 #[derive(Debug)]
 pub(crate) enum InitFailure {
-    /// The bootstrap is missing or cannot be executed: the `fork/exec` error.
-    InvalidEntrypoint(String),
+    /// The bootstrap is missing or cannot be executed: the `fork/exec` error, and lamina's explanation of
+    /// it when it has one (repeated in the invocation's log, where the user reads the tail).
+    InvalidEntrypoint {
+        reason: String,
+        explanation: Option<String>,
+    },
     /// The runtime posted `/runtime/init/error`.
     Reported(ErrorReport),
     /// The runtime exited before asking for an event.
@@ -201,11 +205,11 @@ impl Environment {
                     server.abort();
                 }
                 report_init_failure(&log, started, phase, "Runtime.InvalidEntrypoint");
-                match explanation {
-                    Some(explanation) => log.line(&format!("lamina: {explanation}")),
-                    None => explain_foreign_architecture(spec, &log, &reason),
+                let explanation = explanation.or_else(|| foreign_architecture(spec, &reason));
+                if let Some(explanation) = &explanation {
+                    log.line(&format!("lamina: {explanation}"));
                 }
-                return Err(fail(InitFailure::InvalidEntrypoint(reason)));
+                return Err(fail(InitFailure::InvalidEntrypoint { reason, explanation }));
             }
         };
         let Some(server) = server else {
@@ -461,19 +465,19 @@ fn report_init_timeout(log: &LogStream, started: Instant, phase: InitPhase) {
 
 /// An `exec format error` for a bootstrap built for the other architecture: say why in the function's
 /// log (the error payload stays Lambda's).
-fn explain_foreign_architecture(spec: &FunctionVersion, log: &LogStream, reason: &str) {
+/// Why a plain process could not start a bootstrap of the function's architecture, when that is why.
+fn foreign_architecture(spec: &FunctionVersion, reason: &str) -> Option<String> {
     if !reason.ends_with("exec format error") {
-        return;
+        return None;
     }
-    let host = lamina_model::Architecture::host();
-    if host.is_some_and(|h| h != spec.architecture) {
-        log.line(&format!(
-            "lamina: this function's architecture is {} and this host runs {}; process isolation cannot run \
+    let host = lamina_model::Architecture::host()?;
+    (host != spec.architecture).then(|| {
+        format!(
+            "this function's architecture is {} and this host runs {host}; process isolation cannot run \
              foreign executables (the sandbox isolation mode runs them under qemu-user)",
             spec.architecture,
-            host.map(|h| h.to_string()).unwrap_or_default()
-        ));
-    }
+        )
+    })
 }
 
 fn epoch_ms() -> u64 {
@@ -594,6 +598,39 @@ fn find_bootstrap(spec: &FunctionVersion) -> Result<(&'static str, PathBuf), Str
     ))
 }
 
+/// Lambda runs a function on processors of the architecture it declares, where a bootstrap built for the
+/// other one fails with `exec format error`. It fails the same way here, although this host could run it
+/// (natively, or under qemu-user), and the log says what happened and what to do. Programs that are not
+/// ELF executables (scripts) run on either.
+fn check_architecture(
+    spec: &FunctionVersion,
+    inside: &str,
+    host_path: &std::path::Path,
+) -> Result<(), SpawnFailure> {
+    let Some(found) = lamina_sandbox::Arch::of_elf_file(host_path) else {
+        return Ok(());
+    };
+    let found = match found {
+        lamina_sandbox::Arch::X86_64 => lamina_model::Architecture::X86_64,
+        lamina_sandbox::Arch::Aarch64 => lamina_model::Architecture::Arm64,
+    };
+    let declared = spec.architecture;
+    if found == declared {
+        return Ok(());
+    }
+    Err(SpawnFailure::InvalidEntrypoint {
+        reason: format!("fork/exec {inside}: exec format error"),
+        explanation: Some(format!(
+            "bootstrap is a {found} executable but the function's architecture is {declared}, so Lambda cannot \
+             run it and neither does lamina. Build it with GOOS=linux GOARCH={goarch} in go build's \
+             environment (`export GOOS=linux GOARCH={goarch}`, or on the same line as `go build`: the two \
+             assignments alone on a line of their own do not reach it), or `lamina build --arch {declared}`; \
+             or deploy it as --architectures {found}.",
+            goarch = declared.go_arch()
+        )),
+    })
+}
+
 /// What a sandboxed bootstrap runs in: the code read-only at `/var/task` (also its working directory),
 /// `/tmp` of the EphemeralStorage size, the function's memory (and the CPU share that goes with it), a
 /// pids limit of 1,024 processes and threads, the host's network (the Runtime API listens on its loopback), the bootstrap's output
@@ -640,7 +677,8 @@ async fn spawn_sandboxed(
     runtime_api: &str,
     log_stream: &str,
 ) -> Result<Bootstrap, SpawnFailure> {
-    let (bootstrap, _) = find_bootstrap(spec)?;
+    let (bootstrap, host_path) = find_bootstrap(spec)?;
+    check_architecture(spec, bootstrap, &host_path)?;
     let sandbox_spec = sandbox_spec(spec, bootstrap, network, runtime_api, log_stream)
         .map_err(|e| SpawnFailure::Platform(format!("invalid sandbox: {e}")))?;
     let mut attempt = 1;
@@ -689,6 +727,7 @@ fn spawn_bootstrap(
     log_stream: &str,
 ) -> Result<Child, SpawnFailure> {
     let (inside, bootstrap) = find_bootstrap(spec)?;
+    check_architecture(spec, inside, &bootstrap)?;
     // No mount namespace: the layers stay in their host directory, which the variables name instead of
     // `/opt` (a layer's files that hard-code `/opt/...` are not found).
     let opt = spec

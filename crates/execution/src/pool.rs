@@ -385,9 +385,14 @@ impl Executor {
         failure: InitFailure,
         log: Option<Arc<crate::logs::LogStream>>,
     ) -> Result<Invoked, ExecutionError> {
+        let mut explanation = None;
         let (payload, error_type) = match failure {
             InitFailure::Platform(message) => return Err(ExecutionError::Platform(message)),
-            InitFailure::InvalidEntrypoint(reason) => {
+            InitFailure::InvalidEntrypoint {
+                reason,
+                explanation: why,
+            } => {
+                explanation = why;
                 let error = platform_error::invalid_entrypoint(&request_id, &reason);
                 (error.payload(), error.error_type.to_owned())
             }
@@ -410,6 +415,9 @@ impl Executor {
                 log.begin_capture();
             }
             log.line(&format!("START RequestId: {request_id} Version: {}", version.version));
+            if let Some(explanation) = &explanation {
+                log.line(&format!("lamina: {explanation}"));
+            }
             log.line(&String::from_utf8_lossy(&payload));
             log.line(&format!("END RequestId: {request_id}"));
             log.line(&format!(

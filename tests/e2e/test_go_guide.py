@@ -1,0 +1,112 @@
+"""AWS's guide for Go zip functions, step by step as a user types it, against `lamina serve` on this host:
+`go build` with the guide's variables, Info-ZIP's `zip`, the AWS CLI's create-function and invoke, for both
+architectures (the foreign one runs under qemu-user in the sandbox). Then the guide's ways to get it wrong,
+which must fail here as they fail on Lambda, with lamina's explanation where the user looks."""
+
+import base64
+import json
+import os
+import platform
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import GO_FIXTURES, ROLE, Server, lamina_env, run_aws
+
+HOST_ARCH = "x86_64" if platform.machine() == "x86_64" else "arm64"
+GOARCH = {"x86_64": "amd64", "arm64": "arm64"}
+
+
+@pytest.fixture
+def guide_server(tmp_path):
+    """A server as the README starts it: default isolation (a sandbox as root), default network."""
+    srv = Server(tmp_path / "data", env=lamina_env()).start()
+    yield srv
+    srv.stop()
+
+
+def guide_project():
+    """A project folder with the guide's `main.go` (aws-lambda-go), in the fixtures' module."""
+    project = GO_FIXTURES / "hello"
+    assert (project / "main.go").exists()
+    return project
+
+
+def go_build(project, out_dir, env_vars):
+    """`go build -tags lambda.norpc -o bootstrap main.go` with the guide's variables in the environment."""
+    env = dict(os.environ)
+    env.update(env_vars)
+    bootstrap = out_dir / "bootstrap"
+    subprocess.run(
+        ["go", "build", "-tags", "lambda.norpc", "-o", str(bootstrap), "main.go"],
+        cwd=project,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    return bootstrap
+
+
+def zip_bootstrap(out_dir):
+    """`zip myFunction.zip bootstrap`, with Info-ZIP as the guide uses it."""
+    assert shutil.which("zip"), "Info-ZIP's zip is not installed (scripts/test installs it)"
+    subprocess.run(["zip", "myFunction.zip", "bootstrap"], cwd=out_dir, check=True, capture_output=True)
+    return out_dir / "myFunction.zip"
+
+
+def create_function(server, name, zip_path, arch):
+    args = [
+        "lambda", "create-function", "--function-name", name, "--runtime", "provided.al2023",
+        "--handler", "bootstrap", "--role", ROLE, "--zip-file", f"fileb://{zip_path}",
+        "--endpoint-url", server.endpoint,
+    ]
+    if arch == "arm64":
+        args += ["--architectures", "arm64"]
+    run_aws(args)
+    run_aws(["lambda", "wait", "function-active-v2", "--function-name", name, "--endpoint-url", server.endpoint])
+
+
+def invoke(server, name, tmp_path, payload):
+    out = tmp_path / f"{name}-out.json"
+    result = run_aws(
+        [
+            "lambda", "invoke", "--function-name", name,
+            "--payload", json.dumps(payload), "--log-type", "Tail", str(out), "--endpoint-url", server.endpoint,
+        ]
+    )
+    meta = json.loads(result.stdout)
+    log = base64.b64decode(meta.get("LogResult", "")).decode()
+    return meta, json.loads(out.read_text()), log
+
+
+@pytest.mark.parametrize("arch", ["x86_64", "arm64"])
+def test_the_guide_verbatim_for_each_architecture(guide_server, tmp_path, arch):
+    project = guide_project()
+    go_build(project, tmp_path, {"GOOS": "linux", "GOARCH": GOARCH[arch], "CGO_ENABLED": "0"})
+    zip_path = zip_bootstrap(tmp_path)
+    create_function(guide_server, f"guide-{arch}", zip_path, arch)
+    meta, body, log = invoke(guide_server, f"guide-{arch}", tmp_path, {"name": arch})
+    assert "FunctionError" not in meta, (body, log)
+    assert body == {"message": f"hello, {arch}"}
+    assert "REPORT RequestId:" in log
+
+
+def test_a_bootstrap_built_for_the_host_but_deployed_as_the_other_architecture_fails_as_on_lambda(
+    guide_server, tmp_path
+):
+    """The guide's two lines `GOOS=linux GOARCH=arm64` then `go build ...` set shell variables that `go` never
+    sees: the bootstrap is built for the host. Lambda refuses to run it as the other architecture; so does
+    lamina, and its log says what happened and what to do."""
+    other = "arm64" if HOST_ARCH == "x86_64" else "x86_64"
+    project = guide_project()
+    go_build(project, tmp_path, {"CGO_ENABLED": "0"})
+    zip_path = zip_bootstrap(tmp_path)
+    create_function(guide_server, "wrong-arch", zip_path, other)
+    meta, body, log = invoke(guide_server, "wrong-arch", tmp_path, {"name": "x"})
+    assert meta.get("FunctionError") == "Unhandled", (body, log)
+    assert body["errorType"] == "Runtime.InvalidEntrypoint", body
+    assert body["errorMessage"].endswith("exec format error"), body
+    assert f"bootstrap is a {HOST_ARCH} executable" in log and f"architecture is {other}" in log, log
+    assert f"GOARCH={GOARCH[other]}" in log, log
