@@ -48,9 +48,11 @@ def free_port() -> int:
 class Server:
     """One `lamina serve` process over a data directory that outlives restarts."""
 
-    def __init__(self, data_dir: Path, extra_args=(), env=None):
+    def __init__(self, data_dir: Path, extra_args=(), env=None, prefix=()):
         self.data_dir = data_dir
         self.extra_args = list(extra_args)
+        # A command the server runs under (for example `unshare` into a mount namespace of its own).
+        self.prefix = list(prefix)
         self.env = env
         self.port = free_port()
         self.proc = None
@@ -63,7 +65,8 @@ class Server:
     def start(self):
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [str(lamina_binary()), "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", str(self.data_dir)]
+            self.prefix
+            + [str(lamina_binary()), "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", str(self.data_dir)]
             + self.extra_args,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -110,3 +110,44 @@ def test_a_bootstrap_built_for_the_host_but_deployed_as_the_other_architecture_f
     assert body["errorMessage"].endswith("exec format error"), body
     assert f"bootstrap is a {HOST_ARCH} executable" in log and f"architecture is {other}" in log, log
     assert f"GOARCH={GOARCH[other]}" in log, log
+
+
+def test_without_the_emulator_the_banner_create_and_invoke_say_so(tmp_path):
+    """A host without qemu-user for the other architecture (hidden here in a mount namespace of the server's
+    own): the banner says which architecture cannot run and how to fix it, CreateFunction still succeeds as
+    on AWS (with the warning in lamina's header and log), and each invoke's log tail names the fix."""
+    if os.geteuid() != 0:
+        pytest.skip("sandbox isolation needs root")
+    other = "arm64" if HOST_ARCH == "x86_64" else "x86_64"
+    qemu = {"arm64": "qemu-aarch64-static", "x86_64": "qemu-x86_64-static"}[other]
+    hide = f"for f in /usr/bin/{qemu} /usr/local/bin/{qemu}; do [ -e $f ] && mount --bind /dev/null $f; done; exec \"$@\""
+    srv = Server(
+        tmp_path / "data",
+        env=lamina_env(),
+        prefix=["unshare", "--mount", "--propagation", "private", "sh", "-c", hide, "sh"],
+    ).start()
+    try:
+        banner = srv.log()
+        assert f"{other} functions: CANNOT RUN HERE: {qemu} is not installed" in banner, banner
+        assert "apt-get install qemu-user-static" in banner, banner
+        assert "export AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1" in banner, banner
+
+        project = guide_project()
+        go_build(project, tmp_path, {"GOOS": "linux", "GOARCH": GOARCH[other], "CGO_ENABLED": "0"})
+        zip_path = zip_bootstrap(tmp_path)
+        lam = srv.client()
+        created = lam.create_function(
+            FunctionName="foreign", Runtime="provided.al2023", Handler="bootstrap", Role=ROLE,
+            Architectures=[other], Code={"ZipFile": zip_path.read_bytes()},
+        )
+        warnings = created["ResponseMetadata"]["HTTPHeaders"].get("x-lamina-warnings", "")
+        assert f"this server cannot run {other} functions" in warnings, created["ResponseMetadata"]
+        lam.get_waiter("function_active_v2").wait(FunctionName="foreign", WaiterConfig={"Delay": 1})
+        assert f"this server cannot run {other} functions" in srv.log()
+
+        meta, body, log = invoke(srv, "foreign", tmp_path, {"name": "x"})
+        assert meta.get("FunctionError") == "Unhandled", (body, log)
+        assert body["errorType"] == "Runtime.InvalidEntrypoint", body
+        assert "apt-get install qemu-user-static" in log, log
+    finally:
+        srv.stop()

@@ -296,13 +296,28 @@ impl Engine {
         usage: PackageUse,
     ) -> Result<(StagedCode, Lint), EngineError> {
         let strict = self.inner.strict;
+        let usage_kind = usage.clone();
+        let arch_for_support = arch
+            .as_deref()
+            .and_then(|a| a.parse::<lamina_model::Architecture>().ok());
         let (staged, lint) = tokio::task::spawn_blocking(move || {
             let lint = code::check_package(staged.blob.path(), arch.as_deref(), &usage);
             (staged, lint)
         })
         .await
         .map_err(|e| EngineError::Internal(format!("package check failed: {e}")))?;
-        let lint = lint?;
+        let mut lint = lint?;
+        // Lambda takes a function of either architecture; one this server cannot run is said at deploy,
+        // not first at invoke.
+        if let (PackageUse::Function { .. }, Some(arch)) = (&usage_kind, arch_for_support)
+            && let lamina_execution::ArchitectureSupport::Unavailable(why) =
+                self.inner.executor.isolation().runs(arch)
+        {
+            lint.warnings.push(format!(
+                "this server cannot run {arch} functions: {why}. The function is created, as Lambda would, \
+                 but every invoke will fail with exec format error."
+            ));
+        }
         for warning in &lint.warnings {
             tracing::warn!(code_sha256 = %staged.code_sha256(), "package lint: {warning}");
         }

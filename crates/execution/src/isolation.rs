@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use lamina_model::Architecture;
 use lamina_sandbox::{IsolationMode, Sandbox};
 
 /// The isolation of every environment an [`crate::Executor`] starts, chosen once at start.
@@ -32,6 +33,38 @@ impl Isolation {
         }
     }
 
+    /// Whether functions of `arch` can run here: natively, under an emulator (its path), or not, with
+    /// why and what fixes it. Checked at start (the banner) and at every deploy (a warning where the
+    /// user looks), since Lambda accepts a function of either architecture.
+    pub fn runs(&self, arch: Architecture) -> ArchitectureSupport {
+        let Some(host) = Architecture::host() else {
+            return ArchitectureSupport::Unavailable(format!(
+                "this host's processor ({}) is neither x86_64 nor arm64",
+                std::env::consts::ARCH
+            ));
+        };
+        if host == arch {
+            return ArchitectureSupport::Native;
+        }
+        if self.sandbox().is_none() {
+            return ArchitectureSupport::Unavailable(format!(
+                "process isolation runs {host} executables only; `lamina serve --isolation sandbox` (as root) \
+                 runs {arch} functions under qemu-user"
+            ));
+        }
+        let wanted = match arch {
+            Architecture::X86_64 => lamina_sandbox::Arch::X86_64,
+            Architecture::Arm64 => lamina_sandbox::Arch::Aarch64,
+        };
+        match wanted.find_emulator(std::path::Path::new("/")) {
+            Some(path) => ArchitectureSupport::Emulated(path),
+            None => ArchitectureSupport::Unavailable(format!(
+                "{} is not installed: `sudo apt-get install qemu-user-static`, then start lamina again",
+                wanted.emulator_name()
+            )),
+        }
+    }
+
     /// The sandbox launcher, when environments are sandboxed (a launcher in `Process` mode counts as
     /// process isolation).
     pub(crate) fn sandbox(&self) -> Option<&Arc<Sandbox>> {
@@ -40,4 +73,15 @@ impl Isolation {
             _ => None,
         }
     }
+}
+
+/// How this server runs functions of one architecture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArchitectureSupport {
+    /// The host's own.
+    Native,
+    /// Under the qemu-user emulator at this path, inside the sandbox.
+    Emulated(std::path::PathBuf),
+    /// Not at all: why, and what would fix it.
+    Unavailable(String),
 }

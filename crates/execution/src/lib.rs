@@ -26,7 +26,7 @@ pub mod platform_error;
 mod pool;
 mod spec;
 
-pub use isolation::Isolation;
+pub use isolation::{ArchitectureSupport, Isolation};
 pub use lamina_sandbox;
 pub use pool::{ExecutionError, Executor, ExecutorConfig, InvokeRequest, Invoked, ThrottleReason};
 pub use spec::FunctionVersion;

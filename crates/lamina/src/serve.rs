@@ -303,7 +303,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             "settled functions left unsettled by the last run"
         );
     }
-    let authentication = authentication(&args)?;
+    let (authentication, keys_line) = authentication(&args)?;
     let server_key = lamina_auth::ServerKey::load_or_create(&data_dir.join("server-key"))
         .context("the key that signs code download URLs")?;
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -329,7 +329,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         public_endpoint = %public_endpoint,
         "lamina serves the Lambda API on http://{addr}"
     );
-    eprintln!("\nPoint the AWS CLI and SDKs at lamina with:\n\n    export AWS_ENDPOINT_URL=http://{addr}\n");
+    eprintln!("{}", banner(addr, &keys_line, &isolation));
     axum::serve(listener, lamina_control_api::router(engine.clone(), config))
         .with_graceful_shutdown(shutdown())
         .await
@@ -348,8 +348,33 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The keys the server accepts, said at start (ids and accounts, never secrets).
-fn authentication(args: &ServeArgs) -> anyhow::Result<lamina_control_api::Authentication> {
+/// What a user pastes into a shell to point the AWS CLI and SDKs at this server (the JavaScript SDK reads
+/// only `AWS_REGION`, the CLI `AWS_DEFAULT_REGION`), and which architectures its functions may have.
+fn banner(addr: SocketAddr, keys_line: &str, isolation: &Isolation) -> String {
+    use lamina_execution::ArchitectureSupport;
+
+    let mut out = format!(
+        "\nPoint the AWS CLI and SDKs at lamina (paste into a shell):\n\n    \
+         export AWS_ENDPOINT_URL=http://{addr}\n    export {keys_line}\n    \
+         export AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1\n\n"
+    );
+    for arch in lamina_model::Architecture::ALL {
+        let line = match isolation.runs(arch) {
+            ArchitectureSupport::Native => format!("{arch} functions: run natively"),
+            ArchitectureSupport::Emulated(emulator) => {
+                format!("{arch} functions: run under qemu-user ({})", emulator.display())
+            }
+            ArchitectureSupport::Unavailable(why) => format!("{arch} functions: CANNOT RUN HERE: {why}"),
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// The keys the server accepts, said at start (ids and accounts, never secrets), and the banner's line
+/// of credentials to export.
+fn authentication(args: &ServeArgs) -> anyhow::Result<(lamina_control_api::Authentication, String)> {
     use lamina_auth::CredentialSet;
 
     if args.auth == AuthArg::None {
@@ -361,7 +386,10 @@ fn authentication(args: &ServeArgs) -> anyhow::Result<lamina_control_api::Authen
              in account {}; anyone who reaches this port can deploy and run code",
             args.account_id
         );
-        return Ok(lamina_control_api::Authentication::None);
+        return Ok((
+            lamina_control_api::Authentication::None,
+            "AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test".to_owned(),
+        ));
     }
     let mut keys = CredentialSet::new();
     if let Some(path) = &args.credentials {
@@ -380,7 +408,17 @@ fn authentication(args: &ServeArgs) -> anyhow::Result<lamina_control_api::Authen
     for key in keys.iter() {
         tracing::info!(access_key_id = %key.access_key_id, account = %key.account_id, "authentication: SigV4 accepts this key ({source})");
     }
-    Ok(lamina_control_api::Authentication::SigV4(keys))
+    let keys_line = match keys.iter().next() {
+        Some(key) if key.access_key_id == "test" && key.secret_access_key == "test" => {
+            "AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test".to_owned()
+        }
+        Some(key) => format!(
+            "AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY=<its secret, from {source}>",
+            key.access_key_id
+        ),
+        None => String::new(),
+    };
+    Ok((lamina_control_api::Authentication::SigV4(keys), keys_line))
 }
 
 async fn shutdown() {
