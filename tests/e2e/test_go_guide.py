@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from conftest import GO_FIXTURES, ROLE, Server, lamina_env, run_aws
+from conftest import GO_FIXTURES, ROLE, Server, lamina_env, make_zip, run_aws
 
 HOST_ARCH = "x86_64" if platform.machine() == "x86_64" else "arm64"
 GOARCH = {"x86_64": "amd64", "arm64": "arm64"}
@@ -151,3 +151,38 @@ def test_without_the_emulator_the_banner_create_and_invoke_say_so(tmp_path):
         assert "apt-get install qemu-user-static" in log, log
     finally:
         srv.stop()
+
+
+def test_a_runtime_lamina_cannot_run_is_created_and_each_invoke_says_why(guide_server):
+    lam = guide_server.client()
+    created = lam.create_function(
+        FunctionName="py", Runtime="python3.12", Handler="index.handler", Role=ROLE,
+        Code={"ZipFile": make_zip({"index.py": "def handler(event, context):\n    return event\n"}, mode=0o644)},
+    )
+    warnings = created["ResponseMetadata"]["HTTPHeaders"].get("x-lamina-warnings", "")
+    assert "lamina runs only the OS-only runtimes" in warnings and "python3.12" in warnings, warnings
+    lam.get_waiter("function_active_v2").wait(FunctionName="py", WaiterConfig={"Delay": 1})
+    out = lam.invoke(FunctionName="py", Payload=b"{}", LogType="Tail")
+    body = json.loads(out["Payload"].read())
+    log = base64.b64decode(out["LogResult"]).decode()
+    assert out.get("FunctionError") == "Unhandled", body
+    assert body["errorType"] == "Runtime.Unsupported", body
+    assert "python3.12" in body["errorMessage"] and "provided.al2023" in body["errorMessage"], body
+    assert "found at deploy: lamina runs only the OS-only runtimes" in log, log
+
+
+def test_what_lint_found_at_deploy_is_in_the_first_invokes_log_tail(guide_server):
+    """A bootstrap without execute permission: accepted as Lambda accepts it, and the first invoke's log tail
+    (what `aws lambda invoke --log-type Tail` shows) says what is wrong and how to fix it."""
+    lam = guide_server.client()
+    lam.create_function(
+        FunctionName="noexec", Runtime="provided.al2023", Handler="bootstrap", Role=ROLE,
+        Code={"ZipFile": make_zip(mode=0o644)},
+    )
+    lam.get_waiter("function_active_v2").wait(FunctionName="noexec", WaiterConfig={"Delay": 1})
+    out = lam.invoke(FunctionName="noexec", Payload=b"{}", LogType="Tail")
+    body = json.loads(out["Payload"].read())
+    log = base64.b64decode(out["LogResult"]).decode()
+    assert body["errorType"] == "Runtime.InvalidEntrypoint", body
+    assert "permission denied" in body["errorMessage"], body
+    assert "lamina: found at deploy: bootstrap has mode 0644" in log and "chmod 755 bootstrap" in log, log

@@ -309,6 +309,18 @@ impl Engine {
         let mut lint = lint?;
         // Lambda takes a function of either architecture; one this server cannot run is said at deploy,
         // not first at invoke.
+        if let PackageUse::Function {
+            runtime: Some(runtime),
+            ..
+        } = &usage_kind
+            && !runtime.starts_with("provided")
+        {
+            lint.warnings.push(format!(
+                "lamina runs only the OS-only runtimes (provided.al2023, provided.al2), which start the package's \
+                 bootstrap: this {runtime} function is created, as Lambda would, but every invoke will answer \
+                 Runtime.Unsupported. Deploy it as provided.al2023 with a bootstrap instead."
+            ));
+        }
         if let (PackageUse::Function { .. }, Some(arch)) = (&usage_kind, arch_for_support)
             && let lamina_execution::ArchitectureSupport::Unavailable(why) =
                 self.inner.executor.isolation().runs(arch)
@@ -483,6 +495,7 @@ impl Engine {
             code_sha256: staged.code_sha256(),
             code_size: staged.size(),
             code_unzipped_size: Some(lint.unzipped_size),
+            package_warnings: warnings.clone(),
             layers,
             last_modified: now_timestamp(),
             revision_id: fresh_id(),
@@ -806,6 +819,7 @@ impl Engine {
         let publish = input.publish == Some(true);
         let change = {
             let (sha, arch, revision) = (sha.clone(), arch.clone(), input.revision_id.clone());
+            let package_warnings = warnings.clone();
             let scope = scope.clone();
             move |record: &mut FunctionRecord| -> Result<(FunctionRecord, Option<FunctionRecord>), EngineError> {
                 check_revision(record, revision.as_deref())?;
@@ -813,6 +827,7 @@ impl Engine {
                 record.code_sha256 = sha.clone();
                 record.code_size = size;
                 record.code_unzipped_size = Some(unzipped);
+                record.package_warnings = package_warnings.clone();
                 record.architecture = arch.clone();
                 record.last_modified = now_timestamp();
                 record.revision_id = fresh_id();

@@ -146,6 +146,8 @@ impl Engine {
             environment,
             log_group,
             reserved_concurrency: latest.reserved_concurrency,
+            runtime: record.runtime.clone(),
+            package_warnings: record.package_warnings.clone(),
         })
     }
 

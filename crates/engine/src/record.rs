@@ -75,6 +75,10 @@ pub(crate) struct FunctionRecord {
     /// The bytes the zip unzips to (`None` in records written before lamina kept it).
     #[serde(default)]
     pub(crate) code_unzipped_size: Option<u64>,
+    /// What linting found wrong with the package when it was deployed (accepted as Lambda accepts it):
+    /// written into the function's log by each new execution environment, where the user reads it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) package_warnings: Vec<String>,
     /// Layers, in the order `/opt` stacks them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) layers: Vec<FunctionLayer>,

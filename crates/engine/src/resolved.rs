@@ -296,6 +296,8 @@ mod tests {
             environment: Default::default(),
             log_group: format!("/aws/lambda/{name}"),
             reserved_concurrency: None,
+            runtime: Some("provided.al2023".to_owned()),
+            package_warnings: Vec::new(),
         })
     }
 

@@ -71,6 +71,9 @@ pub(crate) enum InitFailure {
     Reported(ErrorReport),
     /// The runtime exited before asking for an event.
     Exited(Option<String>),
+    /// The function's runtime is not one lamina can start (only the OS-only `provided.*` runtimes are):
+    /// why, and what to do.
+    UnsupportedRuntime(String),
     /// The runtime was OOM-killed (by its sandbox's cgroup) before asking for an event.
     OutOfMemory,
     /// Init did not finish in time.
@@ -158,6 +161,15 @@ impl Environment {
                 "INIT_START Runtime Version: provided:al2023.lamina\tRuntime Version ARN: arn:aws:lambda:{}::runtime:lamina",
                 spec.region
             ));
+            write_package_warnings(&log, spec);
+        }
+        if let Some(why) = spec.unsupported_runtime() {
+            if let Some(server) = &server {
+                server.abort();
+            }
+            report_init_failure(&log, Instant::now(), phase, "Runtime.Unsupported");
+            log.line(&format!("lamina: {why}"));
+            return Err(fail(InitFailure::UnsupportedRuntime(why)));
         }
         let started = Instant::now();
         let spawned = match isolation.sandbox() {
@@ -296,6 +308,11 @@ impl Environment {
             "START RequestId: {request_id} Version: {}",
             spec.version
         ));
+        // The first invocation of an environment repeats what is wrong with the package, so that the log
+        // tail a client asks for shows it.
+        if self.init_duration.is_some() {
+            write_package_warnings(&self.log, spec);
+        }
         let timeout = Duration::from_secs(u64::from(spec.timeout_s));
         invocation.deadline_ms = epoch_ms() + timeout.as_millis() as u64;
         let started = Instant::now();
@@ -465,6 +482,13 @@ fn report_init_timeout(log: &LogStream, started: Instant, phase: InitPhase) {
 
 /// An `exec format error` for a bootstrap built for the other architecture: say why in the function's
 /// log (the error payload stays Lambda's).
+/// What linting found wrong with the function's package when it was deployed, one `lamina:` line each.
+pub(crate) fn write_package_warnings(log: &LogStream, spec: &FunctionVersion) {
+    for warning in &spec.package_warnings {
+        log.line(&format!("lamina: found at deploy: {warning}"));
+    }
+}
+
 /// Why a plain process could not start a bootstrap of the function's architecture, when that is why.
 fn foreign_architecture(spec: &FunctionVersion, reason: &str) -> Option<String> {
     if !reason.ends_with("exec format error") {
@@ -827,6 +851,8 @@ mod tests {
             environment: BTreeMap::from([("STAGE".to_owned(), "test".to_owned())]),
             log_group: "/aws/lambda/f".to_owned(),
             reserved_concurrency: None,
+            runtime: Some("provided.al2023".to_owned()),
+            package_warnings: Vec::new(),
         };
         let sandbox = sandbox_spec(&spec, BOOTSTRAPS[0], None, "127.0.0.1:9999", "stream").expect("spec");
         assert_eq!(sandbox.program(), std::path::Path::new("/var/task/bootstrap"));
@@ -866,6 +892,8 @@ mod tests {
             environment: BTreeMap::new(),
             log_group: "/aws/lambda/f".to_owned(),
             reserved_concurrency: None,
+            runtime: Some("provided.al2023".to_owned()),
+            package_warnings: Vec::new(),
         };
         assert_eq!(
             find_bootstrap(&spec).expect_err("neither"),

@@ -63,6 +63,15 @@ pub fn invalid_entrypoint(request_id: &str, reason: &str) -> PlatformError {
     }
 }
 
+/// The function's runtime is not one lamina starts (Lambda has no such error: lamina's own, named like
+/// Lambda's platform errors). `why` says which runtimes lamina runs.
+pub fn unsupported_runtime(request_id: &str, why: &str) -> PlatformError {
+    PlatformError {
+        error_type: "Runtime.Unsupported",
+        message: format!("RequestId: {request_id} Error: {why}"),
+    }
+}
+
 /// The runtime posted a response larger than Lambda accepts.
 pub fn response_too_large() -> PlatformError {
     PlatformError {

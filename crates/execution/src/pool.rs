@@ -360,7 +360,7 @@ impl Executor {
         )
         .await;
         match first {
-            Err((InitFailure::Platform(_), _)) | Ok(_) => first,
+            Err((InitFailure::Platform(_) | InitFailure::UnsupportedRuntime(_), _)) | Ok(_) => first,
             Err((_, log)) => {
                 Environment::start(
                     version,
@@ -396,6 +396,10 @@ impl Executor {
                 let error = platform_error::invalid_entrypoint(&request_id, &reason);
                 (error.payload(), error.error_type.to_owned())
             }
+            InitFailure::UnsupportedRuntime(why) => {
+                let error = platform_error::unsupported_runtime(&request_id, &why);
+                (error.payload(), error.error_type.to_owned())
+            }
             InitFailure::Reported(report) => (report.body, report.error_type),
             InitFailure::OutOfMemory => {
                 let error = platform_error::out_of_memory(&request_id);
@@ -415,6 +419,7 @@ impl Executor {
                 log.begin_capture();
             }
             log.line(&format!("START RequestId: {request_id} Version: {}", version.version));
+            crate::environment::write_package_warnings(&log, version);
             if let Some(explanation) = &explanation {
                 log.line(&format!("lamina: {explanation}"));
             }

@@ -38,9 +38,27 @@ pub struct FunctionVersion {
     pub log_group: String,
     /// Reserved concurrency, if set (0 throttles every invocation).
     pub reserved_concurrency: Option<u32>,
+    /// The `Runtime` setting: only the OS-only runtimes (`provided.*`) start a `bootstrap`; a function of
+    /// another runtime is refused at each invoke, saying so.
+    pub runtime: Option<String>,
+    /// What linting found wrong with the package at deploy: each new environment writes it to the log.
+    pub package_warnings: Vec<String>,
 }
 
 impl FunctionVersion {
+    /// Whether lamina can start this function: `None` for the OS-only runtimes (and functions without a
+    /// runtime), else why not.
+    pub fn unsupported_runtime(&self) -> Option<String> {
+        let runtime = self.runtime.as_deref()?;
+        (!runtime.starts_with("provided")).then(|| {
+            format!(
+                "lamina runs functions of the OS-only runtimes (provided.al2023, provided.al2), which start the \
+                 package's bootstrap; this function's runtime is {runtime}. Deploy it as provided.al2023 with a \
+                 bootstrap (for {runtime}, the language's runtime interface client started by a bootstrap script)"
+            )
+        })
+    }
+
     /// The folder of this function's log streams under the log root: `<account>/<region>/<name>`, read
     /// from the function ARN, so functions of one name in two accounts (or regions) never share streams.
     /// An ARN of another shape gives the bare name.

@@ -220,6 +220,8 @@ pub(crate) fn version_for(name: &str, code: &Path) -> FunctionVersion {
         environment: BTreeMap::from([("GREETING".to_owned(), "hello".to_owned())]),
         log_group: format!("/aws/lambda/{name}"),
         reserved_concurrency: None,
+        runtime: Some("provided.al2023".to_owned()),
+        package_warnings: Vec::new(),
     }
 }
 
