@@ -377,7 +377,7 @@ async fn measure_lamina(
 
     eprintln!("    warm latency, concurrency 1");
     let warm = load::closed_loop(&hello, 1, plan.warmup, plan.warm).await?;
-    let in_bootstrap = report_durations(&data_dir.join("logs").join("hello"))?;
+    let in_bootstrap = report_durations(&data_dir.join("logs/000000000000/us-east-1/hello"))?;
     eprintln!("    DryRun (the API and the function's resolution, no environment), concurrency 1");
     let mut dry = hello.clone();
     dry.invocation_type = Some("DryRun");

@@ -1,5 +1,5 @@
-//! What every handler needs from a request: the SigV4 region, query parameters, a body read under a
-//! limit, and the request id on every response.
+//! What every handler needs from a request: query parameters, a body read under a limit, and the
+//! request id on every response; and the region of an unverified request (`--auth none`).
 
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
@@ -39,7 +39,7 @@ pub(crate) async fn request_id(request: Request, next: Next) -> Response {
 }
 
 /// The region of the SigV4 credential scope (`Credential=AKID/20260101/us-east-1/lambda/aws4_request`),
-/// or `us-east-1` for unsigned requests.
+/// or `us-east-1` for unsigned requests: how `--auth none` picks a region without verifying anything.
 pub(crate) fn region(headers: &HeaderMap) -> String {
     headers
         .get(axum::http::header::AUTHORIZATION)

@@ -134,7 +134,8 @@ enum Command {
     /// Serve the AWS Lambda API (2015-03-31) for the AWS CLI, the SDKs and SAM.
     ///
     /// State (SQLite metadata, content-addressed code) lives in the data directory and survives
-    /// restarts and crashes. Any SigV4 signature is accepted; the region is the signature's.
+    /// restarts and crashes. Every request must be signed (SigV4) by a known access key: the region is
+    /// the signature's, the account the key's (see --credentials; test/test when none is given).
     #[cfg(unix)]
     Serve(serve::ServeArgs),
 }
