@@ -99,7 +99,22 @@ mod tests {
             environment: BTreeMap::new(),
             log_group: "/aws/lambda/f".to_owned(),
             reserved_concurrency: None,
+            runtime: Some("provided.al2023".to_owned()),
+            package_warnings: Vec::new(),
         }
+    }
+
+    #[test]
+    fn only_os_only_runtimes_are_started() {
+        let mut f = version("arn:aws:lambda:us-east-1:000000000000:function:f");
+        assert_eq!(f.unsupported_runtime(), None);
+        f.runtime = Some("provided.al2".to_owned());
+        assert_eq!(f.unsupported_runtime(), None);
+        f.runtime = None;
+        assert_eq!(f.unsupported_runtime(), None);
+        f.runtime = Some("nodejs22.x".to_owned());
+        let why = f.unsupported_runtime().expect("refused");
+        assert!(why.contains("nodejs22.x") && why.contains("provided.al2023"), "{why}");
     }
 
     #[test]
