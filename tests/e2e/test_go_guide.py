@@ -186,3 +186,35 @@ def test_what_lint_found_at_deploy_is_in_the_first_invokes_log_tail(guide_server
     assert body["errorType"] == "Runtime.InvalidEntrypoint", body
     assert "permission denied" in body["errorMessage"], body
     assert "lamina: found at deploy: bootstrap has mode 0644" in log and "chmod 755 bootstrap" in log, log
+
+
+def test_bin_sh_is_bash_and_the_environment_is_lambdas(guide_server):
+    """provided.al2023's /bin/sh is bash: a `#!/bin/sh` bootstrap written with bash in mind runs; and the
+    environment a bootstrap sees is Lambda's, with nothing of lamina's."""
+    bootstrap = r"""#!/bin/sh
+set -eu
+api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
+declare -a parts=(a b c)
+[[ "${parts[1]}" == b ]]
+lamina_vars=$(env | grep -c '^LAMINA_' || true)
+while true; do
+    headers=$(mktemp)
+    curl -sS -D "$headers" -o /dev/null "$api/invocation/next"
+    id=$(sed -n 's/^[Ll]ambda-[Rr]untime-[Aa]ws-[Rr]equest-[Ii]d: *//p' "$headers" | tr -d '\r')
+    printf '{"shell":"%s","parts":%d,"task_root":"%s","lamina_vars":%d}' "$BASH" "${#parts[@]}" \
+        "$LAMBDA_TASK_ROOT" "$lamina_vars" | curl -sS -o /dev/null -X POST --data-binary @- "$api/invocation/$id/response"
+done
+"""
+    lam = guide_server.client()
+    lam.create_function(
+        FunctionName="bashism", Runtime="provided.al2023", Handler="bootstrap", Role=ROLE,
+        Code={"ZipFile": make_zip({"bootstrap": bootstrap})},
+    )
+    lam.get_waiter("function_active_v2").wait(FunctionName="bashism", WaiterConfig={"Delay": 1})
+    out = lam.invoke(FunctionName="bashism", Payload=b"{}", LogType="Tail")
+    body = json.loads(out["Payload"].read())
+    assert "FunctionError" not in out, (body, base64.b64decode(out["LogResult"]).decode())
+    # $BASH is set by bash alone (to the path it was started as); dash would have failed on `declare` first.
+    assert body["parts"] == 3 and body["shell"] == "/bin/sh", body
+    assert body["task_root"] == "/var/task", body
+    assert body["lamina_vars"] == 0, body

@@ -28,6 +28,8 @@ use crate::spec::FunctionVersion;
 /// messages name these paths whatever the bootstrap's path on this host (they are its paths inside a
 /// sandbox).
 const BOOTSTRAPS: [&str; 2] = lamina_model::limits::BOOTSTRAP_PATHS;
+/// Where the host keeps bash, which is `/bin/sh` in a sandbox as on Amazon Linux.
+const HOST_BASH: [&str; 2] = ["/usr/bin/bash", "/bin/bash"];
 /// The task root inside a sandbox.
 const TASK_ROOT: &str = "/var/task";
 /// Where the layers are inside a sandbox.
@@ -574,10 +576,13 @@ pub(crate) fn variables(
         ("AWS_REGION", spec.region.clone()),
         ("AWS_DEFAULT_REGION", spec.region.clone()),
         ("TZ", ":UTC".to_owned()),
-        // Not a Lambda variable: where the layers are, which is not `/opt` for a plain process.
-        ("LAMINA_OPT_DIR", opt.to_owned()),
     ];
     vars.extend(reserved.into_iter().map(|(k, v)| (k.to_owned(), v)));
+    // Not a Lambda variable: where the layers are, for a plain process only (in a sandbox they are at
+    // `/opt`, as on Lambda, and the environment has nothing of lamina's).
+    if opt != OPT {
+        vars.insert("LAMINA_OPT_DIR".to_owned(), opt.to_owned());
+    }
     vars
 }
 
@@ -674,6 +679,11 @@ fn sandbox_spec(
     }
     if let Some(opt) = &spec.opt_dir {
         builder = builder.read_only_bind(opt, OPT)?;
+    }
+    // Amazon Linux's `/bin/sh` is bash: `#!/bin/sh` bootstraps written with bash in mind run as on
+    // Lambda, where the host's `sh` is another shell (Debian's dash).
+    if let Some(bash) = HOST_BASH.iter().find(|p| std::path::Path::new(p).is_file()) {
+        builder = builder.replace_system_file(bash, "/bin/sh")?;
     }
     let mut builder = builder
         .cwd(TASK_ROOT)?
@@ -914,7 +924,10 @@ mod tests {
         assert_eq!(bind.target, std::path::Path::new("/opt"));
         assert_eq!(bind.source, opt.path().canonicalize().expect("canonical"));
         let env: BTreeMap<_, _> = sandbox.env().iter().cloned().collect();
-        assert_eq!(env["LAMINA_OPT_DIR"], "/opt");
+        assert!(
+            env.keys().all(|k| !k.starts_with("LAMINA_")),
+            "nothing of lamina's in a sandbox: {env:?}"
+        );
         assert!(env["PATH"].ends_with(":/opt/bin"));
         spec.opt_dir = None;
         assert_eq!(

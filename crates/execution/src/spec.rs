@@ -114,7 +114,10 @@ mod tests {
         assert_eq!(f.unsupported_runtime(), None);
         f.runtime = Some("nodejs22.x".to_owned());
         let why = f.unsupported_runtime().expect("refused");
-        assert!(why.contains("nodejs22.x") && why.contains("provided.al2023"), "{why}");
+        assert!(
+            why.contains("nodejs22.x") && why.contains("provided.al2023"),
+            "{why}"
+        );
     }
 
     #[test]

@@ -63,6 +63,14 @@ pub enum SpecError {
         /// What it overlaps.
         other: PathBuf,
     },
+    /// A system file to replace that does not lie in one of the system directories.
+    #[error("system file '{target}' is not in one of the system directories {dirs:?}")]
+    NotASystemFile {
+        /// The target given.
+        target: PathBuf,
+        /// The system directories.
+        dirs: Vec<PathBuf>,
+    },
     /// An environment variable name that cannot be passed to `execve`.
     #[error("environment variable name '{0}' is empty or contains '=' or NUL")]
     EnvName(String),
@@ -268,6 +276,9 @@ pub struct SandboxSpec {
     /// Host directories mounted read-only at the same path when they exist (symlinks such as a merged
     /// `/bin -> usr/bin` are recreated as symlinks).
     pub(crate) system_dirs: Vec<PathBuf>,
+    /// Files of the system directories replaced by host files, read-only (for example `/bin/sh`).
+    #[serde(default)]
+    pub(crate) system_files: Vec<Bind>,
     /// Size of the `/tmp` tmpfs in bytes.
     pub(crate) tmp_size_bytes: u64,
     /// Size of the `/dev/shm` tmpfs in bytes.
@@ -318,6 +329,7 @@ impl SandboxSpec {
                 cwd: PathBuf::from("/"),
                 binds: Vec::new(),
                 system_dirs: DEFAULT_SYSTEM_DIRS.iter().map(PathBuf::from).collect(),
+                system_files: Vec::new(),
                 tmp_size_bytes: 512 * MIB,
                 shm_size_bytes: 64 * MIB,
                 hostname: "sandbox".to_owned(),
@@ -524,6 +536,34 @@ impl SandboxSpecBuilder {
             }
         }
         self.spec.binds.push(Bind { source, target });
+        Ok(self)
+    }
+
+    /// Replaces the file at `target`, inside one of the system directories, with the host file `source`,
+    /// read-only: for example `/bin/sh` with bash where the host's `sh` is another shell. A symlink at
+    /// `target` is followed inside the sandbox (the file it names is replaced).
+    pub fn replace_system_file(
+        mut self,
+        source: impl Into<PathBuf>,
+        target: impl Into<PathBuf>,
+    ) -> Result<Self, SpecError> {
+        let target = absolute("system file", target.into())?;
+        let source = source.into();
+        let source = source
+            .canonicalize()
+            .ok()
+            .filter(|s| s.is_file())
+            .ok_or(SpecError::MissingSource {
+                field: "system file source",
+                path: source,
+            })?;
+        if !self.spec.system_dirs.iter().any(|dir| target.starts_with(dir)) {
+            return Err(SpecError::NotASystemFile {
+                target,
+                dirs: self.spec.system_dirs.clone(),
+            });
+        }
+        self.spec.system_files.push(Bind { source, target });
         Ok(self)
     }
 
@@ -775,6 +815,30 @@ mod tests {
             Err(SpecError::NotAbsolute { .. })
         ));
         assert!(SandboxSpec::builder("/var/task/bootstrap").is_ok());
+    }
+
+    #[test]
+    fn only_files_of_the_system_directories_can_be_replaced() {
+        let file = tempfile::NamedTempFile::new().expect("file");
+        let b = SandboxSpec::builder("/var/task/bootstrap").expect("builder");
+        let replaced = b
+            .clone()
+            .replace_system_file(file.path(), "/bin/sh")
+            .expect("a file of /bin")
+            .build();
+        assert_eq!(replaced.system_files[0].target, Path::new("/bin/sh"));
+        assert!(matches!(
+            b.clone().replace_system_file(file.path(), "/var/task/sh"),
+            Err(SpecError::NotASystemFile { .. })
+        ));
+        assert!(matches!(
+            b.clone().replace_system_file("/nonexistent/bash", "/bin/sh"),
+            Err(SpecError::MissingSource { .. })
+        ));
+        assert!(matches!(
+            b.replace_system_file(std::env::temp_dir(), "/bin/sh"),
+            Err(SpecError::MissingSource { .. })
+        ));
     }
 
     #[test]

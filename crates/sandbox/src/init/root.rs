@@ -39,6 +39,9 @@ pub(super) fn build(request: &InitRequest) -> Result<(), SetupError> {
     for dir in &spec.system_dirs {
         system_dir(root, dir)?;
     }
+    for file in &spec.system_files {
+        bind_read_only(&file.source, &resolve_inside(root, &file.target))?;
+    }
     for bind in &spec.binds {
         let target = inside(root, &bind.target);
         if bind.source.is_dir() {
@@ -242,6 +245,36 @@ fn etc(root: &Path, request: &InitRequest) -> Result<(), SetupError> {
 }
 
 /// `path` (absolute, inside the sandbox) below `root`.
+/// Where `path` of the sandbox leads below `root` when its last component is a symlink, resolved as the
+/// sandbox will see it (an absolute link names a path inside the sandbox, not on the host). At most a few
+/// links are followed; what is left is returned as it is.
+fn resolve_inside(root: &Path, path: &Path) -> PathBuf {
+    let mut current = path.to_owned();
+    for _ in 0..8 {
+        let Ok(link) = fs::read_link(inside(root, &current)) else {
+            break;
+        };
+        let joined = match current.parent() {
+            Some(parent) if link.is_relative() => parent.join(link),
+            _ => link,
+        };
+        // `..` is resolved by hand and stops at the sandbox's root, so that a link cannot lead out of it.
+        current = joined
+            .components()
+            .fold(PathBuf::from("/"), |mut path, component| {
+                match component {
+                    std::path::Component::Normal(name) => path.push(name),
+                    std::path::Component::ParentDir => {
+                        path.pop();
+                    }
+                    _ => {}
+                }
+                path
+            });
+    }
+    inside(root, &current)
+}
+
 fn inside(root: &Path, path: &Path) -> PathBuf {
     root.join(path.strip_prefix("/").unwrap_or(path))
 }
