@@ -1,12 +1,14 @@
-//! The server side of `Sandbox` mode: create the cgroup, start the helper with the request and status
-//! pipes, send the request, and read the status pipe until the program runs or a step fails.
+//! The server side of `Sandbox` mode: create the cgroup, start the helper with the request socket and the
+//! status pipe, receive the listener it made inside the sandbox's network namespace (if the spec asked for
+//! one), send the request, and read the status pipe until the program runs or a step fails.
 //!
 //! The helper is started without a `fork` of the server: the standard library then uses `posix_spawn`
 //! (a `vfork`-style clone that shares the server's memory until the `exec`), where a `fork` would copy the
 //! page tables of the whole, possibly large, server and make its next writes copy pages. That leaves no
-//! code to run between the clone and the `exec`, so the two pipe ends the helper needs are inherited as
-//! they are (not close-on-exec) and their numbers passed as its arguments. While they are inheritable,
-//! no other process may be started, or it would inherit them too: [`SPAWNS`] orders that.
+//! code to run between the clone and the `exec`, so the two fds the helper needs (its end of the request
+//! socket pair, the status pipe's write end) are inherited as they are (not close-on-exec) and their
+//! numbers passed as its arguments. While they are inheritable, no other process may be started, or it
+//! would inherit them too: [`SPAWNS`] orders that.
 
 #![allow(unsafe_code)]
 

@@ -44,9 +44,10 @@ use crate::protocol::{HelperPlan, InitRequest, ProgramExit, StatusMessage};
 use crate::spec::Emulation;
 
 /// Entry point of the hidden `sandbox-init` command: builds the sandbox described by the request the
-/// parent writes on the request pipe and runs its program; reports failures on the status pipe. `args` are
-/// the arguments after `sandbox-init`: the numbers of the two inherited fds, request then status. Never
-/// returns: exits with the program's status.
+/// parent writes on the request socket and runs its program; reports failures on the status pipe. `args`
+/// are the arguments after `sandbox-init`: the numbers of the two inherited fds, request socket then status
+/// pipe, and optionally the network plan as JSON (what to prepare before the request; none by default).
+/// Never returns: exits with the program's status.
 ///
 /// Call it first thing in `main`, before starting threads or a runtime:
 ///
