@@ -218,3 +218,35 @@ done
     assert body["parts"] == 3 and body["shell"] == "/bin/sh", body
     assert body["task_root"] == "/var/task", body
     assert body["lamina_vars"] == 0, body
+
+
+def test_a_directory_the_code_could_not_enter_is_755_as_on_lambda(guide_server, go_zip):
+    """A package whose folder is 0700 (zipped as it was on the author's disk): Lambda sets such directories
+    to 755, so the function reads its files; so it does here."""
+    import io
+    import zipfile
+
+    original = zipfile.ZipFile(io.BytesIO(go_zip("hostile")))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in original.infolist():
+            z.writestr(info, original.read(info))
+        folder = zipfile.ZipInfo("private/", date_time=(2020, 1, 1, 0, 0, 0))
+        folder.create_system = 3
+        folder.external_attr = (0o040700 << 16) | 0x10
+        z.writestr(folder, b"")
+        config = zipfile.ZipInfo("private/config.json", date_time=(2020, 1, 1, 0, 0, 0))
+        config.create_system = 3
+        config.external_attr = (0o100644 << 16)
+        z.writestr(config, b"{}")
+    lam = guide_server.client()
+    lam.create_function(
+        FunctionName="closed-dir", Runtime="provided.al2023", Handler="bootstrap", Role=ROLE,
+        Code={"ZipFile": buf.getvalue()},
+    )
+    lam.get_waiter("function_active_v2").wait(FunctionName="closed-dir", WaiterConfig={"Delay": 1})
+    event = {"action": "probe", "paths": ["/var/task/private", "/var/task/private/config.json"]}
+    out = lam.invoke(FunctionName="closed-dir", Payload=json.dumps(event).encode())
+    body = json.loads(out["Payload"].read())
+    assert "FunctionError" not in out, body
+    assert body["reads"] == {"/var/task/private": "ok", "/var/task/private/config.json": "ok"}, body
