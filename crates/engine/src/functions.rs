@@ -289,8 +289,10 @@ impl Engine {
     }
 
     /// Checks and lints a staged package (blocking work, off the runtime).
+    /// `subject` names what is deployed in the server's log (`CreateFunction hello`).
     pub(crate) async fn check_package(
         &self,
+        subject: &str,
         staged: StagedCode,
         arch: Option<String>,
         usage: PackageUse,
@@ -330,8 +332,9 @@ impl Engine {
                  but every invoke will fail with exec format error."
             ));
         }
+        // One line per problem, each naming the deploy: what a user watching the server's terminal reads.
         for warning in &lint.warnings {
-            tracing::warn!(code_sha256 = %staged.code_sha256(), "package lint: {warning}");
+            tracing::warn!(code_sha256 = %staged.code_sha256(), "{subject}: accepted, but: {warning}");
         }
         if strict && !lint.warnings.is_empty() {
             return Err(EngineError::InvalidParameter(lint.warnings.join(" ")));
@@ -463,8 +466,9 @@ impl Engine {
             runtime: config.runtime.clone(),
             layer_bootstrap: layers::provide_bootstrap(&layers),
         };
+        let subject = format!("CreateFunction {}", function.name);
         let (staged, lint) = self
-            .check_package(staged, Some(architecture.clone()), usage)
+            .check_package(&subject, staged, Some(architecture.clone()), usage)
             .await?;
         layers::check_total_size(lint.unzipped_size, &layers)?;
         let warnings = lint.warnings;
@@ -812,7 +816,10 @@ impl Engine {
             runtime: current.runtime.clone(),
             layer_bootstrap: layers::provide_bootstrap(&current.layers),
         };
-        let (staged, lint) = self.check_package(staged, Some(arch.clone()), usage).await?;
+        let subject = format!("UpdateFunctionCode {}", f.name);
+        let (staged, lint) = self
+            .check_package(&subject, staged, Some(arch.clone()), usage)
+            .await?;
         layers::check_total_size(lint.unzipped_size, &current.layers)?;
         let (warnings, unzipped) = (lint.warnings, lint.unzipped_size);
         let (sha, size) = (staged.code_sha256(), staged.size());

@@ -328,7 +328,10 @@ impl Engine {
             Some([one]) => Some(one.clone()),
             _ => None,
         };
-        let (staged, lint) = self.check_package(staged, arch, PackageUse::Layer).await?;
+        let subject = format!("PublishLayerVersion {name}");
+        let (staged, lint) = self
+            .check_package(&subject, staged, arch, PackageUse::Layer)
+            .await?;
         let record = LayerRecord {
             description: input.description.clone(),
             created_date: now_timestamp(),

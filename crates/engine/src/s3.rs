@@ -676,18 +676,24 @@ mod tests {
             client: tokio::sync::OnceCell::new(),
         };
         let (_dir, store) = store();
+        // A 400, not a 5xx: the clients would retry a 5xx, each time waiting for the same answer.
         match fetcher.stage(store, "us-east-1", &location(None)).await {
-            Err(EngineError::Unavailable(m)) => {
-                assert!(m.contains(": no AWS credentials ("), "{m}");
+            Err(EngineError::InvalidParameter(m)) => {
                 assert!(
-                    m.ends_with(
-                        "give lamina's environment AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE \
-                         with ~/.aws/credentials"
+                    m.starts_with(
+                        "Error occurred while GetObject. S3 Error Code: AccessDenied. S3 Error Message: lamina \
+                         has no AWS credentials to read S3 with ("
+                    ),
+                    "{m}"
+                );
+                assert!(
+                    m.contains(
+                        "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE with ~/.aws/credentials"
                     ),
                     "{m}"
                 );
             }
-            other => panic!("not Unavailable: {other:?}"),
+            other => panic!("not InvalidParameter: {other:?}"),
         }
     }
 
