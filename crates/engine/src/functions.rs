@@ -703,18 +703,7 @@ impl Engine {
                 record.configuration(scope, None, View::ListItem),
             ));
             if all_versions {
-                let (place, name) = (scope.clone(), record.name.clone());
-                let versions = self
-                    .blocking(move |inner| {
-                        Ok(inner.meta.list_versions(
-                            &place.account,
-                            &place.region,
-                            &name,
-                            None,
-                            usize::MAX,
-                        )?)
-                    })
-                    .await?;
+                let versions = self.version_rows(scope, &record.name).await?;
                 for v in versions {
                     let vr: FunctionRecord = serde_json::from_str(&v.document)?;
                     let label = vr.version_label();
@@ -730,6 +719,21 @@ impl Engine {
             functions: page,
             next_marker,
         })
+    }
+
+    /// Every published version of a function in `scope`, oldest first, as stored.
+    async fn version_rows(
+        &self,
+        scope: &Scope,
+        name: &str,
+    ) -> Result<Vec<lamina_store::VersionRow>, EngineError> {
+        let (place, name) = (scope.clone(), name.to_owned());
+        self.blocking(move |inner| {
+            Ok(inner
+                .meta
+                .list_versions(&place.account, &place.region, &name, None, usize::MAX)?)
+        })
+        .await
     }
 
     /// ListVersionsByFunction.
@@ -750,14 +754,7 @@ impl Engine {
         let Some((_, latest)) = self.load(scope, &f.name).await? else {
             return Err(function_not_found(scope, &f.name, None));
         };
-        let (place, name) = (scope.clone(), f.name.clone());
-        let versions = self
-            .blocking(move |inner| {
-                Ok(inner
-                    .meta
-                    .list_versions(&place.account, &place.region, &name, None, usize::MAX)?)
-            })
-            .await?;
+        let versions = self.version_rows(scope, &f.name).await?;
         let mut items = vec![(
             "$LATEST".to_owned(),
             latest.configuration(scope, Some("$LATEST"), View::ListItem),
@@ -976,19 +973,7 @@ impl Engine {
         let (place, name) = (scope.clone(), f.name.clone());
         let shas: Vec<String> = match q.as_deref() {
             None => {
-                let versions = {
-                    let (place, name) = (place.clone(), name.clone());
-                    self.blocking(move |inner| {
-                        Ok(inner.meta.list_versions(
-                            &place.account,
-                            &place.region,
-                            &name,
-                            None,
-                            usize::MAX,
-                        )?)
-                    })
-                    .await?
-                };
+                let versions = self.version_rows(&place, &name).await?;
                 let current = self.load(&place, &name).await?;
                 let deleted = self
                     .blocking(move |inner| {
