@@ -456,6 +456,52 @@ def test_cloudformation_template_with_code_in_s3(s3_server, s3_store, tmp_path):
     ), missing.stderr
 
 
+def test_the_server_s_findings_about_a_package_in_s3_are_shown(s3_server, s3_store, tmp_path):
+    """A package in S3 is inspected by the server, not by `lamina deploy`: what the server found (here a
+    `bootstrap` without its execute bit) is printed after the step, for functions and for layers."""
+    bucket = s3_store.new_bucket()
+    (tmp_path / "broken.zip").write_bytes(make_zip(mode=0o644))
+    s3_store.aws(["s3", "cp", str(tmp_path / "broken.zip"), f"s3://{bucket}/broken.zip"])
+    template = {
+        "Resources": {
+            "Broken": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "Runtime": "provided.al2023",
+                    "Handler": "bootstrap",
+                    "Role": "arn:aws:iam::000000000000:role/r",
+                    "Code": {"S3Bucket": bucket, "S3Key": "broken.zip"},
+                },
+            },
+        },
+    }
+    path = tmp_path / "stack.json"
+    path.write_text(json.dumps(template))
+    # The plan cannot know: the object is read by the server.
+    dry = deploy(s3_server, path, "--dry-run")
+    assert not [line for line in dry.stdout.splitlines() if line.startswith("warning:")], dry.stdout
+    created = deploy(s3_server, path)
+    lines = created.stdout.splitlines()
+    step = next(i for i, line in enumerate(lines) if "CreateFunction Broken" in line)
+    warnings = [line for line in lines[step + 1 :] if line.startswith("warning: Broken: ")]
+    assert len(warnings) == 1 and "bootstrap" in warnings[0] and "chmod 755" in warnings[0], created.stdout
+    assert s3_server.client().get_function(FunctionName="Broken")["Configuration"]["State"] == "Active"
+
+    # The same on an update of the code (a new key), and nothing for a package the server finds fine.
+    s3_store.aws(["s3", "cp", str(tmp_path / "broken.zip"), f"s3://{bucket}/broken-2.zip"])
+    template["Resources"]["Broken"]["Properties"]["Code"]["S3Key"] = "broken-2.zip"
+    path.write_text(json.dumps(template))
+    updated = deploy(s3_server, path)
+    assert [line for line in updated.stdout.splitlines() if line.startswith("warning: Broken: ")], updated.stdout
+    (tmp_path / "fine.zip").write_bytes(make_zip())
+    s3_store.aws(["s3", "cp", str(tmp_path / "fine.zip"), f"s3://{bucket}/fine.zip"])
+    template["Resources"]["Broken"]["Properties"]["Code"]["S3Key"] = "fine.zip"
+    path.write_text(json.dumps(template))
+    fixed = deploy(s3_server, path)
+    assert "UpdateFunctionCode Broken" in fixed.stdout, fixed.stdout
+    assert not [line for line in fixed.stdout.splitlines() if line.startswith("warning:")], fixed.stdout
+
+
 SAM_EXAMPLE = REPO / "tests" / "fixtures" / "sam"
 
 

@@ -6,6 +6,9 @@ use serde_json::Value;
 
 use crate::client::{ApiError, Endpoint, path_segment};
 
+/// The response header in which the server lists what it found wrong with a package it accepted.
+const WARNINGS_HEADER: &str = "x-lamina-warnings";
+
 /// An operation the API refused.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{operation} failed: {error}")]
@@ -14,6 +17,13 @@ pub struct OperationError {
     pub operation: &'static str,
     /// What the API answered.
     pub error: ApiError,
+}
+
+/// A successful answer: its JSON body, and the findings the server reported about the package it was
+/// given (`X-Lamina-Warnings`, one header per finding).
+pub(crate) struct Reply {
+    pub(crate) body: Value,
+    pub(crate) warnings: Vec<String>,
 }
 
 /// The Lambda API at an endpoint.
@@ -32,6 +42,11 @@ impl<'a> Lambda<'a> {
 
     /// Sends one request; a non-2xx answer is an [`OperationError`].
     fn call(&self, operation: &'static str, method: &str, path: &str, body: Option<&Value>) -> Result<Value> {
+        self.send(operation, method, path, body).map(|reply| reply.body)
+    }
+
+    /// Sends one request and keeps the server's package findings with the answer.
+    fn send(&self, operation: &'static str, method: &str, path: &str, body: Option<&Value>) -> Result<Reply> {
         let bytes = match body {
             Some(b) => serde_json::to_vec(b).context("encoding the request")?,
             None => Vec::new(),
@@ -49,10 +64,19 @@ impl<'a> Lambda<'a> {
             }
             .into());
         }
-        if answer.body.is_empty() {
-            return Ok(Value::Null);
-        }
-        serde_json::from_slice(&answer.body).with_context(|| format!("{operation}: the answer is not JSON"))
+        let warnings = answer
+            .headers
+            .iter()
+            .filter(|(name, _)| name == WARNINGS_HEADER)
+            .map(|(_, value)| value.clone())
+            .collect();
+        let body = if answer.body.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&answer.body)
+                .with_context(|| format!("{operation}: the answer is not JSON"))?
+        };
+        Ok(Reply { body, warnings })
     }
 
     /// GetFunction; `None` when the function does not exist.
@@ -72,14 +96,14 @@ impl<'a> Lambda<'a> {
     }
 
     /// CreateFunction.
-    pub(crate) fn create_function(&self, body: &Value) -> Result<Value> {
-        self.call("CreateFunction", "POST", "/2015-03-31/functions", Some(body))
+    pub(crate) fn create_function(&self, body: &Value) -> Result<Reply> {
+        self.send("CreateFunction", "POST", "/2015-03-31/functions", Some(body))
     }
 
     /// UpdateFunctionCode.
-    pub(crate) fn update_function_code(&self, name: &str, body: &Value) -> Result<Value> {
+    pub(crate) fn update_function_code(&self, name: &str, body: &Value) -> Result<Reply> {
         let path = format!("/2015-03-31/functions/{}/code", path_segment(name));
-        self.call("UpdateFunctionCode", "PUT", &path, Some(body))
+        self.send("UpdateFunctionCode", "PUT", &path, Some(body))
     }
 
     /// UpdateFunctionConfiguration.
@@ -120,9 +144,9 @@ impl<'a> Lambda<'a> {
     }
 
     /// PublishLayerVersion.
-    pub(crate) fn publish_layer_version(&self, name: &str, body: &Value) -> Result<Value> {
+    pub(crate) fn publish_layer_version(&self, name: &str, body: &Value) -> Result<Reply> {
         let path = format!("/2018-10-31/layers/{}/versions", path_segment(name));
-        self.call("PublishLayerVersion", "POST", &path, Some(body))
+        self.send("PublishLayerVersion", "POST", &path, Some(body))
     }
 
     /// The account the endpoint serves, for `AWS::AccountId`: read from a function ARN (ListFunctions),

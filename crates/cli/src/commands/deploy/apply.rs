@@ -26,12 +26,16 @@ pub(crate) fn publish_layer(
 ) -> Result<String> {
     write!(out, "{}: PublishLayerVersion {} ... ", spec.logical_id, spec.name)?;
     out.flush()?;
-    let answer = ended(
+    let reply = ended(
         api.publish_layer_version(&spec.name, &publish_body(spec, package)),
         out,
     )?;
-    let arn = answer["LayerVersionArn"].as_str().unwrap_or_default().to_owned();
-    writeln!(out, "version {}", answer["Version"])?;
+    let arn = reply.body["LayerVersionArn"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    writeln!(out, "version {}", reply.body["Version"])?;
+    server_findings(out, &spec.logical_id, package, &reply.warnings)?;
     Ok(arn)
 }
 
@@ -44,11 +48,12 @@ pub(crate) fn create_function(
     out: &mut impl Write,
 ) -> Result<()> {
     step(out, spec, "CreateFunction")?;
-    ended(
+    let reply = ended(
         api.create_function(&create_body(spec, package, default_role)),
         out,
     )?;
     settle(api, spec, out)?;
+    server_findings(out, &spec.logical_id, package, &reply.warnings)?;
     if let Some(reserved) = spec.reserved_concurrency {
         write!(out, "{}: PutFunctionConcurrency {reserved} ... ", spec.logical_id)?;
         ended(api.put_function_concurrency(&spec.name, reserved), out)?;
@@ -71,11 +76,12 @@ pub(crate) fn update_function(
     }
     if !diff.code.is_empty() {
         step(out, spec, "UpdateFunctionCode")?;
-        ended(
+        let reply = ended(
             api.update_function_code(&spec.name, &code_body(spec, package)),
             out,
         )?;
         settle(api, spec, out)?;
+        server_findings(out, &spec.logical_id, package, &reply.warnings)?;
     }
     if !diff.configuration.is_empty() {
         step(out, spec, "UpdateFunctionConfiguration")?;
@@ -97,6 +103,23 @@ pub(crate) fn update_function(
             }
         }
         writeln!(out, "done")?;
+    }
+    Ok(())
+}
+
+/// Prints what the server found wrong with a package fetched from S3 (it accepts such packages, as
+/// Lambda does; the function fails when it starts). An inline package was inspected here, and its
+/// findings were printed with the plan.
+fn server_findings(
+    out: &mut impl Write,
+    logical_id: &str,
+    package: &Package,
+    warnings: &[String],
+) -> Result<()> {
+    if let Package::S3 { .. } = package {
+        for warning in warnings {
+            writeln!(out, "warning: {logical_id}: {warning}")?;
+        }
     }
     Ok(())
 }
