@@ -12,8 +12,3 @@ pub fn default_data_dir() -> PathBuf {
     }
     PathBuf::from("lamina-data")
 }
-
-/// The log directory inside a data directory.
-pub fn log_dir(data_dir: &std::path::Path) -> PathBuf {
-    data_dir.join("logs")
-}

@@ -20,9 +20,9 @@ use tokio::task::JoinHandle;
 
 use crate::bootstrap::Bootstrap;
 use crate::isolation::Isolation;
-use crate::logs::{LogStore, LogStream};
 use crate::platform_error::{self, PlatformError};
 use crate::spec::FunctionVersion;
+use lamina_logs::{LogStore, LogStream};
 
 /// Where Lambda looks for the bootstrap, in order: the function's own, then one from a layer. Error
 /// messages name these paths whatever the bootstrap's path on this host (they are its paths inside a

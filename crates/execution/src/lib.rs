@@ -16,17 +16,18 @@
 //! runtime that exits is `Runtime.ExitError` (`Runtime.OutOfMemory` when its cgroup OOM-killed it), a
 //! missing or unusable bootstrap is `Runtime.InvalidEntrypoint`, a response over 6 MB is `Function.ResponseSizeTooLarge`; the environment is discarded and the next
 //! invocation gets a fresh one. Each environment writes START, END and REPORT lines and the function's
-//! own output to a rotated log stream ([`logs`]).
+//! own output to a rotated log stream ([`lamina_logs`]).
 
 mod bootstrap;
 mod environment;
 mod isolation;
-pub mod logs;
 pub mod platform_error;
 mod pool;
 mod spec;
 
 pub use isolation::{ArchitectureSupport, Isolation};
+/// The log streams environments write (re-exported: callers configure them through [`ExecutorConfig`]).
+pub use lamina_logs as logs;
 pub use lamina_sandbox;
 pub use pool::{ExecutionError, Executor, ExecutorConfig, InvokeRequest, Invoked, ThrottleReason};
 pub use spec::FunctionVersion;

@@ -10,9 +10,9 @@ use lamina_runtime_api::{Invocation, ShutdownReason};
 
 use crate::environment::{Environment, InitFailure, InitPhase};
 use crate::isolation::Isolation;
-use crate::logs::{LogLimits, LogStore};
 use crate::platform_error;
 use crate::spec::FunctionVersion;
+use lamina_logs::{LogLimits, LogStore, LogStream};
 
 /// How long a warm environment's runtime may take to come back to `/next` after its last answer
 /// before the environment is given up.
@@ -349,7 +349,7 @@ impl Executor {
     async fn start_environment(
         &self,
         version: &FunctionVersion,
-    ) -> Result<Environment, (InitFailure, Option<Arc<crate::logs::LogStream>>)> {
+    ) -> Result<Environment, (InitFailure, Option<Arc<LogStream>>)> {
         let config = &self.inner.config;
         let first = Environment::start(
             version,
@@ -383,7 +383,7 @@ impl Executor {
         request: &InvokeRequest,
         request_id: String,
         failure: InitFailure,
-        log: Option<Arc<crate::logs::LogStream>>,
+        log: Option<Arc<LogStream>>,
     ) -> Result<Invoked, ExecutionError> {
         let mut explanation = None;
         let (payload, error_type) = match failure {

@@ -66,7 +66,7 @@ impl FunctionVersion {
         let parts: Vec<&str> = self.function_arn.split(':').collect();
         match parts.as_slice() {
             ["arn", _, "lambda", region, account, "function", name, ..] => {
-                format!("{account}/{region}/{name}")
+                lamina_logs::function_folder(account, region, name)
             }
             _ => self.function_name.clone(),
         }

@@ -229,16 +229,8 @@ fn main() -> ExitCode {
             data_dir,
         } => {
             let data_dir = data_dir.unwrap_or_else(lamina_cli::data_dir::default_data_dir);
-            // Streams are kept per account and region (`logs/<account>/<region>/<name>`).
-            commands::logs::run(
-                &lamina_cli::data_dir::log_dir(&data_dir)
-                    .join(&account_id)
-                    .join(&region),
-                &function,
-                follow,
-                &mut stdout,
-            )
-            .map(|()| ExitCode::SUCCESS)
+            commands::logs::run(&data_dir, &account_id, &region, &function, follow, &mut stdout)
+                .map(|()| ExitCode::SUCCESS)
         }
         Command::Inspect { zip, arch, json } => commands::inspect::run(&zip, arch, json, &mut stdout)
             .map(|report| {

@@ -1,92 +1,48 @@
 //! `lamina logs NAME [--follow]`: prints a function's log streams (what its environments printed, with
-//! START, END and REPORT lines) from the server's data directory.
+//! START, END and REPORT lines) from the server's data directory, through the log store's reader.
 
-use std::collections::HashMap;
-use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use lamina_logs::{LOG_DIR, LogLimits, LogStore};
 
-/// Prints every line of `function`'s streams under `log_dir`, oldest stream first, as
-/// `<time> <stream> <message>`; with `follow`, keeps printing new lines (and new streams) until
-/// interrupted.
-pub fn run(log_dir: &Path, function: &str, follow: bool, out: &mut impl Write) -> Result<()> {
-    let dir = log_dir.join(function);
-    if !dir.exists() && !follow {
+/// How often `--follow` looks for new lines.
+const FOLLOW_INTERVAL: Duration = Duration::from_millis(200);
+
+/// Prints every line of the streams of `function` (of `account` in `region`) kept in `data_dir`, oldest
+/// stream first, each stream's rotated part before its current file, as `<time> <stream> <message>`;
+/// with `follow`, keeps printing new lines (and new streams) until interrupted.
+pub fn run(
+    data_dir: &Path,
+    account: &str,
+    region: &str,
+    function: &str,
+    follow: bool,
+    out: &mut impl Write,
+) -> Result<()> {
+    let store = LogStore::new(data_dir.join(LOG_DIR), LogLimits::default());
+    let folder = lamina_logs::function_folder(account, region, function);
+    if !follow && store.streams(&folder)?.is_empty() {
         anyhow::bail!(
-            "no logs for '{function}' in {} (has it been invoked?)",
-            log_dir.display()
+            "no logs for '{function}' (account {account}, region {region}) in {} (has it been invoked?)",
+            store.root().display()
         );
     }
-    let mut offsets: HashMap<PathBuf, u64> = HashMap::new();
+    let mut reader = store.reader(&folder);
     loop {
-        for file in stream_files(&dir)? {
-            let offset = offsets.entry(file.clone()).or_insert(0);
-            *offset = print_from(&file, *offset, out)?;
+        let events = reader
+            .read_new()
+            .with_context(|| format!("reading the logs in {}", store.root().display()))?;
+        for event in events {
+            writeln!(out, "{} {} {}", event.timestamp, event.stream, event.message)?;
         }
         out.flush()?;
         if !follow {
             return Ok(());
         }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
-/// The current files of every stream (rotated `.1` parts before their stream), oldest first.
-fn stream_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut files: Vec<(std::time::SystemTime, PathBuf)> = match std::fs::read_dir(dir) {
-        Ok(entries) => entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "log"))
-            .filter_map(|p| {
-                Some((
-                    std::fs::metadata(&p)
-                        .ok()?
-                        .created()
-                        .or_else(|_| std::fs::metadata(&p)?.modified())
-                        .ok()?,
-                    p,
-                ))
-            })
-            .collect(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
-    };
-    files.sort();
-    Ok(files.into_iter().map(|(_, p)| p).collect())
-}
-
-/// Prints the complete lines of `file` from `offset`; returns the new offset. A file smaller than the
-/// offset was rotated: it is read from the start.
-fn print_from(file: &Path, offset: u64, out: &mut impl Write) -> Result<u64> {
-    let mut f = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
-    let len = f.metadata()?.len();
-    let start = if len < offset { 0 } else { offset };
-    f.seek(SeekFrom::Start(start))?;
-    let mut text = String::new();
-    f.read_to_string(&mut text)?;
-    let complete = text.rfind('\n').map_or(0, |i| i + 1);
-    let stream = stream_name(file);
-    for line in text[..complete].lines() {
-        match line.split_once('\t') {
-            Some((time, message)) => writeln!(out, "{time} {stream} {message}")?,
-            None => writeln!(out, "{line}")?,
-        }
-    }
-    Ok(start + complete as u64)
-}
-
-/// `2026-11-24-[$LATEST]abc.log` is the stream `2026/11/24/[$LATEST]abc`.
-fn stream_name(file: &Path) -> String {
-    let name = file
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    match name.split_once('[') {
-        Some((date, rest)) => format!("{}[{rest}", date.replacen('-', "/", 3)),
-        None => name,
+        std::thread::sleep(FOLLOW_INTERVAL);
     }
 }
 
@@ -95,27 +51,42 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_streams_as_cloudwatch_does() {
-        assert_eq!(
-            stream_name(Path::new("/x/2026-11-24-[$LATEST]abc.log")),
-            "2026/11/24/[$LATEST]abc"
-        );
-    }
-
-    #[test]
-    fn prints_complete_lines_and_follows_rotation() {
+    fn prints_every_part_of_every_stream_in_order() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let file = dir.path().join("2026-11-24-[1]abc.log");
-        std::fs::write(&file, "2026-11-24T00:00:00.000Z\tSTART RequestId: r\npartial").expect("write");
-        let mut out = Vec::new();
-        let offset = print_from(&file, 0, &mut out).expect("print");
-        assert_eq!(
-            String::from_utf8(out).expect("utf8"),
-            "2026-11-24T00:00:00.000Z 2026/11/24/[1]abc START RequestId: r\n"
+        let store = LogStore::new(
+            dir.path().join(LOG_DIR),
+            LogLimits {
+                max_stream_bytes: 200,
+                max_streams_per_function: 8,
+            },
         );
-        std::fs::write(&file, "t\tnew\n").expect("rotate");
+        let folder = lamina_logs::function_folder("000000000000", "us-east-1", "f");
+        let stream = store.open_stream(&folder, "$LATEST").expect("open");
+        for i in 0..8 {
+            stream.line(&format!("line {i}"));
+        }
         let mut out = Vec::new();
-        print_from(&file, offset, &mut out).expect("print");
-        assert_eq!(String::from_utf8(out).expect("utf8"), "t 2026/11/24/[1]abc new\n");
+        run(dir.path(), "000000000000", "us-east-1", "f", false, &mut out).expect("run");
+        let text = String::from_utf8(out).expect("utf8");
+        let messages: Vec<&str> = text
+            .lines()
+            .map(|l| l.splitn(3, ' ').nth(2).unwrap_or(""))
+            .collect();
+        assert_eq!(messages, (0..8).map(|i| format!("line {i}")).collect::<Vec<_>>());
+        assert!(
+            text.lines().all(|l| l.split(' ').nth(1) == Some(stream.name())),
+            "{text}"
+        );
+
+        let missing = run(
+            dir.path(),
+            "000000000000",
+            "eu-west-1",
+            "f",
+            false,
+            &mut Vec::new(),
+        );
+        let error = missing.expect_err("no streams in eu-west-1");
+        assert!(error.to_string().contains("no logs for 'f'"), "{error}");
     }
 }

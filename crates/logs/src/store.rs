@@ -1,10 +1,5 @@
-//! Log streams: what each environment's bootstrap prints, line by line, with the platform's START, END
-//! and REPORT lines, in files under a log directory, one stream per environment, as CloudWatch Logs
-//! organises them (`/aws/lambda/<name>`, stream `2026/11/24/[$LATEST]<32 hex>`).
-//!
-//! Streams are bounded: a stream's file rotates to `<file>.1` past a size limit (so a stream never
-//! takes more than twice that), lines are cut at 256 KiB (CloudWatch's event limit), and a function
-//! keeps a bounded number of streams, the oldest removed first. So a chatty function cannot fill the disk.
+//! Writing log streams: [`LogStore`] opens one [`LogStream`] per execution environment and keeps each
+//! function's streams bounded.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -65,7 +60,7 @@ impl LogStore {
         let now = chrono::Utc::now();
         let id = uuid::Uuid::new_v4().simple().to_string();
         let name = format!("{}/[{version}]{id}", now.format("%Y/%m/%d"));
-        let path = dir.join(format!("{}-[{version}]{id}.log", now.format("%Y-%m-%d")));
+        let path = dir.join(file_name(&name));
         let file = OpenOptions::new().create_new(true).append(true).open(&path)?;
         Ok(Arc::new(LogStream {
             name,
@@ -113,7 +108,29 @@ impl LogStore {
     }
 }
 
-fn rotated(path: &Path) -> PathBuf {
+/// The file of the stream `2026/11/24/[$LATEST]abc`: `2026-11-24-[$LATEST]abc.log` (a stream name
+/// holds slashes; a file name cannot).
+fn file_name(stream: &str) -> String {
+    match stream.split_once('[') {
+        Some((date, rest)) => format!("{}[{rest}.log", date.replace('/', "-")),
+        None => format!("{stream}.log"),
+    }
+}
+
+/// The stream whose current file is `file` (the inverse of [`file_name`]).
+pub(crate) fn stream_name(file: &Path) -> String {
+    let name = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match name.split_once('[') {
+        Some((date, rest)) => format!("{}[{rest}", date.replacen('-', "/", 3)),
+        None => name,
+    }
+}
+
+/// The part a stream's file rotated to: `<file>.1`.
+pub(crate) fn rotated(path: &Path) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(".1");
     PathBuf::from(name)
@@ -262,6 +279,13 @@ mod tests {
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
         assert_eq!(store.stream_files("f").expect("list").len(), 3);
+    }
+
+    #[test]
+    fn stream_names_and_file_names_correspond() {
+        let name = "2026/11/24/[$LATEST]abc";
+        assert_eq!(file_name(name), "2026-11-24-[$LATEST]abc.log");
+        assert_eq!(stream_name(Path::new("/x").join(file_name(name)).as_path()), name);
     }
 
     #[test]

@@ -1,0 +1,240 @@
+//! Reading log streams: the one reader of what [`crate::LogStore`] writes, for `lamina logs` (and the
+//! CloudWatch Logs API and the console when the server offers them).
+
+use std::collections::HashMap;
+use std::fs::{self, File};
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use crate::store::{LogStore, rotated, stream_name};
+
+/// One stream's files, in the order they were written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamFiles {
+    /// The stream's name (`2026/11/24/[$LATEST]<32 hex>`).
+    pub name: String,
+    /// Its rotated part (if any), then its current file.
+    pub files: Vec<PathBuf>,
+}
+
+/// One line of a stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEvent {
+    /// When it was written (RFC 3339, milliseconds, UTC).
+    pub timestamp: String,
+    /// The stream it belongs to.
+    pub stream: String,
+    /// The line, without its newline.
+    pub message: String,
+}
+
+impl LogStore {
+    /// The streams in `folder` (`<account>/<region>/<function>`), oldest first (by when each began).
+    pub fn streams(&self, folder: &str) -> io::Result<Vec<StreamFiles>> {
+        let dir = self.function_dir(folder);
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let mut streams: Vec<(SystemTime, StreamFiles)> = Vec::new();
+        for entry in entries {
+            let current = entry?.path();
+            if current.extension().is_none_or(|e| e != "log") {
+                continue;
+            }
+            let part = rotated(&current);
+            // A stream began when its oldest file was created; a rotated part is that file, renamed.
+            let oldest = if part.exists() { &part } else { &current };
+            let Ok(meta) = fs::metadata(oldest) else { continue };
+            let began = meta.created().or_else(|_| meta.modified())?;
+            let mut files = Vec::with_capacity(2);
+            if part.exists() {
+                files.push(part);
+            }
+            let name = stream_name(&current);
+            files.push(current);
+            streams.push((began, StreamFiles { name, files }));
+        }
+        streams.sort_by(|(a, x), (b, y)| a.cmp(b).then_with(|| x.name.cmp(&y.name)));
+        Ok(streams.into_iter().map(|(_, s)| s).collect())
+    }
+
+    /// A reader of the lines in `folder`'s streams, from the first.
+    pub fn reader(&self, folder: &str) -> LogReader {
+        LogReader {
+            store: self.clone(),
+            folder: folder.to_owned(),
+            offsets: HashMap::new(),
+        }
+    }
+}
+
+/// Reads a function's streams as they grow: each call returns the complete lines written since the
+/// previous one. Positions are kept per file identity (device and inode), not per path, so a file that
+/// rotates (renamed to `.1`) is read on from where it was, and its successor from its start.
+#[derive(Debug)]
+pub struct LogReader {
+    store: LogStore,
+    folder: String,
+    offsets: HashMap<FileId, u64>,
+}
+
+impl LogReader {
+    /// The complete lines written since the last call (every line at the first), stream by stream,
+    /// oldest stream first. A line still being written is returned once it is complete.
+    pub fn read_new(&mut self) -> io::Result<Vec<LogEvent>> {
+        let mut events = Vec::new();
+        for stream in self.store.streams(&self.folder)? {
+            for path in &stream.files {
+                let mut file = match File::open(path) {
+                    Ok(f) => f,
+                    // Pruned or rotated away since it was listed.
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(e),
+                };
+                let meta = file.metadata()?;
+                let offset = self.offsets.entry(FileId::of(&meta)).or_insert(0);
+                if meta.len() <= *offset {
+                    continue;
+                }
+                file.seek(SeekFrom::Start(*offset))?;
+                let mut text = Vec::new();
+                file.read_to_end(&mut text)?;
+                let complete = text.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+                *offset += complete as u64;
+                events.extend(
+                    String::from_utf8_lossy(&text[..complete])
+                        .lines()
+                        .map(|line| parse_line(&stream.name, line)),
+                );
+            }
+        }
+        Ok(events)
+    }
+}
+
+/// A file's identity, which survives a rename: device and inode (elsewhere than Unix, the creation time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct FileId(u64, u64);
+
+impl FileId {
+    #[cfg(unix)]
+    fn of(meta: &fs::Metadata) -> FileId {
+        use std::os::unix::fs::MetadataExt;
+        FileId(meta.dev(), meta.ino())
+    }
+
+    #[cfg(not(unix))]
+    fn of(meta: &fs::Metadata) -> FileId {
+        let created = meta
+            .created()
+            .ok()
+            .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+            .unwrap_or_default();
+        FileId(created.as_secs(), u64::from(created.subsec_nanos()))
+    }
+}
+
+/// A stored line, `<time>\t<message>`, as an event of `stream`.
+fn parse_line(stream: &str, line: &str) -> LogEvent {
+    let (timestamp, message) = line.split_once('\t').unwrap_or(("", line));
+    LogEvent {
+        timestamp: timestamp.to_owned(),
+        stream: stream.to_owned(),
+        message: message.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::LogLimits;
+
+    fn store(dir: &std::path::Path, max_stream_bytes: u64) -> LogStore {
+        LogStore::new(
+            dir.into(),
+            LogLimits {
+                max_stream_bytes,
+                max_streams_per_function: 8,
+            },
+        )
+    }
+
+    #[test]
+    fn reads_what_the_writer_wrote_in_order_across_rotation() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = store(dir.path(), 400);
+        let stream = store.open_stream("acct/us-east-1/f", "$LATEST").expect("open");
+        let mut reader = store.reader("acct/us-east-1/f");
+        for i in 0..10 {
+            stream.line(&format!("line {i}"));
+        }
+        let first: Vec<String> = reader
+            .read_new()
+            .expect("read")
+            .into_iter()
+            .map(|e| e.message)
+            .collect();
+        assert_eq!(first, (0..10).map(|i| format!("line {i}")).collect::<Vec<_>>());
+        // Enough to rotate the file (400 bytes) at least once: every line is read exactly once.
+        for i in 10..20 {
+            stream.line(&format!("line {i}"));
+        }
+        assert!(rotated(stream.path()).exists());
+        let events = reader.read_new().expect("read");
+        let second: Vec<String> = events.iter().map(|e| e.message.clone()).collect();
+        assert_eq!(second, (10..20).map(|i| format!("line {i}")).collect::<Vec<_>>());
+        assert!(
+            events
+                .iter()
+                .all(|e| e.stream == stream.name() && e.timestamp.ends_with('Z'))
+        );
+        assert!(reader.read_new().expect("read").is_empty());
+    }
+
+    #[test]
+    fn a_partial_line_waits_for_its_newline() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = store(dir.path(), 1 << 20);
+        let folder = dir.path().join("f");
+        fs::create_dir_all(&folder).expect("mkdir");
+        let file = folder.join("2026-11-24-[1]abc.log");
+        fs::write(&file, "2026-11-24T00:00:00.000Z\tSTART RequestId: r\npart").expect("write");
+        let mut reader = store.reader("f");
+        let events = reader.read_new().expect("read");
+        assert_eq!(
+            events,
+            vec![LogEvent {
+                timestamp: "2026-11-24T00:00:00.000Z".into(),
+                stream: "2026/11/24/[1]abc".into(),
+                message: "START RequestId: r".into(),
+            }]
+        );
+        let mut f = fs::OpenOptions::new().append(true).open(&file).expect("open");
+        std::io::Write::write_all(&mut f, b"ial\n").expect("append");
+        assert_eq!(reader.read_new().expect("read")[0].message, "partial");
+    }
+
+    #[test]
+    fn streams_are_listed_oldest_first_with_their_parts() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = store(dir.path(), 100);
+        let first = store.open_stream("f", "1").expect("open");
+        for _ in 0..5 {
+            first.line("0123456789012345678901234567890123456789");
+        }
+        let second = store.open_stream("f", "2").expect("open");
+        second.line("hello");
+        let streams = store.streams("f").expect("list");
+        assert_eq!(streams.len(), 2);
+        assert_eq!(streams[0].name, first.name());
+        assert_eq!(
+            streams[0].files,
+            vec![rotated(first.path()), first.path().to_path_buf()]
+        );
+        assert_eq!(streams[1].files, vec![second.path().to_path_buf()]);
+        assert!(store.streams("nothing").expect("list").is_empty());
+    }
+}
