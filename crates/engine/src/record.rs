@@ -13,27 +13,7 @@ use crate::wire::{
     TracingConfig,
 };
 
-/// A function's lifecycle state (`State`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) enum State {
-    /// Code accepted, not yet stored and extracted.
-    Pending,
-    /// Ready to invoke.
-    Active,
-    /// Could not be made ready; delete and recreate.
-    Failed,
-}
-
-/// The outcome of the last update (`LastUpdateStatus`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) enum UpdateStatus {
-    /// Being applied.
-    InProgress,
-    /// Applied.
-    Successful,
-    /// Could not be applied.
-    Failed,
-}
+pub(crate) use lamina_model::wire::{LastUpdateStatus as UpdateStatus, State};
 
 /// One function's `$LATEST` configuration, or one published version's frozen copy of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -229,18 +209,14 @@ impl FunctionRecord {
             },
             snap_start,
             logging_config: logging,
-            state: full.then(|| format!("{:?}", self.state)),
+            state: full.then_some(self.state),
             state_reason: if full { self.state_reason.clone() } else { None },
             state_reason_code: if full {
                 self.state_reason_code.clone()
             } else {
                 None
             },
-            last_update_status: if full {
-                self.last_update_status.map(|s| format!("{s:?}"))
-            } else {
-                None
-            },
+            last_update_status: if full { self.last_update_status } else { None },
             last_update_status_reason: if full {
                 self.last_update_status_reason.clone()
             } else {

@@ -3,7 +3,9 @@
 //! the runtime drops that task: the exact state a crash leaves, reproduced deterministically.
 
 use base64::Engine as _;
-use lamina_engine::wire::{CodeInput, ConfigInput, CreateFunctionInput, UpdateConfigurationInput};
+use lamina_engine::wire::{
+    CodeInput, ConfigInput, CreateFunctionInput, LastUpdateStatus, State, UpdateConfigurationInput,
+};
 use lamina_engine::{Engine, EngineConfig, EngineError};
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -57,11 +59,11 @@ fn create_unsettled(engine: &Engine, name: &str) {
     let out = rt
         .block_on(engine.create_function(&scope, create_input(name), Some(staged)))
         .expect("create");
-    assert_eq!(out.value.state.as_deref(), Some("Pending"));
+    assert_eq!(out.value.state, Some(State::Pending));
     assert!(out.warnings.is_empty(), "{:?}", out.warnings);
 }
 
-fn state(engine: &Engine, name: &str) -> (Option<String>, Option<String>, String) {
+fn state(engine: &Engine, name: &str) -> (Option<State>, Option<LastUpdateStatus>, String) {
     let scope = engine.scope("us-east-1");
     let c = runtime()
         .block_on(engine.get_function_configuration(&scope, name, None))
@@ -74,17 +76,17 @@ fn recover_settles_a_function_left_pending_by_a_crash() {
     let dir = tempfile::tempdir().expect("tempdir");
     let engine = open(dir.path());
     create_unsettled(&engine, "f1");
-    assert_eq!(state(&engine, "f1").0.as_deref(), Some("Pending"));
+    assert_eq!(state(&engine, "f1").0, Some(State::Pending));
     drop(engine);
 
     let engine = open(dir.path());
     let before = state(&engine, "f1");
-    assert_eq!(before.0.as_deref(), Some("Pending"));
+    assert_eq!(before.0, Some(State::Pending));
     let settled = runtime().block_on(engine.recover()).expect("recover");
     assert_eq!(settled, 1);
     let after = state(&engine, "f1");
-    assert_eq!(after.0.as_deref(), Some("Active"));
-    assert_eq!(after.1.as_deref(), Some("Successful"));
+    assert_eq!(after.0, Some(State::Active));
+    assert_eq!(after.1, Some(LastUpdateStatus::Successful));
     assert_ne!(after.2, before.2, "settling changes the RevisionId");
 }
 
@@ -115,7 +117,7 @@ fn updates_wait_for_pending_and_in_progress() {
     }
     runtime().block_on(engine.recover()).expect("recover");
     let first = update("first").expect("first update");
-    assert_eq!(first.last_update_status.as_deref(), Some("InProgress"));
+    assert_eq!(first.last_update_status, Some(LastUpdateStatus::InProgress));
     match update("second") {
         Err(EngineError::Conflict(m)) => assert_eq!(
             m,
@@ -126,7 +128,7 @@ fn updates_wait_for_pending_and_in_progress() {
     }
     runtime().block_on(engine.recover()).expect("recover");
     let (_, status, _) = state(&engine, "f1");
-    assert_eq!(status.as_deref(), Some("Successful"));
+    assert_eq!(status, Some(LastUpdateStatus::Successful));
     assert_eq!(update("second").expect("after settling").description, "second");
 }
 

@@ -1,7 +1,8 @@
 //! The Lambda vocabulary shared by every lamina crate.
 //!
 //! This crate holds the nouns of AWS Lambda that more than one part of lamina needs — the instruction-set
-//! [`Architecture`] a function runs on and the documented [`limits`] — and nothing that does I/O. Values
+//! [`Architecture`] a function runs on, the documented [`limits`], the API's request and response
+//! shapes ([`wire`]) — and nothing that does I/O. Values
 //! are parsed once at the boundary (`"arm64".parse::<Architecture>()`) and passed around typed.
 //!
 //! ```
@@ -14,5 +15,6 @@
 
 mod architecture;
 pub mod limits;
+pub mod wire;
 
 pub use architecture::{Architecture, UnknownArchitecture};

@@ -1,8 +1,14 @@
-//! The Lambda API operations `lamina deploy` calls, over the signed [`Endpoint`]: JSON in, JSON out,
-//! and the API's errors kept verbatim with the operation that got them.
+//! The Lambda API operations `lamina deploy` calls, over the signed [`Endpoint`]: the API's typed
+//! shapes in and out (`lamina_model::wire`, the ones the server uses), and the API's errors kept
+//! verbatim with the operation that got them.
 
 use anyhow::{Context, Result};
-use serde_json::Value;
+use lamina_model::wire::{
+    Concurrency, CreateFunctionInput, FunctionConfiguration, GetFunctionOutput, LayerVersionOutput,
+    LayerVersionsListItem, ListFunctionsOutput, ListLayerVersionsOutput, PublishLayerVersionInput,
+    PutConcurrencyInput, UpdateCodeInput, UpdateConfigurationInput,
+};
+use serde::de::DeserializeOwned;
 
 use crate::client::{ApiError, Endpoint, path_segment};
 
@@ -19,10 +25,10 @@ pub struct OperationError {
     pub error: ApiError,
 }
 
-/// A successful answer: its JSON body, and the findings the server reported about the package it was
-/// given (`X-Lamina-Warnings`, one header per finding).
-pub(crate) struct Reply {
-    pub(crate) body: Value,
+/// A successful answer: its body, and the findings the server reported about the package it was given
+/// (`X-Lamina-Warnings`, one header per finding).
+pub(crate) struct Reply<T> {
+    pub(crate) body: T,
     pub(crate) warnings: Vec<String>,
 }
 
@@ -40,15 +46,27 @@ impl<'a> Lambda<'a> {
         &self.endpoint.region
     }
 
-    /// Sends one request; a non-2xx answer is an [`OperationError`].
-    fn call(&self, operation: &'static str, method: &str, path: &str, body: Option<&Value>) -> Result<Value> {
+    /// Sends one request and reads the answer's body as `T`; a non-2xx answer is an [`OperationError`].
+    fn call<T: DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        method: &str,
+        path: &str,
+        body: Option<&dyn erased::Body>,
+    ) -> Result<T> {
         self.send(operation, method, path, body).map(|reply| reply.body)
     }
 
     /// Sends one request and keeps the server's package findings with the answer.
-    fn send(&self, operation: &'static str, method: &str, path: &str, body: Option<&Value>) -> Result<Reply> {
+    fn send<T: DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        method: &str,
+        path: &str,
+        body: Option<&dyn erased::Body>,
+    ) -> Result<Reply<T>> {
         let bytes = match body {
-            Some(b) => serde_json::to_vec(b).context("encoding the request")?,
+            Some(b) => b.to_json().context("encoding the request")?,
             None => Vec::new(),
         };
         let headers: &[(&str, &str)] = if body.is_some() {
@@ -70,17 +88,19 @@ impl<'a> Lambda<'a> {
             .filter(|(name, _)| name == WARNINGS_HEADER)
             .map(|(_, value)| value.clone())
             .collect();
-        let body = if answer.body.is_empty() {
-            Value::Null
+        // A 204 has no body: read it as JSON `null` (what `()` is).
+        let json: &[u8] = if answer.body.is_empty() {
+            b"null"
         } else {
-            serde_json::from_slice(&answer.body)
-                .with_context(|| format!("{operation}: the answer is not JSON"))?
+            &answer.body
         };
+        let body = serde_json::from_slice(json)
+            .with_context(|| format!("{operation}: the answer is not what the Lambda API answers"))?;
         Ok(Reply { body, warnings })
     }
 
     /// GetFunction; `None` when the function does not exist.
-    pub(crate) fn get_function(&self, name: &str) -> Result<Option<Value>> {
+    pub(crate) fn get_function(&self, name: &str) -> Result<Option<GetFunctionOutput>> {
         let path = format!("/2015-03-31/functions/{}", path_segment(name));
         match self.call("GetFunction", "GET", &path, None) {
             Ok(v) => Ok(Some(v)),
@@ -90,94 +110,116 @@ impl<'a> Lambda<'a> {
     }
 
     /// GetFunctionConfiguration.
-    pub(crate) fn get_function_configuration(&self, name: &str) -> Result<Value> {
+    pub(crate) fn get_function_configuration(&self, name: &str) -> Result<FunctionConfiguration> {
         let path = format!("/2015-03-31/functions/{}/configuration", path_segment(name));
         self.call("GetFunctionConfiguration", "GET", &path, None)
     }
 
     /// CreateFunction.
-    pub(crate) fn create_function(&self, body: &Value) -> Result<Reply> {
-        self.send("CreateFunction", "POST", "/2015-03-31/functions", Some(body))
+    pub(crate) fn create_function(
+        &self,
+        input: &CreateFunctionInput,
+    ) -> Result<Reply<FunctionConfiguration>> {
+        self.send("CreateFunction", "POST", "/2015-03-31/functions", Some(input))
     }
 
     /// UpdateFunctionCode.
-    pub(crate) fn update_function_code(&self, name: &str, body: &Value) -> Result<Reply> {
+    pub(crate) fn update_function_code(
+        &self,
+        name: &str,
+        input: &UpdateCodeInput,
+    ) -> Result<Reply<FunctionConfiguration>> {
         let path = format!("/2015-03-31/functions/{}/code", path_segment(name));
-        self.send("UpdateFunctionCode", "PUT", &path, Some(body))
+        self.send("UpdateFunctionCode", "PUT", &path, Some(input))
     }
 
     /// UpdateFunctionConfiguration.
-    pub(crate) fn update_function_configuration(&self, name: &str, body: &Value) -> Result<Value> {
+    pub(crate) fn update_function_configuration(
+        &self,
+        name: &str,
+        input: &UpdateConfigurationInput,
+    ) -> Result<FunctionConfiguration> {
         let path = format!("/2015-03-31/functions/{}/configuration", path_segment(name));
-        self.call("UpdateFunctionConfiguration", "PUT", &path, Some(body))
+        self.call("UpdateFunctionConfiguration", "PUT", &path, Some(input))
     }
 
     /// PutFunctionConcurrency.
-    pub(crate) fn put_function_concurrency(&self, name: &str, reserved: u64) -> Result<Value> {
+    pub(crate) fn put_function_concurrency(&self, name: &str, reserved: u64) -> Result<Concurrency> {
         let path = format!("/2017-10-31/functions/{}/concurrency", path_segment(name));
-        let body = serde_json::json!({ "ReservedConcurrentExecutions": reserved });
-        self.call("PutFunctionConcurrency", "PUT", &path, Some(&body))
+        let input = PutConcurrencyInput {
+            reserved_concurrent_executions: Some(i64::try_from(reserved).unwrap_or(i64::MAX)),
+        };
+        self.call("PutFunctionConcurrency", "PUT", &path, Some(&input))
     }
 
     /// DeleteFunctionConcurrency.
     pub(crate) fn delete_function_concurrency(&self, name: &str) -> Result<()> {
         let path = format!("/2017-10-31/functions/{}/concurrency", path_segment(name));
         self.call("DeleteFunctionConcurrency", "DELETE", &path, None)
-            .map(|_| ())
     }
 
     /// ListLayerVersions: the layer's versions, newest first (empty for an unknown layer).
-    pub(crate) fn list_layer_versions(&self, name: &str) -> Result<Vec<Value>> {
+    pub(crate) fn list_layer_versions(&self, name: &str) -> Result<Vec<LayerVersionsListItem>> {
         let path = format!("/2018-10-31/layers/{}/versions", path_segment(name));
-        let answer = self.call("ListLayerVersions", "GET", &path, None)?;
-        Ok(answer
-            .get("LayerVersions")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default())
+        let answer: ListLayerVersionsOutput = self.call("ListLayerVersions", "GET", &path, None)?;
+        Ok(answer.layer_versions)
     }
 
     /// GetLayerVersion.
-    pub(crate) fn get_layer_version(&self, name: &str, version: u64) -> Result<Value> {
+    pub(crate) fn get_layer_version(&self, name: &str, version: u64) -> Result<LayerVersionOutput> {
         let path = format!("/2018-10-31/layers/{}/versions/{version}", path_segment(name));
         self.call("GetLayerVersion", "GET", &path, None)
     }
 
     /// PublishLayerVersion.
-    pub(crate) fn publish_layer_version(&self, name: &str, body: &Value) -> Result<Reply> {
+    pub(crate) fn publish_layer_version(
+        &self,
+        name: &str,
+        input: &PublishLayerVersionInput,
+    ) -> Result<Reply<LayerVersionOutput>> {
         let path = format!("/2018-10-31/layers/{}/versions", path_segment(name));
-        self.send("PublishLayerVersion", "POST", &path, Some(body))
+        self.send("PublishLayerVersion", "POST", &path, Some(input))
     }
 
     /// The account the endpoint serves, for `AWS::AccountId`: read from a function ARN (ListFunctions),
     /// else from the ARN in the not-found message of a function that does not exist.
     pub(crate) fn account_id(&self) -> Result<String> {
-        let listed = self.call("ListFunctions", "GET", "/2015-03-31/functions?MaxItems=1", None)?;
-        let from_list = listed
-            .get("Functions")
-            .and_then(Value::as_array)
-            .and_then(|f| f.first())
-            .and_then(|f| f.get("FunctionArn"))
-            .and_then(Value::as_str)
-            .and_then(account_of_arn);
-        if let Some(account) = from_list {
+        let listed: ListFunctionsOutput =
+            self.call("ListFunctions", "GET", "/2015-03-31/functions?MaxItems=1", None)?;
+        if let Some(account) = listed
+            .functions
+            .first()
+            .and_then(|f| account_of_arn(&f.function_arn))
+        {
             return Ok(account);
         }
-        match self.call(
+        let probed: Result<GetFunctionOutput> = self.call(
             "GetFunction",
             "GET",
             "/2015-03-31/functions/lamina-deploy-account-probe",
             None,
-        ) {
-            Ok(v) => Ok(v
-                .pointer("/Configuration/FunctionArn")
-                .and_then(Value::as_str)
-                .and_then(account_of_arn)),
-            Err(e) => Ok(e
+        );
+        let account = match probed {
+            Ok(v) => account_of_arn(&v.configuration.function_arn),
+            Err(e) => e
                 .downcast_ref::<OperationError>()
-                .and_then(|e| e.error.message.split_whitespace().find_map(account_of_arn))),
+                .and_then(|e| e.error.message.split_whitespace().find_map(account_of_arn)),
+        };
+        Ok(account.unwrap_or_else(|| "000000000000".to_owned()))
+    }
+}
+
+/// Request bodies as trait objects (a `dyn Serialize` is not possible: serde's trait is generic).
+mod erased {
+    /// Anything sent as a JSON body.
+    pub(crate) trait Body {
+        fn to_json(&self) -> serde_json::Result<Vec<u8>>;
+    }
+
+    impl<T: serde::Serialize> Body for T {
+        fn to_json(&self) -> serde_json::Result<Vec<u8>> {
+            serde_json::to_vec(self)
         }
-        .map(|account| account.unwrap_or_else(|| "000000000000".to_owned()))
     }
 }
 

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
-use serde_json::Value;
+use lamina_model::wire::{FunctionConfiguration, LastUpdateStatus, State};
 
 use super::api::Lambda;
 use super::code::Package;
@@ -30,13 +30,9 @@ pub(crate) fn publish_layer(
         api.publish_layer_version(&spec.name, &publish_body(spec, package)),
         out,
     )?;
-    let arn = reply.body["LayerVersionArn"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    writeln!(out, "version {}", reply.body["Version"])?;
+    writeln!(out, "version {}", reply.body.version)?;
     server_findings(out, &spec.logical_id, package, &reply.warnings)?;
-    Ok(arn)
+    Ok(reply.body.layer_version_arn)
 }
 
 /// Creates a function, waits for it to be Active, and reserves its concurrency.
@@ -141,39 +137,28 @@ fn ended<T>(result: Result<T>, out: &mut impl Write) -> Result<T> {
 /// Waits for the function to settle and finishes the progress line.
 fn settle(api: &Lambda<'_>, spec: &FunctionSpec, out: &mut impl Write) -> Result<()> {
     let started = Instant::now();
-    let configuration = ended(wait_settled(api, &spec.name), out)?;
-    writeln!(
-        out,
-        "{} ({:.1} s)",
-        configuration["State"].as_str().unwrap_or("Active"),
-        started.elapsed().as_secs_f64()
-    )?;
+    ended(wait_settled(api, &spec.name), out)?;
+    writeln!(out, "Active ({:.1} s)", started.elapsed().as_secs_f64())?;
     Ok(())
 }
 
 /// Polls GetFunctionConfiguration until State is Active and LastUpdateStatus is not InProgress (what
 /// the `function_active_v2` and `function_updated_v2` waiters wait for); a Failed state or update is
 /// an error with Lambda's reason.
-fn wait_settled(api: &Lambda<'_>, name: &str) -> Result<Value> {
+fn wait_settled(api: &Lambda<'_>, name: &str) -> Result<FunctionConfiguration> {
     let deadline = Instant::now() + SETTLE_TIMEOUT;
     loop {
         let configuration = api.get_function_configuration(name)?;
-        let state = configuration["State"].as_str().unwrap_or("Active");
-        let update = configuration["LastUpdateStatus"].as_str().unwrap_or("Successful");
-        match (state, update) {
-            ("Failed", _) => bail!(
-                "{name} failed: {}",
-                configuration["StateReason"].as_str().unwrap_or("no reason given")
-            ),
-            (_, "Failed") => bail!(
+        let reason = |reason: &Option<String>| reason.clone().unwrap_or_else(|| "no reason given".to_owned());
+        match (configuration.state, configuration.last_update_status) {
+            (Some(State::Failed), _) => bail!("{name} failed: {}", reason(&configuration.state_reason)),
+            (_, Some(LastUpdateStatus::Failed)) => bail!(
                 "the update of {name} failed: {}",
-                configuration["LastUpdateStatusReason"]
-                    .as_str()
-                    .unwrap_or("no reason given")
+                reason(&configuration.last_update_status_reason)
             ),
-            ("Active", "Successful") => return Ok(configuration),
-            _ if Instant::now() > deadline => bail!(
-                "{name} did not settle within {} s (State {state}, LastUpdateStatus {update})",
+            (Some(State::Active), Some(LastUpdateStatus::Successful) | None) => return Ok(configuration),
+            (state, update) if Instant::now() > deadline => bail!(
+                "{name} did not settle within {} s (State {state:?}, LastUpdateStatus {update:?})",
                 SETTLE_TIMEOUT.as_secs()
             ),
             _ => std::thread::sleep(POLL_INTERVAL),

@@ -8,8 +8,8 @@ use anyhow::{Context, Result};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use lamina_model::Architecture;
+use lamina_model::wire::{CodeInput, ZipFile};
 use lamina_package::{PackageBuilder, code_sha256};
-use serde_json::{Value, json};
 
 use crate::commands::build::go_build;
 use crate::template::resources::CodeSource;
@@ -44,18 +44,21 @@ impl Package {
         }
     }
 
-    /// The code members of CreateFunction's `Code`, UpdateFunctionCode's body and
-    /// PublishLayerVersion's `Content`: `ZipFile` (base64) or `S3Bucket`/`S3Key`/`S3ObjectVersion`.
-    pub(crate) fn members(&self) -> Value {
+    /// The code members of CreateFunction's `Code` (and, member for member, of UpdateFunctionCode's
+    /// body and PublishLayerVersion's `Content`): `ZipFile` (base64) or `S3Bucket`/`S3Key`/
+    /// `S3ObjectVersion`.
+    pub(crate) fn code(&self) -> CodeInput {
         match self {
-            Package::Zip { bytes, .. } => json!({ "ZipFile": STANDARD.encode(bytes) }),
-            Package::S3 { bucket, key, version } => {
-                let mut members = json!({ "S3Bucket": bucket, "S3Key": key });
-                if let Some(version) = version {
-                    members["S3ObjectVersion"] = json!(version);
-                }
-                members
-            }
+            Package::Zip { bytes, .. } => CodeInput {
+                zip_file: Some(ZipFile::new(STANDARD.encode(bytes))),
+                ..CodeInput::default()
+            },
+            Package::S3 { bucket, key, version } => CodeInput {
+                s3_bucket: Some(bucket.clone()),
+                s3_key: Some(key.clone()),
+                s3_object_version: version.clone(),
+                ..CodeInput::default()
+            },
         }
     }
 
@@ -203,8 +206,8 @@ mod tests {
         )
         .expect("s3");
         assert_eq!(
-            s3.members(),
-            json!({"S3Bucket": "b", "S3Key": "k.zip", "S3ObjectVersion": "3"})
+            serde_json::to_value(s3.code()).expect("json"),
+            serde_json::json!({"S3Bucket": "b", "S3Key": "k.zip", "S3ObjectVersion": "3"})
         );
         assert_eq!(s3.sha256(), None);
         let inline = package(
@@ -215,9 +218,9 @@ mod tests {
             Architecture::X86_64,
         )
         .expect("inline");
-        let members = inline.members();
+        let code = inline.code();
         let bytes = STANDARD
-            .decode(members["ZipFile"].as_str().expect("ZipFile"))
+            .decode(code.zip_file.as_ref().and_then(|z| z.base64()).expect("ZipFile"))
             .expect("base64");
         let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).expect("zip");
         assert_eq!(archive.len(), 1);

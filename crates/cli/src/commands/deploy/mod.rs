@@ -20,7 +20,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
-use serde_json::Value;
+use lamina_model::wire::GetFunctionOutput;
 
 use api::Lambda;
 pub use api::OperationError;
@@ -87,7 +87,7 @@ struct PlannedLayer {
 struct PlannedFunction {
     spec: FunctionSpec,
     package: Package,
-    existing: Option<Value>,
+    existing: Option<GetFunctionOutput>,
     action: Action,
 }
 
@@ -138,14 +138,11 @@ pub fn run(endpoint: &Endpoint, options: &DeployOptions, out: &mut impl Write) -
         let package = package(&spec.logical_id, &spec.content, None, out)?;
         let versions = api.list_layer_versions(&spec.name)?;
         let latest = match versions.first() {
-            Some(item) => {
-                let version = item["Version"].as_u64().unwrap_or_default();
-                Some(LayerVersion {
-                    version,
-                    arn: item["LayerVersionArn"].as_str().unwrap_or_default().to_owned(),
-                    details: api.get_layer_version(&spec.name, version)?,
-                })
-            }
+            Some(item) => Some(LayerVersion {
+                version: item.version,
+                arn: item.layer_version_arn.clone(),
+                details: api.get_layer_version(&spec.name, item.version)?,
+            }),
             None => None,
         };
         let layer_arn = template::layer_arn(&pseudo, &spec.name);

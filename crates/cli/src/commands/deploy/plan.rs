@@ -5,7 +5,12 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use serde_json::{Value, json};
+use lamina_model::wire::{
+    ConfigInput, CreateFunctionInput, EnvironmentInput, EphemeralStorageInput, GetFunctionOutput,
+    LayerContentInput, LayerVersionOutput, PublishLayerVersionInput, UpdateCodeInput,
+    UpdateConfigurationInput,
+};
+use serde_json::Value;
 
 use super::code::Package;
 use crate::template::resources::{FunctionSpec, LayerSpec};
@@ -57,19 +62,20 @@ impl FunctionDiff {
 }
 
 /// Compares `spec` (with its `package`) with `existing` (GetFunction's answer).
-pub(crate) fn diff_function(spec: &FunctionSpec, package: &Package, existing: &Value) -> FunctionDiff {
-    let conf = &existing["Configuration"];
-    let text = |key: &str| conf[key].as_str().unwrap_or_default();
-    let number = |value: &Value, default: u64| value.as_u64().unwrap_or(default);
+pub(crate) fn diff_function(
+    spec: &FunctionSpec,
+    package: &Package,
+    existing: &GetFunctionOutput,
+) -> FunctionDiff {
+    let conf = &existing.configuration;
     let mut diff = FunctionDiff::default();
     match package.sha256() {
-        Some(sha) if sha == text("CodeSha256") => {}
+        Some(sha) if sha == conf.code_sha256 => {}
         Some(_) => diff.code.push("code"),
         // Only the server could hash an S3 object: it is sent again.
         None => diff.code.push("code (from S3)"),
     }
-    let architecture = conf["Architectures"][0].as_str().unwrap_or("x86_64");
-    if architecture != spec.architecture.as_str() {
+    if conf.architectures.first().map(String::as_str) != Some(spec.architecture.as_str()) {
         diff.code.push("Architectures");
     }
     let mut changed = |differs: bool, name: &'static str| {
@@ -77,130 +83,141 @@ pub(crate) fn diff_function(spec: &FunctionSpec, package: &Package, existing: &V
             diff.configuration.push(name);
         }
     };
+    changed(spec.runtime.is_some() && spec.runtime != conf.runtime, "Runtime");
+    changed(spec.handler.is_some() && spec.handler != conf.handler, "Handler");
+    changed(spec.description != conf.description, "Description");
+    changed(spec.role.as_deref().is_some_and(|r| r != conf.role), "Role");
+    changed(spec.memory_size != u64::from(conf.memory_size), "MemorySize");
+    changed(spec.timeout != u64::from(conf.timeout), "Timeout");
     changed(
-        spec.runtime.as_deref().is_some_and(|r| r != text("Runtime")),
-        "Runtime",
-    );
-    changed(
-        spec.handler.as_deref().is_some_and(|h| h != text("Handler")),
-        "Handler",
-    );
-    changed(spec.description != text("Description"), "Description");
-    changed(spec.role.as_deref().is_some_and(|r| r != text("Role")), "Role");
-    changed(spec.memory_size != number(&conf["MemorySize"], 128), "MemorySize");
-    changed(spec.timeout != number(&conf["Timeout"], 3), "Timeout");
-    changed(
-        spec.ephemeral_storage != number(&conf["EphemeralStorage"]["Size"], 512),
+        spec.ephemeral_storage != u64::from(conf.ephemeral_storage.size),
         "EphemeralStorage",
     );
-    let environment: BTreeMap<String, String> = conf["Environment"]["Variables"]
-        .as_object()
-        .map(|vars| {
-            vars.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let environment: BTreeMap<String, String> = conf
+        .environment
+        .iter()
+        .flat_map(|e| &e.variables)
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+        .collect();
     changed(spec.environment != environment, "Environment");
-    let layers: Vec<&str> = conf["Layers"]
-        .as_array()
-        .map(|layers| layers.iter().filter_map(|l| l["Arn"].as_str()).collect())
-        .unwrap_or_default();
+    let layers: Vec<&str> = conf.layers.iter().map(|l| l.arn.as_str()).collect();
     changed(spec.layers != layers, "Layers");
-    diff.concurrency =
-        spec.reserved_concurrency != existing["Concurrency"]["ReservedConcurrentExecutions"].as_u64();
+    let reserved = existing
+        .concurrency
+        .as_ref()
+        .and_then(|c| c.reserved_concurrent_executions)
+        .map(u64::from);
+    diff.concurrency = spec.reserved_concurrency != reserved;
     diff
 }
 
 /// UpdateFunctionConfiguration's body: every member the template controls, so that a value removed
 /// from the template goes back to Lambda's default, as with CloudFormation.
-pub(crate) fn configuration_body(spec: &FunctionSpec) -> Value {
-    let mut body = json!({
-        "Description": spec.description,
-        "MemorySize": spec.memory_size,
-        "Timeout": spec.timeout,
-        "Environment": { "Variables": spec.environment },
-        "EphemeralStorage": { "Size": spec.ephemeral_storage },
-        "Layers": spec.layers,
-    });
-    if let Some(runtime) = &spec.runtime {
-        body["Runtime"] = json!(runtime);
+pub(crate) fn configuration_body(spec: &FunctionSpec) -> UpdateConfigurationInput {
+    UpdateConfigurationInput {
+        revision_id: None,
+        config: config_input(spec),
     }
-    if let Some(handler) = &spec.handler {
-        body["Handler"] = json!(handler);
+}
+
+/// The configuration members of a function as the template describes it.
+fn config_input(spec: &FunctionSpec) -> ConfigInput {
+    let variables = spec
+        .environment
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    ConfigInput {
+        role: spec.role.clone(),
+        runtime: spec.runtime.clone(),
+        handler: spec.handler.clone(),
+        description: Some(spec.description.clone()),
+        timeout: Some(number(spec.timeout)),
+        memory_size: Some(number(spec.memory_size)),
+        environment: Some(EnvironmentInput {
+            variables: Some(variables),
+        }),
+        layers: Some(spec.layers.clone()),
+        ephemeral_storage: Some(EphemeralStorageInput {
+            size: Some(number(spec.ephemeral_storage)),
+        }),
+        ..ConfigInput::default()
     }
-    if let Some(role) = &spec.role {
-        body["Role"] = json!(role);
-    }
-    body
+}
+
+/// A template's number as the API's (template values are checked far below `i64::MAX`).
+fn number(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
 }
 
 /// CreateFunction's body; `default_role` stands for `Role` when the template has none.
-pub(crate) fn create_body(spec: &FunctionSpec, package: &Package, default_role: &str) -> Value {
-    let mut body = configuration_body(spec);
-    body["FunctionName"] = json!(spec.name);
-    body["Role"] = json!(spec.role.as_deref().unwrap_or(default_role));
-    body["Code"] = package.members();
-    body["Architectures"] = json!([spec.architecture.as_str()]);
+pub(crate) fn create_body(spec: &FunctionSpec, package: &Package, default_role: &str) -> CreateFunctionInput {
+    let mut config = config_input(spec);
+    config.role = Some(spec.role.clone().unwrap_or_else(|| default_role.to_owned()));
     if spec.environment.is_empty() {
-        body.as_object_mut().map(|b| b.remove("Environment"));
+        config.environment = None;
     }
     if spec.layers.is_empty() {
-        body.as_object_mut().map(|b| b.remove("Layers"));
+        config.layers = None;
     }
-    body
+    CreateFunctionInput {
+        function_name: Some(spec.name.clone()),
+        code: Some(package.code()),
+        architectures: Some(vec![spec.architecture.as_str().to_owned()]),
+        config,
+        ..CreateFunctionInput::default()
+    }
 }
 
 /// UpdateFunctionCode's body.
-pub(crate) fn code_body(spec: &FunctionSpec, package: &Package) -> Value {
-    let mut body = package.members();
-    body["Architectures"] = json!([spec.architecture.as_str()]);
-    body
+pub(crate) fn code_body(spec: &FunctionSpec, package: &Package) -> UpdateCodeInput {
+    let code = package.code();
+    UpdateCodeInput {
+        zip_file: code.zip_file,
+        s3_bucket: code.s3_bucket,
+        s3_key: code.s3_key,
+        s3_object_version: code.s3_object_version,
+        architectures: Some(vec![spec.architecture.as_str().to_owned()]),
+        ..UpdateCodeInput::default()
+    }
 }
 
 /// The latest version of a layer, as the server has it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct LayerVersion {
     pub(crate) version: u64,
     pub(crate) arn: String,
     /// GetLayerVersion's answer.
-    pub(crate) details: Value,
+    pub(crate) details: LayerVersionOutput,
 }
 
 /// Whether the latest version already is what the template describes (same content, same metadata).
 pub(crate) fn layer_is_current(spec: &LayerSpec, package: &Package, latest: &LayerVersion) -> bool {
     let d = &latest.details;
-    let strings = |key: &str| -> Vec<String> {
-        d[key]
-            .as_array()
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
-            .unwrap_or_default()
-    };
-    package
-        .sha256()
-        .is_some_and(|sha| Some(sha) == d["Content"]["CodeSha256"].as_str())
-        && d["Description"].as_str().unwrap_or_default() == spec.description
-        && d["LicenseInfo"].as_str() == spec.license_info.as_deref()
-        && strings("CompatibleRuntimes") == spec.compatible_runtimes
-        && strings("CompatibleArchitectures") == spec.compatible_architectures
+    let listed = |values: &Option<Vec<String>>| values.clone().unwrap_or_default();
+    package.sha256() == Some(d.content.code_sha256.as_str())
+        && d.description.as_deref().unwrap_or_default() == spec.description
+        && d.license_info == spec.license_info
+        && listed(&d.compatible_runtimes) == spec.compatible_runtimes
+        && listed(&d.compatible_architectures) == spec.compatible_architectures
 }
 
 /// PublishLayerVersion's body.
-pub(crate) fn publish_body(spec: &LayerSpec, package: &Package) -> Value {
-    let mut body = json!({
-        "Content": package.members(),
-        "Description": spec.description,
-    });
-    if !spec.compatible_runtimes.is_empty() {
-        body["CompatibleRuntimes"] = json!(spec.compatible_runtimes);
+pub(crate) fn publish_body(spec: &LayerSpec, package: &Package) -> PublishLayerVersionInput {
+    let code = package.code();
+    let listed = |values: &Vec<String>| (!values.is_empty()).then(|| values.clone());
+    PublishLayerVersionInput {
+        content: Some(LayerContentInput {
+            zip_file: code.zip_file,
+            s3_bucket: code.s3_bucket,
+            s3_key: code.s3_key,
+            s3_object_version: code.s3_object_version,
+        }),
+        description: Some(spec.description.clone()),
+        compatible_runtimes: listed(&spec.compatible_runtimes),
+        compatible_architectures: listed(&spec.compatible_architectures),
+        license_info: spec.license_info.clone(),
     }
-    if !spec.compatible_architectures.is_empty() {
-        body["CompatibleArchitectures"] = json!(spec.compatible_architectures);
-    }
-    if let Some(license) = &spec.license_info {
-        body["LicenseInfo"] = json!(license);
-    }
-    body
 }
 
 /// One line of the plan table.
@@ -258,6 +275,7 @@ mod tests {
     use super::*;
     use crate::template::resources::CodeSource;
     use lamina_model::Architecture;
+    use serde_json::json;
 
     fn spec() -> FunctionSpec {
         FunctionSpec {
@@ -286,12 +304,31 @@ mod tests {
         }
     }
 
-    fn existing() -> Value {
+    /// GetFunction's answer, as the server renders it, read back into the typed shape.
+    fn existing() -> GetFunctionOutput {
+        from(existing_json())
+    }
+
+    fn existing_json() -> Value {
         json!({"Configuration": {
-            "FunctionName": "hello", "Runtime": "provided.al2023", "Handler": "bootstrap", "Description": "",
-            "Role": "arn:aws:iam::000000000000:role/HelloRole", "MemorySize": 128, "Timeout": 3,
-            "EphemeralStorage": {"Size": 512}, "Architectures": ["x86_64"], "CodeSha256": "abc"
-        }})
+            "FunctionName": "hello", "FunctionArn": "arn:aws:lambda:us-east-1:000000000000:function:hello",
+            "Runtime": "provided.al2023", "Handler": "bootstrap", "Description": "",
+            "Role": "arn:aws:iam::000000000000:role/HelloRole", "CodeSize": 2, "MemorySize": 128, "Timeout": 3,
+            "LastModified": "2026-01-12T15:31:24.123+0000", "Version": "$LATEST",
+            "TracingConfig": {"Mode": "PassThrough"}, "RevisionId": "r", "PackageType": "Zip",
+            "EphemeralStorage": {"Size": 512}, "Architectures": ["x86_64"], "CodeSha256": "abc",
+            "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
+            "LoggingConfig": {"LogFormat": "Text", "LogGroup": "/aws/lambda/hello"},
+            "State": "Active", "LastUpdateStatus": "Successful"
+        }, "Code": {"RepositoryType": "S3", "Location": "http://127.0.0.1:9001/code"}})
+    }
+
+    fn from<T: serde::de::DeserializeOwned>(value: Value) -> T {
+        serde_json::from_value(value).expect("the API's shape")
+    }
+
+    fn to_json(value: &impl serde::Serialize) -> Value {
+        serde_json::to_value(value).expect("serialisable")
     }
 
     #[test]
@@ -323,9 +360,10 @@ mod tests {
                 "ReservedConcurrentExecutions"
             ])
         );
-        let mut with_env = existing();
+        let mut with_env = existing_json();
         with_env["Configuration"]["Environment"] = json!({"Variables": {"A": "1"}});
         with_env["Concurrency"] = json!({"ReservedConcurrentExecutions": 5});
+        let with_env: GetFunctionOutput = from(with_env);
         let mut s = spec();
         s.environment.insert("A".into(), "1".into());
         s.reserved_concurrency = Some(5);
@@ -351,7 +389,11 @@ mod tests {
     fn writes_the_request_bodies() {
         let mut s = spec();
         s.layers = vec!["arn:aws:lambda:us-east-1:000000000000:layer:shared:1".into()];
-        let body = create_body(&s, &zip("abc"), "arn:aws:iam::000000000000:role/HelloRole");
+        let body = to_json(&create_body(
+            &s,
+            &zip("abc"),
+            "arn:aws:iam::000000000000:role/HelloRole",
+        ));
         assert_eq!(
             body,
             json!({
@@ -362,7 +404,7 @@ mod tests {
                 "Code": {"ZipFile": "UEs="}
             })
         );
-        let body = configuration_body(&spec());
+        let body = to_json(&configuration_body(&spec()));
         assert_eq!(
             body["Environment"],
             json!({"Variables": {}}),
@@ -370,7 +412,7 @@ mod tests {
         );
         assert_eq!(body["Layers"], json!([]), "clears removed layers");
         assert_eq!(
-            code_body(&spec(), &zip("abc")),
+            to_json(&code_body(&spec(), &zip("abc"))),
             json!({"ZipFile": "UEs=", "Architectures": ["x86_64"]})
         );
     }
@@ -390,10 +432,13 @@ mod tests {
         let latest = LayerVersion {
             version: 3,
             arn: "arn:aws:lambda:us-east-1:000000000000:layer:shared:3".into(),
-            details: json!({
-                "Content": {"CodeSha256": "abc", "CodeSize": 2}, "Description": "libs",
+            details: from(json!({
+                "Content": {"Location": "http://127.0.0.1:9001/code", "CodeSha256": "abc", "CodeSize": 2},
+                "LayerArn": "arn:aws:lambda:us-east-1:000000000000:layer:shared",
+                "LayerVersionArn": "arn:aws:lambda:us-east-1:000000000000:layer:shared:3",
+                "Description": "libs", "CreatedDate": "2026-01-12T15:31:24.123+0000",
                 "CompatibleRuntimes": ["provided.al2023"], "Version": 3
-            }),
+            })),
         };
         assert!(layer_is_current(&spec, &zip("abc"), &latest));
         assert!(!layer_is_current(&spec, &zip("def"), &latest));
@@ -401,7 +446,7 @@ mod tests {
         described.description = "other".into();
         assert!(!layer_is_current(&described, &zip("abc"), &latest));
         assert_eq!(
-            publish_body(&spec, &zip("abc")),
+            to_json(&publish_body(&spec, &zip("abc"))),
             json!({"Content": {"ZipFile": "UEs="}, "Description": "libs", "CompatibleRuntimes": ["provided.al2023"]})
         );
     }
