@@ -50,7 +50,7 @@ impl Answer {
     /// body's `message` (or `Message`), verbatim.
     pub fn api_error(&self) -> ApiError {
         let code = self
-            .header("x-amzn-errortype")
+            .header(lamina_model::headers::ERROR_TYPE)
             .map(|t| t.split(':').next().unwrap_or(t).to_owned())
             .unwrap_or_else(|| "error".to_owned());
         let message = serde_json::from_slice::<serde_json::Value>(&self.body)

@@ -6,6 +6,7 @@ use std::io::Write;
 use anyhow::{Context, Result};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use lamina_model::headers;
 
 use crate::client::{Endpoint, path_segment};
 
@@ -42,13 +43,13 @@ pub fn run(
     if let Some(qualifier) = &options.qualifier {
         path.push_str(&format!("?Qualifier={}", path_segment(qualifier)));
     }
-    let answer = endpoint.send("POST", &path, &[("x-amz-log-type", "Tail")], &payload)?;
+    let answer = endpoint.send("POST", &path, &[(headers::LOG_TYPE, "Tail")], &payload)?;
     if !answer.is_success() {
         return Err(answer.api_error().into());
     }
     let body = &answer.body;
     let header = |name: &str| answer.header(name);
-    if let Some(log) = header("x-amz-log-result").and_then(|b| STANDARD.decode(b).ok()) {
+    if let Some(log) = header(headers::LOG_RESULT).and_then(|b| STANDARD.decode(b).ok()) {
         log_out.write_all(&log)?;
         if !log.ends_with(b"\n") {
             writeln!(log_out)?;
@@ -56,5 +57,5 @@ pub fn run(
     }
     out.write_all(body)?;
     writeln!(out)?;
-    Ok(header("x-amz-function-error").is_some())
+    Ok(header(headers::FUNCTION_ERROR).is_some())
 }

@@ -3,6 +3,7 @@
 //! verbatim with the operation that got them.
 
 use anyhow::{Context, Result};
+use lamina_model::headers;
 use lamina_model::wire::{
     Concurrency, CreateFunctionInput, FunctionConfiguration, GetFunctionOutput, LayerVersionOutput,
     LayerVersionsListItem, ListFunctionsOutput, ListLayerVersionsOutput, PublishLayerVersionInput,
@@ -11,9 +12,6 @@ use lamina_model::wire::{
 use serde::de::DeserializeOwned;
 
 use crate::client::{ApiError, Endpoint, path_segment};
-
-/// The response header in which the server lists what it found wrong with a package it accepted.
-const WARNINGS_HEADER: &str = "x-lamina-warnings";
 
 /// An operation the API refused.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -85,7 +83,7 @@ impl<'a> Lambda<'a> {
         let warnings = answer
             .headers
             .iter()
-            .filter(|(name, _)| name == WARNINGS_HEADER)
+            .filter(|(name, _)| name == headers::LAMINA_WARNINGS)
             .map(|(_, value)| value.clone())
             .collect();
         // A 204 has no body: read it as JSON `null` (what `()` is).
