@@ -2,7 +2,7 @@
 //!
 //! This crate holds the nouns of AWS Lambda that more than one part of lamina needs — the instruction-set
 //! [`Architecture`] a function runs on, the documented [`limits`], the API's request and response
-//! shapes ([`wire`]) and [`headers`] — and nothing that does I/O. Values
+//! shapes ([`wire`]), [`headers`] and [`errors`] codes — and nothing that does I/O. Values
 //! are parsed once at the boundary (`"arm64".parse::<Architecture>()`) and passed around typed.
 //!
 //! ```
@@ -14,6 +14,7 @@
 //! ```
 
 mod architecture;
+pub mod errors;
 pub mod headers;
 pub mod limits;
 pub mod wire;

@@ -3,6 +3,7 @@
 //! verbatim with the operation that got them.
 
 use anyhow::{Context, Result};
+use lamina_model::errors::ErrorCode;
 use lamina_model::headers;
 use lamina_model::wire::{
     Concurrency, CreateFunctionInput, FunctionConfiguration, GetFunctionOutput, LayerVersionOutput,
@@ -102,7 +103,7 @@ impl<'a> Lambda<'a> {
         let path = format!("/2015-03-31/functions/{}", path_segment(name));
         match self.call("GetFunction", "GET", &path, None) {
             Ok(v) => Ok(Some(v)),
-            Err(e) if is_code(&e, "ResourceNotFoundException") => Ok(None),
+            Err(e) if is_code(&e, ErrorCode::ResourceNotFound) => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -222,10 +223,10 @@ mod erased {
 }
 
 /// Whether `error` is an API error with this code.
-pub(crate) fn is_code(error: &anyhow::Error, code: &str) -> bool {
+fn is_code(error: &anyhow::Error, code: ErrorCode) -> bool {
     error
         .downcast_ref::<OperationError>()
-        .is_some_and(|e| e.error.code == code)
+        .is_some_and(|e| e.error.code == code.as_str())
 }
 
 /// The account of `arn:aws:lambda:region:account:...`.
