@@ -5,9 +5,9 @@
 //! The helper is started without a `fork` of the server: the standard library then uses `posix_spawn`
 //! (a `vfork`-style clone that shares the server's memory until the `exec`), where a `fork` would copy the
 //! page tables of the whole, possibly large, server and make its next writes copy pages. That leaves no
-//! code to run between the clone and the `exec`, so the two fds the helper needs (its end of the request
-//! socket pair, the status pipe's write end) are inherited as they are (not close-on-exec) and their
-//! numbers passed as its arguments. While they are inheritable, no other process may be started, or it
+//! code to run between the clone and the `exec`, so the three fds the helper needs (its end of the request
+//! socket pair, the status pipe's write end, the read end of the server's [`LIFELINE`]) are inherited as
+//! they are (not close-on-exec) and their numbers passed as its arguments. While they are inheritable, no other process may be started, or it
 //! would inherit them too: [`SPAWNS`] orders that.
 
 #![allow(unsafe_code)]
@@ -19,7 +19,7 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError, RwLock};
+use std::sync::{Mutex, OnceLock, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
@@ -34,6 +34,23 @@ use crate::spec::{Network, NetworkPlan, OUTBOUND_DNS, SandboxSpec, Stdio};
 /// Every process the sandbox starts: a helper start holds it exclusively while the helper's pipe ends are
 /// inheritable; a plain start holds it shared, so that it never inherits them.
 pub(crate) static SPAWNS: RwLock<()> = RwLock::new(());
+
+/// The server's lifeline: a pipe whose write end only this process holds (close-on-exec, never written).
+/// Every helper gets the read end; when this process dies, however it dies (even by `kill -9`), the
+/// kernel closes the write end, every helper reads end-of-file and kills its sandbox. So no function
+/// outlives the server.
+static LIFELINE: OnceLock<(OwnedFd, OwnedFd)> = OnceLock::new();
+
+/// The lifeline's read end (the pipe is made by the first sandbox).
+fn lifeline() -> Result<&'static OwnedFd, SandboxError> {
+    if let Some((read, _write)) = LIFELINE.get() {
+        return Ok(read);
+    }
+    // Two first sandboxes may race: one pipe is kept, and either serves.
+    let _ = LIFELINE.set(pipe()?);
+    let (read, _write) = LIFELINE.get().expect("the lifeline was set just above");
+    Ok(read)
+}
 
 /// Starts `spec` in a new sandbox, with the spare helper when its stdio fits.
 pub(crate) fn spawn(
@@ -201,12 +218,14 @@ impl Helper {
             UnixStream::pair().map_err(|source| SandboxError::Pipe { source })?;
         let request_read = OwnedFd::from(request_read);
         let (status_read, status_write) = pipe()?;
+        let lifeline = lifeline()?;
         let plan_json = serde_json::to_string(plan).map_err(|source| SandboxError::Encode { source })?;
         let mut command = Command::new(&config.helper.program);
         command
             .args(&config.helper.args)
             .arg(request_read.as_raw_fd().to_string())
             .arg(status_write.as_raw_fd().to_string())
+            .arg(lifeline.as_raw_fd().to_string())
             .arg(plan_json)
             .env_clear()
             .stdin(std_stdio(stdio[0]))
@@ -216,11 +235,13 @@ impl Helper {
             let _exclusive = SPAWNS.write().unwrap_or_else(PoisonError::into_inner);
             let spawned = inheritable(&request_read)
                 .and_then(|()| inheritable(&status_write))
+                .and_then(|()| inheritable(lifeline))
                 .and_then(|()| command.spawn());
-            // The helper has its copies; ours close before any other process can start.
+            // The helper has its copies; ours close (and the lifeline is close-on-exec again) before any
+            // other process can start.
             drop(request_read);
             drop(status_write);
-            spawned
+            spawned.and_then(|child| close_on_exec(lifeline).map(|()| child))
         };
         let child = spawned.map_err(|source| SandboxError::SpawnHelper {
             helper: config.helper.program.clone(),
@@ -382,6 +403,11 @@ fn receive_listener(socket: &UnixStream, timeout: Duration) -> Result<Option<Tcp
 fn pipe() -> Result<(OwnedFd, OwnedFd), SandboxError> {
     nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
         .map_err(|errno| SandboxError::Pipe { source: errno.into() })
+}
+
+/// Sets close-on-exec on `fd` again.
+fn close_on_exec(fd: &OwnedFd) -> io::Result<()> {
+    rustix::io::fcntl_setfd(fd, rustix::io::FdFlags::CLOEXEC).map_err(io::Error::from)
 }
 
 /// Clears close-on-exec on `fd`, so that the next process started inherits it.

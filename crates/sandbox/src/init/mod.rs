@@ -11,7 +11,9 @@
 //! ```
 //!
 //! The helper stays in the host PID namespace so the server can wait for it as its child; it exits with
-//! the program's own status (code, or the same signal), so `wait` needs no translation. The init is PID 1
+//! the program's own status (code, or the same signal), so `wait` needs no translation. It also watches
+//! the server's lifeline (a pipe only the server can write to): when the server dies, even by `kill -9`,
+//! the helper kills the init, so no sandbox outlives its server. The init is PID 1
 //! of the new namespace: when it dies, the kernel kills everything in the sandbox, which is how
 //! [`crate::SandboxedProcess::kill_tree`] takes the whole tree down at once. It forwards SIGTERM and
 //! friends to the sandbox and reaps orphans, as a container init (tini) does, so the program is never
@@ -45,9 +47,10 @@ use crate::spec::Emulation;
 
 /// Entry point of the hidden `sandbox-init` command: builds the sandbox described by the request the
 /// parent writes on the request socket and runs its program; reports failures on the status pipe. `args`
-/// are the arguments after `sandbox-init`: the numbers of the two inherited fds, request socket then status
-/// pipe, and optionally the network plan as JSON (what to prepare before the request; none by default).
-/// Never returns: exits with the program's status.
+/// are the arguments after `sandbox-init`: the numbers of the three inherited fds, request socket, status
+/// pipe and the read end of the server's lifeline (end-of-file on it means the server died: the sandbox
+/// is killed), and optionally the network plan as JSON (what to prepare before the request; none by
+/// default). Never returns: exits with the program's status.
 ///
 /// Call it first thing in `main`, before starting threads or a runtime:
 ///
@@ -62,24 +65,26 @@ where
     S: AsRef<OsStr>,
 {
     let args: Vec<_> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
-    let fds: Vec<_> = args.iter().take(2).filter_map(|a| inherited_fd(a)).collect();
-    let plan = match args.get(2) {
+    let fds: Vec<_> = args.iter().take(3).filter_map(|a| inherited_fd(a)).collect();
+    let plan = match args.get(3) {
         None => Ok(HelperPlan::default()),
         Some(json) => {
             serde_json::from_slice::<HelperPlan>(json.as_encoded_bytes()).map_err(|e| e.to_string())
         }
     };
-    let (2 | 3, Ok([request, status]), Ok(plan)) = (args.len(), <[OwnedFd; 2]>::try_from(fds), plan) else {
+    let (3 | 4, Ok([request, status, lifeline]), Ok(plan)) =
+        (args.len(), <[OwnedFd; 3]>::try_from(fds), plan)
+    else {
         eprintln!(
-            "sandbox-init: expected the request socket, the status pipe and the network plan, got {args:?}: this \
-             command is started by lamina itself, not by hand"
+            "sandbox-init: expected the request socket, the status pipe, the lifeline and the network plan, got \
+             {args:?}: this command is started by lamina itself, not by hand"
         );
         std::process::exit(2);
     };
     let status = StatusPipe(File::from(status));
-    // Neither channel may reach the program; the status pipe's close at the program's exec is the
+    // No channel may reach the program; the status pipe's close at the program's exec is the
     // parent's "started".
-    for fd in [request.as_fd(), status.0.as_fd()] {
+    for fd in [request.as_fd(), status.0.as_fd(), lifeline.as_fd()] {
         if let Err(errno) =
             nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC))
         {
@@ -89,7 +94,12 @@ where
             })
         }
     }
-    helper(std::os::unix::net::UnixStream::from(request), status, plan)
+    helper(
+        std::os::unix::net::UnixStream::from(request),
+        status,
+        lifeline,
+        plan,
+    )
 }
 
 /// Takes ownership of an fd the parent left open for us, given as its number, if it is open.
@@ -123,7 +133,12 @@ impl StatusPipe {
 
 /// The helper: prepares the network, reads the request, creates the other namespaces, forks the init
 /// and relays its exit.
-fn helper(request: std::os::unix::net::UnixStream, status: StatusPipe, plan: HelperPlan) -> ! {
+fn helper(
+    request: std::os::unix::net::UnixStream,
+    status: StatusPipe,
+    lifeline: OwnedFd,
+    plan: HelperPlan,
+) -> ! {
     // 0. The network first, before the request: a spare helper has it ready when the request comes.
     let network = match network::prepare(&plan.network, plan.slirp4netns.as_deref(), &request) {
         Ok(network) => network,
@@ -160,6 +175,7 @@ fn helper(request: std::os::unix::net::UnixStream, status: StatusPipe, plan: Hel
         }),
         Ok(ForkResult::Child) => {
             drop(result_read);
+            drop(lifeline);
             sandbox_init(request, status, result_write)
         }
         Ok(ForkResult::Parent { child }) => {
@@ -167,6 +183,7 @@ fn helper(request: std::os::unix::net::UnixStream, status: StatusPipe, plan: Hel
             status.send(&StatusMessage::InitPid(child.as_raw().unsigned_abs()));
             // Only the init and the program hold the status pipe from here on.
             drop(status);
+            wait_for_init_or_server(child, &lifeline);
             relay_exit(child, result_read, network)
         }
     }
@@ -194,6 +211,39 @@ fn unshare_namespaces() -> Result<(), SetupError> {
         namespaces: "mount, pid, ipc, uts".into(),
         errno: Errno::nix(errno),
     })
+}
+
+/// Waits until the init ends, or the server dies; in the latter case kills the init (and with it the
+/// whole PID namespace). The server's death is end-of-file on the lifeline, which comes when the last
+/// process holding its write end, the server, is gone. (Both are waited for with `poll`, on the
+/// lifeline and a pidfd of the init: a process that unshared its PID namespace cannot start threads.)
+fn wait_for_init_or_server(init: Pid, lifeline: &OwnedFd) {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    let Some(pidfd) = rustix::process::Pid::from_raw(init.as_raw())
+        .and_then(|pid| rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty()).ok())
+    else {
+        // Without a pidfd (kernels before 5.3) the sandbox is left to the server, as before.
+        return;
+    };
+    loop {
+        let mut fds = [
+            PollFd::new(pidfd.as_fd(), PollFlags::POLLIN),
+            PollFd::new(lifeline.as_fd(), PollFlags::POLLIN),
+        ];
+        match poll(&mut fds, PollTimeout::NONE) {
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(_) => return,
+            Ok(_) => {}
+        }
+        if fds[0].any().unwrap_or(true) {
+            return;
+        }
+        // Readable or hung up: nothing is ever written, so it is end-of-file.
+        if fds[1].any().unwrap_or(false) {
+            let _ = nix::sys::signal::kill(init, Signal::SIGKILL);
+            return;
+        }
+    }
 }
 
 /// Waits for the init, ends the sandbox's network stack, and exits the way the program did.
