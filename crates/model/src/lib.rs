@@ -1,7 +1,8 @@
 //! The Lambda vocabulary shared by every lamina crate.
 //!
 //! This crate holds the nouns of AWS Lambda that more than one part of lamina needs — the instruction-set
-//! [`Architecture`] a function runs on and the documented [`limits`] — and nothing that does I/O. Values
+//! [`Architecture`] a function runs on, the [`CodeSha256`] that names a deployment package, and the
+//! documented [`limits`] — and nothing that does I/O. Values
 //! are parsed once at the boundary (`"arm64".parse::<Architecture>()`) and passed around typed.
 //!
 //! ```
@@ -13,6 +14,8 @@
 //! ```
 
 mod architecture;
+mod digest;
 pub mod limits;
 
 pub use architecture::{Architecture, UnknownArchitecture};
+pub use digest::{BadCodeSha256, CodeSha256};
