@@ -112,7 +112,15 @@ impl ApiError {
                     Casing::Upper,
                     Some("Service"),
                 ),
-                E::Internal(_) => (
+                // Failures inside lamina: the client learns only that (see `into_response`).
+                E::Internal(_)
+                | E::Store(_)
+                | E::CodeStore(_)
+                | E::Io { .. }
+                | E::Document(_)
+                | E::Digest(_)
+                | E::Inspect(_)
+                | E::Task { .. } => (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "ServiceException",
                     Casing::Upper,
@@ -164,9 +172,9 @@ impl IntoResponse for ApiError {
             return s3_xml(status, code, message);
         }
         let message = match &self {
-            // Internal details go to the log, not to the client.
-            ApiError::Engine(EngineError::Internal(detail)) => {
-                tracing::error!("internal error: {detail}");
+            // Internal details (the whole chain of sources) go to the log, not to the client.
+            ApiError::Engine(e) if e.is_internal() => {
+                tracing::error!("{}", e.display_chain());
                 "An internal error occurred in lamina; see the server log.".to_owned()
             }
             other => other.to_string(),
@@ -256,6 +264,18 @@ mod tests {
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(code, "ServiceException");
         assert!(!body.to_string().contains("/var/x"));
+    }
+
+    #[tokio::test]
+    async fn failures_with_a_source_are_service_exceptions_that_leak_nothing() {
+        let source = serde_json::from_str::<Value>("{\"at\": \"/var/x\"").expect_err("truncated");
+        let (status, code, body) = render(EngineError::Document(source).into()).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(code, "ServiceException");
+        assert_eq!(
+            body,
+            json!({"Type": "Service", "Message": "An internal error occurred in lamina; see the server log."})
+        );
     }
 
     #[tokio::test]

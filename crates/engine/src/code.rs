@@ -1,7 +1,7 @@
 //! Deployment packages on their way in: decoding the base64 `ZipFile` into a staged blob (the S3 source
 //! is in [`crate::s3`]), checking it
 //! the way Lambda does (zip validity, unzipped size), linting it with `lamina_package::inspect`, and
-//! unpacking committed blobs for the functions that use them.
+//! unpacking committed blobs for the functions and layers that use them.
 
 use std::fs::{self, File};
 use std::io::{BufReader, Write};
@@ -9,12 +9,12 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use lamina_model::Architecture;
 use lamina_model::limits::{UNZIPPED_CODE_MAX_BYTES, ZIPPED_CODE_MAX_BYTES};
+use lamina_model::{Architecture, CodeSha256};
 use lamina_package::{ExtractLimits, FindingKind, InspectOptions};
 use lamina_store::{CodeStore, StagedBlob};
 
-use crate::EngineError;
+use crate::{EngineError, Inner};
 
 /// The largest CreateFunction / UpdateFunctionCode request body AWS accepts.
 pub const REQUEST_MAX_BYTES: u64 = 70_167_211;
@@ -38,7 +38,7 @@ pub struct StagedCode {
 
 impl StagedCode {
     /// The package's `CodeSha256`.
-    pub fn code_sha256(&self) -> String {
+    pub fn code_sha256(&self) -> CodeSha256 {
         self.blob.digest().code_sha256()
     }
 
@@ -68,9 +68,10 @@ pub(crate) fn stage_base64(store: &dyn CodeStore, b64: &str) -> Result<StagedCod
         let n = STANDARD
             .decode_slice(chunk, &mut out)
             .map_err(|_| EngineError::InvalidParameter(UNZIP_FAILED.into()))?;
-        blob.write_all(&out[..n])?;
+        blob.write_all(&out[..n])
+            .map_err(EngineError::io("write", blob.path()))?;
     }
-    blob.flush()?;
+    blob.flush().map_err(EngineError::io("write", blob.path()))?;
     Ok(StagedCode { blob })
 }
 
@@ -129,8 +130,7 @@ pub(crate) fn check_package(
     usage: &PackageUse,
 ) -> Result<Lint, EngineError> {
     let arch = arch.and_then(|a| a.parse::<Architecture>().ok());
-    let report = lamina_package::inspect_file(path, &InspectOptions { arch })
-        .map_err(|e| EngineError::Internal(format!("inspecting the package: {e}")))?;
+    let report = lamina_package::inspect_file(path, &InspectOptions { arch })?;
     let mut lint = Lint {
         unzipped_size: report.unzipped_size,
         has_bootstrap: !report.findings.iter().any(|f| is_absent_bootstrap(f.kind)),
@@ -168,9 +168,7 @@ pub(crate) fn check_package(
 
 /// The bytes a stored package unzips to (for functions stored before the engine kept it).
 pub(crate) fn unzipped_size(path: &Path) -> Result<u64, EngineError> {
-    lamina_package::inspect_file(path, &InspectOptions { arch: None })
-        .map(|report| report.unzipped_size)
-        .map_err(|e| EngineError::Internal(format!("inspecting the package: {e}")))
+    Ok(lamina_package::inspect_file(path, &InspectOptions { arch: None })?.unzipped_size)
 }
 
 /// Lambda's limit on a function's code and its layers together, unzipped.
@@ -196,24 +194,25 @@ pub(crate) struct Unpacked {
 
 impl Unpacked {
     pub(crate) fn open(root: PathBuf) -> Result<Self, EngineError> {
-        fs::create_dir_all(&root)?;
-        for entry in fs::read_dir(&root)? {
-            let entry = entry?;
+        fs::create_dir_all(&root).map_err(EngineError::io("create", &root))?;
+        for entry in fs::read_dir(&root).map_err(EngineError::io("list", &root))? {
+            let entry = entry.map_err(EngineError::io("list", &root))?;
             if entry.file_name().to_string_lossy().starts_with(".tmp-") {
-                fs::remove_dir_all(entry.path())?;
+                let path = entry.path();
+                fs::remove_dir_all(&path).map_err(EngineError::io("remove", &path))?;
             }
         }
         Ok(Self { root })
     }
 
-    /// The directory of a package's files.
-    pub(crate) fn dir(&self, hex: &str) -> PathBuf {
-        self.root.join(hex)
+    /// The directory of a package's files (named by its hex digest).
+    pub(crate) fn dir(&self, code_sha256: &CodeSha256) -> PathBuf {
+        self.root.join(code_sha256.hex())
     }
 
     /// Unpacks a committed blob unless it already is; a failure leaves nothing behind.
-    pub(crate) fn ensure(&self, blob: &Path, hex: &str) -> Result<PathBuf, String> {
-        let target = self.dir(hex);
+    pub(crate) fn ensure(&self, blob: &Path, code_sha256: &CodeSha256) -> Result<PathBuf, String> {
+        let target = self.dir(code_sha256);
         if target.is_dir() {
             return Ok(target);
         }
@@ -239,22 +238,38 @@ impl Unpacked {
         result.map(|()| target)
     }
 
-    /// The hex digests of every unpacked package.
-    pub(crate) fn list(&self) -> Result<Vec<String>, EngineError> {
+    /// Every unpacked package.
+    pub(crate) fn list(&self) -> Result<Vec<CodeSha256>, EngineError> {
         let mut out = Vec::new();
-        for entry in fs::read_dir(&self.root)? {
-            let name = entry?.file_name().to_string_lossy().into_owned();
-            if !name.starts_with('.') {
-                out.push(name);
+        let entries = fs::read_dir(&self.root).map_err(EngineError::io("list", &self.root))?;
+        for entry in entries {
+            let entry = entry.map_err(EngineError::io("list", &self.root))?;
+            if let Some(code_sha256) = entry
+                .file_name()
+                .to_str()
+                .and_then(|name| CodeSha256::from_hex(name).ok())
+            {
+                out.push(code_sha256);
             }
         }
         Ok(out)
     }
 
     /// Removes a package's directory (no error if absent).
-    pub(crate) fn remove(&self, hex: &str) {
-        let _ = fs::remove_dir_all(self.dir(hex));
+    pub(crate) fn remove(&self, code_sha256: &CodeSha256) {
+        let _ = fs::remove_dir_all(self.dir(code_sha256));
     }
+}
+
+/// Unpacks a committed package (once; later calls find it unpacked). The error is the reason a
+/// function that uses it failed to settle.
+pub(crate) fn unpack(inner: &Inner, code_sha256: &CodeSha256) -> Result<PathBuf, String> {
+    let blob = inner
+        .code
+        .path(code_sha256)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("the stored package {code_sha256} is missing"))?;
+    inner.unpacked.ensure(&blob, code_sha256)
 }
 
 #[cfg(test)]
@@ -282,7 +297,10 @@ mod tests {
         let data: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 256) as u8).collect();
         let staged = stage_base64(&store, &STANDARD.encode(&data)).expect("stage");
         assert_eq!(staged.size(), data.len() as u64);
-        assert_eq!(staged.code_sha256(), lamina_package::code_sha256(&data));
+        assert_eq!(
+            staged.code_sha256().to_string(),
+            lamina_package::code_sha256(&data)
+        );
     }
 
     #[test]
@@ -304,11 +322,11 @@ mod tests {
         let start = std::sync::Arc::new(std::sync::Barrier::new(8));
         let threads: Vec<_> = (0..8)
             .map(|_| {
-                let (unpacked, blob, hex) = (unpacked.clone(), blob.clone(), digest.hex());
+                let (unpacked, blob, code_sha256) = (unpacked.clone(), blob.clone(), digest.code_sha256());
                 let start = std::sync::Arc::clone(&start);
                 std::thread::spawn(move || {
                     start.wait();
-                    unpacked.ensure(&blob, &hex)
+                    unpacked.ensure(&blob, &code_sha256)
                 })
             })
             .collect();
@@ -318,7 +336,7 @@ mod tests {
         }
         assert_eq!(
             unpacked.list().expect("list"),
-            vec![digest.hex()],
+            vec![digest.code_sha256()],
             "no temporary directory left"
         );
     }

@@ -1,9 +1,16 @@
 //! The engine's errors. They say *what* went wrong in Lambda's vocabulary (not found, conflict, ...),
 //! and carry AWS's exact message text; `lamina-control-api` alone turns them into HTTP statuses and
 //! `x-amzn-ErrorType` codes.
+//!
+//! Failures inside lamina (the stores, the file system, a stored document, a background task) keep
+//! their source error, so the server's log shows the whole chain; [`EngineError::is_internal`] says
+//! which variants those are (the client only learns that something failed inside lamina).
+
+use std::io;
+use std::path::Path;
 
 /// Why an engine operation was refused or failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     /// Pattern, length, range or enum violations, rendered with AWS's
     /// `N validation error(s) detected: ...` grammar (AWS: ValidationException).
@@ -35,31 +42,132 @@ pub enum EngineError {
     /// package); the message says which and is shown to the client (AWS: ServiceException).
     #[error("{0}")]
     Unavailable(String),
-    /// Something failed inside lamina (storage, I/O); the message is for the log, not the client.
+    /// Something inside lamina is not as it must be (a data directory in use, an execution platform
+    /// failure); the message is for the log, not the client.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The metadata store failed.
+    #[error("the metadata store failed")]
+    Store(#[from] lamina_store::StoreError),
+    /// The code store failed.
+    #[error("the code store failed")]
+    CodeStore(#[from] lamina_store::CodeStoreError),
+    /// A file-system operation of the engine's own (its data directory, unpacked packages, staging).
+    #[error("cannot {action} {path}")]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// On which path (or what, when there is no path).
+        path: String,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+    /// A stored document (a function's, version's or layer version's JSON) could not be read or
+    /// written.
+    #[error("a stored document is unreadable")]
+    Document(#[from] serde_json::Error),
+    /// A `CodeSha256` read from a store row is not a digest.
+    #[error("a stored CodeSha256 is unreadable")]
+    Digest(#[from] lamina_model::BadCodeSha256),
+    /// A deployment package could not be inspected (an I/O failure, not a finding about the package).
+    #[error("cannot inspect the package")]
+    Inspect(#[from] lamina_package::InspectError),
+    /// Blocking work handed to a worker thread did not finish (it panicked or was cancelled).
+    #[error("{work} did not finish")]
+    Task {
+        /// The work that was running.
+        work: &'static str,
+        /// Why it stopped.
+        #[source]
+        source: tokio::task::JoinError,
+    },
 }
 
-impl From<lamina_store::StoreError> for EngineError {
-    fn from(e: lamina_store::StoreError) -> Self {
-        EngineError::Internal(e.to_string())
+impl EngineError {
+    /// Whether this is a failure inside lamina (answered as ServiceException with a generic message,
+    /// the details logged) rather than a refusal of the request.
+    pub fn is_internal(&self) -> bool {
+        matches!(
+            self,
+            EngineError::Internal(_)
+                | EngineError::Store(_)
+                | EngineError::CodeStore(_)
+                | EngineError::Io { .. }
+                | EngineError::Document(_)
+                | EngineError::Digest(_)
+                | EngineError::Inspect(_)
+                | EngineError::Task { .. }
+        )
+    }
+
+    /// The message followed by each source's, `: `-separated: what the server's log shows.
+    pub fn display_chain(&self) -> String {
+        let mut out = self.to_string();
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            out.push_str(": ");
+            out.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        out
+    }
+
+    /// A closure that wraps an I/O error of `action` on `path` (for `map_err`).
+    pub(crate) fn io(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> Self + use<> {
+        let path = path.display().to_string();
+        move |source| EngineError::Io { action, path, source }
+    }
+
+    /// A closure that wraps the failure of blocking `work` (for `map_err` on a join handle).
+    pub(crate) fn task(work: &'static str) -> impl FnOnce(tokio::task::JoinError) -> Self {
+        move |source| EngineError::Task { work, source }
     }
 }
 
-impl From<lamina_store::CodeStoreError> for EngineError {
-    fn from(e: lamina_store::CodeStoreError) -> Self {
-        EngineError::Internal(e.to_string())
+/// Refusals are equal when they are the same refusal with the same message (what tests compare).
+/// Failures inside lamina carry sources that cannot be compared, so they equal nothing, not even
+/// themselves (hence no `Eq`).
+impl PartialEq for EngineError {
+    fn eq(&self, other: &Self) -> bool {
+        use EngineError as E;
+        match (self, other) {
+            (E::Validation(a), E::Validation(b)) => a == b,
+            (E::InvalidParameter(a), E::InvalidParameter(b))
+            | (E::NotFound(a), E::NotFound(b))
+            | (E::Conflict(a), E::Conflict(b))
+            | (E::PreconditionFailed(a), E::PreconditionFailed(b))
+            | (E::TooLarge(a), E::TooLarge(b))
+            | (E::Throttled(a), E::Throttled(b))
+            | (E::Unavailable(a), E::Unavailable(b)) => a == b,
+            (E::AccessDenied, E::AccessDenied) => true,
+            _ => false,
+        }
     }
 }
 
-impl From<std::io::Error> for EngineError {
-    fn from(e: std::io::Error) -> Self {
-        EngineError::Internal(e.to_string())
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl From<serde_json::Error> for EngineError {
-    fn from(e: serde_json::Error) -> Self {
-        EngineError::Internal(format!("stored document unreadable: {e}"))
+    #[test]
+    fn internal_failures_keep_their_source_and_equal_nothing() {
+        let e = EngineError::io("open", Path::new("/data/lock"))(io::Error::other("disk on fire"));
+        assert!(e.is_internal());
+        assert_eq!(e.to_string(), "cannot open /data/lock");
+        assert_eq!(
+            std::error::Error::source(&e).map(ToString::to_string),
+            Some("disk on fire".to_owned())
+        );
+        assert_eq!(e.display_chain(), "cannot open /data/lock: disk on fire");
+        assert_ne!(
+            e,
+            EngineError::io("open", Path::new("/data/lock"))(io::Error::other("disk on fire"))
+        );
+        assert_eq!(
+            EngineError::NotFound("x".into()),
+            EngineError::NotFound("x".into())
+        );
+        assert!(!EngineError::NotFound("x".into()).is_internal());
     }
 }

@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use lamina_execution::{ExecutionError, FunctionVersion, InvokeRequest};
 
-use crate::functions::lamina_store_hex;
+use crate::code::unpack;
 use crate::names::{self, NameKind, Scope};
+use crate::not_found::function_not_found;
 use crate::record::State;
 use crate::{Engine, EngineError};
 
@@ -90,7 +91,7 @@ impl Engine {
     ) -> Result<FunctionVersion, EngineError> {
         let latest = self.load(scope, name).await?.map(|(_, r)| r);
         let Some(latest) = latest else {
-            return Err(crate::functions::function_not_found(scope, name, Some(q)));
+            return Err(function_not_found(scope, name, Some(q)));
         };
         let record = if q == "$LATEST" {
             latest.clone()
@@ -104,13 +105,12 @@ impl Engine {
                     .into(),
             ));
         }
-        let hex = lamina_store_hex(&record.code_sha256)?;
-        let code_dir = self.inner.unpacked.dir(&hex);
+        let code_dir = self.inner.unpacked.dir(&record.code_sha256);
         if !code_dir.is_dir() {
             // An update in progress has not been unpacked by the background settle yet: do it now, so
             // the invocation runs the new code (on AWS it would still run the previous one).
-            let sha = record.code_sha256.clone();
-            self.blocking(move |inner| crate::settle::unpack(inner, &sha).map_err(EngineError::Internal))
+            let sha = record.code_sha256;
+            self.blocking(move |inner| unpack(inner, &sha).map_err(EngineError::Internal))
                 .await?;
         }
         let opt_dir = self.opt_dir(&record.layers).await?;
@@ -223,34 +223,6 @@ impl Engine {
                 })
             }
         }
-    }
-
-    /// Tells the executor every function's reserved concurrency (at start).
-    pub(crate) async fn load_reserved_concurrency(&self) -> Result<(), EngineError> {
-        let reserved = self
-            .blocking(|inner| {
-                let mut out = Vec::new();
-                for row in inner.meta.all_functions()? {
-                    let record = crate::functions::parse_record(&row)?;
-                    if let Some(n) = record.reserved_concurrency {
-                        out.push((
-                            Scope {
-                                region: row.region,
-                                account: row.account,
-                            },
-                            record.name,
-                            n,
-                        ));
-                    }
-                }
-                Ok(out)
-            })
-            .await?;
-        for (scope, name, n) in reserved {
-            let arn = scope.function_arn(&name);
-            self.inner.executor.set_reserved_concurrency(&arn, Some(n));
-        }
-        Ok(())
     }
 }
 

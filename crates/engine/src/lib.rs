@@ -2,10 +2,47 @@
 //!
 //! [`Engine`] is the one entry point. The control API parses a request into the input types of
 //! [`wire`], calls one `Engine` method with the caller's [`Scope`] (region from the SigV4 scope, account
-//! of the access key that signed), and renders what comes back; it never reaches the store. Errors are
-//! [`EngineError`]s that carry AWS's exact message text; mapping them to HTTP is the control API's job.
+//! of the access key that signed), and renders what comes back; it never reaches the stores. Errors are
+//! [`EngineError`]s that carry AWS's exact message text (or, for failures inside lamina, their source
+//! error); mapping them to HTTP is the control API's job.
 //!
-//! How a deploy flows through the engine:
+//! # Where things are
+//!
+//! One module per operation, grouped by the resource it acts on. Each operation file reads top to
+//! bottom: check the input in AWS's order, build what changes, write it.
+//!
+//! | Module | What it holds |
+//! |---|---|
+//! | `functions/` | one file per function operation: `create`, `get` (GetFunction, GetFunctionConfiguration, the code download), `list`, `update_code`, `update_config`, `delete`, `concurrency`, `tags`; `config` (the configuration members shared by create and update), `resolve` (a name and qualifier to a record) |
+//! | `versions/` | `publish` (PublishVersion), `list` (ListVersionsByFunction) |
+//! | `layers/` | `publish`, `get`, `list`, `delete`; `record` (a layer version's stored document); `for_functions` (a function's `Layers` resolved and checked) |
+//! | `account` | GetAccountSettings |
+//! | `invocation` | Invoke, and the cache of resolved versions it answers from (`resolved`) |
+//! | `deploy` | what every deploy shares: the package's source (inline or S3), checking and linting it, committing the blob, sweeping code nothing references |
+//! | `code`, `s3` | packages on their way in (base64 staging, lint rules, unpacked trees); fetching them from S3 |
+//! | `stacks`, `opt` | the `/opt` of a function with layers: hard-link stacks of unpacked layers, and choosing or building one |
+//! | `settle` | the background step that ends `Pending`/`InProgress`, and [`Engine::recover`] at start |
+//! | `record`, `rows`, `writes` | a function's stored document; reading and (de)serialising store rows; the write path every metadata write goes through (it also forgets cached resolutions) |
+//! | `preconditions`, `not_found`, `paging` | AWS's 409/412 checks, not-found answers, marker paging |
+//! | [`names`], [`config_rules`], `validation`, [`runtime`], [`wire`] | name and ARN rules, member rules, the `ValidationException` grammar, runtimes, wire shapes |
+//!
+//! The next operations go where their resource is: CreateAlias, GetAlias, ListAliases, UpdateAlias and
+//! DeleteAlias as files of a new `aliases/` directory (an alias is a row of its own, written through
+//! `writes`, and `functions/resolve` learns to follow one); AddPermission, RemovePermission and GetPolicy
+//! in `permissions/`; function URL configurations in `url_configs/`. Asynchronous invocations (today queued
+//! in memory by `invocation`) become durable behind an event-queue interface of `lamina-store`, next to
+//! [`MetadataStore`](lamina_store::MetadataStore) and [`CodeStore`](lamina_store::CodeStore).
+//!
+//! # Backends
+//!
+//! The engine is given its stores ([`Backends`]): a [`MetadataStore`](lamina_store::MetadataStore) for
+//! rows, a [`CodeStore`](lamina_store::CodeStore) for packages, and the directory execution environments
+//! write their log streams to. [`Engine::open`] builds the local ones from [`EngineConfig::data_dir`]
+//! (SQLite, files); [`Engine::with_backends`] takes any others, such as a PostgreSQL metadata store
+//! that passes `lamina_store::conformance::run`. Either way the data directory stays the engine's local
+//! working space (its lock, unpacked packages, `/opt` stacks).
+//!
+//! # How a deploy flows through the engine
 //!
 //! 1. [`Engine::stage_zip_base64`] decodes the request's base64 `ZipFile` into a staging file in
 //!    64 KiB steps, computing `CodeSha256` on the way (413 if the decoded size is over 50 MB). A package
@@ -13,14 +50,14 @@
 //!    file by [`Engine::stage_s3`] (module `s3`), so everything after this step is shared.
 //! 2. [`Engine::create_function`] / [`Engine::update_function_code`] validate the input in AWS's order,
 //!    check the package (not a zip, unzipped size) and lint it with `lamina_package::inspect`, then
-//!    commit the blob (fsync + rename) *before* committing the metadata row (one SQLite transaction),
-//!    so no function ever references missing code.
+//!    commit the blob (fsync + rename) *before* committing the metadata row (one transaction), so no
+//!    function ever references missing code.
 //! 3. The answer says `State: Pending` (create) or `LastUpdateStatus: InProgress` (update). A background
 //!    task unpacks the package and *settles* the function (Active / Successful, new RevisionId). At
 //!    start, [`Engine::recover`] settles whatever a crash left unsettled.
 //!
-//! Layers (`layers`) are versions of zips published on their own; a function names up to five, keeps
-//! what it needs of each on its record, and sees them stacked at `/opt` in its environments.
+//! Layers are versions of zips published on their own; a function names up to five, keeps what it needs
+//! of each on its record, and sees them stacked at `/opt` in its environments.
 //!
 //! Concurrent requests on one function are serialised by compare-and-swap on the store row: a request
 //! re-reads and re-checks when another one won, so no update is ever lost, and a second update while
@@ -46,28 +83,39 @@
 mod account;
 mod code;
 pub mod config_rules;
+mod deploy;
 mod error;
 mod functions;
 mod invocation;
 mod layers;
 pub mod names;
+mod not_found;
+mod opt;
+mod paging;
+mod preconditions;
 mod record;
 mod resolved;
+mod rows;
 pub mod runtime;
 pub mod s3;
 mod settle;
+mod stacks;
 mod validation;
+mod versions;
 pub mod wire;
+mod writes;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use lamina_store::{CodeStore, FsCodeStore, MetadataStore, SqliteStore};
 
 pub use code::{REQUEST_MAX_BYTES, StagedCode, request_too_large};
+pub use deploy::Deployed;
 pub use error::EngineError;
-pub use functions::{Deployed, FunctionView};
+pub use functions::FunctionView;
 pub use invocation::{InvocationType, InvokeInput, InvokeOutput};
+pub use lamina_store::StoredBlob;
 pub use layers::LayerVersionView;
 pub use names::Scope;
 pub use s3::S3Location;
@@ -75,7 +123,8 @@ pub use s3::S3Location;
 /// How to open an [`Engine`].
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
-    /// Where the database, the blobs and the unpacked packages live (created if missing).
+    /// The engine's local working directory (created if missing): its lock, unpacked packages and `/opt`
+    /// stacks; with [`Engine::open`], also the local backends' database, blobs and logs.
     pub data_dir: PathBuf,
     /// The default account: of `--auth none` requests, of the development key, and of the rows of data
     /// directories from releases before accounts.
@@ -109,6 +158,39 @@ impl EngineConfig {
     }
 }
 
+/// Where the engine keeps what it must not lose: the stores it is given.
+#[derive(Clone)]
+pub struct Backends {
+    /// Functions, versions and layer versions (rows with a JSON document).
+    pub metadata: Arc<dyn MetadataStore>,
+    /// Deployment packages by `CodeSha256`.
+    pub code: Arc<dyn CodeStore>,
+    /// Where execution environments write their log streams (`<account>/<region>/<function>/...`, read by
+    /// `lamina logs`).
+    pub log_dir: PathBuf,
+}
+
+impl std::fmt::Debug for Backends {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Backends")
+            .field("code", &self.code)
+            .field("log_dir", &self.log_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Backends {
+    /// The local backends in `data_dir`: SQLite at `lamina.db` (rows without an account, from releases
+    /// before accounts, belong to `default_account`), blobs under `code/`, logs under `logs/`.
+    pub fn local(data_dir: &Path, default_account: &str) -> Result<Self, EngineError> {
+        Ok(Backends {
+            metadata: Arc::new(SqliteStore::open(&data_dir.join("lamina.db"), default_account)?),
+            code: Arc::new(FsCodeStore::open(data_dir.join("code"))?),
+            log_dir: data_dir.join(lamina_execution::logs::LOG_DIR),
+        })
+    }
+}
+
 /// The control plane's core. Cheap to clone (an `Arc` inside).
 #[derive(Clone)]
 pub struct Engine {
@@ -124,11 +206,12 @@ impl std::fmt::Debug for Engine {
 }
 
 pub(crate) struct Inner {
+    /// Read it directly; write it only through `writes` (which keeps `resolved` true).
     pub(crate) meta: Arc<dyn MetadataStore>,
     pub(crate) code: Arc<dyn CodeStore>,
     pub(crate) unpacked: code::Unpacked,
     /// The combined `/opt` of functions with several layers.
-    pub(crate) stacks: layers::Stacks,
+    pub(crate) stacks: stacks::Stacks,
     pub(crate) account: String,
     pub(crate) strict: bool,
     pub(crate) account_concurrency: u32,
@@ -143,58 +226,35 @@ pub(crate) struct Inner {
     /// unreferenced blobs, so a sweep never deletes a blob a commit is about to reference.
     pub(crate) code_lock: tokio::sync::Mutex<()>,
     /// Function versions resolved for Invoke, kept until the function changes.
-    pub(crate) resolved: Arc<resolved::ResolvedCache>,
+    pub(crate) resolved: resolved::ResolvedCache,
 }
 
 impl Engine {
-    /// Opens (creating if needed) the state in `config.data_dir`.
+    /// Opens (creating if needed) the state in `config.data_dir`, with the local backends
+    /// ([`Backends::local`]).
     pub fn open(config: EngineConfig) -> Result<Self, EngineError> {
-        std::fs::create_dir_all(&config.data_dir)?;
-        let lock_path = config.data_dir.join("lock");
-        let mut lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
-            .open(&lock_path)?;
-        if let Err(e) = lock.try_lock() {
-            use std::io::Read;
-            let mut holder = String::new();
-            let _ = lock.read_to_string(&mut holder);
-            let holder = match holder.trim() {
-                "" => e.to_string(),
-                pid => format!("pid {pid}"),
-            };
-            return Err(EngineError::Internal(format!(
-                "{} is in use by another lamina process ({holder}); give each server its own --data-dir",
-                config.data_dir.display()
-            )));
-        }
-        {
-            use std::io::{Seek, Write};
-            lock.set_len(0)?;
-            lock.rewind()?;
-            writeln!(lock, "{}", std::process::id())?;
-        }
-        let resolved = Arc::new(resolved::ResolvedCache::default());
-        let meta = resolved::Invalidating {
-            store: Arc::new(SqliteStore::open(
-                &config.data_dir.join("lamina.db"),
-                &config.account_id,
-            )?),
-            cache: Arc::clone(&resolved),
-        };
-        let code: Arc<dyn CodeStore> = Arc::new(FsCodeStore::open(config.data_dir.join("code"))?);
+        let lock = lock_data_dir(&config.data_dir)?;
+        let backends = Backends::local(&config.data_dir, &config.account_id)?;
+        Self::start(config, lock, backends)
+    }
+
+    /// Opens an engine on `backends`, with `config.data_dir` as its local working directory.
+    pub fn with_backends(config: EngineConfig, backends: Backends) -> Result<Self, EngineError> {
+        let lock = lock_data_dir(&config.data_dir)?;
+        Self::start(config, lock, backends)
+    }
+
+    fn start(config: EngineConfig, lock: std::fs::File, backends: Backends) -> Result<Self, EngineError> {
         let unpacked = code::Unpacked::open(config.data_dir.join("unpacked"))?;
-        let stacks = layers::Stacks::open(config.data_dir.join("opt"))?;
-        let mut execution = lamina_execution::ExecutorConfig::new(config.data_dir.join("logs"));
+        let stacks = stacks::Stacks::open(config.data_dir.join("opt"))?;
+        let mut execution = lamina_execution::ExecutorConfig::new(backends.log_dir);
         execution.account_concurrency = config.account_concurrency;
         execution.idle_timeout = config.idle_timeout;
         execution.isolation = config.isolation.clone();
         Ok(Self {
             inner: Arc::new(Inner {
-                meta: Arc::new(meta),
-                code,
+                meta: backends.metadata,
+                code: backends.code,
                 unpacked,
                 stacks,
                 account: config.account_id,
@@ -203,7 +263,7 @@ impl Engine {
                 executor: lamina_execution::Executor::new(execution),
                 s3: s3::S3Fetcher::new(config.s3_endpoint_url),
                 code_lock: tokio::sync::Mutex::new(()),
-                resolved,
+                resolved: resolved::ResolvedCache::default(),
                 _lock: lock,
             }),
         })
@@ -266,6 +326,38 @@ impl Engine {
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || f(&inner))
             .await
-            .map_err(|e| EngineError::Internal(format!("blocking task failed: {e}")))?
+            .map_err(EngineError::task("blocking store work"))?
     }
+}
+
+/// Creates `data_dir` and takes the exclusive lock on `<data_dir>/lock`, writing this process's id into
+/// it so that a refused second server can say who holds it.
+fn lock_data_dir(data_dir: &Path) -> Result<std::fs::File, EngineError> {
+    use std::io::{Read, Seek, Write};
+    std::fs::create_dir_all(data_dir).map_err(EngineError::io("create", data_dir))?;
+    let lock_path = data_dir.join("lock");
+    let mut lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(&lock_path)
+        .map_err(EngineError::io("open", &lock_path))?;
+    if let Err(e) = lock.try_lock() {
+        let mut holder = String::new();
+        let _ = lock.read_to_string(&mut holder);
+        let holder = match holder.trim() {
+            "" => e.to_string(),
+            pid => format!("pid {pid}"),
+        };
+        return Err(EngineError::Internal(format!(
+            "{} is in use by another lamina process ({holder}); give each server its own --data-dir",
+            data_dir.display()
+        )));
+    }
+    lock.set_len(0)
+        .and_then(|()| lock.rewind())
+        .and_then(|()| writeln!(lock, "{}", std::process::id()))
+        .map_err(EngineError::io("write", &lock_path))?;
+    Ok(lock)
 }

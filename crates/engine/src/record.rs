@@ -1,17 +1,23 @@
-//! What the engine stores for a function or a version: the JSON `document` of a store row.
+//! What the engine stores for a function or a version: the JSON `document` of a store row, and the
+//! state changes every operation shares (an update begins, a version is published).
 
 use std::collections::BTreeMap;
 
+use lamina_model::CodeSha256;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::layers::FunctionLayer;
 use crate::names::Scope;
 use crate::wire::{
     EnvironmentResponse, EphemeralStorage, FunctionConfiguration, LayerReference, RuntimeVersionConfig,
     TracingConfig,
 };
+
+/// The reason shown while a function is created or updated.
+pub(crate) const CREATING_REASON: &str = "The function is being created.";
+/// Its code.
+pub(crate) const CREATING_CODE: &str = "Creating";
 
 pub(crate) use lamina_model::wire::{LastUpdateStatus as UpdateStatus, State};
 
@@ -48,8 +54,8 @@ pub(crate) struct FunctionRecord {
     pub(crate) snap_start: Option<Value>,
     /// Members stored and echoed verbatim, by wire name.
     pub(crate) echoed: BTreeMap<String, Value>,
-    /// base64 SHA-256 of the zip.
-    pub code_sha256: String,
+    /// The zip's digest (base64 in the document).
+    pub(crate) code_sha256: CodeSha256,
     /// Zip size.
     pub(crate) code_size: u64,
     /// The bytes the zip unzips to (`None` in records written before lamina kept it).
@@ -92,6 +98,21 @@ pub(crate) struct FunctionRecord {
     pub(crate) last_published_fingerprint: Option<String>,
 }
 
+/// What a function keeps of one of its layers (so it keeps working after the layer version is deleted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct FunctionLayer {
+    /// The layer version ARN.
+    pub(crate) arn: String,
+    /// The layer zip's digest (base64 in the document).
+    pub(crate) code_sha256: CodeSha256,
+    /// Zip size.
+    pub(crate) code_size: u64,
+    /// The bytes the zip unzips to.
+    pub(crate) unzipped_size: u64,
+    /// Whether it provides `/opt/bootstrap`.
+    pub(crate) has_bootstrap: bool,
+}
+
 /// Lambda's timestamp format: `2020-04-10T19:06:32.563+0000`.
 pub(crate) fn now_timestamp() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3f%z").to_string()
@@ -118,6 +139,48 @@ impl FunctionRecord {
             Some(n) => n.to_string(),
             None => "$LATEST".to_owned(),
         }
+    }
+
+    /// Marks a change of `$LATEST` as begun: InProgress until a settle task with the fresh token ends
+    /// it, with a new RevisionId.
+    pub(crate) fn begin_update(&mut self) {
+        self.last_modified = now_timestamp();
+        self.revision_id = fresh_id();
+        self.last_update_status = Some(UpdateStatus::InProgress);
+        self.last_update_status_reason = Some(CREATING_REASON.into());
+        self.last_update_status_reason_code = Some(CREATING_CODE.into());
+        self.settle_token = Some(fresh_id());
+    }
+
+    /// Freezes `$LATEST` into the next version and advances the function's counters. A version
+    /// published with a code update is Pending until the update settles.
+    pub(crate) fn publish_next(&mut self, description: Option<String>, pending: bool) -> FunctionRecord {
+        self.last_version += 1;
+        self.last_published_fingerprint = Some(self.fingerprint());
+        let mut v = self.clone();
+        v.version = Some(self.last_version);
+        if let Some(d) = description {
+            v.description = d;
+        }
+        v.tags.clear();
+        v.reserved_concurrency = None;
+        v.revision_id = fresh_id();
+        v.last_modified = now_timestamp();
+        v.settle_token = None;
+        v.last_update_status_reason = None;
+        v.last_update_status_reason_code = None;
+        if pending {
+            v.state = State::Pending;
+            v.state_reason = Some(CREATING_REASON.into());
+            v.state_reason_code = Some(CREATING_CODE.into());
+            v.last_update_status = None;
+        } else {
+            v.state = State::Active;
+            v.state_reason = None;
+            v.state_reason_code = None;
+            v.last_update_status = Some(UpdateStatus::Successful);
+        }
+        v
     }
 
     /// Hash of everything a published version freezes, to recognise an unchanged `$LATEST`.
@@ -192,7 +255,7 @@ impl FunctionRecord {
             timeout: self.timeout,
             memory_size: self.memory_size,
             last_modified: self.last_modified.clone(),
-            code_sha256: self.code_sha256.clone(),
+            code_sha256: self.code_sha256.to_string(),
             version: self.version_label(),
             environment: self
                 .environment

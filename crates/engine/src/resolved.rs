@@ -1,16 +1,16 @@
 //! Invoke's fast path: a function version, once resolved (store row read, document parsed, code located),
 //! is reused by every later invocation until the function changes.
 //!
-//! Every write to the metadata store goes through [`Invalidating`], which drops a function's entries after
-//! the write commits and moves the cache's generation on. A resolution remembers the generation it
+//! Every write to a function's rows goes through the engine's write path (`Inner::write_function` in
+//! module `writes`), which drops the function's entries after the write and moves the cache's generation
+//! on. A resolution remembers the generation it
 //! started at and is cached only if no write happened meanwhile, so a version read just before a write can
 //! never be cached after it. One server owns a data directory (the engine locks it), so no write escapes.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use lamina_execution::FunctionVersion;
-use lamina_store::{FunctionRow, LayerVersionRow, MetadataStore, StoreError, VersionRow};
 
 /// `(account, region, function name, qualifier)`: two accounts' functions of one name never share an
 /// entry.
@@ -83,7 +83,7 @@ impl ResolvedCache {
     }
 
     /// Forgets every version of `name` (after a write to it has committed).
-    fn invalidate(&self, account: &str, region: &str, name: &str) {
+    pub(crate) fn invalidate(&self, account: &str, region: &str, name: &str) {
         let mut state = self.state();
         state.generation += 1;
         state
@@ -94,184 +94,6 @@ impl ResolvedCache {
     #[cfg(test)]
     fn len(&self) -> usize {
         self.state().entries.len()
-    }
-}
-
-/// The engine's metadata store: the real one, telling the cache about every write once it has committed
-/// (or failed: forgetting too much is harmless).
-pub(crate) struct Invalidating {
-    pub(crate) store: Arc<dyn MetadataStore>,
-    pub(crate) cache: Arc<ResolvedCache>,
-}
-
-impl Invalidating {
-    fn after<T>(
-        &self,
-        account: &str,
-        region: &str,
-        name: &str,
-        result: Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        self.cache.invalidate(account, region, name);
-        result
-    }
-}
-
-impl MetadataStore for Invalidating {
-    fn insert_function(&self, row: &FunctionRow, version: Option<&VersionRow>) -> Result<(), StoreError> {
-        self.after(
-            &row.account,
-            &row.region,
-            &row.name,
-            self.store.insert_function(row, version),
-        )
-    }
-
-    fn get_function(
-        &self,
-        account: &str,
-        region: &str,
-        name: &str,
-    ) -> Result<Option<FunctionRow>, StoreError> {
-        self.store.get_function(account, region, name)
-    }
-
-    fn list_functions(
-        &self,
-        account: &str,
-        region: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<FunctionRow>, StoreError> {
-        self.store.list_functions(account, region, after, limit)
-    }
-
-    fn all_functions(&self) -> Result<Vec<FunctionRow>, StoreError> {
-        self.store.all_functions()
-    }
-
-    fn replace_function(
-        &self,
-        row: &FunctionRow,
-        expected_revision: &str,
-        version: Option<&VersionRow>,
-    ) -> Result<(), StoreError> {
-        self.after(
-            &row.account,
-            &row.region,
-            &row.name,
-            self.store.replace_function(row, expected_revision, version),
-        )
-    }
-
-    fn delete_function(&self, account: &str, region: &str, name: &str) -> Result<bool, StoreError> {
-        self.after(
-            account,
-            region,
-            name,
-            self.store.delete_function(account, region, name),
-        )
-    }
-
-    fn get_version(
-        &self,
-        account: &str,
-        region: &str,
-        name: &str,
-        version: u64,
-    ) -> Result<Option<VersionRow>, StoreError> {
-        self.store.get_version(account, region, name, version)
-    }
-
-    fn list_versions(
-        &self,
-        account: &str,
-        region: &str,
-        name: &str,
-        after: Option<u64>,
-        limit: usize,
-    ) -> Result<Vec<VersionRow>, StoreError> {
-        self.store.list_versions(account, region, name, after, limit)
-    }
-
-    fn all_versions(&self) -> Result<Vec<VersionRow>, StoreError> {
-        self.store.all_versions()
-    }
-
-    fn update_version(&self, row: &VersionRow) -> Result<(), StoreError> {
-        self.after(
-            &row.account,
-            &row.region,
-            &row.name,
-            self.store.update_version(row),
-        )
-    }
-
-    fn delete_version(
-        &self,
-        account: &str,
-        region: &str,
-        name: &str,
-        version: u64,
-    ) -> Result<bool, StoreError> {
-        self.after(
-            account,
-            region,
-            name,
-            self.store.delete_version(account, region, name, version),
-        )
-    }
-
-    // A function's record holds what it needs of its layers (ARN, digest, size), so layer writes change no
-    // resolved version.
-
-    fn publish_layer_version(
-        &self,
-        account: &str,
-        region: &str,
-        name: &str,
-        code_sha256: &str,
-        document: &dyn Fn(u64) -> String,
-    ) -> Result<LayerVersionRow, StoreError> {
-        self.store
-            .publish_layer_version(account, region, name, code_sha256, document)
-    }
-
-    fn get_layer_version(
-        &self,
-        account: &str,
-        region: &str,
-        name: &str,
-        version: u64,
-    ) -> Result<Option<LayerVersionRow>, StoreError> {
-        self.store.get_layer_version(account, region, name, version)
-    }
-
-    fn list_layer_versions(
-        &self,
-        account: &str,
-        region: &str,
-        name: Option<&str>,
-    ) -> Result<Vec<LayerVersionRow>, StoreError> {
-        self.store.list_layer_versions(account, region, name)
-    }
-
-    fn delete_layer_version(
-        &self,
-        account: &str,
-        region: &str,
-        name: &str,
-        version: u64,
-    ) -> Result<bool, StoreError> {
-        self.store.delete_layer_version(account, region, name, version)
-    }
-
-    fn referenced_code(&self) -> Result<BTreeSet<String>, StoreError> {
-        self.store.referenced_code()
-    }
-
-    fn account_references_code(&self, account: &str, code_sha256: &str) -> Result<bool, StoreError> {
-        self.store.account_references_code(account, code_sha256)
     }
 }
 

@@ -201,10 +201,14 @@ impl S3Fetcher {
         let (tx, mut rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(16);
         let writer = tokio::task::spawn_blocking(move || -> Result<StagedCode, EngineError> {
             let mut blob = store.stage()?;
-            while let Some(chunk) = rx.blocking_recv() {
-                blob.write_all(&chunk)?;
-            }
-            blob.flush()?;
+            let failed = EngineError::io("write", blob.path());
+            let written = (|| {
+                while let Some(chunk) = rx.blocking_recv() {
+                    blob.write_all(&chunk)?;
+                }
+                blob.flush()
+            })();
+            written.map_err(failed)?;
             Ok(StagedCode { blob })
         });
         let mut received: u64 = 0;
@@ -232,9 +236,7 @@ impl S3Fetcher {
         }
         .await;
         drop(tx);
-        let staged = writer
-            .await
-            .map_err(|e| EngineError::Internal(format!("staging the S3 object failed: {e}")))?;
+        let staged = writer.await.map_err(EngineError::task("staging the S3 object"))?;
         streamed?;
         let staged = staged?;
         tracing::info!(
@@ -595,7 +597,10 @@ mod tests {
             .await
             .expect("staged");
         assert_eq!(staged.size(), data.len() as u64);
-        assert_eq!(staged.code_sha256(), lamina_package::code_sha256(&data));
+        assert_eq!(
+            staged.code_sha256().to_string(),
+            lamina_package::code_sha256(&data)
+        );
     }
 
     #[tokio::test]

@@ -8,8 +8,13 @@
 
 use std::collections::BTreeSet;
 
-use crate::functions::{function_row, lamina_store_hex, parse_record, version_row};
+use lamina_model::CodeSha256;
+use lamina_store::StoreError;
+
+use crate::code::unpack;
+use crate::opt::build_opt_dir;
 use crate::record::{FunctionRecord, State, UpdateStatus, fresh_id};
+use crate::rows::{function_row, parse_function, parse_version, version_row};
 use crate::{Engine, EngineError, Inner, Scope};
 
 impl Engine {
@@ -18,7 +23,7 @@ impl Engine {
         let engine = self.clone();
         tokio::spawn(async move {
             if let Err(e) = engine.settle(&scope, &name, &token).await {
-                tracing::error!(function = %name, account = %scope.account, region = %scope.region, "could not settle function: {e}");
+                tracing::error!(function = %name, account = %scope.account, region = %scope.region, "could not settle function: {}", e.display_chain());
             }
         });
     }
@@ -30,7 +35,7 @@ impl Engine {
             .blocking(|inner| {
                 let mut out = Vec::new();
                 for row in inner.meta.all_functions()? {
-                    let record = parse_record(&row)?;
+                    let record = parse_function(&row)?;
                     if let Some(token) = record.settle_token {
                         out.push((
                             Scope {
@@ -53,15 +58,17 @@ impl Engine {
         let _guard = self.inner.code_lock.lock().await;
         let removed = self
             .blocking(|inner| {
-                let referenced = inner.meta.referenced_code()?;
-                let removed = inner.code.remove_unreferenced(&referenced)?;
-                let referenced_hex: BTreeSet<String> = referenced
+                // Rows hold digests as base64 text; one that does not parse names no blob.
+                let referenced: BTreeSet<CodeSha256> = inner
+                    .meta
+                    .referenced_code()?
                     .iter()
-                    .filter_map(|sha| lamina_store_hex(sha).ok())
+                    .filter_map(|sha| CodeSha256::from_base64(sha).ok())
                     .collect();
-                for hex in inner.unpacked.list()? {
-                    if !referenced_hex.contains(&hex) {
-                        inner.unpacked.remove(&hex);
+                let removed = inner.code.remove_unreferenced(&referenced)?;
+                for unpacked in inner.unpacked.list()? {
+                    if !referenced.contains(&unpacked) {
+                        inner.unpacked.remove(&unpacked);
                     }
                 }
                 Ok(removed)
@@ -84,18 +91,20 @@ fn settle_blocking(inner: &Inner, scope: &Scope, name: &str, token: &str) -> Res
     let Some(row) = inner.meta.get_function(&scope.account, &scope.region, name)? else {
         return Ok(());
     };
-    let record = parse_record(&row)?;
+    let record = parse_function(&row)?;
     if record.settle_token.as_deref() != Some(token) {
         return Ok(());
     }
     // The layers are unpacked (and stacked) now too, so the first invocation does not wait for them.
+    let layers: Vec<CodeSha256> = record.layers.iter().map(|l| l.code_sha256).collect();
     let outcome = unpack(inner, &record.code_sha256)
-        .and_then(|()| crate::layers::opt_dir(inner, &record.layers).map(|_| ()));
+        .and_then(|_| build_opt_dir(inner, &layers))
+        .map(|_| ());
     loop {
         let Some(row) = inner.meta.get_function(&scope.account, &scope.region, name)? else {
             return Ok(());
         };
-        let mut record = parse_record(&row)?;
+        let mut record = parse_function(&row)?;
         if record.settle_token.as_deref() != Some(token) {
             return Ok(());
         }
@@ -103,10 +112,12 @@ fn settle_blocking(inner: &Inner, scope: &Scope, name: &str, token: &str) -> Res
         record.settle_token = None;
         record.revision_id = fresh_id();
         let next = function_row(scope, &record)?;
-        match inner.meta.replace_function(&next, &row.revision, None) {
+        match inner.write_function(scope, name, |meta| {
+            meta.replace_function(&next, &row.revision, None)
+        }) {
             Ok(()) => break,
-            Err(lamina_store::StoreError::RevisionMismatch(_)) => continue,
-            Err(lamina_store::StoreError::NotFound(_)) => return Ok(()),
+            Err(StoreError::RevisionMismatch(_)) => continue,
+            Err(StoreError::NotFound(_)) => return Ok(()),
             Err(e) => return Err(e.into()),
         }
     }
@@ -115,13 +126,14 @@ fn settle_blocking(inner: &Inner, scope: &Scope, name: &str, token: &str) -> Res
         .meta
         .list_versions(&scope.account, &scope.region, name, None, usize::MAX)?
     {
-        let mut version: FunctionRecord = serde_json::from_str(&v.document)?;
+        let mut version = parse_version(&v)?;
         if version.state == State::Pending {
             apply_outcome(&mut version, &outcome);
             if version.state == State::Active {
                 version.last_update_status = Some(UpdateStatus::Successful);
             }
-            inner.meta.update_version(&version_row(scope, &version)?)?;
+            let row = version_row(scope, &version)?;
+            inner.write_function(scope, name, |meta| meta.update_version(&row))?;
         }
     }
     match &outcome {
@@ -129,17 +141,6 @@ fn settle_blocking(inner: &Inner, scope: &Scope, name: &str, token: &str) -> Res
         Err(reason) => tracing::warn!(function = %name, "function failed to settle: {reason}"),
     }
     Ok(())
-}
-
-/// Unpacks a function's committed package (once; later calls find it unpacked).
-pub(crate) fn unpack(inner: &Inner, code_sha256: &str) -> Result<(), String> {
-    let hex = lamina_store_hex(code_sha256).map_err(|e| e.to_string())?;
-    let blob = inner
-        .code
-        .path(code_sha256)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("the stored package {code_sha256} is missing"))?;
-    inner.unpacked.ensure(&blob, &hex).map(|_| ())
 }
 
 fn apply_outcome(record: &mut FunctionRecord, outcome: &Result<(), String>) {

@@ -206,6 +206,19 @@ fn one_data_directory_serves_one_engine_at_a_time() {
     open(dir.path());
 }
 
+/// Whether a caller in `scope` can download the package with this hex digest.
+fn downloadable(
+    rt: &tokio::runtime::Runtime,
+    engine: &Engine,
+    scope: &lamina_engine::Scope,
+    hex: &str,
+) -> bool {
+    let digest = lamina_model::CodeSha256::from_hex(hex).expect("hex digest");
+    rt.block_on(engine.open_code(scope, &digest))
+        .expect("open")
+        .is_some()
+}
+
 fn zip_of(files: &[(&str, &[u8], u32)]) -> String {
     let mut builder = lamina_package::PackageBuilder::new();
     for (name, content, mode) in files {
@@ -295,25 +308,17 @@ fn a_deleted_layer_versions_code_lives_while_a_function_uses_it() {
             Err(EngineError::NotFound(_))
         ));
     }
-    let blob = |hex: &str| rt.block_on(engine.code_blob_path(&scope, hex)).expect("path");
-    assert!(
-        blob(&layer.code_hex).is_some(),
-        "the function still uses the layer's code"
-    );
+    let blob = |hex: &str| downloadable(&rt, &engine, &scope, hex);
+    assert!(blob(&layer.code_hex), "the function still uses the layer's code");
     let other_account = lamina_engine::Scope {
         region: "us-east-1".into(),
         account: "222222222222".into(),
     };
     assert!(
-        rt.block_on(engine.code_blob_path(&other_account, &layer.code_hex))
-            .expect("path")
-            .is_none(),
+        !downloadable(&rt, &engine, &other_account, &layer.code_hex),
         "another account does not use the package"
     );
-    assert!(
-        blob(&unused.code_hex).is_none(),
-        "nothing uses the other layer's code"
-    );
+    assert!(!blob(&unused.code_hex), "nothing uses the other layer's code");
     // After a restart too, and the function still names its layer. The runtime goes too: a background
     // task it has not run yet (the function's settling) holds the engine, and with it the data directory.
     drop(engine);
@@ -321,22 +326,24 @@ fn a_deleted_layer_versions_code_lives_while_a_function_uses_it() {
     let rt = runtime();
     let engine = open(dir.path());
     rt.block_on(engine.recover()).expect("recover");
-    assert!(
-        rt.block_on(engine.code_blob_path(&engine.scope("us-east-1"), &layer.code_hex))
-            .expect("path")
-            .is_some()
-    );
+    assert!(downloadable(
+        &rt,
+        &engine,
+        &engine.scope("us-east-1"),
+        &layer.code_hex
+    ));
     let config = rt
         .block_on(engine.get_function_configuration(&engine.scope("us-east-1"), "user", None))
         .expect("get");
     assert_eq!(config.layers[0].arn, layer.layer.layer_version_arn);
     rt.block_on(engine.delete_function(&engine.scope("us-east-1"), "user", None))
         .expect("delete function");
-    assert!(
-        rt.block_on(engine.code_blob_path(&engine.scope("us-east-1"), &layer.code_hex))
-            .expect("path")
-            .is_none()
-    );
+    assert!(!downloadable(
+        &rt,
+        &engine,
+        &engine.scope("us-east-1"),
+        &layer.code_hex
+    ));
     // Numbers are not reused.
     assert_eq!(
         publish_layer(&engine, &rt, "lib", &zip_of(&[("a", b"a", 0o644)]))

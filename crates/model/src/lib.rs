@@ -1,8 +1,9 @@
 //! The Lambda vocabulary shared by every lamina crate.
 //!
 //! This crate holds the nouns of AWS Lambda that more than one part of lamina needs — the instruction-set
-//! [`Architecture`] a function runs on, the documented [`limits`], the API's request and response
-//! shapes ([`wire`]), [`headers`] and [`errors`] codes — and nothing that does I/O. Values
+//! [`Architecture`] a function runs on, the [`CodeSha256`] that names a deployment package, the
+//! documented [`limits`], the API's request and response shapes ([`wire`]), its [`headers`] and
+//! [`errors`] codes — and nothing that does I/O. Values
 //! are parsed once at the boundary (`"arm64".parse::<Architecture>()`) and passed around typed.
 //!
 //! ```
@@ -14,9 +15,11 @@
 //! ```
 
 mod architecture;
+mod digest;
 pub mod errors;
 pub mod headers;
 pub mod limits;
 pub mod wire;
 
 pub use architecture::{Architecture, UnknownArchitecture};
+pub use digest::{BadCodeSha256, CodeSha256};

@@ -12,11 +12,10 @@
 
 use std::collections::BTreeSet;
 use std::fs::{self, File};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use lamina_model::CodeSha256;
 use sha2::{Digest, Sha256};
 
 /// What can go wrong in the code store.
@@ -33,9 +32,6 @@ pub enum CodeStoreError {
         #[source]
         source: io::Error,
     },
-    /// A `CodeSha256` that is not the base64 of 32 bytes.
-    #[error("'{0}' is not a CodeSha256 (base64 of a SHA-256 digest)")]
-    BadDigest(String),
 }
 
 fn io_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> CodeStoreError + 'a {
@@ -46,22 +42,22 @@ fn io_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) ->
     }
 }
 
-/// The SHA-256 of a package: its identity in the store.
+/// A committed (or staged) package's identity and size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct BlobDigest {
-    sha256: [u8; 32],
+    code_sha256: CodeSha256,
     size: u64,
 }
 
 impl BlobDigest {
-    /// Lambda's `CodeSha256`: base64 (standard, padded) of the digest.
-    pub fn code_sha256(&self) -> String {
-        STANDARD.encode(self.sha256)
+    /// Lambda's `CodeSha256` of the package.
+    pub fn code_sha256(&self) -> CodeSha256 {
+        self.code_sha256
     }
 
     /// The digest in lowercase hex: the blob's file name.
     pub fn hex(&self) -> String {
-        hex_of(&self.sha256)
+        self.code_sha256.hex()
     }
 
     /// The package's size in bytes (Lambda's `CodeSize`).
@@ -70,24 +66,20 @@ impl BlobDigest {
     }
 }
 
-fn hex_of(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
+/// A committed package opened for reading (to stream it to a download).
+pub struct StoredBlob {
+    /// The package's size in bytes.
+    pub size: u64,
+    /// Its bytes, from the first.
+    pub reader: Box<dyn Read + Send>,
 }
 
-/// Converts a `CodeSha256` (base64) to the hex file name of its blob.
-pub(crate) fn hex_of_code_sha256(code_sha256: &str) -> Result<String, CodeStoreError> {
-    let raw = STANDARD
-        .decode(code_sha256)
-        .map_err(|_| CodeStoreError::BadDigest(code_sha256.to_owned()))?;
-    if raw.len() != 32 {
-        return Err(CodeStoreError::BadDigest(code_sha256.to_owned()));
+impl std::fmt::Debug for StoredBlob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredBlob")
+            .field("size", &self.size)
+            .finish_non_exhaustive()
     }
-    Ok(hex_of(&raw))
 }
 
 /// A package being written: bytes go to a temporary file and through SHA-256 at once. Dropping it
@@ -121,7 +113,7 @@ impl StagedBlob {
     /// The digest of the bytes written so far.
     pub fn digest(&self) -> BlobDigest {
         BlobDigest {
-            sha256: self.hasher.clone().finalize().into(),
+            code_sha256: CodeSha256::from_bytes(self.hasher.clone().finalize().into()),
             size: self.size,
         }
     }
@@ -150,17 +142,24 @@ pub trait CodeStore: Send + Sync + std::fmt::Debug {
     /// Committing a digest that exists already keeps the existing blob.
     fn commit(&self, staged: StagedBlob) -> Result<BlobDigest, CodeStoreError>;
 
-    /// A local path to read a committed blob from, if it exists.
-    fn path(&self, code_sha256: &str) -> Result<Option<PathBuf>, CodeStoreError>;
+    /// A local path to read a committed blob from, if it exists: what unpacking and inspecting a
+    /// package read (a remote backend keeps a local cache).
+    fn path(&self, code_sha256: &CodeSha256) -> Result<Option<PathBuf>, CodeStoreError>;
+
+    /// Opens a committed blob for reading from its first byte, if it exists: what a download streams.
+    fn open(&self, code_sha256: &CodeSha256) -> Result<Option<StoredBlob>, CodeStoreError>;
 
     /// Deletes one blob (no error if absent).
-    fn remove(&self, code_sha256: &str) -> Result<(), CodeStoreError>;
+    fn remove(&self, code_sha256: &CodeSha256) -> Result<(), CodeStoreError>;
 
-    /// Every committed blob, as `CodeSha256` values.
-    fn list(&self) -> Result<BTreeSet<String>, CodeStoreError>;
+    /// Every committed blob.
+    fn list(&self) -> Result<BTreeSet<CodeSha256>, CodeStoreError>;
 
-    /// Deletes every blob not in `referenced`; returns the deleted `CodeSha256` values.
-    fn remove_unreferenced(&self, referenced: &BTreeSet<String>) -> Result<Vec<String>, CodeStoreError> {
+    /// Deletes every blob not in `referenced`; returns the deleted ones.
+    fn remove_unreferenced(
+        &self,
+        referenced: &BTreeSet<CodeSha256>,
+    ) -> Result<Vec<CodeSha256>, CodeStoreError> {
         let mut removed = Vec::new();
         for sha in self.list()? {
             if !referenced.contains(&sha) {
@@ -199,6 +198,10 @@ impl FsCodeStore {
 
     fn blobs_dir(&self) -> PathBuf {
         self.root.join("blobs")
+    }
+
+    fn blob_path(&self, code_sha256: &CodeSha256) -> PathBuf {
+        self.blobs_dir().join(code_sha256.hex())
     }
 
     /// A directory for temporary files on the same file system as the blobs (renames stay atomic).
@@ -241,43 +244,45 @@ impl CodeStore for FsCodeStore {
         Ok(digest)
     }
 
-    fn path(&self, code_sha256: &str) -> Result<Option<PathBuf>, CodeStoreError> {
-        let path = self.blobs_dir().join(hex_of_code_sha256(code_sha256)?);
+    fn path(&self, code_sha256: &CodeSha256) -> Result<Option<PathBuf>, CodeStoreError> {
+        let path = self.blob_path(code_sha256);
         Ok(path.exists().then_some(path))
     }
 
-    fn remove(&self, code_sha256: &str) -> Result<(), CodeStoreError> {
-        let path = self.blobs_dir().join(hex_of_code_sha256(code_sha256)?);
+    fn open(&self, code_sha256: &CodeSha256) -> Result<Option<StoredBlob>, CodeStoreError> {
+        let path = self.blob_path(code_sha256);
+        let file = match File::open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_err("open", &path)(e)),
+        };
+        let size = file.metadata().map_err(io_err("stat", &path))?.len();
+        Ok(Some(StoredBlob {
+            size,
+            reader: Box::new(file),
+        }))
+    }
+
+    fn remove(&self, code_sha256: &CodeSha256) -> Result<(), CodeStoreError> {
+        let path = self.blob_path(code_sha256);
         match fs::remove_file(&path) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(io_err("remove", &path)(e)),
             _ => Ok(()),
         }
     }
 
-    fn list(&self) -> Result<BTreeSet<String>, CodeStoreError> {
+    fn list(&self) -> Result<BTreeSet<CodeSha256>, CodeStoreError> {
         let dir = self.blobs_dir();
         let mut out = BTreeSet::new();
         for entry in fs::read_dir(&dir).map_err(io_err("list", &dir))? {
             let name = entry.map_err(io_err("list", &dir))?.file_name();
             let Some(name) = name.to_str() else { continue };
-            if let Some(raw) = decode_hex(name) {
-                out.insert(STANDARD.encode(raw));
+            if let Ok(code_sha256) = CodeSha256::from_hex(name) {
+                out.insert(code_sha256);
             }
         }
         Ok(out)
     }
-}
-
-fn decode_hex(s: &str) -> Option<[u8; 32]> {
-    if s.len() != 64 {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, chunk) in s.as_bytes().chunks(2).enumerate() {
-        let text = std::str::from_utf8(chunk).ok()?;
-        out[i] = u8::from_str_radix(text, 16).ok()?;
-    }
-    Some(out)
 }
 
 #[cfg(test)]
@@ -292,7 +297,7 @@ mod tests {
         staged.write_all(b"").expect("write");
         let digest = store.commit(staged).expect("commit");
         assert_eq!(
-            digest.code_sha256(),
+            digest.code_sha256().to_string(),
             "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
         );
         assert_eq!(
@@ -342,15 +347,5 @@ mod tests {
         let removed = store.remove_unreferenced(&keep).expect("sweep");
         assert_eq!(removed.len(), 1);
         assert_eq!(store.list().expect("list"), keep);
-    }
-
-    #[test]
-    fn bad_digest_is_refused() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = FsCodeStore::open(dir.path()).expect("open");
-        assert!(matches!(
-            store.path("../../etc/passwd"),
-            Err(CodeStoreError::BadDigest(_))
-        ));
     }
 }

@@ -5,7 +5,9 @@
 
 use std::sync::Arc;
 
-use std::io::Write;
+use std::io::{Read, Write};
+
+use lamina_model::CodeSha256;
 
 use crate::code::CodeStore;
 use crate::metadata::{FunctionRow, MetadataStore, StoreError, VersionRow};
@@ -645,6 +647,17 @@ pub fn run_code(store: &dyn CodeStore) {
         "blob content"
     );
     assert_eq!(one.size(), 14);
+    let mut opened = store
+        .open(&one.code_sha256())
+        .expect("open")
+        .expect("a committed blob opens");
+    assert_eq!(opened.size, 14, "an opened blob knows its size");
+    let mut read = Vec::new();
+    opened.reader.read_to_end(&mut read).expect("read");
+    assert_eq!(
+        read, b"PK package one",
+        "an opened blob reads from its first byte"
+    );
 
     // The same content again: one blob.
     let mut again = store.stage().expect("stage");
@@ -661,16 +674,24 @@ pub fn run_code(store: &dyn CodeStore) {
         store.path(&dropped_sha).expect("path").is_none(),
         "a dropped upload became a blob"
     );
+    assert!(
+        store.open(&dropped_sha).expect("open").is_none(),
+        "a blob that was never committed does not open"
+    );
 
     let mut staged = store.stage().expect("stage");
     staged.write_all(b"PK package two").expect("write");
     let two = store.commit(staged).expect("commit");
-    let keep: std::collections::BTreeSet<String> = [two.code_sha256()].into();
+    let keep: std::collections::BTreeSet<CodeSha256> = [two.code_sha256()].into();
     assert_eq!(
         store.remove_unreferenced(&keep).expect("sweep"),
         vec![one.code_sha256()]
     );
     assert_eq!(store.list().expect("list"), keep);
+    assert!(
+        store.open(&one.code_sha256()).expect("open").is_none(),
+        "a removed blob does not open"
+    );
     store.remove(&two.code_sha256()).expect("remove");
     store.remove(&two.code_sha256()).expect("removing twice is fine");
     assert!(store.list().expect("list").is_empty());

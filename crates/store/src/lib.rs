@@ -1,16 +1,26 @@
 //! lamina's durable state: what the control plane has acknowledged must survive a crash.
 //!
-//! Two stores, each owning one kind of data:
+//! Two interfaces, each owning one kind of data; the engine is given one implementation of each
+//! (`lamina_engine::Backends`) and never names a backend:
 //!
 //! - [`MetadataStore`] holds one row per function, one per published version and one per layer
-//!   version, keyed by account, region and name. A row carries a few columns the store itself needs (the revision for compare-and-swap, the
-//!   code digest it references) and an opaque JSON `document` that only the engine interprets. The
-//!   default backend is [`SqliteStore`] (WAL journal, `synchronous=FULL`, so an acknowledged commit
-//!   survives `kill -9` and power loss). Every backend must pass [`conformance::run`].
-//! - [`CodeStore`] (default backend [`FsCodeStore`]) holds deployment packages, content-addressed by their SHA-256 (Lambda's `CodeSha256`).
-//!   A package is first *staged* into a temporary file while it is being decoded, then *committed* with
-//!   `fsync` + `rename` + directory `fsync`, so a blob is either complete under its final name or absent.
-//!   Every backend must pass [`conformance::run_code`].
+//!   version, keyed by account, region and name. A row carries a few columns the store itself needs
+//!   (the revision for compare-and-swap, the `CodeSha256`s it references, as base64 text) and an opaque
+//!   JSON `document` that only the engine interprets. The default backend is [`SqliteStore`] (WAL
+//!   journal, `synchronous=FULL`, so an acknowledged commit survives `kill -9` and power loss). Every
+//!   backend must pass [`conformance::run`] (and [`conformance::run_concurrent`]).
+//! - [`CodeStore`] (default backend [`FsCodeStore`]) holds deployment packages, content-addressed by
+//!   their [`CodeSha256`](lamina_model::CodeSha256). A package is first *staged* into a temporary file
+//!   while it is being decoded, then *committed* with `fsync` + `rename` + directory `fsync`, so a blob
+//!   is either complete under its final name or absent; [`CodeStore::open`] reads one back for a
+//!   download. Every backend must pass [`conformance::run_code`].
+//!
+//! Where the next backends go: a PostgreSQL metadata store is a new module here implementing
+//! [`MetadataStore`] (behind a cargo feature, so the default build stays SQLite) with its own run of
+//! [`conformance::run`] in `tests/main.rs`; an object-store [`CodeStore`] likewise, with
+//! [`conformance::run_code`]. A durable queue of asynchronous invocations (`Event` invokes, today kept in
+//! memory by the engine) is a third interface of this crate, with its trait, a SQLite backend and its
+//! own conformance checks.
 //!
 //! The order that makes deploys crash-safe is the caller's: commit the blob, then commit the metadata
 //! row that references it. A crash in between leaves an unreferenced blob, which
@@ -32,7 +42,7 @@
 //!     region: "us-east-1".into(),
 //!     name: "f1".into(),
 //!     revision: "r1".into(),
-//!     code_sha256: blob.code_sha256(),
+//!     code_sha256: blob.code_sha256().to_string(),
 //!     layer_code: Vec::new(),
 //!     document: "{}".into(),
 //! };
@@ -45,6 +55,6 @@ pub mod conformance;
 mod metadata;
 mod sqlite;
 
-pub use code::{BlobDigest, CodeStore, CodeStoreError, FsCodeStore, StagedBlob};
+pub use code::{BlobDigest, CodeStore, CodeStoreError, FsCodeStore, StagedBlob, StoredBlob};
 pub use metadata::{FunctionRow, LayerVersionRow, MetadataStore, StoreError, VersionRow};
 pub use sqlite::SqliteStore;

@@ -1,0 +1,147 @@
+//! PutFunctionConcurrency, GetFunctionConcurrency and DeleteFunctionConcurrency: a function's reserved
+//! concurrency, kept on its record and told to the executor.
+
+use crate::account::MIN_UNRESERVED;
+use crate::names::{self, NameKind, Scope};
+use crate::not_found::function_not_found;
+use crate::rows::parse_function;
+use crate::validation::Checks;
+use crate::wire::{Concurrency, PutConcurrencyInput};
+use crate::{Engine, EngineError};
+
+/// AWS's answer for a qualified name (concurrency is the function's, not a version's).
+const ONLY_FUNCTIONS: &str = "This operation is permitted on Lambda functions only. Aliases and versions do not \
+                              support this operation. Please specify either a function name or an unqualified \
+                              function ARN.";
+
+impl Engine {
+    /// PutFunctionConcurrency.
+    pub async fn put_function_concurrency(
+        &self,
+        scope: &Scope,
+        raw_name: &str,
+        input: PutConcurrencyInput,
+    ) -> Result<Concurrency, EngineError> {
+        let f = names::parse_function_name(raw_name, NameKind::Plain, 140, scope)?;
+        let mut checks = Checks::default();
+        match input.reserved_concurrent_executions {
+            None => checks.null("reservedConcurrentExecutions"),
+            Some(n) => checks.range(
+                n,
+                "reservedConcurrentExecutions",
+                0,
+                i64::from(self.inner.account_concurrency),
+            ),
+        }
+        checks.finish()?;
+        if f.qualifier.is_some() {
+            return Err(EngineError::InvalidParameter(ONLY_FUNCTIONS.into()));
+        }
+        let wanted =
+            u32::try_from(input.reserved_concurrent_executions.unwrap_or_default()).unwrap_or_default();
+        let others: u32 = self
+            .region_functions(scope)
+            .await?
+            .iter()
+            .filter(|r| r.name != f.name)
+            .filter_map(|r| r.reserved_concurrency)
+            .sum();
+        let account = self.inner.account_concurrency;
+        if account.saturating_sub(others.saturating_add(wanted)) < MIN_UNRESERVED
+            || others.saturating_add(wanted) > account
+        {
+            return Err(EngineError::InvalidParameter(format!(
+                "Specified ReservedConcurrentExecutions for function decreases account's \
+                 UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED}]."
+            )));
+        }
+        self.mutate(
+            scope,
+            &f.name,
+            function_not_found(scope, &f.name, Some("$LATEST")),
+            move |record| {
+                record.reserved_concurrency = Some(wanted);
+                Ok(((), None))
+            },
+        )
+        .await?;
+        self.inner
+            .executor
+            .set_reserved_concurrency(&scope.function_arn(&f.name), Some(wanted));
+        Ok(Concurrency {
+            reserved_concurrent_executions: Some(wanted),
+        })
+    }
+
+    /// GetFunctionConcurrency (`{}` when unset).
+    pub async fn get_function_concurrency(
+        &self,
+        scope: &Scope,
+        raw_name: &str,
+    ) -> Result<Concurrency, EngineError> {
+        let f = names::parse_function_name(raw_name, NameKind::Plain, 140, scope)?;
+        if f.qualifier.is_some() {
+            return Err(EngineError::InvalidParameter(ONLY_FUNCTIONS.into()));
+        }
+        let Some((_, record)) = self.load(scope, &f.name).await? else {
+            return Err(function_not_found(scope, &f.name, None));
+        };
+        Ok(Concurrency {
+            reserved_concurrent_executions: record.reserved_concurrency,
+        })
+    }
+
+    /// DeleteFunctionConcurrency.
+    pub async fn delete_function_concurrency(
+        &self,
+        scope: &Scope,
+        raw_name: &str,
+    ) -> Result<(), EngineError> {
+        let f = names::parse_function_name(raw_name, NameKind::Plain, 140, scope)?;
+        if f.qualifier.is_some() {
+            return Err(EngineError::InvalidParameter(ONLY_FUNCTIONS.into()));
+        }
+        self.mutate(
+            scope,
+            &f.name,
+            function_not_found(scope, &f.name, None),
+            |record| {
+                record.reserved_concurrency = None;
+                Ok(((), None))
+            },
+        )
+        .await?;
+        self.inner
+            .executor
+            .set_reserved_concurrency(&scope.function_arn(&f.name), None);
+        Ok(())
+    }
+
+    /// Tells the executor every function's reserved concurrency (at start).
+    pub(crate) async fn load_reserved_concurrency(&self) -> Result<(), EngineError> {
+        let reserved = self
+            .blocking(|inner| {
+                let mut out = Vec::new();
+                for row in inner.meta.all_functions()? {
+                    let record = parse_function(&row)?;
+                    if let Some(n) = record.reserved_concurrency {
+                        out.push((
+                            Scope {
+                                region: row.region,
+                                account: row.account,
+                            },
+                            record.name,
+                            n,
+                        ));
+                    }
+                }
+                Ok(out)
+            })
+            .await?;
+        for (scope, name, n) in reserved {
+            let arn = scope.function_arn(&name);
+            self.inner.executor.set_reserved_concurrency(&arn, Some(n));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,243 @@
+//! CreateFunction: [`validate`] checks the request in AWS's order (everything that needs no package),
+//! [`new_record`] builds the function's `$LATEST` (and [`first_version`] its version 1 when published
+//! with it), and [`Engine::create_function`] runs the steps between: fetch and check the package,
+//! resolve the layers, commit the blob, then the row.
+
+use std::collections::BTreeMap;
+
+use crate::code::{Lint, PackageUse, StagedCode};
+use crate::config_rules;
+use crate::deploy::{Deployed, S3Members};
+use crate::layers::for_functions::{check_total_size, provide_bootstrap};
+use crate::names::{self, NameKind, Scope};
+use crate::record::{
+    CREATING_CODE, CREATING_REASON, FunctionLayer, FunctionRecord, State, View, fresh_id, now_timestamp,
+};
+use crate::s3;
+use crate::validation::Checks;
+use crate::wire::{CreateFunctionInput, FunctionConfiguration};
+use crate::{Engine, EngineError};
+
+use super::config::{Environment, apply_config, checked_environment, validate_config};
+
+/// Most tags of a function.
+pub(super) const MAX_TAGS: usize = 50;
+
+/// What [`validate`] found valid: the function's name and architecture.
+struct Valid {
+    name: String,
+    architecture: String,
+}
+
+/// Checks a CreateFunction request in AWS's order: the members' syntax (one ValidationException for
+/// all), the name's length, the configuration, then the package type and the members a `.zip` function
+/// must (not) have.
+fn validate(scope: &Scope, input: &CreateFunctionInput) -> Result<Valid, EngineError> {
+    // Pattern errors of the name are reported together with the other members' (one
+    // ValidationException); region/account mismatches and the 64-character rule stand alone.
+    let mut checks = Checks::default();
+    let parsed = match &input.function_name {
+        Some(raw) => match names::parse_function_name(raw, NameKind::Plain, 140, scope) {
+            Ok(parsed) => Some(parsed),
+            Err(EngineError::Validation(items)) => {
+                checks.extend(items);
+                None
+            }
+            Err(other) => return Err(other),
+        },
+        None => {
+            checks.null("functionName");
+            None
+        }
+    };
+    if input.config.role.is_none() {
+        checks.null("role");
+    }
+    let arch = config_rules::architectures(input.architectures.as_ref(), &mut checks);
+    if let Some(pt) = &input.package_type
+        && pt != "Zip"
+        && pt != "Image"
+    {
+        checks.string(
+            pt,
+            "packageType",
+            "Member must satisfy enum value set: [Zip, Image]",
+        );
+    }
+    if let Some(tags) = &input.tags {
+        config_rules::tags(tags, &mut checks);
+    }
+    if let Some(code) = &input.code {
+        s3::check_members(
+            code.s3_bucket.as_deref(),
+            code.s3_key.as_deref(),
+            code.s3_object_version.as_deref(),
+            "code.",
+            &mut checks,
+        );
+    }
+    if let Some(parsed) = &parsed
+        && parsed.name.chars().count() > 64
+    {
+        return Err(EngineError::InvalidParameter(format!(
+            "1 validation error detected: Value '{}' at 'functionName' failed to satisfy constraint: Member \
+             must have length less than or equal to 64",
+            parsed.name
+        )));
+    }
+    validate_config(&input.config, checks)?;
+    let Some(function) = parsed else {
+        return Err(EngineError::Internal(
+            "a function name without validation errors did not parse".into(),
+        ));
+    };
+    let config = &input.config;
+    if input.package_type.as_deref() == Some("Image") {
+        if config.handler.is_some() || config.runtime.is_some() || config.layers.is_some() {
+            return Err(EngineError::InvalidParameter(
+                "Please don't provide Handler or Runtime or Layer when the intended function PackageType is Image."
+                    .into(),
+            ));
+        }
+        return Err(EngineError::InvalidParameter(
+            "lamina runs .zip deployment packages only; PackageType Image (container images) is not supported. \
+             Deploy the function as a .zip with a bootstrap, for example with `lamina zip`."
+                .into(),
+        ));
+    }
+    if input.code.as_ref().is_some_and(|c| c.image_uri.is_some()) {
+        return Err(EngineError::InvalidParameter(
+            "Please don't provide ImageUri when the intended function PackageType is Zip.".into(),
+        ));
+    }
+    if config.runtime.is_none() || config.handler.is_none() {
+        return Err(EngineError::InvalidParameter(
+            "Runtime and Handler are mandatory parameters for functions created with deployment packages."
+                .into(),
+        ));
+    }
+    Ok(Valid {
+        name: function.name,
+        architecture: arch.unwrap_or_else(|| "x86_64".to_owned()),
+    })
+}
+
+/// A new function's `$LATEST`: Lambda's defaults, the checked package's facts, then the request's
+/// configuration; Pending until it settles.
+fn new_record(
+    input: &CreateFunctionInput,
+    valid: Valid,
+    staged: &StagedCode,
+    lint: &Lint,
+    layers: Vec<FunctionLayer>,
+    env: Environment,
+    tags: BTreeMap<String, String>,
+) -> FunctionRecord {
+    let mut record = FunctionRecord {
+        name: valid.name,
+        version: None,
+        runtime: None,
+        handler: None,
+        role: String::new(),
+        description: String::new(),
+        timeout: 3,
+        memory_size: 128,
+        architecture: valid.architecture,
+        ephemeral_storage: 512,
+        environment: None,
+        tracing_mode: "PassThrough".into(),
+        logging_config: None,
+        snap_start: None,
+        echoed: BTreeMap::new(),
+        code_sha256: staged.code_sha256(),
+        code_size: staged.size(),
+        code_unzipped_size: Some(lint.unzipped_size),
+        package_warnings: lint.warnings.clone(),
+        layers,
+        last_modified: now_timestamp(),
+        revision_id: fresh_id(),
+        state: State::Pending,
+        state_reason: Some(CREATING_REASON.into()),
+        state_reason_code: Some(CREATING_CODE.into()),
+        last_update_status: None,
+        last_update_status_reason: None,
+        last_update_status_reason_code: None,
+        settle_token: Some(fresh_id()),
+        tags,
+        reserved_concurrency: None,
+        last_version: 0,
+        last_published_fingerprint: None,
+    };
+    apply_config(&mut record, &input.config, env);
+    record
+}
+
+/// Version 1 of a function created with `Publish`, and the function's counters advanced to it.
+fn first_version(record: &mut FunctionRecord) -> FunctionRecord {
+    let mut v = record.clone();
+    v.version = Some(1);
+    v.tags.clear();
+    v.revision_id = fresh_id();
+    v.settle_token = None;
+    record.last_version = 1;
+    record.last_published_fingerprint = Some(record.fingerprint());
+    v
+}
+
+impl Engine {
+    /// CreateFunction.
+    pub async fn create_function(
+        &self,
+        scope: &Scope,
+        input: CreateFunctionInput,
+        staged: Option<StagedCode>,
+    ) -> Result<Deployed<FunctionConfiguration>, EngineError> {
+        let valid = validate(scope, &input)?;
+        let config = &input.config;
+        let code_input = input.code.as_ref();
+        let s3 = S3Members {
+            bucket: code_input.and_then(|c| c.s3_bucket.as_deref()),
+            key: code_input.and_then(|c| c.s3_key.as_deref()),
+            version: code_input.and_then(|c| c.s3_object_version.as_deref()),
+        };
+        let staged = self.resolve_code(scope, staged, s3).await?;
+        let layers = match &config.layers {
+            Some(arns) => self.resolve_function_layers(scope, arns).await?,
+            None => Vec::new(),
+        };
+        let usage = PackageUse::Function {
+            runtime: config.runtime.clone(),
+            layer_bootstrap: provide_bootstrap(&layers),
+        };
+        let subject = format!("CreateFunction {}", valid.name);
+        let (staged, lint) = self
+            .check_package(&subject, staged, Some(valid.architecture.clone()), usage)
+            .await?;
+        check_total_size(lint.unzipped_size, &layers)?;
+        let env = checked_environment(config)?;
+        let tags = input.tags.clone().unwrap_or_default();
+        if tags.len() > MAX_TAGS {
+            return Err(EngineError::InvalidParameter(
+                "Number of tags exceeds resource tag limit.".into(),
+            ));
+        }
+
+        let mut record = new_record(&input, valid, &staged, &lint, layers, env, tags);
+        let version = (input.publish == Some(true)).then(|| first_version(&mut record));
+        let token = record.settle_token.clone().unwrap_or_default();
+        {
+            let _guard = self.inner.code_lock.lock().await;
+            self.check_layer_code(&record.layers).await?;
+            self.commit_blob(staged).await?;
+            self.insert_function(scope, record.clone(), version.clone())
+                .await?;
+        }
+        tracing::info!(function = %record.name, region = %scope.region, code_sha256 = %record.code_sha256, "created function");
+        self.spawn_settle(scope.clone(), record.name.clone(), token);
+        let shown = version.as_ref().unwrap_or(&record);
+        Ok(Deployed {
+            value: shown.configuration(scope, None, View::Full),
+            warnings: lint.warnings,
+        })
+    }
+}
