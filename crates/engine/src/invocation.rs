@@ -63,7 +63,7 @@ impl Engine {
         raw_name: &str,
         qualifier: Option<&str>,
     ) -> Result<Arc<FunctionVersion>, EngineError> {
-        let f = names::parse_function_name(raw_name, NameKind::Namespaced, 256, scope)?;
+        let f = names::parse_function_name(raw_name, NameKind::Namespaced, scope)?;
         let q = names::resolve_qualifier(f.qualifier, qualifier)?.unwrap_or_else(|| "$LATEST".to_owned());
         let cache = &self.inner.resolved;
         if let Some(version) = cache.get(&scope.account, &scope.region, &f.name, &q) {

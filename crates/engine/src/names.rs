@@ -60,6 +60,17 @@ pub enum NameKind {
     Namespaced,
 }
 
+impl NameKind {
+    /// The longest `FunctionName` (a full ARN with qualifier) the grammar accepts: the service model's
+    /// `FunctionName` (140) and `NamespacedFunctionName` (256) shapes.
+    pub fn max_length(self) -> usize {
+        match self {
+            NameKind::Plain => 140,
+            NameKind::Namespaced => 256,
+        }
+    }
+}
+
 /// The request's view of the world: the region from the SigV4 scope and the server's account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
@@ -87,18 +98,13 @@ pub struct FunctionRef {
 
 /// Parses a `FunctionName` member, checking length and pattern (ValidationException), region
 /// (ResourceNotFoundException) and account (AccessDeniedException).
-pub fn parse_function_name(
-    raw: &str,
-    kind: NameKind,
-    max_len: usize,
-    scope: &Scope,
-) -> Result<FunctionRef, EngineError> {
+pub fn parse_function_name(raw: &str, kind: NameKind, scope: &Scope) -> Result<FunctionRef, EngineError> {
     let (re, shown) = match kind {
         NameKind::Plain => (&*PLAIN, PLAIN_PATTERN),
         NameKind::Namespaced => (&*NAMESPACED, NAMESPACED_PATTERN),
     };
     let mut checks = Checks::default();
-    checks.length(raw, "functionName", 1, max_len);
+    checks.length(raw, "functionName", 1, kind.max_length());
     checks.pattern(raw, "functionName", re, shown);
     checks.finish()?;
     let caps = re
@@ -209,7 +215,7 @@ mod tests {
             ("us-east-1:000000000000:function:f1", "f1", None),
         ];
         for (raw, name, q) in cases {
-            let r = parse_function_name(raw, NameKind::Plain, 140, &s).expect(raw);
+            let r = parse_function_name(raw, NameKind::Plain, &s).expect(raw);
             assert_eq!(r.name, name, "{raw}");
             assert_eq!(r.qualifier.as_deref(), q, "{raw}");
         }
@@ -217,7 +223,7 @@ mod tests {
 
     #[test]
     fn bad_name_quotes_aws_pattern() {
-        let err = parse_function_name("my function", NameKind::Plain, 140, &scope()).expect_err("space");
+        let err = parse_function_name("my function", NameKind::Plain, &scope()).expect_err("space");
         assert_eq!(
             err.to_string(),
             format!(
@@ -225,8 +231,8 @@ mod tests {
                  Member must satisfy regular expression pattern: {PLAIN_PATTERN}"
             )
         );
-        assert!(parse_function_name("a.b", NameKind::Plain, 140, &scope()).is_err());
-        assert!(parse_function_name("a.b", NameKind::Namespaced, 256, &scope()).is_ok());
+        assert!(parse_function_name("a.b", NameKind::Plain, &scope()).is_err());
+        assert!(parse_function_name("a.b", NameKind::Namespaced, &scope()).is_ok());
     }
 
     #[test]
@@ -234,7 +240,6 @@ mod tests {
         let err = parse_function_name(
             "arn:aws:lambda:eu-west-1:000000000000:function:f",
             NameKind::Plain,
-            140,
             &scope(),
         )
         .expect_err("region");
@@ -245,7 +250,6 @@ mod tests {
         let err = parse_function_name(
             "arn:aws:lambda:us-east-1:123456789012:function:f",
             NameKind::Plain,
-            140,
             &scope(),
         )
         .expect_err("account");

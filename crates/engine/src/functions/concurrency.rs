@@ -22,7 +22,7 @@ impl Engine {
         raw_name: &str,
         input: PutConcurrencyInput,
     ) -> Result<Concurrency, EngineError> {
-        let f = names::parse_function_name(raw_name, NameKind::Plain, 140, scope)?;
+        let f = names::parse_function_name(raw_name, NameKind::Plain, scope)?;
         let mut checks = Checks::default();
         match input.reserved_concurrent_executions {
             None => checks.null("reservedConcurrentExecutions"),
@@ -79,7 +79,7 @@ impl Engine {
         scope: &Scope,
         raw_name: &str,
     ) -> Result<Concurrency, EngineError> {
-        let f = names::parse_function_name(raw_name, NameKind::Plain, 140, scope)?;
+        let f = names::parse_function_name(raw_name, NameKind::Plain, scope)?;
         if f.qualifier.is_some() {
             return Err(EngineError::InvalidParameter(ONLY_FUNCTIONS.into()));
         }
@@ -97,7 +97,7 @@ impl Engine {
         scope: &Scope,
         raw_name: &str,
     ) -> Result<(), EngineError> {
-        let f = names::parse_function_name(raw_name, NameKind::Plain, 140, scope)?;
+        let f = names::parse_function_name(raw_name, NameKind::Plain, scope)?;
         if f.qualifier.is_some() {
             return Err(EngineError::InvalidParameter(ONLY_FUNCTIONS.into()));
         }

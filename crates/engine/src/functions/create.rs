@@ -37,7 +37,7 @@ fn validate(scope: &Scope, input: &CreateFunctionInput) -> Result<Valid, EngineE
     // ValidationException); region/account mismatches and the 64-character rule stand alone.
     let mut checks = Checks::default();
     let parsed = match &input.function_name {
-        Some(raw) => match names::parse_function_name(raw, NameKind::Plain, 140, scope) {
+        Some(raw) => match names::parse_function_name(raw, NameKind::Plain, scope) {
             Ok(parsed) => Some(parsed),
             Err(EngineError::Validation(items)) => {
                 checks.extend(items);

@@ -15,7 +15,7 @@ impl Engine {
         raw_name: &str,
         qualifier: Option<&str>,
     ) -> Result<(), EngineError> {
-        let f = names::parse_function_name(raw_name, NameKind::Plain, 140, scope)?;
+        let f = names::parse_function_name(raw_name, NameKind::Plain, scope)?;
         let q = names::resolve_qualifier(f.qualifier, qualifier)?;
         let (place, name) = (scope.clone(), f.name.clone());
         let shas: Vec<String> = match q.as_deref() {

@@ -58,7 +58,7 @@ impl Engine {
         raw: &str,
         qualifier: Option<&str>,
     ) -> Result<(String, Option<String>), EngineError> {
-        let f = names::parse_function_name(raw, NameKind::Namespaced, 256, scope)?;
+        let f = names::parse_function_name(raw, NameKind::Namespaced, scope)?;
         let q = names::resolve_qualifier(f.qualifier, qualifier)?;
         Ok((f.name, q))
     }

@@ -24,7 +24,7 @@ impl Engine {
         input: UpdateCodeInput,
         staged: Option<StagedCode>,
     ) -> Result<Deployed<FunctionConfiguration>, EngineError> {
-        let f = names::parse_function_name(raw_name, NameKind::Plain, 140, scope)?;
+        let f = names::parse_function_name(raw_name, NameKind::Plain, scope)?;
         let mut checks = Checks::default();
         let new_arch = config_rules::architectures(input.architectures.as_ref(), &mut checks);
         let s3 = S3Members {

@@ -20,7 +20,7 @@ impl Engine {
         raw_name: &str,
         input: UpdateConfigurationInput,
     ) -> Result<FunctionConfiguration, EngineError> {
-        let f = names::parse_function_name(raw_name, NameKind::Plain, 140, scope)?;
+        let f = names::parse_function_name(raw_name, NameKind::Plain, scope)?;
         validate_config(&input.config, Checks::default())?;
         let env = checked_environment(&input.config)?;
         let new_layers = match &input.config.layers {

@@ -18,7 +18,7 @@ impl Engine {
         marker: Option<&str>,
         max_items: Option<i64>,
     ) -> Result<ListVersionsOutput, EngineError> {
-        let f = names::parse_function_name(raw_name, NameKind::Namespaced, 256, scope)?;
+        let f = names::parse_function_name(raw_name, NameKind::Namespaced, scope)?;
         let mut checks = Checks::default();
         if let Some(n) = max_items {
             checks.range(n, "maxItems", 1, 10_000);

@@ -22,7 +22,7 @@ impl Engine {
         raw_name: &str,
         input: PublishVersionInput,
     ) -> Result<FunctionConfiguration, EngineError> {
-        let f = names::parse_function_name(raw_name, NameKind::Plain, 140, scope)?;
+        let f = names::parse_function_name(raw_name, NameKind::Plain, scope)?;
         let mut checks = Checks::default();
         if let Some(d) = &input.description {
             checks.length(d, "description", 0, 256);
