@@ -253,18 +253,18 @@ mod tests {
             &scope(),
         )
         .expect_err("account");
-        assert_eq!(err, EngineError::AccessDenied);
+        assert!(matches!(err, EngineError::AccessDenied), "{err:?}");
     }
 
     #[test]
     fn qualifier_mismatch() {
         assert_eq!(
-            resolve_qualifier(Some("1".into()), Some("1")),
-            Ok(Some("1".into()))
+            resolve_qualifier(Some("1".into()), Some("1")).expect("same"),
+            Some("1".into())
         );
         assert_eq!(
-            resolve_qualifier(None, Some("$LATEST")),
-            Ok(Some("$LATEST".into()))
+            resolve_qualifier(None, Some("$LATEST")).expect("given"),
+            Some("$LATEST".into())
         );
         assert_eq!(
             resolve_qualifier(Some("1".into()), Some("2"))
