@@ -9,6 +9,8 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use lamina_engine::EngineError;
+use lamina_model::errors::{ErrorCode, MessageMember};
+use lamina_model::headers;
 use serde_json::{Value, json};
 
 /// An error on its way to the client.
@@ -51,67 +53,23 @@ pub enum ApiError {
     },
 }
 
-/// Which member carries the message.
-enum Casing {
-    Lower,
-    Upper,
-    None,
-}
-
 impl ApiError {
-    fn wire(&self) -> (StatusCode, &'static str, Casing, Option<&'static str>) {
+    /// The Lambda error code this error is answered with (the rest of the wire form, status, message
+    /// member and fault, comes with the code: [`ErrorCode`]). Refused authentication and downloads
+    /// answer with codes of their own.
+    fn code(&self) -> Option<ErrorCode> {
         use EngineError as E;
-        match self {
+        Some(match self {
             ApiError::Engine(e) => match e {
-                E::Validation(_) => (
-                    StatusCode::BAD_REQUEST,
-                    "ValidationException",
-                    Casing::Lower,
-                    None,
-                ),
-                E::InvalidParameter(_) => (
-                    StatusCode::BAD_REQUEST,
-                    "InvalidParameterValueException",
-                    Casing::Lower,
-                    Some("User"),
-                ),
-                E::NotFound(_) => (
-                    StatusCode::NOT_FOUND,
-                    "ResourceNotFoundException",
-                    Casing::Upper,
-                    Some("User"),
-                ),
-                E::Conflict(_) => (
-                    StatusCode::CONFLICT,
-                    "ResourceConflictException",
-                    Casing::Lower,
-                    Some("User"),
-                ),
-                E::PreconditionFailed(_) => (
-                    StatusCode::PRECONDITION_FAILED,
-                    "PreconditionFailedException",
-                    Casing::Lower,
-                    Some("User"),
-                ),
-                E::TooLarge(_) => (
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "RequestEntityTooLargeException",
-                    Casing::Lower,
-                    Some("User"),
-                ),
-                E::Throttled(_) => (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "TooManyRequestsException",
-                    Casing::Lower,
-                    Some("User"),
-                ),
-                E::AccessDenied => (StatusCode::FORBIDDEN, "AccessDeniedException", Casing::None, None),
-                E::Unavailable(_) => (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "ServiceException",
-                    Casing::Upper,
-                    Some("Service"),
-                ),
+                E::Validation(_) => ErrorCode::Validation,
+                E::InvalidParameter(_) => ErrorCode::InvalidParameterValue,
+                E::NotFound(_) => ErrorCode::ResourceNotFound,
+                E::Conflict(_) => ErrorCode::ResourceConflict,
+                E::PreconditionFailed(_) => ErrorCode::PreconditionFailed,
+                E::TooLarge(_) => ErrorCode::RequestEntityTooLarge,
+                E::Throttled(_) => ErrorCode::TooManyRequests,
+                E::AccessDenied => ErrorCode::AccessDenied,
+                E::Unavailable(_) => ErrorCode::Service,
                 // Failures inside lamina: the client learns only that (see `into_response`).
                 E::Internal(_)
                 | E::Store(_)
@@ -120,57 +78,41 @@ impl ApiError {
                 | E::Document(_)
                 | E::Digest(_)
                 | E::Inspect(_)
-                | E::Task { .. } => (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "ServiceException",
-                    Casing::Upper,
-                    Some("Service"),
-                ),
+                | E::Task { .. } => ErrorCode::Service,
             },
-            ApiError::BadRequest(_) => (
-                StatusCode::BAD_REQUEST,
-                "InvalidRequestContentException",
-                Casing::Lower,
-                Some("User"),
-            ),
-            ApiError::Unsupported { .. } => (
-                StatusCode::BAD_REQUEST,
-                "UnsupportedOperationException",
-                Casing::Lower,
-                Some("User"),
-            ),
-            ApiError::Auth(refusal) => (
-                StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::FORBIDDEN),
-                refusal.code(),
-                Casing::Lower,
-                None,
-            ),
-            ApiError::Download { code, .. } => (
-                if *code == "NoSuchKey" {
-                    StatusCode::NOT_FOUND
-                } else {
-                    StatusCode::FORBIDDEN
-                },
-                code,
-                Casing::None,
-                None,
-            ),
-            ApiError::UnknownOperation { .. } => (
-                StatusCode::NOT_FOUND,
-                "UnknownOperationException",
-                Casing::Lower,
-                None,
-            ),
-        }
+            ApiError::BadRequest(_) => ErrorCode::InvalidRequestContent,
+            ApiError::Unsupported { .. } => ErrorCode::UnsupportedOperation,
+            ApiError::UnknownOperation { .. } => ErrorCode::UnknownOperation,
+            ApiError::Auth(_) | ApiError::Download { .. } => return None,
+        })
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code, casing, kind) = self.wire();
-        if let ApiError::Download { message, .. } = &self {
-            return s3_xml(status, code, message);
-        }
+        let (status, code, member, fault) = match (&self, self.code()) {
+            (ApiError::Download { code, message }, _) => {
+                let status = if *code == "NoSuchKey" {
+                    StatusCode::NOT_FOUND
+                } else {
+                    StatusCode::FORBIDDEN
+                };
+                return s3_xml(status, code, message);
+            }
+            (_, Some(code)) => (
+                StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                code.as_str(),
+                code.message_member(),
+                code.fault(),
+            ),
+            (ApiError::Auth(refusal), None) => (
+                StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::FORBIDDEN),
+                refusal.code(),
+                MessageMember::Lower,
+                None,
+            ),
+            (_, None) => unreachable!("every error but refusals and downloads has a Lambda error code"),
+        };
         let message = match &self {
             // Internal details (the whole chain of sources) go to the log, not to the client.
             ApiError::Engine(e) if e.is_internal() => {
@@ -180,17 +122,17 @@ impl IntoResponse for ApiError {
             other => other.to_string(),
         };
         let mut body = serde_json::Map::new();
-        if let Some(kind) = kind {
-            body.insert("Type".into(), Value::from(kind));
+        if let Some(fault) = fault {
+            body.insert("Type".into(), Value::from(fault));
         }
-        match casing {
-            Casing::Lower => {
+        match member {
+            MessageMember::Lower => {
                 body.insert("message".into(), Value::from(message));
             }
-            Casing::Upper => {
+            MessageMember::Upper => {
                 body.insert("Message".into(), Value::from(message));
             }
-            Casing::None => {}
+            MessageMember::None => {}
         }
         if let ApiError::Engine(EngineError::Throttled(reason)) = &self {
             body.insert("Reason".into(), Value::from(reason.as_str()));
@@ -198,7 +140,7 @@ impl IntoResponse for ApiError {
         let mut response = (status, Json(json!(body))).into_response();
         response
             .headers_mut()
-            .insert("x-amzn-errortype", HeaderValue::from_static(code));
+            .insert(headers::ERROR_TYPE, HeaderValue::from_static(code));
         response
     }
 }
