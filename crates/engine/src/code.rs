@@ -121,7 +121,8 @@ fn is_absent_bootstrap(kind: FindingKind) -> bool {
     matches!(kind, FindingKind::MissingBootstrap | FindingKind::NestedBootstrap)
 }
 
-/// Checks a staged package as Lambda does (not a zip, unzipped too large: errors) and lints it
+/// Checks a staged package as Lambda does (not a zip, empty, unzipped too large: errors), refuses what
+/// cannot be unpacked safely (an error naming the entry), and lints it
 /// (everything else `inspect` finds that applies to `usage`: warnings). `arch` is the architecture
 /// the package must run on, if one is known.
 pub(crate) fn check_package(
@@ -152,6 +153,14 @@ pub(crate) fn check_package(
             FindingKind::NotAZip | FindingKind::Corrupt => {
                 return Err(EngineError::InvalidParameter(UNZIP_FAILED.into()));
             }
+            // What could not be unpacked safely is refused in every mode, whatever it is for: such a
+            // package would leave the function (or every function using the layer) unable to start.
+            kind if cannot_be_unpacked(kind) => {
+                return Err(EngineError::InvalidParameter(format!(
+                    "{UNZIP_FAILED} {}",
+                    finding.message
+                )));
+            }
             FindingKind::UnzippedTooLarge => {
                 return Err(unzipped_too_large());
             }
@@ -163,7 +172,25 @@ pub(crate) fn check_package(
     if report.unzipped_size >= UNZIPPED_CODE_MAX_BYTES {
         return Err(unzipped_too_large());
     }
+    if report.entries == 0 {
+        return Err(EngineError::InvalidParameter(EMPTY_ZIP.into()));
+    }
     Ok(lint)
+}
+
+/// Lambda's answer to a zip without a single entry.
+pub(crate) const EMPTY_ZIP: &str = "Uploaded file must be a non-empty zip";
+
+/// Findings that stop `lamina_package::extract` (entries that would land outside the package, links
+/// that escape or loop, duplicates, too many entries): refused at the request, never accepted.
+fn cannot_be_unpacked(kind: FindingKind) -> bool {
+    matches!(
+        kind,
+        FindingKind::UnsafePath
+            | FindingKind::EscapingSymlink
+            | FindingKind::DuplicateName
+            | FindingKind::TooManyEntries
+    )
 }
 
 /// The bytes a stored package unzips to (for functions stored before the engine kept it).
