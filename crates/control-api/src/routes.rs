@@ -1,76 +1,27 @@
-//! The route table: method, path, handler. Nothing else.
+//! The router: the Lambda API built from the operation table ([`crate::surface::OPERATIONS`]), behind
+//! SigV4 verification, and the presigned code downloads beside it.
 
 use std::sync::Arc;
 
-use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post, put};
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::routing::{MethodFilter, get};
 use axum::{Extension, Router};
 use lamina_engine::Engine;
 
 use crate::auth::{ApiConfig, Gate, authenticate};
-use crate::operations::code::CodeUrls;
-use crate::operations::{account, code, functions, invoke, layers, unsupported};
-use crate::request;
+use crate::error::ApiError;
+use crate::operations::code::{self, CodeUrls};
+use crate::request::{self, Query};
+use crate::surface::{Answer, OPERATIONS, operation_at};
 
 /// The Lambda REST API over `engine`: every operation behind SigV4 verification (as `config` says),
 /// and the presigned code downloads beside it.
 pub fn router(engine: Engine, config: ApiConfig) -> Router {
     let gate = Arc::new(Gate::new(&config));
     let urls = Arc::new(CodeUrls::new(&config.public_endpoint, config.server_key.clone()));
-    let lambda = Router::new()
-        .route(
-            "/2015-03-31/functions",
-            post(functions::create).get(functions::list),
-        )
-        .route("/2015-03-31/functions/", get(functions::list))
-        .route(
-            "/2015-03-31/functions/{name}",
-            get(functions::get).delete(functions::delete),
-        )
-        .route(
-            "/2015-03-31/functions/{name}/configuration",
-            get(functions::get_configuration).put(functions::update_configuration),
-        )
-        .route("/2015-03-31/functions/{name}/code", put(functions::update_code))
-        .route("/2015-03-31/functions/{name}/invocations", post(invoke::invoke))
-        .route(
-            "/2014-11-13/functions/{name}/invoke-async",
-            post(invoke::invoke_async),
-        )
-        .route(
-            "/2014-11-13/functions/{name}/invoke-async/",
-            post(invoke::invoke_async),
-        )
-        .route(
-            "/2015-03-31/functions/{name}/versions",
-            post(functions::publish_version).get(functions::list_versions),
-        )
-        .route(
-            "/2017-10-31/functions/{name}/concurrency",
-            put(account::put_concurrency).delete(account::delete_concurrency),
-        )
-        .route(
-            "/2019-09-30/functions/{name}/concurrency",
-            get(account::get_concurrency),
-        )
-        .route("/2016-08-19/account-settings", get(account::settings))
-        .route("/2016-08-19/account-settings/", get(account::settings))
-        .route(
-            "/2017-03-31/tags/{arn}",
-            post(account::tag).delete(account::untag).get(account::list_tags),
-        )
-        .route("/2018-10-31/layers", get(layers::list_or_find))
-        .route("/2018-10-31/layers/", get(layers::list_or_find))
-        .route(
-            "/2018-10-31/layers/{name}/versions",
-            post(layers::publish).get(layers::list_versions),
-        )
-        .route(
-            "/2018-10-31/layers/{name}/versions/{version}",
-            get(layers::get).delete(layers::delete),
-        )
-        .fallback(unsupported::fallback)
-        .method_not_allowed_fallback(unsupported::fallback)
+    let lambda = served_operations()
+        .fallback(unserved)
+        .method_not_allowed_fallback(unserved)
         .layer(axum::middleware::from_fn_with_state(gate, authenticate));
     // Downloads carry their own authentication (the presigned query), checked by the handler.
     let downloads = Router::new().route(code::DOWNLOAD_ROUTE, get(code::download));
@@ -81,4 +32,36 @@ pub fn router(engine: Engine, config: ApiConfig) -> Router {
         .layer(DefaultBodyLimit::disable())
         .layer(axum::middleware::from_fn(request::request_id))
         .with_state(engine)
+}
+
+/// One route per operation lamina serves, at its method and path(s).
+fn served_operations() -> Router<Engine> {
+    let mut routes = Router::new();
+    for operation in OPERATIONS {
+        let Answer::Handler(handler) = operation.answer else {
+            continue;
+        };
+        let method = MethodFilter::try_from(operation.method.clone())
+            .expect("the operation table names only standard methods");
+        for path in operation.route_paths() {
+            routes = routes.route(&path, handler(method));
+        }
+    }
+    routes
+}
+
+/// Every request no route takes: an operation of the service model that lamina does not serve yet is a
+/// 400 naming it (SDKs do not retry 4xx); anything else a 404.
+async fn unserved(request: Request) -> ApiError {
+    let method = request.method().as_str().to_owned();
+    let path = request.uri().path().to_owned();
+    let query = Query::parse(request.uri().query());
+    match operation_at(&method, &path, &query) {
+        Some(operation) if matches!(operation.answer, Answer::Unsupported) => ApiError::Unsupported {
+            operation: operation.name,
+            method,
+            path,
+        },
+        _ => ApiError::UnknownOperation { method, path },
+    }
 }

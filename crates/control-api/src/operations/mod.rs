@@ -5,7 +5,6 @@ pub(crate) mod code;
 pub(crate) mod functions;
 pub(crate) mod invoke;
 pub(crate) mod layers;
-pub(crate) mod unsupported;
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode};
