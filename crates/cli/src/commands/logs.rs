@@ -8,10 +8,42 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
+/// Print a function's logs (START/END/REPORT and everything it printed), oldest first.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LogsOptions {
+    /// The function's name.
+    pub function: String,
+    /// The function's account (the key's account that created it).
+    #[arg(long, default_value = "000000000000")]
+    pub account_id: String,
+    /// The function's region.
+    #[arg(long, default_value = "us-east-1")]
+    pub region: String,
+    /// Keep printing new lines as they are written.
+    #[arg(short, long)]
+    pub follow: bool,
+    /// The server's data directory [default: $XDG_DATA_HOME/lamina or ~/.local/share/lamina].
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// Prints the function's logs from the server's data directory, where streams are kept per account and
+/// region (`logs/<account>/<region>/<name>`).
+pub fn run(options: &LogsOptions, out: &mut impl Write) -> Result<()> {
+    let data_dir = options
+        .data_dir
+        .clone()
+        .unwrap_or_else(crate::data_dir::default_data_dir);
+    let log_dir = crate::data_dir::log_dir(&data_dir)
+        .join(&options.account_id)
+        .join(&options.region);
+    print_streams(&log_dir, &options.function, options.follow, out)
+}
+
 /// Prints every line of `function`'s streams under `log_dir`, oldest stream first, as
 /// `<time> <stream> <message>`; with `follow`, keeps printing new lines (and new streams) until
 /// interrupted.
-pub fn run(log_dir: &Path, function: &str, follow: bool, out: &mut impl Write) -> Result<()> {
+pub fn print_streams(log_dir: &Path, function: &str, follow: bool, out: &mut impl Write) -> Result<()> {
     let dir = log_dir.join(function);
     if !dir.exists() && !follow {
         anyhow::bail!(
