@@ -65,3 +65,84 @@ async fn unserved(request: Request) -> ApiError {
         _ => ApiError::UnknownOperation { method, path },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    /// The operation's URI with every label filled, its query kept, and a trailing slash if asked for.
+    fn example_uri(uri: &str, trailing_slash: bool) -> String {
+        let (path, query) = uri.split_once('?').map_or((uri, None), |(p, q)| (p, Some(q)));
+        let mut filled: String = path
+            .split('/')
+            .map(|segment| if segment.starts_with('{') { "x" } else { segment })
+            .collect::<Vec<_>>()
+            .join("/");
+        if trailing_slash {
+            filled.push('/');
+        }
+        match query {
+            Some(query) => format!("{filled}?{query}"),
+            None => filled,
+        }
+    }
+
+    #[tokio::test]
+    async fn every_operation_is_answered_as_the_table_says() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let engine =
+            Engine::open(lamina_engine::EngineConfig::new(dir.path().to_path_buf())).expect("engine");
+        let router = router(
+            engine,
+            ApiConfig {
+                authentication: crate::Authentication::None,
+                default_account: "000000000000".into(),
+                public_endpoint: "http://lamina.test:9001".into(),
+                server_key: lamina_auth::ServerKey::load_or_create(&dir.path().join("server-key"))
+                    .expect("key"),
+            },
+        );
+        for operation in OPERATIONS {
+            let slash_variants: &[bool] = if operation.route_paths().len() == 2 {
+                &[false, true]
+            } else {
+                &[false]
+            };
+            for &trailing_slash in slash_variants {
+                let uri = example_uri(operation.uri, trailing_slash);
+                let request = Request::builder()
+                    .method(operation.method.clone())
+                    .uri(&uri)
+                    .body(Body::empty())
+                    .expect("request");
+                let response = router.clone().oneshot(request).await.expect("response");
+                let code = response
+                    .headers()
+                    .get("x-amzn-errortype")
+                    .map(|v| v.to_str().expect("ascii").to_owned());
+                let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+                    .await
+                    .expect("body");
+                let body = String::from_utf8_lossy(&bytes);
+                let what = format!("{} ({} {uri})", operation.name, operation.method);
+                match operation.answer {
+                    Answer::Unsupported => {
+                        assert_eq!(code.as_deref(), Some("UnsupportedOperationException"), "{what}");
+                        assert!(body.contains(operation.name), "{what}: {body}");
+                    }
+                    Answer::Handler(_) | Answer::SharedRoute => assert!(
+                        !matches!(
+                            code.as_deref(),
+                            Some("UnsupportedOperationException" | "UnknownOperationException")
+                        ),
+                        "{what} reached no handler: {body}"
+                    ),
+                }
+            }
+        }
+    }
+}

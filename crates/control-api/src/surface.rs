@@ -23,7 +23,6 @@ use crate::request::Query;
 mod service_model;
 
 /// One operation of the service model and how lamina answers it.
-#[derive(Debug)]
 pub(crate) struct Operation {
     /// The model's operation name (`CreateFunction`).
     pub(crate) name: &'static str,
@@ -44,16 +43,6 @@ pub(crate) enum Answer {
     SharedRoute,
     /// With 400 `UnsupportedOperationException` naming the operation: lamina does not serve it yet.
     Unsupported,
-}
-
-impl std::fmt::Debug for Answer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Answer::Handler(_) => "Handler",
-            Answer::SharedRoute => "SharedRoute",
-            Answer::Unsupported => "Unsupported",
-        })
-    }
 }
 
 const GET: Method = Method::GET;
