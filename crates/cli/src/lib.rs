@@ -1,5 +1,6 @@
-//! lamina's user commands as a library, one module per command; the `lamina` binary parses arguments and
-//! calls these.
+//! lamina's user commands as a library, one module per command, each with its arguments as a `clap::Args`
+//! struct (whose doc comment is the command's `--help`) and a `run` that takes them; the `lamina` binary
+//! only lists the commands and dispatches.
 //!
 //! - [`commands::zip`]: package a `bootstrap` and other files into a deterministic deployment zip.
 //! - [`commands::build`]: `go build` a function for Lambda and package it.

@@ -1,20 +1,20 @@
 //! Who is calling. Every request of the Lambda API passes [`authenticate`] (SigV4, through
 //! `lamina-auth`), which leaves a [`Caller`] in the request's extensions; handlers take the caller's
-//! (account, region) with the [`CallerScope`] extractor and never read the `Authorization` header.
+//! (account, region) with the `CallerScope` extractor (`extract.rs`) and never read the `Authorization`
+//! header.
 //! Code downloads are verified on their own (presigned URLs signed with the server key, see
 //! `operations/code.rs`).
 
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 use lamina_auth::{Caller, CredentialSet, PayloadSigning, ServerKey, Verifier};
-use lamina_engine::Scope;
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
@@ -171,22 +171,4 @@ async fn read_hashed(mut body: Body) -> Result<Hashed, ApiError> {
         len,
         kept,
     })
-}
-
-/// The caller's (account, region), as the engine takes it.
-#[derive(Debug, Clone)]
-pub(crate) struct CallerScope(pub(crate) Scope);
-
-impl<S: Send + Sync> FromRequestParts<S> for CallerScope {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let caller = parts.extensions.get::<Caller>().ok_or_else(|| {
-            lamina_engine::EngineError::Internal("a route outside the authentication layer".into())
-        })?;
-        Ok(CallerScope(Scope {
-            region: caller.region.clone(),
-            account: caller.account_id.clone(),
-        }))
-    }
 }

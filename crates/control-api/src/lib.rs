@@ -1,11 +1,14 @@
 //! The AWS Lambda REST API (2015-03-31) as lamina serves it.
 //!
-//! [`router`] returns the whole API as an axum `Router` over an [`lamina_engine::Engine`]: the route
-//! table is in `routes.rs`, one handler per operation in `operations/`, and every error leaves through
-//! `error.rs`, the one place that knows HTTP statuses, `x-amzn-ErrorType` codes and the casing of error
-//! bodies. Every request passes SigV4 verification first (`auth.rs`, through `lamina-auth`), which
-//! names the caller's account and region; handlers take them with the `CallerScope` extractor, parse
-//! (path, query, JSON body), call one engine method and render its answer.
+//! [`router`] returns the whole API as an axum `Router` over an [`lamina_engine::Engine`]. The API
+//! surface is one table (`surface.rs`): every operation of the Lambda service model with its method,
+//! URI and how lamina answers it, checked against botocore's copy of the model by a test; `routes.rs`
+//! builds the router from it. There is one handler per served operation in `operations/`, and every
+//! error leaves through `error.rs`, the one place that knows HTTP statuses, `x-amzn-ErrorType` codes
+//! and the casing of error bodies. Every request passes SigV4 verification first (`auth.rs`, through
+//! `lamina-auth`), which names the caller's account and region; handlers take what they need with the
+//! extractors of `extract.rs` (`CallerScope`, `Qualifier`, `Paging`, the query), parse the body, call
+//! one engine method and render its answer.
 //!
 //! Every response carries `x-amzn-RequestId`. Operations of the Lambda service model that lamina does
 //! not serve yet answer 400 `UnsupportedOperationException` naming the operation (never a status the
@@ -34,11 +37,12 @@
 
 mod auth;
 mod error;
+mod extract;
 mod operations;
 mod request;
 mod routes;
+mod surface;
 
 pub use auth::{ApiConfig, Authentication};
 pub use error::ApiError;
-pub use request::WARNINGS_HEADER;
 pub use routes::router;

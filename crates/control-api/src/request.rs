@@ -11,10 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
-/// The response header that carries deploy-time lint warnings, one header line per warning.
-pub const WARNINGS_HEADER: &str = "x-lamina-warnings";
-
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-amzn-requestid");
+const REQUEST_ID: HeaderName = HeaderName::from_static(lamina_model::headers::REQUEST_ID);
 
 /// Bodies of operations that carry no package are small; this is generous.
 pub(crate) const SMALL_BODY_MAX: u64 = 6 * 1024 * 1024;

@@ -7,7 +7,11 @@ use anyhow::{Context, bail};
 use lamina_engine::{Engine, EngineConfig};
 use lamina_execution::Isolation;
 
-/// The options of `lamina serve`.
+/// Serve the AWS Lambda API (2015-03-31) for the AWS CLI, the SDKs and SAM.
+///
+/// State (SQLite metadata, content-addressed code) lives in the data directory and survives
+/// restarts and crashes. Every request must be signed (SigV4) by a known access key: the region is
+/// the signature's, the account the key's (see --credentials; test/test when none is given).
 #[derive(Debug, clap::Args)]
 pub(crate) struct ServeArgs {
     /// Address and port to listen on (port 0 picks a free one).
@@ -275,16 +279,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let isolation = isolation(&args, &data_dir)?;
     // Opening the engine locks the data directory; only then is what a previous run left behind ours to
     // remove.
-    let engine = Engine::open(EngineConfig {
-        data_dir: data_dir.clone(),
-        account_id: args.account_id.clone(),
-        strict_packages: args.strict_packages,
-        account_concurrency: args.account_concurrency,
-        idle_timeout: std::time::Duration::from_secs(args.idle_timeout),
-        isolation: isolation.clone(),
-        s3_endpoint_url: args.s3_endpoint_url.clone(),
-    })
-    .with_context(|| format!("opening the state in {}", data_dir.display()))?;
+    let engine = open_engine(&args, &data_dir, &isolation)?;
     #[cfg(target_os = "linux")]
     if let Isolation::Sandbox(sandbox) = &isolation
         && let Some(cgroups) = sandbox.cgroups()
@@ -346,6 +341,25 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     tracing::info!("lamina stopped");
     Ok(())
+}
+
+/// The engine over the state in `data_dir`, configured from the command line. Opening it locks the data
+/// directory.
+fn open_engine(
+    args: &ServeArgs,
+    data_dir: &std::path::Path,
+    isolation: &Isolation,
+) -> anyhow::Result<Engine> {
+    Engine::open(EngineConfig {
+        data_dir: data_dir.to_path_buf(),
+        account_id: args.account_id.clone(),
+        strict_packages: args.strict_packages,
+        account_concurrency: args.account_concurrency,
+        idle_timeout: std::time::Duration::from_secs(args.idle_timeout),
+        isolation: isolation.clone(),
+        s3_endpoint_url: args.s3_endpoint_url.clone(),
+    })
+    .with_context(|| format!("opening the state in {}", data_dir.display()))
 }
 
 /// What a user pastes into a shell to point the AWS CLI and SDKs at this server (the JavaScript SDK reads

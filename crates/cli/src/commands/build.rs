@@ -16,14 +16,20 @@ use crate::output::print_written;
 /// Environment variable naming the `go` binary to use (default: `go` on `PATH`).
 pub const GO_ENV: &str = "LAMINA_GO";
 
-/// How to run `go build` for a function.
-#[derive(Debug, Clone)]
+/// Build a Go function for Lambda (provided.al2023) and package it.
+///
+/// Runs `go build -tags lambda.norpc -trimpath -o bootstrap` with GOOS=linux, the matching GOARCH and
+/// CGO_ENABLED=0, then zips the result as `lamina zip` does (exit 1 when the zip is not deployable).
+#[derive(Debug, Clone, clap::Args)]
 pub struct BuildOptions {
-    /// The Go package to build (a directory).
+    /// The Go package to build.
+    #[arg(default_value = ".")]
     pub dir: PathBuf,
     /// The function's architecture.
+    #[arg(long, default_value = "x86_64", value_parser = super::architecture_parser())]
     pub arch: Architecture,
     /// Where to write the zip.
+    #[arg(short, long, default_value = "function.zip")]
     pub output: PathBuf,
 }
 

@@ -10,25 +10,32 @@ use lamina_model::headers;
 
 use crate::client::{Endpoint, path_segment};
 
-/// What to invoke.
-#[derive(Debug, Clone)]
+/// Invoke a function synchronously and print its result, with the tail of its log on stderr.
+///
+/// Talks to the Lambda API at --endpoint-url (else AWS_ENDPOINT_URL, else http://127.0.0.1:9001).
+/// Exits 1 when the function returned an error.
+#[derive(Debug, Clone, clap::Args)]
 pub struct InvokeOptions {
-    /// Function name or ARN, optionally `name:qualifier`.
+    /// Function name or ARN (`name:qualifier` works too).
     pub function: String,
-    /// The event: JSON text, or `@path` to read it from a file. `{}` when absent.
+    /// The event as JSON, or @path to read it from a file [default: {}].
+    #[arg(long)]
     pub payload: Option<String>,
     /// A version or alias.
+    #[arg(long)]
     pub qualifier: Option<String>,
+    /// The Lambda API endpoint.
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
+    /// The region to sign for [default: AWS_REGION, else us-east-1].
+    #[arg(long)]
+    pub region: Option<String>,
 }
 
 /// Invokes and prints the log tail (to `log_out`) and the result (to `out`). Returns whether the function
 /// reported an error.
-pub fn run(
-    endpoint: &Endpoint,
-    options: &InvokeOptions,
-    out: &mut impl Write,
-    log_out: &mut impl Write,
-) -> Result<bool> {
+pub fn run(options: &InvokeOptions, out: &mut impl Write, log_out: &mut impl Write) -> Result<bool> {
+    let endpoint = Endpoint::from_env(options.endpoint_url.clone(), options.region.clone());
     let payload = match options.payload.as_deref() {
         None => b"{}".to_vec(),
         Some(p) => match p.strip_prefix('@') {

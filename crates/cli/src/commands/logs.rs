@@ -2,11 +2,46 @@
 //! START, END and REPORT lines) from the server's data directory, through the log store's reader.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use lamina_logs::{LOG_DIR, LogLimits, LogStore};
+
+/// Print a function's logs (START/END/REPORT and everything it printed), oldest first.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LogsOptions {
+    /// The function's name.
+    pub function: String,
+    /// The function's account (the key's account that created it).
+    #[arg(long, default_value = "000000000000")]
+    pub account_id: String,
+    /// The function's region.
+    #[arg(long, default_value = "us-east-1")]
+    pub region: String,
+    /// Keep printing new lines as they are written.
+    #[arg(short, long)]
+    pub follow: bool,
+    /// The server's data directory [default: $XDG_DATA_HOME/lamina or ~/.local/share/lamina].
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// Prints the function's logs from the server's data directory (the default one unless given).
+pub fn run(options: &LogsOptions, out: &mut impl Write) -> Result<()> {
+    let data_dir = options
+        .data_dir
+        .clone()
+        .unwrap_or_else(crate::data_dir::default_data_dir);
+    print_streams(
+        &data_dir,
+        &options.account_id,
+        &options.region,
+        &options.function,
+        options.follow,
+        out,
+    )
+}
 
 /// How often `--follow` looks for new lines.
 const FOLLOW_INTERVAL: Duration = Duration::from_millis(200);
@@ -14,7 +49,7 @@ const FOLLOW_INTERVAL: Duration = Duration::from_millis(200);
 /// Prints every line of the streams of `function` (of `account` in `region`) kept in `data_dir`, oldest
 /// stream first, each stream's rotated part before its current file, as `<time> <stream> <message>`;
 /// with `follow`, keeps printing new lines (and new streams) until interrupted.
-pub fn run(
+pub fn print_streams(
     data_dir: &Path,
     account: &str,
     region: &str,
@@ -66,7 +101,7 @@ mod tests {
             stream.line(&format!("line {i}"));
         }
         let mut out = Vec::new();
-        run(dir.path(), "000000000000", "us-east-1", "f", false, &mut out).expect("run");
+        print_streams(dir.path(), "000000000000", "us-east-1", "f", false, &mut out).expect("run");
         let text = String::from_utf8(out).expect("utf8");
         let messages: Vec<&str> = text
             .lines()
@@ -78,7 +113,7 @@ mod tests {
             "{text}"
         );
 
-        let missing = run(
+        let missing = print_streams(
             dir.path(),
             "000000000000",
             "eu-west-1",

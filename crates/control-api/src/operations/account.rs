@@ -1,15 +1,15 @@
 //! Put/Get/DeleteFunctionConcurrency, GetAccountSettings, TagResource/UntagResource/ListTags.
 
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use lamina_engine::Engine;
 use lamina_engine::wire::{PutConcurrencyInput, TagResourceInput};
 
 use super::{json_response, no_content};
-use crate::auth::CallerScope;
 use crate::error::ApiError;
+use crate::extract::CallerScope;
 use crate::request::{self, Query};
 
 pub(crate) async fn put_concurrency(
@@ -66,9 +66,8 @@ pub(crate) async fn untag(
     State(engine): State<Engine>,
     CallerScope(scope): CallerScope,
     Path(arn): Path<String>,
-    RawQuery(raw): RawQuery,
+    query: Query,
 ) -> Result<Response, ApiError> {
-    let query = Query::parse(raw.as_deref());
     engine.untag_resource(&scope, &arn, query.all("tagKeys")).await?;
     Ok(no_content())
 }

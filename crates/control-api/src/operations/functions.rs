@@ -5,19 +5,19 @@ use std::sync::Arc;
 
 use axum::Extension;
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use lamina_engine::wire::{
     CreateFunctionInput, PublishVersionInput, UpdateCodeInput, UpdateConfigurationInput,
 };
 use lamina_engine::{Engine, EngineError, REQUEST_MAX_BYTES, StagedCode, request_too_large};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::code::CodeUrls;
 use super::{json_response, no_content, with_warnings};
-use crate::auth::CallerScope;
 use crate::error::ApiError;
+use crate::extract::{CallerScope, Paging, Qualifier};
 use crate::request::{self, Query};
 
 #[derive(Deserialize)]
@@ -118,27 +118,15 @@ pub(crate) async fn update_code(
     ))
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct GetFunctionOutput {
-    configuration: lamina_engine::wire::FunctionConfiguration,
-    code: lamina_engine::wire::FunctionCodeLocation,
-    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    tags: std::collections::BTreeMap<String, String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    concurrency: Option<lamina_engine::wire::Concurrency>,
-}
-
 pub(crate) async fn get(
     State(engine): State<Engine>,
     CallerScope(scope): CallerScope,
     Extension(urls): Extension<Arc<CodeUrls>>,
     Path(name): Path<String>,
-    RawQuery(raw): RawQuery,
+    Qualifier(qualifier): Qualifier,
 ) -> Result<Response, ApiError> {
-    let query = Query::parse(raw.as_deref());
-    let view = engine.get_function(&scope, &name, query.get("Qualifier")).await?;
-    let out = GetFunctionOutput {
+    let view = engine.get_function(&scope, &name, qualifier.as_deref()).await?;
+    let out = lamina_engine::wire::GetFunctionOutput {
         configuration: view.configuration,
         code: lamina_engine::wire::FunctionCodeLocation {
             repository_type: "S3".into(),
@@ -158,11 +146,10 @@ pub(crate) async fn get_configuration(
     State(engine): State<Engine>,
     CallerScope(scope): CallerScope,
     Path(name): Path<String>,
-    RawQuery(raw): RawQuery,
+    Qualifier(qualifier): Qualifier,
 ) -> Result<Response, ApiError> {
-    let query = Query::parse(raw.as_deref());
     let config = engine
-        .get_function_configuration(&scope, &name, query.get("Qualifier"))
+        .get_function_configuration(&scope, &name, qualifier.as_deref())
         .await?;
     Ok(json_response(StatusCode::OK, &config))
 }
@@ -170,15 +157,15 @@ pub(crate) async fn get_configuration(
 pub(crate) async fn list(
     State(engine): State<Engine>,
     CallerScope(scope): CallerScope,
-    RawQuery(raw): RawQuery,
+    query: Query,
 ) -> Result<Response, ApiError> {
-    let query = Query::parse(raw.as_deref());
+    let paging = Paging::of(&query)?;
     let out = engine
         .list_functions(
             &scope,
             query.get("FunctionVersion"),
-            query.get("Marker"),
-            query.int("MaxItems")?,
+            paging.marker.as_deref(),
+            paging.max_items,
         )
         .await?;
     Ok(json_response(StatusCode::OK, &out))
@@ -201,11 +188,10 @@ pub(crate) async fn delete(
     State(engine): State<Engine>,
     CallerScope(scope): CallerScope,
     Path(name): Path<String>,
-    RawQuery(raw): RawQuery,
+    Qualifier(qualifier): Qualifier,
 ) -> Result<Response, ApiError> {
-    let query = Query::parse(raw.as_deref());
     engine
-        .delete_function(&scope, &name, query.get("Qualifier"))
+        .delete_function(&scope, &name, qualifier.as_deref())
         .await?;
     Ok(no_content())
 }
@@ -226,11 +212,10 @@ pub(crate) async fn list_versions(
     State(engine): State<Engine>,
     CallerScope(scope): CallerScope,
     Path(name): Path<String>,
-    RawQuery(raw): RawQuery,
+    paging: Paging,
 ) -> Result<Response, ApiError> {
-    let query = Query::parse(raw.as_deref());
     let out = engine
-        .list_versions(&scope, &name, query.get("Marker"), query.int("MaxItems")?)
+        .list_versions(&scope, &name, paging.marker.as_deref(), paging.max_items)
         .await?;
     Ok(json_response(StatusCode::OK, &out))
 }

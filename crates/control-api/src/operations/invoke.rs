@@ -3,16 +3,18 @@
 //! again.
 
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use lamina_engine::{Engine, EngineError, InvocationType, InvokeInput};
+use lamina_model::headers;
 
-use crate::auth::CallerScope;
 use crate::error::ApiError;
-use crate::request::{self, Query};
+use crate::extract::{CallerScope, Qualifier};
+use crate::request;
 
 /// Largest synchronous request payload (6 MB).
 const SYNC_PAYLOAD_MAX: u64 = 6_291_456;
@@ -21,52 +23,113 @@ const EVENT_PAYLOAD_MAX: u64 = 262_144;
 /// Largest `X-Amz-Client-Context`, base64 (the model's limit).
 const CLIENT_CONTEXT_MAX: usize = 3583;
 
+/// The values of `X-Amz-Invocation-Type` (the model's `InvocationType`), in the order AWS's message
+/// lists them.
+pub(crate) const INVOCATION_TYPES: [(&str, InvocationType); 3] = [
+    ("Event", InvocationType::Event),
+    ("RequestResponse", InvocationType::RequestResponse),
+    ("DryRun", InvocationType::DryRun),
+];
+
+/// The values of `X-Amz-Log-Type` (the model's `LogType`) and whether each asks for the log tail, in the
+/// order AWS's message lists them.
+pub(crate) const LOG_TYPES: [(&str, bool); 2] = [("Tail", true), ("None", false)];
+
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// `X-Amz-Invocation-Type`: `RequestResponse` when absent.
+fn invocation_type(value: Option<&str>) -> Result<InvocationType, ApiError> {
+    let value = value.unwrap_or("RequestResponse");
+    INVOCATION_TYPES
+        .iter()
+        .find(|(name, _)| *name == value)
+        .map(|(_, invocation_type)| *invocation_type)
+        .ok_or_else(|| not_in_enum(value, "invocationType", INVOCATION_TYPES.map(|(name, _)| name)))
+}
+
+/// `X-Amz-Log-Type`: whether the log tail is asked for (`Tail`); `None` when absent.
+fn log_tail(value: Option<&str>) -> Result<bool, ApiError> {
+    let value = value.unwrap_or("None");
+    LOG_TYPES
+        .iter()
+        .find(|(name, _)| *name == value)
+        .map(|(_, tail)| *tail)
+        .ok_or_else(|| not_in_enum(value, "logType", LOG_TYPES.map(|(name, _)| name)))
+}
+
+/// AWS's ValidationException for a header value outside its enum.
+fn not_in_enum<const N: usize>(value: &str, member: &str, values: [&str; N]) -> ApiError {
+    EngineError::Validation(vec![format!(
+        "Value '{value}' at '{member}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+        values.join(", ")
+    )])
+    .into()
+}
+
+/// `Content-Length`, when the client sent one that is a number.
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    header(headers, "content-length").and_then(|v| v.parse::<u64>().ok())
+}
+
+/// Invoke's headers, checked in the order AWS checks them, before the payload is read.
+#[derive(Debug, Clone)]
+pub(crate) struct InvokeHeaders {
+    /// `X-Amz-Invocation-Type`.
+    invocation_type: InvocationType,
+    /// `X-Amz-Log-Type: Tail`.
+    tail: bool,
+    /// The decoded `X-Amz-Client-Context`.
+    client_context: Option<String>,
+    /// `Content-Length`, which the too-large message quotes.
+    declared_length: Option<u64>,
+}
+
+impl InvokeHeaders {
+    /// Parses Invoke's headers.
+    fn parse(headers: &HeaderMap) -> Result<Self, ApiError> {
+        Ok(InvokeHeaders {
+            invocation_type: invocation_type(header(headers, headers::INVOCATION_TYPE))?,
+            tail: log_tail(header(headers, headers::LOG_TYPE))?,
+            client_context: client_context(header(headers, headers::CLIENT_CONTEXT))?,
+            declared_length: declared_length(headers),
+        })
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for InvokeHeaders {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        InvokeHeaders::parse(&parts.headers)
+    }
 }
 
 pub(crate) async fn invoke(
     State(engine): State<Engine>,
     CallerScope(scope): CallerScope,
     Path(name): Path<String>,
-    RawQuery(query): RawQuery,
+    Qualifier(qualifier): Qualifier,
+    InvokeHeaders {
+        invocation_type,
+        tail,
+        client_context,
+        declared_length,
+    }: InvokeHeaders,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let invocation_type = match header(&headers, "x-amz-invocation-type").unwrap_or("RequestResponse") {
-        "RequestResponse" => InvocationType::RequestResponse,
-        "Event" => InvocationType::Event,
-        "DryRun" => InvocationType::DryRun,
-        other => {
-            return Err(EngineError::Validation(vec![format!(
-                "Value '{other}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]"
-            )])
-            .into());
-        }
-    };
-    let tail = match header(&headers, "x-amz-log-type").unwrap_or("None") {
-        "None" => false,
-        "Tail" => true,
-        other => {
-            return Err(EngineError::Validation(vec![format!(
-                "Value '{other}' at 'logType' failed to satisfy constraint: Member must satisfy enum value set: [Tail, None]"
-            )])
-            .into());
-        }
-    };
-    let client_context = client_context(&headers)?;
     let limit = if invocation_type == InvocationType::Event {
         EVENT_PAYLOAD_MAX
     } else {
         SYNC_PAYLOAD_MAX
     };
-    let declared = header(&headers, "content-length").and_then(|v| v.parse::<u64>().ok());
     let payload = request::read_body(body, &headers, limit, || {
-        too_large(invocation_type, declared.unwrap_or(limit + 1))
+        too_large(invocation_type, declared_length.unwrap_or(limit + 1))
     })
     .await?;
     let payload = check_json(payload)?;
-    let query = Query::parse(query.as_deref());
     let request_id = uuid::Uuid::new_v4().to_string();
     let input = InvokeInput {
         invocation_type,
@@ -76,9 +139,7 @@ pub(crate) async fn invoke(
         client_context: client_context.filter(|_| invocation_type == InvocationType::RequestResponse),
         request_id: request_id.clone(),
     };
-    let out = engine
-        .invoke(&scope, &name, query.get("Qualifier"), input)
-        .await?;
+    let out = engine.invoke(&scope, &name, qualifier.as_deref(), input).await?;
     let status = StatusCode::from_u16(out.status).unwrap_or(StatusCode::OK);
     let mut response = if status == StatusCode::OK {
         (
@@ -96,15 +157,15 @@ pub(crate) async fn invoke(
             headers.insert(HeaderName::from_static(name), value);
         }
     };
-    set("x-amzn-requestid", &request_id);
+    set(headers::REQUEST_ID, &request_id);
     if let Some(version) = &out.executed_version {
-        set("x-amz-executed-version", version);
+        set(headers::EXECUTED_VERSION, version);
     }
     if out.function_error {
-        set("x-amz-function-error", "Unhandled");
+        set(headers::FUNCTION_ERROR, "Unhandled");
     }
     if let Some(tail) = &out.log_tail {
-        set("x-amz-log-result", &STANDARD.encode(tail));
+        set(headers::LOG_RESULT, &STANDARD.encode(tail));
     }
     Ok(response)
 }
@@ -117,7 +178,7 @@ pub(crate) async fn invoke_async(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let declared = header(&headers, "content-length").and_then(|v| v.parse::<u64>().ok());
+    let declared = declared_length(&headers);
     let payload = request::read_body(body, &headers, EVENT_PAYLOAD_MAX, || {
         too_large(InvocationType::Event, declared.unwrap_or(EVENT_PAYLOAD_MAX + 1))
     })
@@ -139,7 +200,7 @@ pub(crate) async fn invoke_async(
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response
             .headers_mut()
-            .insert(HeaderName::from_static("x-amzn-requestid"), value);
+            .insert(HeaderName::from_static(headers::REQUEST_ID), value);
     }
     Ok(response)
 }
@@ -169,9 +230,9 @@ fn check_json(payload: axum::body::Bytes) -> Result<axum::body::Bytes, ApiError>
     }
 }
 
-/// `X-Amz-Client-Context`: base64 of a JSON object, at most 3,583 characters.
-fn client_context(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
-    let Some(raw) = header(headers, "x-amz-client-context").filter(|v| !v.is_empty()) else {
+/// `X-Amz-Client-Context`: base64 of a JSON object, at most 3,583 characters; absent or empty is none.
+fn client_context(value: Option<&str>) -> Result<Option<String>, ApiError> {
+    let Some(raw) = value.filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
     if raw.len() > CLIENT_CONTEXT_MAX {
@@ -191,5 +252,88 @@ fn client_context(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
             "Client context must be a valid Base64-encoded JSON object.".into(),
         )
         .into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invocation_and_log_types_default_and_refuse_what_the_model_does_not_name() {
+        assert_eq!(
+            invocation_type(None).expect("default"),
+            InvocationType::RequestResponse
+        );
+        assert_eq!(
+            invocation_type(Some("Event")).expect("event"),
+            InvocationType::Event
+        );
+        assert_eq!(
+            invocation_type(Some("DryRun")).expect("dry run"),
+            InvocationType::DryRun
+        );
+        assert_eq!(
+            invocation_type(Some("event"))
+                .expect_err("case matters")
+                .to_string(),
+            "1 validation error detected: Value 'event' at 'invocationType' failed to satisfy constraint: Member \
+             must satisfy enum value set: [Event, RequestResponse, DryRun]"
+        );
+        assert!(!log_tail(None).expect("default"));
+        assert!(log_tail(Some("Tail")).expect("tail"));
+        assert!(!log_tail(Some("None")).expect("none"));
+        assert_eq!(
+            log_tail(Some("tail")).expect_err("case matters").to_string(),
+            "1 validation error detected: Value 'tail' at 'logType' failed to satisfy constraint: Member must \
+             satisfy enum value set: [Tail, None]"
+        );
+    }
+
+    #[test]
+    fn client_context_is_base64_of_a_json_object() {
+        assert_eq!(client_context(None).expect("absent"), None);
+        assert_eq!(client_context(Some("")).expect("empty"), None);
+        let encoded = STANDARD.encode(r#"{"custom":{"a":1}}"#);
+        assert_eq!(
+            client_context(Some(&encoded)).expect("object").as_deref(),
+            Some(r#"{"custom":{"a":1}}"#)
+        );
+        for refused in [
+            STANDARD.encode("[1]"),
+            STANDARD.encode("not json"),
+            "***".to_owned(),
+        ] {
+            assert_eq!(
+                client_context(Some(&refused)).expect_err("refused").to_string(),
+                "Client context must be a valid Base64-encoded JSON object."
+            );
+        }
+        let long = "A".repeat(CLIENT_CONTEXT_MAX + 1);
+        assert!(
+            client_context(Some(&long))
+                .expect_err("too long")
+                .to_string()
+                .ends_with("Member must have length less than or equal to 3583")
+        );
+    }
+
+    #[test]
+    fn headers_are_checked_in_awss_order() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-amz-log-type", HeaderValue::from_static("bogus"));
+        headers.insert("x-amz-client-context", HeaderValue::from_static("***"));
+        let refused = InvokeHeaders::parse(&headers).expect_err("log type first");
+        assert!(refused.to_string().contains("'logType'"), "{refused}");
+        headers.insert("x-amz-invocation-type", HeaderValue::from_static("bogus"));
+        let refused = InvokeHeaders::parse(&headers).expect_err("invocation type first");
+        assert!(refused.to_string().contains("'invocationType'"), "{refused}");
+        let mut headers = HeaderMap::new();
+        headers.insert("x-amz-invocation-type", HeaderValue::from_static("Event"));
+        headers.insert("content-length", HeaderValue::from_static("12"));
+        let parsed = InvokeHeaders::parse(&headers).expect("valid");
+        assert_eq!(parsed.invocation_type, InvocationType::Event);
+        assert!(!parsed.tail);
+        assert_eq!(parsed.declared_length, Some(12));
     }
 }

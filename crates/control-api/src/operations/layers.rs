@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::Extension;
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use lamina_engine::Engine;
@@ -16,8 +16,8 @@ use serde::Deserialize;
 use super::code::CodeUrls;
 use super::functions::{Borrowed, ZipOnly, package_request};
 use super::{json_response, no_content, with_warnings};
-use crate::auth::CallerScope;
 use crate::error::ApiError;
+use crate::extract::{CallerScope, Paging};
 use crate::request::Query;
 
 #[derive(Deserialize)]
@@ -91,17 +91,17 @@ pub(crate) async fn list_versions(
     State(engine): State<Engine>,
     CallerScope(scope): CallerScope,
     Path(name): Path<String>,
-    RawQuery(raw): RawQuery,
+    query: Query,
 ) -> Result<Response, ApiError> {
-    let query = Query::parse(raw.as_deref());
+    let paging = Paging::of(&query)?;
     let out = engine
         .list_layer_versions(
             &scope,
             &name,
             query.get("CompatibleRuntime"),
             query.get("CompatibleArchitecture"),
-            query.get("Marker"),
-            query.int("MaxItems")?,
+            paging.marker.as_deref(),
+            paging.max_items,
         )
         .await?;
     Ok(json_response(StatusCode::OK, &out))
@@ -112,9 +112,8 @@ pub(crate) async fn list_or_find(
     State(engine): State<Engine>,
     CallerScope(scope): CallerScope,
     Extension(urls): Extension<Arc<CodeUrls>>,
-    RawQuery(raw): RawQuery,
+    query: Query,
 ) -> Result<Response, ApiError> {
-    let query = Query::parse(raw.as_deref());
     if query.get("find") == Some("LayerVersion") {
         let view = engine.get_layer_version_by_arn(&scope, query.get("Arn")).await?;
         let hex = view.code_hex.clone();
@@ -123,14 +122,29 @@ pub(crate) async fn list_or_find(
             &view.with_location(urls.location(&scope, &hex)?),
         ));
     }
+    let paging = Paging::of(&query)?;
     let out = engine
         .list_layers(
             &scope,
             query.get("CompatibleRuntime"),
             query.get("CompatibleArchitecture"),
-            query.get("Marker"),
-            query.int("MaxItems")?,
+            paging.marker.as_deref(),
+            paging.max_items,
         )
         .await?;
     Ok(json_response(StatusCode::OK, &out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_number_label_is_a_long() {
+        assert_eq!(version_label("3").expect("number"), 3);
+        assert_eq!(
+            version_label("x").expect_err("not a number").to_string(),
+            "VersionNumber must be an integer, got 'x'"
+        );
+    }
 }

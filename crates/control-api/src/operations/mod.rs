@@ -5,14 +5,13 @@ pub(crate) mod code;
 pub(crate) mod functions;
 pub(crate) mod invoke;
 pub(crate) mod layers;
-pub(crate) mod unsupported;
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::request::WARNINGS_HEADER;
+use lamina_model::headers::LAMINA_WARNINGS;
 
 /// A JSON answer with a status.
 pub(crate) fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response {
@@ -27,7 +26,7 @@ pub(crate) fn with_warnings(mut response: Response, warnings: &[String]) -> Resp
             .map(|c| if (' '..='~').contains(&c) { c } else { ' ' })
             .collect();
         if let Ok(value) = HeaderValue::from_str(&printable) {
-            response.headers_mut().append(WARNINGS_HEADER, value);
+            response.headers_mut().append(LAMINA_WARNINGS, value);
         }
     }
     response

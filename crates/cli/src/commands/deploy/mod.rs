@@ -32,17 +32,35 @@ use crate::template::intrinsics::{Context, Pseudo};
 use crate::template::resources::{self, FunctionSpec, Kind, LayerSpec, Resource};
 use crate::template::{self, Template};
 
-/// What to deploy.
-#[derive(Debug, Clone)]
+/// Create or update the functions and layers of a SAM or CloudFormation template.
+///
+/// Reads YAML or JSON templates (intrinsic functions, Globals, Parameters, Conditions, and what
+/// `sam build` writes in .aws-sam/build/template.yaml), builds `BuildMethod: go1.x` functions with
+/// `lamina build`, zips other code folders, prints the plan (create / update / unchanged /
+/// skipped) and applies it through the Lambda API at --endpoint-url (else AWS_ENDPOINT_URL, else
+/// http://127.0.0.1:9001). Functions and layers are named by their FunctionName / LayerName
+/// property, else by their logical id.
+#[derive(Debug, Clone, clap::Args)]
 pub struct DeployOptions {
-    /// The template (YAML or JSON).
-    pub template: PathBuf,
-    /// `--param KEY=VALUE`, in order (a later value wins).
+    /// The template [default: .aws-sam/build/template.yaml when `sam build` wrote one, else
+    /// template.yaml, else template.yml].
+    #[arg(short, long)]
+    pub template: Option<PathBuf>,
+    /// A template parameter, KEY=VALUE (repeatable); overrides its Default.
+    #[arg(long = "param", value_name = "KEY=VALUE", value_parser = parse_parameter)]
     pub parameters: Vec<(String, String)>,
-    /// `AWS::StackName` (default: the name of the template's project folder).
+    /// The stack name (AWS::StackName) [default: the template's project folder].
+    #[arg(long)]
     pub stack_name: Option<String>,
-    /// Show the plan only.
+    /// Print the plan without changing anything.
+    #[arg(long)]
     pub dry_run: bool,
+    /// The Lambda API endpoint.
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
+    /// The region to deploy to [default: AWS_REGION, else us-east-1].
+    #[arg(long)]
+    pub region: Option<String>,
 }
 
 /// How many resources got which action.
@@ -91,10 +109,16 @@ struct PlannedFunction {
     action: Action,
 }
 
-/// Deploys the template; prints the plan and the progress to `out`.
-pub fn run(endpoint: &Endpoint, options: &DeployOptions, out: &mut impl Write) -> Result<Summary> {
-    let template = Template::load(&options.template)?;
-    let api = Lambda::new(endpoint);
+/// Deploys the template (the one named, else [`default_template`] of the working directory); prints the
+/// plan and the progress to `out`.
+pub fn run(options: &DeployOptions, out: &mut impl Write) -> Result<Summary> {
+    let endpoint = Endpoint::from_env(options.endpoint_url.clone(), options.region.clone());
+    let template_path = options
+        .template
+        .clone()
+        .unwrap_or_else(|| default_template(Path::new("")));
+    let template = Template::load(&template_path)?;
+    let api = Lambda::new(&endpoint);
     let account_id = api.account_id()?;
     let pseudo = Pseudo {
         region: api.region().to_owned(),
