@@ -197,9 +197,9 @@ def test_cloudformation_json_with_a_zip_and_inline_code(server, tmp_path, go_zip
     assert {a for a, _ in plan_rows(again.stdout).values()} == {"unchanged", "skipped"}
 
 
-def test_the_plan_warns_about_a_package_that_cannot_start(server, tmp_path):
-    (tmp_path / "broken.zip").write_bytes(make_zip(mode=0o644))
-    template = {
+def broken_function(code):
+    """A template of one function, `Broken`, with `code` as its `Code`."""
+    return {
         "Resources": {
             "Broken": {
                 "Type": "AWS::Lambda::Function",
@@ -207,11 +207,16 @@ def test_the_plan_warns_about_a_package_that_cannot_start(server, tmp_path):
                     "Runtime": "provided.al2023",
                     "Handler": "bootstrap",
                     "Role": "arn:aws:iam::000000000000:role/r",
-                    "Code": "broken.zip",
+                    "Code": code,
                 },
             },
         },
     }
+
+
+def test_the_plan_warns_about_a_package_that_cannot_start(server, tmp_path):
+    (tmp_path / "broken.zip").write_bytes(make_zip(mode=0o644))
+    template = broken_function("broken.zip")
     path = tmp_path / "stack.json"
     path.write_text(json.dumps(template))
     dry = deploy(server, path, "--dry-run")
@@ -458,23 +463,11 @@ def test_cloudformation_template_with_code_in_s3(s3_server, s3_store, tmp_path):
 
 def test_the_server_s_findings_about_a_package_in_s3_are_shown(s3_server, s3_store, tmp_path):
     """A package in S3 is inspected by the server, not by `lamina deploy`: what the server found (here a
-    `bootstrap` without its execute bit) is printed after the step, for functions and for layers."""
+    `bootstrap` without its execute bit) is printed after the step that sent it."""
     bucket = s3_store.new_bucket()
     (tmp_path / "broken.zip").write_bytes(make_zip(mode=0o644))
     s3_store.aws(["s3", "cp", str(tmp_path / "broken.zip"), f"s3://{bucket}/broken.zip"])
-    template = {
-        "Resources": {
-            "Broken": {
-                "Type": "AWS::Lambda::Function",
-                "Properties": {
-                    "Runtime": "provided.al2023",
-                    "Handler": "bootstrap",
-                    "Role": "arn:aws:iam::000000000000:role/r",
-                    "Code": {"S3Bucket": bucket, "S3Key": "broken.zip"},
-                },
-            },
-        },
-    }
+    template = broken_function({"S3Bucket": bucket, "S3Key": "broken.zip"})
     path = tmp_path / "stack.json"
     path.write_text(json.dumps(template))
     # The plan cannot know: the object is read by the server.
