@@ -1,9 +1,13 @@
-"""Shared fixtures: a real `lamina serve` on a free port with a temporary data directory, boto3 clients
-and the AWS CLI pointed at it, and deployment zips built on the fly."""
+"""Shared fixtures: a real `lamina serve` on a port of its own choosing with a temporary data directory,
+boto3 clients and the AWS CLI pointed at it, and deployment zips built on the fly. Also the `needs_root`
+marker: a test that needs root skips without it, or fails when LAMINA_REQUIRE_ROOT_TESTS is set (as
+scripts/test sets it when run as root, and CI always)."""
 
+import contextlib
 import io
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
@@ -39,14 +43,55 @@ def lamina_binary() -> Path:
     return binary
 
 
-def free_port() -> int:
+REQUIRE_ROOT = "LAMINA_REQUIRE_ROOT_TESTS"
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "needs_root(why): the test needs root; it skips without it, or fails when LAMINA_REQUIRE_ROOT_TESTS is set",
+    )
+
+
+def pytest_runtest_setup(item):
+    for mark in item.iter_markers("needs_root"):
+        require_root(*mark.args)
+
+
+def require_root(why="this test needs root"):
+    """Returns as root. Otherwise skips the test, or fails it when LAMINA_REQUIRE_ROOT_TESTS is set (to
+    anything but empty or 0): where the root tests must run, they cannot pass by skipping."""
+    if os.geteuid() == 0:
+        return
+    if os.environ.get(REQUIRE_ROOT, "") not in ("", "0"):
+        pytest.fail(f"{why}, and {REQUIRE_ROOT} is set: run the tests as root, or unset it to skip them")
+    pytest.skip(why)
+
+
+@contextlib.contextmanager
+def refusing_endpoint():
+    """`http://127.0.0.1:<port>` where nothing listens, for as long as the block runs: the port is bound
+    (so nothing else can take it meanwhile) but not listening, so every connection is refused."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        yield f"http://127.0.0.1:{s.getsockname()[1]}"
+
+
+def port_from_log(path: Path, offset: int, pattern: str):
+    """The port in the first match of `pattern` (one group) in the log at `path` after `offset`, or None."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(offset)
+            found = re.search(pattern, f.read().decode(errors="replace"))
+    except OSError:
+        return None
+    return int(found.group(1)) if found else None
 
 
 class Server:
-    """One `lamina serve` process over a data directory that outlives restarts."""
+    """One `lamina serve` process over a data directory that outlives restarts. It listens on a port the
+    kernel picks (`--listen 127.0.0.1:0`), read from its banner at each start: after a restart the port
+    may differ, so make clients after `start()`."""
 
     def __init__(self, data_dir: Path, extra_args=(), env=None, prefix=()):
         self.data_dir = data_dir
@@ -54,19 +99,22 @@ class Server:
         # A command the server runs under (for example `unshare` into a mount namespace of its own).
         self.prefix = list(prefix)
         self.env = env
-        self.port = free_port()
+        self.port = None
         self.proc = None
         self.log_path = data_dir.parent / f"{data_dir.name}-server.log"
 
     @property
     def endpoint(self) -> str:
+        assert self.port is not None, "the server has not started"
         return f"http://127.0.0.1:{self.port}"
 
     def start(self):
         log = open(self.log_path, "ab")
+        offset = log.tell()
+        self.port = None
         self.proc = subprocess.Popen(
             self.prefix
-            + [str(lamina_binary()), "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", str(self.data_dir)]
+            + [str(lamina_binary()), "serve", "--listen", "127.0.0.1:0", "--data-dir", str(self.data_dir)]
             + self.extra_args,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -76,6 +124,12 @@ class Server:
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"lamina serve exited with {self.proc.returncode}:\n{self.log()}")
+            # The banner names the bound address once the listener is open.
+            if self.port is None:
+                self.port = port_from_log(self.log_path, offset, r"export AWS_ENDPOINT_URL=http://127\.0\.0\.1:(\d+)")
+                if self.port is None:
+                    time.sleep(0.05)
+                    continue
             # Any answer means the server is up: an unsigned request is refused (403) unless --auth none.
             try:
                 with urllib.request.urlopen(f"{self.endpoint}/2016-08-19/account-settings/", timeout=1):
@@ -159,22 +213,26 @@ def s3_server_binary() -> Path:
 
 
 class S3Store:
-    """One gofakes3 process on a free port, kept in memory; filled with the AWS CLI."""
+    """One gofakes3 process, kept in memory, on a port the kernel picks (`-host 127.0.0.1:0`; it logs
+    `using port: N`); filled with the AWS CLI."""
 
     def __init__(self, log_path: Path):
-        self.port = free_port()
+        self.port = None
         self.log_path = log_path
         self.proc = None
         self.buckets = 0
 
     @property
     def endpoint(self) -> str:
+        assert self.port is not None, "the S3 server has not started"
         return f"http://127.0.0.1:{self.port}"
 
     def start(self):
         log = open(self.log_path, "ab")
+        offset = log.tell()
+        self.port = None
         self.proc = subprocess.Popen(
-            [str(s3_server_binary()), "-backend", "memory", "-host", f"127.0.0.1:{self.port}"],
+            [str(s3_server_binary()), "-backend", "memory", "-host", "127.0.0.1:0"],
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -182,6 +240,11 @@ class S3Store:
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"gofakes3 exited with {self.proc.returncode}: {self.log_path.read_text()}")
+            if self.port is None:
+                self.port = port_from_log(self.log_path, offset, r"using port: (\d+)")
+                if self.port is None:
+                    time.sleep(0.05)
+                    continue
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1):
                     return self

@@ -19,7 +19,7 @@ import pytest
 from conftest import Server, create, lamina_env
 
 pytestmark = [
-    pytest.mark.skipif(os.geteuid() != 0, reason="sandbox isolation needs root"),
+    pytest.mark.needs_root("sandbox isolation needs root"),
     pytest.mark.skipif(shutil.which("ip") is None, reason="the test network needs ip (iproute2)"),
 ]
 

@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from conftest import GO_FIXTURES, ROLE, Server, lamina_env, make_zip, run_aws
+from conftest import GO_FIXTURES, ROLE, Server, lamina_env, make_zip, require_root, run_aws
 
 HOST_ARCH = "x86_64" if platform.machine() == "x86_64" else "arm64"
 GOARCH = {"x86_64": "amd64", "arm64": "arm64"}
@@ -116,8 +116,7 @@ def test_without_the_emulator_the_banner_create_and_invoke_say_so(tmp_path):
     """A host without qemu-user for the other architecture (hidden here in a mount namespace of the server's
     own): the banner says which architecture cannot run and how to fix it, CreateFunction still succeeds as
     on AWS (with the warning in lamina's header and log), and each invoke's log tail names the fix."""
-    if os.geteuid() != 0:
-        pytest.skip("sandbox isolation needs root")
+    require_root("sandbox isolation needs root")
     other = "arm64" if HOST_ARCH == "x86_64" else "x86_64"
     qemu = {"arm64": "qemu-aarch64-static", "x86_64": "qemu-x86_64-static"}[other]
     hide = f"for f in /usr/bin/{qemu} /usr/local/bin/{qemu}; do [ -e $f ] && mount --bind /dev/null $f; done; exec \"$@\""

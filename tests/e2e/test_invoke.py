@@ -185,12 +185,11 @@ def test_arm64_bootstrap_on_x86_64_in_process_mode(process_server, go_zip):
 def test_64_concurrent_invocations_scale_out(server, go_zip):
     lam = server.client(max_pool_connections=64, read_timeout=120)
     create(lam, "sleepy", go_zip("sleep"))
-    started = time.time()
+    # Correctness only: every invocation answers, and they ran side by side in environments of their own
+    # (one log stream each). How fast lamina scales out is the benchmark's figure (lamina-bench, scale-out).
     with concurrent.futures.ThreadPoolExecutor(max_workers=64) as pool:
         results = list(pool.map(lambda _: invoke(lam, "sleepy", b'{"ms": 200}'), range(64)))
-    elapsed = time.time() - started
     assert all(r["Body"] == b'"slept"' for r in results)
-    assert elapsed < 64 * 0.2 / 2, f"64 invocations of 200 ms took {elapsed:.1f} s"
     streams = list((server.data_dir / "logs" / "000000000000" / "us-east-1" / "sleepy").glob("*.log"))
     assert len(streams) >= 32, f"only {len(streams)} environments served 64 concurrent invocations"
 

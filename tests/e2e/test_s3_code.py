@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from conftest import ROLE, Server, create, free_port, lamina_env, make_zip, run_aws, wait_updated
+from conftest import ROLE, Server, create, lamina_env, make_zip, refusing_endpoint, run_aws, wait_updated
 
 SHELL = (
     "#!/bin/sh\n"
@@ -212,34 +212,39 @@ def test_a_package_over_50_mb_may_come_from_s3(s3_server, s3_store, tmp_path):
 
 def test_aws_endpoint_url_does_not_steer_s3(tmp_path, s3_store):
     # Users export AWS_ENDPOINT_URL=<lamina> for their tools; lamina's S3 client reads only
-    # AWS_ENDPOINT_URL_S3 (or --s3-endpoint-url), never the generic variable.
-    srv = Server(tmp_path / "env-data")
-    srv.env = lamina_env({"AWS_ENDPOINT_URL": srv.endpoint, "AWS_ENDPOINT_URL_S3": s3_store.endpoint})
-    srv.start()
-    try:
-        bucket = s3_store.new_bucket()
-        put(s3_store, tmp_path, bucket, "fn.zip", variant_zip("env"))
-        lam = srv.client()
-        create(lam, "env", Code={"S3Bucket": bucket, "S3Key": "fn.zip"})
-        assert invoke_variant(lam, "env") == "env"
-    finally:
-        srv.stop()
+    # AWS_ENDPOINT_URL_S3 (or --s3-endpoint-url), never the generic variable. Here the generic one names
+    # an endpoint that refuses every connection: were it read, the fetch would fail.
+    with refusing_endpoint() as elsewhere:
+        srv = Server(
+            tmp_path / "env-data",
+            env=lamina_env({"AWS_ENDPOINT_URL": elsewhere, "AWS_ENDPOINT_URL_S3": s3_store.endpoint}),
+        ).start()
+        try:
+            bucket = s3_store.new_bucket()
+            put(s3_store, tmp_path, bucket, "fn.zip", variant_zip("env"))
+            lam = srv.client()
+            create(lam, "env", Code={"S3Bucket": bucket, "S3Key": "fn.zip"})
+            assert invoke_variant(lam, "env") == "env"
+        finally:
+            srv.stop()
 
 
 def test_an_unreachable_endpoint_is_a_clear_error(tmp_path):
-    dead = f"http://127.0.0.1:{free_port()}"
-    srv = Server(tmp_path / "dead-data", ["--s3-endpoint-url", dead], env=lamina_env()).start()
-    try:
-        lam = srv.client()
-        started = time.monotonic()
-        with pytest.raises(lam.exceptions.ServiceException) as e:
-            create(lam, "dead", Code={"S3Bucket": "code-1", "S3Key": "fn.zip"}, wait=False)
-        assert time.monotonic() - started < 30
-        code, message, status = error_of(e)
-        assert (code, status) == ("ServiceException", 500)
-        assert message.startswith(f"Error occurred while GetObject: lamina could not read the object from {dead}: ")
-    finally:
-        srv.stop()
+    with refusing_endpoint() as dead:
+        srv = Server(tmp_path / "dead-data", ["--s3-endpoint-url", dead], env=lamina_env()).start()
+        try:
+            lam = srv.client()
+            started = time.monotonic()
+            with pytest.raises(lam.exceptions.ServiceException) as e:
+                create(lam, "dead", Code={"S3Bucket": "code-1", "S3Key": "fn.zip"}, wait=False)
+            assert time.monotonic() - started < 30
+            code, message, status = error_of(e)
+            assert (code, status) == ("ServiceException", 500)
+            assert message.startswith(
+                f"Error occurred while GetObject: lamina could not read the object from {dead}: "
+            )
+        finally:
+            srv.stop()
 
 
 def test_a_server_without_s3_credentials_says_so_at_once(tmp_path, s3_store):

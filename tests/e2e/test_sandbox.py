@@ -1,6 +1,6 @@
 """Sandbox isolation with real functions: a hostile Go function tries to leave its execution environment
 while a neighbouring function keeps serving, and an arm64 function runs on an x86_64 host under qemu-user.
-Needs root (namespaces, mounts, cgroups); skipped otherwise."""
+Needs root (namespaces, mounts, cgroups): skipped otherwise, failed when LAMINA_REQUIRE_ROOT_TESTS is set."""
 
 import json
 import os
@@ -11,7 +11,7 @@ import pytest
 
 from conftest import Server, create, run_aws
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="sandbox isolation needs root")
+pytestmark = pytest.mark.needs_root("sandbox isolation needs root")
 
 
 @pytest.fixture

@@ -201,9 +201,9 @@ fn peak_rss_kib(pid: u32) -> u64 {
 mod tests {
     use std::os::unix::process::CommandExt as _;
     use std::process::Command;
-    use std::time::Duration;
+    use std::time::{Duration, Instant};
 
-    use super::{GroupMembers, peak_rss_kib};
+    use super::{GroupMembers, group_members, peak_rss_kib};
 
     #[test]
     fn a_groups_peak_counts_the_descendants() {
@@ -214,7 +214,16 @@ mod tests {
             .spawn()
             .expect("spawn sh");
         let pid = leader.id();
-        std::thread::sleep(Duration::from_millis(300));
+        // Until both sleeps have been exec'd, the group is still forming.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while sleepers(&group_members(pid)) < 2 {
+            assert!(
+                Instant::now() < deadline,
+                "the group did not form in 30 s: {:?}",
+                group_members(pid)
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
         let alone = peak_rss_kib(pid);
         let group = GroupMembers::default().peak_rss_kib(pid);
         let _ = nix::sys::signal::killpg(
@@ -227,5 +236,14 @@ mod tests {
             group > alone * 2,
             "the group's {group} KiB against the leader's {alone} KiB"
         );
+    }
+
+    /// How many of `pids` run `sleep 30`.
+    fn sleepers(pids: &[u32]) -> usize {
+        pids.iter()
+            .filter(|pid| {
+                std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c == b"sleep\x0030\x00")
+            })
+            .count()
     }
 }

@@ -8,8 +8,10 @@ use crate::util::{Setup, request, text};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_invocations_scale_out() {
+    // All 16 ask for an environment at once, before any could be idle again (each holds its own for
+    // 300 ms after starting it): sixteen warm environments afterwards mean none waited for another's.
+    // How fast environments scale out is measured by the benchmark (`lamina-bench`, scale-out), not here.
     let setup = std::sync::Arc::new(Setup::new("sleep"));
-    let started = Instant::now();
     let tasks: Vec<_> = (0..16)
         .map(|_| {
             let setup = setup.clone();
@@ -19,11 +21,6 @@ async fn concurrent_invocations_scale_out() {
     for task in tasks {
         assert_eq!(text(&task.await.expect("join")), r#""slept""#);
     }
-    let elapsed = started.elapsed();
-    assert!(
-        elapsed < Duration::from_millis(16 * 300 / 2),
-        "16 x 300 ms took {elapsed:?}: not concurrent"
-    );
     assert_eq!(
         setup.executor.idle_count(),
         16,
@@ -40,7 +37,7 @@ async fn reserved_concurrency_throttles_with_its_reason() {
         let setup = setup.clone();
         async move { setup.invoke(r#"{"ms":1500}"#).await }
     });
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    wait_until_running(&setup, 1500).await;
     let throttled = setup
         .executor
         .invoke(&setup.version, request(r#"{"ms":1}"#))
@@ -78,7 +75,7 @@ async fn account_concurrency_throttles_unreserved_functions() {
         let setup = setup.clone();
         async move { setup.invoke(r#"{"ms":1500}"#).await }
     });
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    wait_until_running(&setup, 1500).await;
     assert_eq!(
         setup.executor.invoke(&setup.version, request("{}")).await,
         Err(ExecutionError::Throttled(
@@ -93,8 +90,14 @@ async fn idle_environments_are_reaped() {
     let setup = Setup::with_config("echo", |c| c.idle_timeout = Duration::from_millis(500));
     setup.invoke("{}").await;
     assert_eq!(setup.executor.idle_count(), 1);
-    tokio::time::sleep(Duration::from_millis(2500)).await;
-    assert_eq!(setup.executor.idle_count(), 0);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while setup.executor.idle_count() > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "an environment idle for 500 ms was not reaped in 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 #[tokio::test]
@@ -117,5 +120,20 @@ async fn spin_down_sends_sigterm_to_runtimes_with_extensions() {
     while !setup.log_text().contains("got SIGTERM") {
         assert!(Instant::now() < deadline, "no SIGTERM: {}", setup.log_text());
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until the `sleep` fixture has started sleeping `ms` (its first line is in the function's log):
+/// the invocation holds its unit of concurrency from then until it wakes.
+async fn wait_until_running(setup: &Setup, ms: u32) {
+    let line = format!("sleeping {ms} ms");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !setup.log_text().contains(&line) {
+        assert!(
+            Instant::now() < deadline,
+            "the invocation did not start in 30 s: {}",
+            setup.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }

@@ -27,12 +27,19 @@ async fn a_timeout_kills_the_whole_process_tree_and_the_next_invoke_starts_fresh
         .trim()
         .parse()
         .expect("pid");
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let state = std::fs::read_to_string(format!("/proc/{child}/stat")).unwrap_or_default();
-    assert!(
-        state.is_empty() || state.contains(") Z "),
-        "the bootstrap's child {child} survived: {state}"
-    );
+    // Killed with its group; gone (or a zombie until reaped) once the kernel has delivered the SIGKILL.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let state = std::fs::read_to_string(format!("/proc/{child}/stat")).unwrap_or_default();
+        if state.is_empty() || state.contains(") Z ") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the bootstrap's child {child} survived: {state}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     assert_eq!(
         setup.executor.idle_count(),
         0,

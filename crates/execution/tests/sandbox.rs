@@ -1,5 +1,5 @@
-//! Environments in sandbox isolation (as root; skipped otherwise): the task root, the identity, the memory
-//! limit and foreign architectures under qemu-user.
+//! Environments in sandbox isolation (as root; skipped otherwise, failed when `LAMINA_REQUIRE_ROOT_TESTS` is
+//! set): the task root, the identity, the memory limit and foreign architectures under qemu-user.
 
 use lamina_execution::Invoked;
 

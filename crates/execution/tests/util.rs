@@ -61,8 +61,11 @@ impl Drop for ExclusiveHold {
     }
 }
 
-/// Waits until no other test holds the host, then holds it alone.
+/// Waits until no other test holds the host, then holds it alone. That orders the tests of one process
+/// (`cargo test`); under cargo-nextest, where each test is a process of its own, the `host-exclusive`
+/// test group of `.config/nextest.toml` does, and this checks that the test is in it.
 pub(crate) fn exclusive() -> ExclusiveHold {
+    lamina_testing::host::assert_exclusive_under_nextest();
     let mut state = host_state();
     while state.exclusive || state.shared > 0 {
         state = HOST_CHANGED.wait(state).unwrap_or_else(|e| e.into_inner());
@@ -152,7 +155,8 @@ impl Setup {
 }
 
 /// The sandbox launcher of the tests (its own cgroup parent and staging directory, apart from a
-/// server's), or `None` after printing why when not root. Fails when root cannot sandbox.
+/// server's), or `None` after printing why when not root (a failure instead when
+/// `LAMINA_REQUIRE_ROOT_TESTS` is set). Fails when root cannot sandbox.
 pub(crate) fn sandbox() -> Option<Arc<Sandbox>> {
     static SANDBOX: OnceLock<Arc<Sandbox>> = OnceLock::new();
     sandbox_named(&SANDBOX, "lamina-test-execution")
@@ -185,8 +189,10 @@ fn sandbox_configured(
     name: &str,
     configure: impl FnOnce(&mut SandboxConfig),
 ) -> Option<Arc<Sandbox>> {
-    if !nix::unistd::geteuid().is_root() {
-        eprintln!("SKIPPED: sandbox isolation needs root; run `sudo cargo test -p lamina-execution`");
+    if !lamina_testing::host::root_or_skip(
+        "sandbox isolation needs root",
+        "run `sudo cargo test -p lamina-execution`",
+    ) {
         return None;
     }
     let sandbox = cell.get_or_init(|| {

@@ -1,8 +1,7 @@
 //! The Rust `aws-sdk-lambda` crate against a real `lamina serve`: the SDK's serializers, its strict
 //! deserializers and its error decoding must all accept lamina's answers.
 
-use std::io::Write;
-use std::net::TcpListener;
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -23,31 +22,32 @@ impl Drop for Server {
     }
 }
 
+/// `lamina serve` on a port the kernel picks, read from the banner's `export AWS_ENDPOINT_URL=` line.
 fn start_server() -> Server {
     let data = tempfile::tempdir().expect("tempdir");
-    let port = TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_lamina"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lamina"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data.path())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("start lamina serve");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "lamina serve did not listen within 30 s"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let stderr = child.stderr.take().expect("stderr");
+    let (found, endpoint) = std::sync::mpsc::channel();
+    // Reads the banner, then keeps draining stderr so that the server never blocks on a full pipe.
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(url) = line.trim().strip_prefix("export AWS_ENDPOINT_URL=") {
+                let _ = found.send(url.to_owned());
+            }
+        }
+    });
+    let endpoint = endpoint
+        .recv_timeout(Duration::from_secs(30))
+        .expect("lamina serve printed its address within 30 s");
     Server {
         child,
-        endpoint: format!("http://127.0.0.1:{port}"),
+        endpoint,
         _data: data,
     }
 }

@@ -59,14 +59,24 @@ fn hundreds_of_sandboxes_leave_nothing_behind() {
     assert_eq!(std::fs::read_dir(parent).expect("read").count(), 1);
 }
 
-/// Running `slirp4netns` processes on the host.
-fn network_stacks() -> usize {
-    std::process::Command::new("pgrep")
-        .args(["-c", "-x", "slirp4netns"])
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
-        .unwrap_or(0)
+/// Running `slirp4netns` processes that serve one of `helpers` (the pid before `tap0` at the end of their
+/// command line): only this test's, whatever else on the host runs sandboxes meanwhile.
+fn network_stacks_serving(helpers: &[u32]) -> usize {
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .filter_map(Result::ok)
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .filter(|cmdline| {
+            let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).filter(|a| !a.is_empty()).collect();
+            args.first()
+                .is_some_and(|program| program.ends_with(b"slirp4netns"))
+                && args.len() >= 2
+                && std::str::from_utf8(args[args.len() - 2])
+                    .ok()
+                    .and_then(|pid| pid.parse::<u32>().ok())
+                    .is_some_and(|pid| helpers.contains(&pid))
+        })
+        .count()
 }
 
 #[test]
@@ -91,13 +101,21 @@ fn sandboxes_with_their_own_network_leave_nothing_behind() {
     };
     util::run(&sandbox, spec()).expect("warm-up");
     let before = footprint(&sandbox);
-    let stacks_before = network_stacks();
     let runs = sandboxes() / 5;
+    let mut helpers = Vec::with_capacity(runs);
     for i in 0..runs {
         let mut process = sandbox.spawn(spec()).expect("spawn");
+        helpers.push(process.child_pid());
         let listener = process.take_listener().expect("listener");
         let mut byte = [0u8; 1];
         std::io::Read::read_exact(process.stdout.as_mut().expect("stdout"), &mut byte).expect("output");
+        if i == 0 {
+            assert_eq!(
+                network_stacks_serving(&helpers),
+                1,
+                "a running sandbox's stack is counted"
+            );
+        }
         drop(listener);
         if i % 2 == 0 {
             process.teardown().expect("teardown");
@@ -107,6 +125,10 @@ fn sandboxes_with_their_own_network_leave_nothing_behind() {
     }
     let after = footprint(&sandbox);
     assert_eq!(after, before, "resources leaked over {runs} sandboxes");
-    // The spare helper's stack is the one that remains, before and after.
-    assert_eq!(network_stacks(), stacks_before);
+    // Each helper's stack went with it (the spare helper's, started ahead of need, remains).
+    assert_eq!(
+        network_stacks_serving(&helpers),
+        0,
+        "network stacks outlived their sandboxes"
+    );
 }

@@ -1,6 +1,8 @@
 //! Integration tests of lamina-sandbox, on the real kernel. They need root (they create namespaces, mounts
-//! and cgroups); run without it they print why and skip. Anything else the host lacks (cgroups, qemu-user,
-//! Go) makes them fail, loudly.
+//! and cgroups); run without it they print why and skip, or fail when `LAMINA_REQUIRE_ROOT_TESTS` is set
+//! (`scripts/test` as root, and CI). Anything else the host lacks (cgroups, qemu-user, Go) makes them
+//! fail, loudly. Tests that count host-wide resources take the host exclusively (`util::exclusive`) and
+//! are listed in the `host-exclusive` test group of `.config/nextest.toml`.
 //!
 //! Where new tests go:
 //! - `isolation`: what a program sees and cannot do inside a sandbox (filesystem, processes, identity).

@@ -1,7 +1,7 @@
 //! `Process` mode: a plain child process, for hosts that cannot sandbox.
 
 use std::os::unix::process::ExitStatusExt;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use lamina_sandbox::{ExecErrorKind, IsolationMode, Sandbox, SandboxSpec, Stdio};
 
@@ -14,7 +14,7 @@ fn process_sandbox() -> Sandbox {
 #[test]
 fn runs_the_program_from_the_code_dir_with_only_the_specs_environment() {
     // Needs no privileges; takes the shared hold only to keep the leak test's counts steady.
-    let _host = util::shared();
+    let _host = util::shared_unprivileged();
     let code = code_dir();
     script(
         code.path(),
@@ -37,7 +37,7 @@ fn runs_the_program_from_the_code_dir_with_only_the_specs_environment() {
 
 #[test]
 fn exec_failures_are_told_apart() {
-    let _host = util::shared();
+    let _host = util::shared_unprivileged();
     let code = code_dir();
     std::fs::write(code.path().join("not-executable"), "#!/bin/sh\n").expect("write");
     script(code.path(), "garbage", "\u{1}\u{2} not a program\n");
@@ -67,7 +67,7 @@ fn exec_failures_are_told_apart() {
 
 #[test]
 fn kill_tree_kills_the_process_group() {
-    let _host = util::shared();
+    let _host = util::shared_unprivileged();
     let code = code_dir();
     let spec = SandboxSpec::builder("/bin/sh")
         .and_then(|b| b.args(["-c", "sleep 301 & sleep 301 & echo up; wait"]))
@@ -81,18 +81,24 @@ fn kill_tree_kills_the_process_group() {
     let status = process.kill_tree(Some(Duration::from_millis(100))).expect("kill");
     assert_eq!(status.signal(), Some(15));
     process.teardown().expect("teardown");
-    std::thread::sleep(Duration::from_millis(50));
-    let left: Vec<_> = std::fs::read_dir("/proc")
-        .expect("proc")
-        .filter_map(|e| e.ok())
-        .filter(|e| std::fs::read(e.path().join("cmdline")).is_ok_and(|c| c == b"sleep\x00301\x00"))
-        .collect();
-    assert!(left.is_empty(), "{} sleepers left", left.len());
+    // The killed sleepers were reparented: they are gone once their new parent has reaped them.
+    let sleepers = || {
+        std::fs::read_dir("/proc")
+            .expect("proc")
+            .filter_map(|e| e.ok())
+            .filter(|e| std::fs::read(e.path().join("cmdline")).is_ok_and(|c| c == b"sleep\x00301\x00"))
+            .count()
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while sleepers() > 0 {
+        assert!(Instant::now() < deadline, "{} sleepers left", sleepers());
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 #[test]
 fn the_program_gets_the_specs_open_files_limit() {
-    let _host = util::shared();
+    let _host = util::shared_unprivileged();
     let code = code_dir();
     script(code.path(), "bootstrap", "#!/bin/sh\nexec sleep 30\n");
     let spec = SandboxSpec::builder("/var/task/bootstrap")

@@ -17,27 +17,36 @@ use lamina_sandbox::{
 pub(crate) const CGROUP_PARENT: &str = "lamina-test";
 
 /// Tests that count host-wide resources (mounts, cgroups, fds, processes) take this exclusively; the
-/// others share it.
+/// others share it. It orders the tests of one process (`cargo test`); under cargo-nextest, where each
+/// test is a process of its own, the `host-exclusive` test group of `.config/nextest.toml` does.
 static HOST: RwLock<()> = RwLock::new(());
 
-/// A shared hold on the host, or `None` (after printing why) when the tests cannot run here.
+/// A shared hold on the host, or `None` (after printing why) when the tests cannot run here; a failure
+/// instead of `None` when `LAMINA_REQUIRE_ROOT_TESTS` is set.
 pub(crate) fn shared() -> Option<RwLockReadGuard<'static, ()>> {
-    root_or_skip().then(|| HOST.read().unwrap_or_else(|e| e.into_inner()))
+    root_or_skip().then(shared_unprivileged)
 }
 
-/// The host to oneself, or `None` (after printing why) when the tests cannot run here.
+/// A shared hold on the host for tests that need no root (the plain process mode).
+pub(crate) fn shared_unprivileged() -> RwLockReadGuard<'static, ()> {
+    HOST.read().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The host to oneself, or `None` (after printing why) when the tests cannot run here; a failure instead
+/// of `None` when `LAMINA_REQUIRE_ROOT_TESTS` is set.
 pub(crate) fn exclusive() -> Option<RwLockWriteGuard<'static, ()>> {
-    root_or_skip().then(|| HOST.write().unwrap_or_else(|e| e.into_inner()))
+    if !root_or_skip() {
+        return None;
+    }
+    lamina_testing::host::assert_exclusive_under_nextest();
+    Some(HOST.write().unwrap_or_else(|e| e.into_inner()))
 }
 
 fn root_or_skip() -> bool {
-    if rustix::process::geteuid().is_root() {
-        return true;
-    }
-    eprintln!(
-        "SKIPPED: lamina-sandbox tests need root (namespaces, mounts, cgroups); run `sudo cargo test -p lamina-sandbox`"
-    );
-    false
+    lamina_testing::host::root_or_skip(
+        "lamina-sandbox tests need root (namespaces, mounts, cgroups)",
+        "run `sudo cargo test -p lamina-sandbox`",
+    )
 }
 
 pub(crate) fn config() -> SandboxConfig {
@@ -113,9 +122,10 @@ pub(crate) fn run_sh(script: &str) -> Result<Run> {
 
 /// A static Go program built for `goarch` from `source` (cached per test run in cargo's tmp dir).
 pub(crate) fn go_binary(name: &str, goarch: &str, source: &str) -> Result<PathBuf> {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("lamina-sandbox-probes")
-        .join(format!("{name}-{goarch}"));
+    let probes = Path::new(env!("CARGO_TARGET_TMPDIR")).join("lamina-sandbox-probes");
+    let dir = probes.join(format!("{name}-{goarch}"));
+    // One test process at a time writes the source and builds (each test is a process under nextest).
+    let _building = lamina_testing::build_lock(&probes.join(format!("{name}-{goarch}.lock")));
     std::fs::create_dir_all(&dir)?;
     std::fs::write(dir.join("main.go"), source)?;
     let out = dir.join(name);

@@ -4,8 +4,12 @@
 //! process, with the real toolchains: Go functions with aws-lambda-go exactly as AWS documents
 //! (`-tags lambda.norpc`, static), a Rust function with `lambda_runtime`, and Python handlers run by
 //! `awslambdaric` from the `.venv` that `scripts/test` installs. Builds go to `target/fixtures/`.
+//!
+//! [`host`] decides whether a test that needs root runs, skips or fails, and checks that a test that needs
+//! the host to itself gets it; [`footprint`] counts what sandboxes leave behind.
 
 pub mod footprint;
+pub mod host;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -42,6 +46,26 @@ pub fn go_bootstrap(name: &str) -> PathBuf {
     go_bootstrap_for(name, host_goarch())
 }
 
+/// An exclusive lock on the file `path` (created, with its directory, if missing), held until the returned
+/// file is dropped. Test processes that build the same thing at once take it around the build: under
+/// cargo-nextest each test is a process of its own, and without it two of them would write one output
+/// together, or one would read or run it half-written. (Go leaves an up-to-date output untouched, so
+/// after the first build the others only wait for it.)
+pub fn build_lock(path: &Path) -> std::fs::File {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .unwrap_or_else(|e| panic!("cannot open the lock file {}: {e}", path.display()));
+    file.lock()
+        .unwrap_or_else(|e| panic!("cannot lock {}: {e}", path.display()));
+    file
+}
+
 /// Builds the Go fixture `name` for `goarch` (`amd64`, `arm64`) and returns its `bootstrap`.
 pub fn go_bootstrap_for(name: &str, goarch: &str) -> PathBuf {
     static BUILT: OnceLock<Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
@@ -54,6 +78,7 @@ pub fn go_bootstrap_for(name: &str, goarch: &str) -> PathBuf {
         return path.clone();
     }
     let out = scratch_dir().join("go").join(&key).join("bootstrap");
+    let _building = build_lock(&scratch_dir().join("go").join(format!("{key}.lock")));
     let output = Command::new("go")
         .current_dir(go_fixtures().join(name))
         .args(["build", "-tags", "lambda.norpc", "-trimpath", "-o"])
@@ -122,6 +147,7 @@ pub fn build_lambda_zip() -> PathBuf {
     static TOOL: OnceLock<PathBuf> = OnceLock::new();
     TOOL.get_or_init(|| {
         let bin = scratch_dir().join("tools");
+        let _building = build_lock(&bin.join("build-lambda-zip.lock"));
         let output = Command::new("go")
             .args([
                 "install",
