@@ -203,17 +203,49 @@ fn outbound_reaches_outside_but_not_the_hosts_loopback() {
 #[test]
 fn no_network_stack_outlives_its_sandbox() {
     let Some(_host) = util::exclusive() else { return };
-    let stacks = || {
-        Command::new("pgrep")
-            .args(["-c", "-x", "slirp4netns"])
-            .output()
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-            .unwrap_or_default()
-    };
-    let before = stacks();
-    let (process, listener) = spawn_with_listener(Network::Outbound, "true");
+    // Only this test process's stacks count (other servers on the host may run sandboxes meanwhile).
+    let before = own_network_stacks();
+    // The program waits on a connection to the listener until the listener is dropped.
+    let (process, listener) = spawn_with_listener(
+        Network::Outbound,
+        "exec 4<>/dev/tcp/127.0.0.1/9001; read -t 30 line <&4; true",
+    );
+    assert!(
+        own_network_stacks() > before,
+        "the running sandbox's stack is counted"
+    );
     drop(listener);
     finish(process);
     // The spare helper of `sandbox()` is gone with it too; the helper reaps its stack before it exits.
-    assert_eq!(stacks(), before);
+    assert_eq!(own_network_stacks(), before);
+}
+
+/// Running `slirp4netns` processes descended from this test process (each is a child of a sandbox's
+/// helper, which is a child of this process).
+fn own_network_stacks() -> usize {
+    let parent_of = |pid: u32| -> Option<u32> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // `pid (comm) state ppid ...`: the command may hold spaces and parentheses; the last `)` ends it.
+        stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()
+    };
+    let me = std::process::id();
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|comm| comm.trim() == "slirp4netns")
+        })
+        .filter(|pid| {
+            let mut ancestor = parent_of(*pid);
+            while let Some(p) = ancestor.filter(|p| *p > 1) {
+                if p == me {
+                    return true;
+                }
+                ancestor = parent_of(p);
+            }
+            false
+        })
+        .count()
 }
