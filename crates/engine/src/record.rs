@@ -96,6 +96,20 @@ pub(crate) struct FunctionRecord {
     /// Fingerprint of code and configuration of the last published version, to answer a
     /// PublishVersion without changes with that version.
     pub(crate) last_published_fingerprint: Option<String>,
+    /// While new code settles, the code the function ran before: put back if the new code cannot be
+    /// unpacked, so a failed update never takes working code away (as on Lambda).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) code_before_update: Option<CodeBefore>,
+}
+
+/// A function's code as it was before an update (see [`FunctionRecord::code_before_update`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct CodeBefore {
+    code_sha256: CodeSha256,
+    code_size: u64,
+    code_unzipped_size: Option<u64>,
+    package_warnings: Vec<String>,
+    architecture: String,
 }
 
 /// What a function keeps of one of its layers (so it keeps working after the layer version is deleted).
@@ -152,6 +166,31 @@ impl FunctionRecord {
         self.settle_token = Some(fresh_id());
     }
 
+    /// Remembers the current code before an update replaces it, if the function runs it (a function
+    /// that is not Active has no working code to keep).
+    pub(crate) fn keep_code_before_update(&mut self) {
+        self.code_before_update = (self.state == State::Active).then(|| CodeBefore {
+            code_sha256: self.code_sha256,
+            code_size: self.code_size,
+            code_unzipped_size: self.code_unzipped_size,
+            package_warnings: self.package_warnings.clone(),
+            architecture: self.architecture.clone(),
+        });
+    }
+
+    /// Puts back the code kept by [`FunctionRecord::keep_code_before_update`]; whether there was any.
+    pub(crate) fn restore_code_before_update(&mut self) -> bool {
+        let Some(before) = self.code_before_update.take() else {
+            return false;
+        };
+        self.code_sha256 = before.code_sha256;
+        self.code_size = before.code_size;
+        self.code_unzipped_size = before.code_unzipped_size;
+        self.package_warnings = before.package_warnings;
+        self.architecture = before.architecture;
+        true
+    }
+
     /// Freezes `$LATEST` into the next version and advances the function's counters. A version
     /// published with a code update is Pending until the update settles.
     pub(crate) fn publish_next(&mut self, description: Option<String>, pending: bool) -> FunctionRecord {
@@ -167,6 +206,7 @@ impl FunctionRecord {
         v.revision_id = fresh_id();
         v.last_modified = now_timestamp();
         v.settle_token = None;
+        v.code_before_update = None;
         v.last_update_status_reason = None;
         v.last_update_status_reason_code = None;
         if pending {

@@ -146,6 +146,7 @@ fn settle_blocking(inner: &Inner, scope: &Scope, name: &str, token: &str) -> Res
 fn apply_outcome(record: &mut FunctionRecord, outcome: &Result<(), String>) {
     match outcome {
         Ok(()) => {
+            record.code_before_update = None;
             if record.state == State::Pending {
                 record.state = State::Active;
                 record.state_reason = None;
@@ -156,7 +157,10 @@ fn apply_outcome(record: &mut FunctionRecord, outcome: &Result<(), String>) {
             record.last_update_status_reason_code = None;
         }
         Err(reason) => {
-            let reason = format!("The deployment package could not be unpacked: {reason}");
+            let mut reason = format!("The deployment package could not be unpacked: {reason}");
+            if record.restore_code_before_update() {
+                reason.push_str("; the function keeps running its previous code");
+            }
             if record.state == State::Pending {
                 record.state = State::Failed;
                 record.state_reason = Some(reason.clone());

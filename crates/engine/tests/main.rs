@@ -352,3 +352,53 @@ fn a_deleted_layer_versions_code_lives_while_a_function_uses_it() {
         2
     );
 }
+
+#[test]
+fn an_update_whose_code_cannot_be_unpacked_leaves_the_previous_code_running() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = open(dir.path());
+    let scope = engine.scope("us-east-1");
+    create_unsettled(&engine, "f1");
+    runtime().block_on(engine.recover()).expect("recover");
+    let config = |engine: &Engine| {
+        runtime()
+            .block_on(engine.get_function_configuration(&scope, "f1", None))
+            .expect("get")
+    };
+    let working = config(&engine);
+
+    // New code, accepted; the server stops before it is unpacked, and the package is then lost.
+    let mut builder = lamina_package::PackageBuilder::new();
+    builder
+        .add_bytes("bootstrap", b"#!/bin/sh\necho new\n".to_vec(), 0o755)
+        .expect("entry");
+    let zip = builder
+        .write(std::io::Cursor::new(Vec::new()))
+        .expect("zip")
+        .into_inner();
+    let staged = engine
+        .stage_zip_base64(&base64::engine::general_purpose::STANDARD.encode(&zip))
+        .expect("stage");
+    let updated = runtime()
+        .block_on(engine.update_function_code(&scope, "f1", Default::default(), Some(staged)))
+        .expect("update accepted")
+        .value;
+    assert_ne!(updated.code_sha256, working.code_sha256);
+    assert_eq!(updated.last_update_status, Some(LastUpdateStatus::InProgress));
+    drop(engine);
+    let new_blob = lamina_model::CodeSha256::from_base64(&updated.code_sha256).expect("digest");
+    std::fs::remove_file(dir.path().join("code/blobs").join(new_blob.hex())).expect("remove the new package");
+
+    let engine = open(dir.path());
+    runtime().block_on(engine.recover()).expect("recover");
+    let after = config(&engine);
+    assert_eq!(after.state, Some(State::Active));
+    assert_eq!(after.last_update_status, Some(LastUpdateStatus::Failed));
+    assert_eq!(after.code_sha256, working.code_sha256, "the working code is back");
+    assert_eq!(after.code_size, working.code_size);
+    let reason = after.last_update_status_reason.expect("reason");
+    assert!(
+        reason.ends_with("the function keeps running its previous code"),
+        "{reason}"
+    );
+}

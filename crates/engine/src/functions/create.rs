@@ -167,6 +167,7 @@ fn new_record(
         reserved_concurrency: None,
         last_version: 0,
         last_published_fingerprint: None,
+        code_before_update: None,
     };
     apply_config(&mut record, &input.config, env);
     record

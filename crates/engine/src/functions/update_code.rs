@@ -70,6 +70,7 @@ impl Engine {
             move |record: &mut FunctionRecord| -> Result<(FunctionRecord, Option<FunctionRecord>), EngineError> {
                 check_revision(record, revision.as_deref())?;
                 check_settled(&scope, record)?;
+                record.keep_code_before_update();
                 record.code_sha256 = sha;
                 record.code_size = size;
                 record.code_unzipped_size = Some(unzipped);
