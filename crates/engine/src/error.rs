@@ -14,7 +14,7 @@ use std::path::Path;
 pub enum EngineError {
     /// Pattern, length, range or enum violations, rendered with AWS's
     /// `N validation error(s) detected: ...` grammar (AWS: ValidationException).
-    #[error("{}", crate::validation::render(.0))]
+    #[error("{}", lamina_model::validation::render(.0))]
     Validation(Vec<String>),
     /// A semantically invalid parameter (AWS: InvalidParameterValueException).
     #[error("{0}")]
@@ -122,6 +122,24 @@ impl EngineError {
     /// A closure that wraps the failure of blocking `work` (for `map_err` on a join handle).
     pub(crate) fn task(work: &'static str) -> impl FnOnce(tokio::task::JoinError) -> Self {
         move |source| EngineError::Task { work, source }
+    }
+}
+
+impl From<lamina_model::validation::ValidationErrors> for EngineError {
+    fn from(e: lamina_model::validation::ValidationErrors) -> Self {
+        EngineError::Validation(e.0)
+    }
+}
+
+impl From<lamina_model::names::NameError> for EngineError {
+    fn from(e: lamina_model::names::NameError) -> Self {
+        use lamina_model::names::NameError;
+        match e {
+            NameError::Invalid(items) => items.into(),
+            NameError::OtherRegion { .. } => EngineError::NotFound(e.to_string()),
+            NameError::OtherAccount => EngineError::AccessDenied,
+            NameError::QualifierMismatch => EngineError::InvalidParameter(e.to_string()),
+        }
     }
 }
 

@@ -24,7 +24,7 @@
 //! | `settle` | the background step that ends `Pending`/`InProgress`, and [`Engine::recover`] at start |
 //! | `record`, `rows`, `writes` | a function's stored document; reading and (de)serialising store rows; the write path every metadata write goes through (it also forgets cached resolutions) |
 //! | `preconditions`, `not_found`, `paging` | AWS's 409/412 checks, not-found answers, marker paging |
-//! | [`names`], [`config_rules`], `validation`, [`runtime`], [`wire`] | name and ARN rules, member rules, the `ValidationException` grammar, runtimes, wire shapes |
+//! | [`config_rules`], [`runtime`] | member rules, runtimes; the name and ARN grammar ([`names`]), the `ValidationException` grammar and the wire shapes ([`wire`]) come from `lamina-model` |
 //!
 //! The next operations go where their resource is: CreateAlias, GetAlias, ListAliases, UpdateAlias and
 //! DeleteAlias as files of a new `aliases/` directory (an alias is a row of its own, written through
@@ -88,7 +88,8 @@ mod error;
 mod functions;
 mod invocation;
 mod layers;
-pub mod names;
+/// Function names, ARNs and qualifiers (the vocabulary crate's grammar).
+pub use lamina_model::names;
 mod not_found;
 mod opt;
 mod paging;
@@ -100,7 +101,8 @@ pub mod runtime;
 pub mod s3;
 mod settle;
 mod stacks;
-mod validation;
+/// AWS's ValidationException grammar (from the vocabulary crate).
+use lamina_model::validation;
 mod versions;
 pub mod wire;
 mod writes;

@@ -3,7 +3,8 @@
 //! This crate holds the nouns of AWS Lambda that more than one part of lamina needs — the instruction-set
 //! [`Architecture`] a function runs on, the [`CodeSha256`] that names a deployment package, the
 //! documented [`limits`], the API's request and response shapes ([`wire`]), its [`headers`] and
-//! [`errors`] codes — and nothing that does I/O. Values
+//! [`errors`] codes, the grammar of function [`names`] and ARNs, and AWS's [`validation`] message
+//! grammar — and nothing that does I/O. Values
 //! are parsed once at the boundary (`"arm64".parse::<Architecture>()`) and passed around typed.
 //!
 //! ```
@@ -19,6 +20,8 @@ mod digest;
 pub mod errors;
 pub mod headers;
 pub mod limits;
+pub mod names;
+pub mod validation;
 pub mod wire;
 
 pub use architecture::{Architecture, UnknownArchitecture};

@@ -9,7 +9,7 @@ use crate::code::{Lint, PackageUse, StagedCode};
 use crate::config_rules;
 use crate::deploy::{Deployed, S3Members};
 use crate::layers::for_functions::{check_total_size, provide_bootstrap};
-use crate::names::{self, NameKind, Scope};
+use crate::names::{self, NameError, NameKind, Scope};
 use crate::record::{
     CREATING_CODE, CREATING_REASON, FunctionLayer, FunctionRecord, State, View, fresh_id, now_timestamp,
 };
@@ -39,11 +39,11 @@ fn validate(scope: &Scope, input: &CreateFunctionInput) -> Result<Valid, EngineE
     let parsed = match &input.function_name {
         Some(raw) => match names::parse_function_name(raw, NameKind::Plain, scope) {
             Ok(parsed) => Some(parsed),
-            Err(EngineError::Validation(items)) => {
-                checks.extend(items);
+            Err(NameError::Invalid(items)) => {
+                checks.extend(items.0);
                 None
             }
-            Err(other) => return Err(other),
+            Err(other) => return Err(other.into()),
         },
         None => {
             checks.null("functionName");

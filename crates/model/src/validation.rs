@@ -1,17 +1,29 @@
 //! AWS's ValidationException messages, built from items in the order the checks found them.
 //!
+//! ```
+//! use lamina_model::validation::Checks;
+//!
+//! let mut checks = Checks::default();
+//! checks.range(3000, "timeout", 1, 900);
+//! assert_eq!(
+//!     checks.finish().unwrap_err().to_string(),
+//!     "1 validation error detected: Value '3000' at 'timeout' failed to satisfy constraint: \
+//!      Member must have value less than or equal to 900"
+//! );
+//! ```
+//!
 //! Grammar (control-api reference, section 2): `"<N> validation error(s) detected: " + join("; ", items)`
 //! with each item `Value '<v>' at '<path>' failed to satisfy constraint: <constraint>`.
 
 /// Collects validation items; [`Checks::finish`] turns them into an error if there are any.
 #[derive(Debug, Default)]
-pub(crate) struct Checks {
+pub struct Checks {
     items: Vec<String>,
 }
 
 impl Checks {
     /// Adds an item for a string value.
-    pub(crate) fn string(&mut self, value: &str, path: &str, constraint: impl AsRef<str>) {
+    pub fn string(&mut self, value: &str, path: &str, constraint: impl AsRef<str>) {
         self.items.push(format!(
             "Value '{value}' at '{path}' failed to satisfy constraint: {}",
             constraint.as_ref()
@@ -19,7 +31,7 @@ impl Checks {
     }
 
     /// Adds an item for a value AWS does not echo (sensitive members).
-    pub(crate) fn hidden(&mut self, path: &str, constraint: impl AsRef<str>) {
+    pub fn hidden(&mut self, path: &str, constraint: impl AsRef<str>) {
         self.items.push(format!(
             "Value at '{path}' failed to satisfy constraint: {}",
             constraint.as_ref()
@@ -27,14 +39,14 @@ impl Checks {
     }
 
     /// Adds an item for a missing value.
-    pub(crate) fn null(&mut self, path: &str) {
+    pub fn null(&mut self, path: &str) {
         self.items.push(format!(
             "Value null at '{path}' failed to satisfy constraint: Member must not be null"
         ));
     }
 
     /// Checks an integer range.
-    pub(crate) fn range(&mut self, value: i64, path: &str, min: i64, max: i64) {
+    pub fn range(&mut self, value: i64, path: &str, min: i64, max: i64) {
         if value > max {
             self.string(
                 &value.to_string(),
@@ -51,7 +63,7 @@ impl Checks {
     }
 
     /// Checks a string's length (in characters, as AWS counts).
-    pub(crate) fn length(&mut self, value: &str, path: &str, min: usize, max: usize) {
+    pub fn length(&mut self, value: &str, path: &str, min: usize, max: usize) {
         let n = value.chars().count();
         if n > max {
             self.string(
@@ -69,7 +81,7 @@ impl Checks {
     }
 
     /// Checks a string against a pattern; `shown` is AWS's text of the pattern.
-    pub(crate) fn pattern(&mut self, value: &str, path: &str, re: &regex::Regex, shown: &str) {
+    pub fn pattern(&mut self, value: &str, path: &str, re: &regex::Regex, shown: &str) {
         if !re.is_match(value) {
             self.string(
                 value,
@@ -80,29 +92,34 @@ impl Checks {
     }
 
     /// Appends items found elsewhere (in the order found).
-    pub(crate) fn extend(&mut self, items: Vec<String>) {
+    pub fn extend(&mut self, items: Vec<String>) {
         self.items.extend(items);
     }
 
-    /// `Ok` if nothing failed, else [`crate::EngineError::Validation`].
-    pub(crate) fn finish(self) -> Result<(), crate::EngineError> {
+    /// `Ok` if nothing failed, else the items found.
+    pub fn finish(self) -> Result<(), ValidationErrors> {
         if self.items.is_empty() {
             Ok(())
         } else {
-            Err(crate::EngineError::Validation(self.items))
+            Err(ValidationErrors(self.items))
         }
     }
 }
 
+/// What a set of checks found: one ValidationException, its items in the order found.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", render(.0))]
+pub struct ValidationErrors(pub Vec<String>);
+
 /// Renders items as one ValidationException message.
-pub(crate) fn render(items: &[String]) -> String {
+pub fn render(items: &[String]) -> String {
     let n = items.len();
     let noun = if n == 1 { "error" } else { "errors" };
     format!("{n} validation {noun} detected: {}", items.join("; "))
 }
 
 /// Renders a list as AWS does inside messages: `[a, b]`.
-pub(crate) fn list(values: &[String]) -> String {
+pub fn list(values: &[String]) -> String {
     format!("[{}]", values.join(", "))
 }
 

@@ -9,8 +9,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::EngineError;
-use crate::validation::Checks;
+use crate::validation::{Checks, ValidationErrors};
 
 /// AWS's pattern for operations on a function's own name (CreateFunction, DeleteFunction, updates,
 /// PublishVersion, concurrency).
@@ -87,6 +86,28 @@ impl Scope {
     }
 }
 
+/// Why a name, ARN or qualifier was refused, with AWS's message; the server maps each to its error code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    /// Length or pattern (AWS: ValidationException).
+    #[error(transparent)]
+    Invalid(#[from] ValidationErrors),
+    /// An ARN of another region than the request's (AWS: ResourceNotFoundException).
+    #[error("Functions from '{region}' are not reachable in this region ('{here}')")]
+    OtherRegion {
+        /// The ARN's region.
+        region: String,
+        /// The request's.
+        here: String,
+    },
+    /// An ARN of another account than the caller's (AWS: AccessDeniedException).
+    #[error("access denied")]
+    OtherAccount,
+    /// A `Qualifier` that differs from the one in the name (AWS: InvalidParameterValueException).
+    #[error("The derived qualifier from the function name does not match the specified qualifier.")]
+    QualifierMismatch,
+}
+
 /// A parsed `FunctionName`: the name and, if the name carried one, its qualifier.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FunctionRef {
@@ -98,7 +119,7 @@ pub struct FunctionRef {
 
 /// Parses a `FunctionName` member, checking length and pattern (ValidationException), region
 /// (ResourceNotFoundException) and account (AccessDeniedException).
-pub fn parse_function_name(raw: &str, kind: NameKind, scope: &Scope) -> Result<FunctionRef, EngineError> {
+pub fn parse_function_name(raw: &str, kind: NameKind, scope: &Scope) -> Result<FunctionRef, NameError> {
     let (re, shown) = match kind {
         NameKind::Plain => (&*PLAIN, PLAIN_PATTERN),
         NameKind::Namespaced => (&*NAMESPACED, NAMESPACED_PATTERN),
@@ -107,22 +128,19 @@ pub fn parse_function_name(raw: &str, kind: NameKind, scope: &Scope) -> Result<F
     checks.length(raw, "functionName", 1, kind.max_length());
     checks.pattern(raw, "functionName", re, shown);
     checks.finish()?;
-    let caps = re
-        .captures(raw)
-        .ok_or_else(|| EngineError::Internal("pattern matched without captures".into()))?;
+    let caps = re.captures(raw).expect("the pattern matched just above");
     if let Some(region) = caps.get(1)
         && region.as_str() != scope.region
     {
-        return Err(EngineError::NotFound(format!(
-            "Functions from '{}' are not reachable in this region ('{}')",
-            region.as_str(),
-            scope.region
-        )));
+        return Err(NameError::OtherRegion {
+            region: region.as_str().to_owned(),
+            here: scope.region.clone(),
+        });
     }
     if let Some(account) = caps.get(2)
         && account.as_str() != scope.account
     {
-        return Err(EngineError::AccessDenied);
+        return Err(NameError::OtherAccount);
     }
     let name = caps.get(3).map(|m| m.as_str().to_owned()).unwrap_or_default();
     let qualifier = caps.get(4).map(|m| m.as_str().to_owned());
@@ -133,7 +151,7 @@ pub fn parse_function_name(raw: &str, kind: NameKind, scope: &Scope) -> Result<F
 pub fn resolve_qualifier(
     from_name: Option<String>,
     param: Option<&str>,
-) -> Result<Option<String>, EngineError> {
+) -> Result<Option<String>, NameError> {
     let Some(param) = param else { return Ok(from_name) };
     let mut checks = Checks::default();
     checks.length(param, "qualifier", 1, 128);
@@ -142,9 +160,7 @@ pub fn resolve_qualifier(
     }
     checks.finish()?;
     match from_name {
-        Some(q) if q != param => Err(EngineError::InvalidParameter(
-            "The derived qualifier from the function name does not match the specified qualifier.".into(),
-        )),
+        Some(q) if q != param => Err(NameError::QualifierMismatch),
         _ => Ok(Some(param.to_owned())),
     }
 }
@@ -159,7 +175,7 @@ pub struct ResourceRef {
 }
 
 /// Parses the `Resource` of TagResource/UntagResource/ListTags.
-pub fn parse_resource_arn(raw: &str, scope: &Scope) -> Result<ResourceRef, EngineError> {
+pub fn parse_resource_arn(raw: &str, scope: &Scope) -> Result<ResourceRef, NameError> {
     let mut checks = Checks::default();
     checks.length(raw, "resource", 1, 256);
     let caps = RESOURCE.captures(raw);
@@ -171,16 +187,16 @@ pub fn parse_resource_arn(raw: &str, scope: &Scope) -> Result<ResourceRef, Engin
         );
     }
     checks.finish()?;
-    let caps = caps.ok_or_else(|| EngineError::Internal("pattern matched without captures".into()))?;
+    let caps = caps.expect("a refused pattern ended the checks just above");
     let region = caps.get(1).map(|m| m.as_str()).unwrap_or_default();
     if region != scope.region {
-        return Err(EngineError::NotFound(format!(
-            "Functions from '{region}' are not reachable in this region ('{}')",
-            scope.region
-        )));
+        return Err(NameError::OtherRegion {
+            region: region.to_owned(),
+            here: scope.region.clone(),
+        });
     }
     if caps.get(2).map(|m| m.as_str()) != Some(scope.account.as_str()) {
-        return Err(EngineError::AccessDenied);
+        return Err(NameError::OtherAccount);
     }
     Ok(ResourceRef {
         name: caps.get(3).map(|m| m.as_str().to_owned()).unwrap_or_default(),
@@ -253,7 +269,7 @@ mod tests {
             &scope(),
         )
         .expect_err("account");
-        assert!(matches!(err, EngineError::AccessDenied), "{err:?}");
+        assert!(matches!(err, NameError::OtherAccount), "{err:?}");
     }
 
     #[test]
