@@ -13,10 +13,9 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use http_body_util::BodyExt;
 use lamina_auth::{Caller, CredentialSet, PayloadSigning, ServerKey, Verifier};
-use sha2::{Digest, Sha256};
 
+use crate::body::Uploads;
 use crate::error::ApiError;
 
 /// How requests are authenticated.
@@ -39,12 +38,15 @@ pub struct ApiConfig {
     pub public_endpoint: String,
     /// The key that signs those URLs.
     pub server_key: ServerKey,
+    /// How request bodies are received (time limits, spooling, the memory budget).
+    pub uploads: Uploads,
 }
 
 /// The request's gate: a verifier, or none when authentication is off.
 pub(crate) struct Gate {
     verifier: Option<Verifier>,
     default_account: String,
+    uploads: Uploads,
 }
 
 impl Gate {
@@ -55,6 +57,7 @@ impl Gate {
                 Authentication::None => None,
             },
             default_account: config.default_account.clone(),
+            uploads: config.uploads.clone(),
         }
     }
 }
@@ -66,51 +69,65 @@ const BODY_KEEP_MAX: u64 = lamina_engine::REQUEST_MAX_BYTES;
 /// Past this much, hashing stops: the handler refuses the body as too large anyway.
 const BODY_HASH_MAX: u64 = 1024 * 1024 * 1024;
 
-/// Verifies the request's signature (and its body's hash) and records the [`Caller`].
+/// Receives the request's body (see [`crate::body`]), verifies the request's signature and the body's
+/// hash, and records the [`Caller`]. Handlers get the body whole, in one piece.
 pub(crate) async fn authenticate(State(gate): State<Arc<Gate>>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let now = chrono::Utc::now();
+    if let Some(verifier) = &gate.verifier
+        && let Err(refusal) = verifier.precheck(&parts.uri, &parts.headers, now)
+    {
+        return refuse(&parts, refusal);
+    }
+    let hash = gate.verifier.is_some();
+    let read = match crate::body::receive(body, &gate.uploads, hash, BODY_KEEP_MAX, BODY_HASH_MAX).await {
+        Ok(read) => read,
+        Err(e) => return close_after(e.into_response()),
+    };
     let Some(verifier) = &gate.verifier else {
-        let (mut parts, body) = request.into_parts();
-        let caller = Caller {
+        parts.extensions.insert(Caller {
             access_key_id: String::new(),
             account_id: gate.default_account.clone(),
             region: crate::request::region(&parts.headers),
-        };
-        parts.extensions.insert(caller);
+        });
+        let body = handed_on(&mut parts, read.kept, read.len);
         return next.run(Request::from_parts(parts, body)).await;
     };
-    let (mut parts, body) = request.into_parts();
-    let now = chrono::Utc::now();
-    if let Err(refusal) = verifier.precheck(&parts.uri, &parts.headers, now) {
-        return refuse(&parts, refusal);
-    }
-    let read = match read_hashed(body).await {
-        Ok(read) => read,
-        Err(e) => return e.into_response(),
-    };
-    let verified = match verifier.verify(&parts.method, &parts.uri, &parts.headers, &read.sha256, now) {
+    let sha256 = read.sha256.as_deref().unwrap_or_default();
+    let verified = match verifier.verify(&parts.method, &parts.uri, &parts.headers, sha256, now) {
         Ok(verified) => verified,
         Err(refusal) => return refuse(&parts, refusal),
     };
     let body = match (read.kept, &verified.payload) {
-        (None, _) => {
-            // Too large to keep: the handler sees the size and answers 413.
-            set_length(&mut parts.headers, read.len);
-            Body::empty()
-        }
         (Some(bytes), PayloadSigning::Streaming(context)) => {
             match lamina_auth::chunked::decode(context, &bytes) {
                 Ok(decoded) => {
-                    set_length(&mut parts.headers, decoded.len() as u64);
                     parts.headers.remove(header::CONTENT_ENCODING);
-                    Body::from(decoded)
+                    let len = decoded.len() as u64;
+                    handed_on(&mut parts, Some(Bytes::from(decoded)), len)
                 }
                 Err(refusal) => return ApiError::Auth(refusal).into_response(),
             }
         }
-        (Some(bytes), _) => Body::from(bytes),
+        (kept, _) => handed_on(&mut parts, kept, read.len),
     };
     parts.extensions.insert(verified.caller);
     next.run(Request::from_parts(parts, body)).await
+}
+
+/// The body handlers read: in one piece, with its length as `Content-Length`; a body too large to
+/// keep is handed on empty with its length, and the handler answers 413.
+fn handed_on(parts: &mut Parts, kept: Option<Bytes>, len: u64) -> Body {
+    set_length(&mut parts.headers, len);
+    kept.map_or_else(Body::empty, Body::from)
+}
+
+/// Asks the HTTP server to close the connection after this answer (the body was not read to its end).
+fn close_after(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 fn refuse(parts: &Parts, refusal: lamina_auth::AuthError) -> Response {
@@ -126,49 +143,4 @@ fn refuse(parts: &Parts, refusal: lamina_auth::AuthError) -> Response {
 
 fn set_length(headers: &mut HeaderMap, len: u64) {
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
-}
-
-/// A body read for verification: its SHA-256, its length, and its bytes unless it was too large.
-struct Hashed {
-    sha256: String,
-    len: u64,
-    kept: Option<Bytes>,
-}
-
-async fn read_hashed(mut body: Body) -> Result<Hashed, ApiError> {
-    let mut hasher = Sha256::new();
-    let mut first: Option<Bytes> = None;
-    let mut buf: Vec<u8> = Vec::new();
-    let mut len: u64 = 0;
-    while let Some(frame) = body.frame().await {
-        let frame =
-            frame.map_err(|e| ApiError::BadRequest(format!("could not read the request body: {e}")))?;
-        let Ok(data) = frame.into_data() else { continue };
-        hasher.update(&data);
-        len += data.len() as u64;
-        if len > BODY_KEEP_MAX {
-            first = None;
-            buf = Vec::new();
-            if len > BODY_HASH_MAX {
-                break;
-            }
-            continue;
-        }
-        // One frame (the usual case for small bodies) is kept without copying.
-        match first.take() {
-            None if buf.is_empty() => first = Some(data),
-            None => buf.extend_from_slice(&data),
-            Some(previous) => {
-                buf.reserve(previous.len() + data.len());
-                buf.extend_from_slice(&previous);
-                buf.extend_from_slice(&data);
-            }
-        }
-    }
-    let kept = (len <= BODY_KEEP_MAX).then(|| first.unwrap_or_else(|| Bytes::from(buf)));
-    Ok(Hashed {
-        sha256: hex::encode(hasher.finalize()),
-        len,
-        kept,
-    })
 }

@@ -43,6 +43,13 @@ pub enum ApiError {
         /// S3's message.
         message: String,
     },
+    /// A request body that arrived too slowly (the connection is closed after the answer).
+    #[error("{0}")]
+    SlowBody(String),
+    /// A request body that could not be kept while it arrived (the spool directory failed); the
+    /// message is for the log.
+    #[error("{0}")]
+    Spool(String),
     /// A path that is not part of the Lambda API.
     #[error("{method} {path} is not an operation of the Lambda API")]
     UnknownOperation {
@@ -81,6 +88,8 @@ impl ApiError {
                 | E::Task { .. } => ErrorCode::Service,
             },
             ApiError::BadRequest(_) => ErrorCode::InvalidRequestContent,
+            ApiError::SlowBody(_) => ErrorCode::RequestTimeout,
+            ApiError::Spool(_) => ErrorCode::Service,
             ApiError::Unsupported { .. } => ErrorCode::UnsupportedOperation,
             ApiError::UnknownOperation { .. } => ErrorCode::UnknownOperation,
             ApiError::Auth(_) | ApiError::Download { .. } => return None,
@@ -117,6 +126,10 @@ impl IntoResponse for ApiError {
             // Internal details (the whole chain of sources) go to the log, not to the client.
             ApiError::Engine(e) if e.is_internal() => {
                 tracing::error!("{}", e.display_chain());
+                "An internal error occurred in lamina; see the server log.".to_owned()
+            }
+            ApiError::Spool(detail) => {
+                tracing::error!("{detail}");
                 "An internal error occurred in lamina; see the server log.".to_owned()
             }
             other => other.to_string(),

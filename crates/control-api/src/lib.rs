@@ -30,12 +30,14 @@
 //!     default_account: "000000000000".into(),
 //!     public_endpoint: "http://127.0.0.1:9001".into(),
 //!     server_key: lamina_auth::ServerKey::load_or_create("/tmp/lamina/server-key".as_ref())?,
+//!     uploads: lamina_control_api::Uploads::new("/tmp/lamina/spool".into()),
 //! };
 //! axum::serve(listener, lamina_control_api::router(engine, config)).await?;
 //! # Ok(()) }
 //! ```
 
 mod auth;
+mod body;
 mod error;
 mod extract;
 mod operations;
@@ -44,5 +46,6 @@ mod routes;
 mod surface;
 
 pub use auth::{ApiConfig, Authentication};
+pub use body::Uploads;
 pub use error::ApiError;
 pub use routes::router;

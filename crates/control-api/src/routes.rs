@@ -104,6 +104,7 @@ mod tests {
                 public_endpoint: "http://lamina.test:9001".into(),
                 server_key: lamina_auth::ServerKey::load_or_create(&dir.path().join("server-key"))
                     .expect("key"),
+                uploads: crate::Uploads::new(dir.path().join("spool")),
             },
         );
         for operation in OPERATIONS {

@@ -28,6 +28,7 @@ fn config(
         default_account: "000000000000".into(),
         public_endpoint: "http://lamina.test:9001".into(),
         server_key: lamina_auth::ServerKey::load_or_create(&dir.join("server-key")).expect("server key"),
+        uploads: lamina_control_api::Uploads::new(dir.join("spool")),
     }
 }
 

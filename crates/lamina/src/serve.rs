@@ -72,6 +72,31 @@ pub(crate) struct ServeArgs {
     /// AWS_ENDPOINT_URL is not used for S3: it usually points at lamina itself.
     #[arg(long, value_name = "URL")]
     s3_endpoint_url: Option<String>,
+    /// Seconds a client has to send a request's line and headers (also the longest a kept-alive
+    /// connection waits for its next request).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    header_timeout: u64,
+    /// Seconds a request body may pause between two pieces; after as long, it must also average
+    /// --body-min-rate. A slower client is answered 408 and disconnected.
+    #[arg(long, value_name = "SECONDS", default_value_t = 20)]
+    body_timeout: u64,
+    /// Bytes per second a request body must average once --body-timeout has passed.
+    #[arg(long, value_name = "BYTES", default_value_t = 16384)]
+    body_min_rate: u64,
+    /// MiB of memory all request bodies together may hold (at least the largest body, 67 MiB); bodies
+    /// over 1 MiB are written to <data-dir>/spool as they arrive and loaded when their turn comes.
+    #[arg(long, value_name = "MIB", default_value_t = 192)]
+    upload_memory: u64,
+}
+
+/// How request bodies are received, from the options.
+fn uploads(args: &ServeArgs, data_dir: &std::path::Path) -> lamina_control_api::Uploads {
+    let mut uploads =
+        lamina_control_api::Uploads::with_budget(data_dir.join("spool"), args.upload_memory * 1024 * 1024);
+    uploads.idle_timeout = std::time::Duration::from_secs(args.body_timeout);
+    uploads.grace = uploads.idle_timeout;
+    uploads.min_rate = args.body_min_rate;
+    uploads
 }
 
 /// The `--auth` values.
@@ -315,6 +340,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         default_account: args.account_id.clone(),
         public_endpoint: public_endpoint.clone(),
         server_key,
+        uploads: uploads(&args, &data_dir),
     };
     tracing::info!(
         data_dir = %data_dir.display(),
@@ -325,10 +351,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         "lamina serves the Lambda API on http://{addr}"
     );
     eprintln!("{}", banner(addr, &keys_line, &isolation));
-    axum::serve(listener, lamina_control_api::router(engine.clone(), config))
-        .with_graceful_shutdown(shutdown())
-        .await
-        .context("serving")?;
+    let limits = crate::http::ConnectionLimits {
+        header_read_timeout: std::time::Duration::from_secs(args.header_timeout),
+    };
+    crate::http::serve(
+        listener,
+        lamina_control_api::router(engine.clone(), config),
+        limits,
+        shutdown(),
+    )
+    .await;
     engine.shut_down_environments().await;
     // The data directory's cgroup parents, now empty (a crash leaves them for the next start to reuse).
     #[cfg(target_os = "linux")]

@@ -29,6 +29,8 @@ pub enum ErrorCode {
     AccessDenied,
     /// Something failed on the server's side (500).
     Service,
+    /// A request (its body) that did not arrive in time (408); lamina's, for slow clients.
+    RequestTimeout,
 }
 
 /// The member of an error body that carries its message.
@@ -44,7 +46,7 @@ pub enum MessageMember {
 
 impl ErrorCode {
     /// Every code, for checks against the service model.
-    pub const ALL: [ErrorCode; 12] = [
+    pub const ALL: [ErrorCode; 13] = [
         ErrorCode::Validation,
         ErrorCode::InvalidParameterValue,
         ErrorCode::InvalidRequestContent,
@@ -57,6 +59,7 @@ impl ErrorCode {
         ErrorCode::TooManyRequests,
         ErrorCode::AccessDenied,
         ErrorCode::Service,
+        ErrorCode::RequestTimeout,
     ];
 
     /// The code, as `x-amzn-ErrorType` carries it.
@@ -74,6 +77,7 @@ impl ErrorCode {
             ErrorCode::TooManyRequests => "TooManyRequestsException",
             ErrorCode::AccessDenied => "AccessDeniedException",
             ErrorCode::Service => "ServiceException",
+            ErrorCode::RequestTimeout => "RequestTimeoutException",
         }
     }
 
@@ -91,6 +95,7 @@ impl ErrorCode {
             ErrorCode::RequestEntityTooLarge => 413,
             ErrorCode::TooManyRequests => 429,
             ErrorCode::Service => 500,
+            ErrorCode::RequestTimeout => 408,
         }
     }
 

@@ -222,6 +222,7 @@ async fn enums_in_validation_messages_are_the_models() {
             default_account: "000000000000".into(),
             public_endpoint: "http://lamina.test:9001".into(),
             server_key: lamina_auth::ServerKey::load_or_create(&dir.path().join("server-key")).expect("key"),
+            uploads: crate::Uploads::new(dir.path().join("spool")),
         },
     );
     let function = |extra: Value| {
