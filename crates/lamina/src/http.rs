@@ -15,6 +15,10 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
+/// The most a connection buffers, and so the largest request line and headers: 64 KiB, far above what
+/// the AWS CLI and SDKs send.
+const READ_BUFFER_MAX: usize = 64 * 1024;
+
 /// Time limits on connections.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ConnectionLimits {
@@ -34,7 +38,10 @@ pub(crate) async fn serve(
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout);
+        .header_read_timeout(limits.header_read_timeout)
+        // A connection's read buffer (headers, and body pieces on their way) stays small: hyper lets it
+        // grow to 400 KiB for fast senders, which is 120 MiB over 300 stalled uploads.
+        .max_buf_size(READ_BUFFER_MAX);
     let builder = builder.http1_only();
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
