@@ -418,6 +418,24 @@ mod tests {
     }
 
     #[test]
+    fn a_full_disk_is_a_service_failure_that_says_so() {
+        let full = io::Error::from_raw_os_error(28);
+        let quota = io::Error::from_raw_os_error(122);
+        assert!(is_out_of_space(&full) && is_out_of_space(&quota));
+        assert!(!is_out_of_space(&io::Error::from_raw_os_error(13)));
+        let err = code_store_failure(lamina_store::CodeStoreError::Io {
+            action: "fsync",
+            path: PathBuf::from("/data/code/tmp/upload-1"),
+            source: full,
+        });
+        assert!(
+            matches!(&err, EngineError::Unavailable(m)
+                if m.starts_with("lamina is out of disk space in /data/code/tmp: No space left on device")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
     fn not_base64_is_an_unzip_failure() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = FsCodeStore::open(dir.path()).expect("store");

@@ -504,6 +504,63 @@ mod tests {
     }
 
     #[test]
+    fn structured_members_are_checked_at_awss_paths() {
+        use crate::wire::{DeadLetterConfigInput, FileSystemConfigInput, SnapStartInput, VpcConfigInput};
+        let config = ConfigInput {
+            vpc_config: Some(VpcConfigInput {
+                subnet_ids: Some((0..17).map(|i| format!("subnet-{i}")).collect()),
+                ..Default::default()
+            }),
+            dead_letter_config: Some(DeadLetterConfigInput {
+                target_arn: Some("queue".into()),
+            }),
+            file_system_configs: Some(vec![FileSystemConfigInput {
+                arn: None,
+                local_mount_path: Some("/mnt/efs".into()),
+            }]),
+            snap_start: Some(SnapStartInput {
+                apply_on: Some("PublishedVersions".into()),
+            }),
+            ..Default::default()
+        };
+        let mut checks = Checks::default();
+        syntax(&config, &mut checks);
+        let msg = checks.finish().expect_err("bad members").to_string();
+        assert!(
+            msg.starts_with("3 validation errors detected: Value '[subnet-0, "),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("at 'vpcConfig.subnetIds' failed to satisfy constraint: Member must have length less than or equal to 16"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("Value 'queue' at 'deadLetterConfig.targetArn' failed to satisfy constraint"),
+            "{msg}"
+        );
+        assert!(
+            msg.ends_with("Value null at 'fileSystemConfigs.1.member.arn' failed to satisfy constraint: Member must not be null"),
+            "{msg}"
+        );
+        let fine = ConfigInput {
+            dead_letter_config: Some(DeadLetterConfigInput {
+                target_arn: Some(String::new()),
+            }),
+            file_system_configs: Some(vec![FileSystemConfigInput {
+                arn: Some(
+                    "arn:aws:elasticfilesystem:us-east-1:123456789012:access-point/fsap-0123456789abcdef0"
+                        .into(),
+                ),
+                local_mount_path: Some("/mnt/efs".into()),
+            }]),
+            ..Default::default()
+        };
+        let mut checks = Checks::default();
+        syntax(&fine, &mut checks);
+        assert!(checks.finish().is_ok());
+    }
+
+    #[test]
     fn bad_env_key_hides_values() {
         let mut vars = Map::new();
         vars.insert("1BAD".into(), Value::from("secret"));
