@@ -265,3 +265,29 @@ def test_full_disk_says_so_and_recovers(small_disk):
         assert staging_files(data_dir) == []
     finally:
         server.stop()
+
+
+@pytest.mark.needs_root("mounting a small tmpfs needs root")
+def test_full_disk_while_unpacking_does_not_blame_the_package(small_disk):
+    data_dir = small_disk / "data"
+    server = Server(data_dir).start()
+    try:
+        lam = server.client()
+        # Fits once (the stored package), not twice (unpacked beside it).
+        package = make_zip({"bootstrap": "#!/bin/sh\n", "blob": os.urandom(5 * 1024 * 1024)})
+        lam.create_function(**create_params("unpack", Code={"ZipFile": package}))
+        waiter = lam.get_waiter("function_active_v2")
+        with pytest.raises(botocore.exceptions.WaiterError):
+            waiter.wait(FunctionName="unpack", WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+        config = lam.get_function_configuration(FunctionName="unpack")
+        assert config["State"] == "Failed"
+        assert config["StateReasonCode"] == "InternalError", config
+        assert config["StateReason"].startswith("lamina is out of disk space in "), config
+        assert "No space left on device" in config["StateReason"], config
+        assert not list((data_dir / "unpacked").glob(".tmp-*")), "a half-unpacked package was left behind"
+        # Room returns once the function is deleted: a new one deploys and runs.
+        lam.delete_function(FunctionName="unpack")
+        create(lam, "after")
+        assert lam.invoke(FunctionName="after")["StatusCode"] == 200
+    finally:
+        server.stop()

@@ -41,10 +41,15 @@ pub(crate) fn is_out_of_space(error: &io::Error) -> bool {
 /// The answer when lamina's own disk is full: a ServiceException that says so, never a refusal of the
 /// package (the package is fine; the server has no room for it). `dir` is where the space ran out.
 pub(crate) fn out_of_space(dir: &Path, error: &io::Error) -> EngineError {
-    EngineError::Unavailable(format!(
-        "lamina is out of disk space in {}: {error}",
-        dir.display()
-    ))
+    EngineError::Unavailable(format!("{OUT_OF_SPACE} {}: {error}", dir.display()))
+}
+
+/// How every out-of-space message begins.
+const OUT_OF_SPACE: &str = "lamina is out of disk space in";
+
+/// Whether the reason a package could not be unpacked is lamina's full disk (not the package).
+pub(crate) fn is_out_of_space_reason(reason: &str) -> bool {
+    reason.starts_with(OUT_OF_SPACE)
 }
 
 /// A code store failure, answered as [`out_of_space`] when that is what it is.
