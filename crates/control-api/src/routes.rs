@@ -19,9 +19,15 @@ use crate::surface::{Answer, OPERATIONS, operation_at};
 pub fn router(engine: Engine, config: ApiConfig) -> Router {
     let gate = Arc::new(Gate::new(&config));
     let urls = Arc::new(CodeUrls::new(&config.public_endpoint, config.server_key.clone()));
-    let lambda = served_operations()
+    let operations = served_operations()
         .fallback(unserved)
         .method_not_allowed_fallback(unserved)
+        .with_state(engine.clone());
+    // The operations are routed behind both layers: after authentication, which signs the path as
+    // sent, and after `decodable_path`, so that routing decodes the path it leaves.
+    let lambda = Router::new()
+        .fallback_service(operations)
+        .layer(axum::middleware::from_fn(decodable_path))
         .layer(axum::middleware::from_fn_with_state(gate, authenticate));
     // Downloads carry their own authentication (the presigned query), checked by the handler.
     let downloads = Router::new().route(code::DOWNLOAD_ROUTE, get(code::download));
@@ -48,6 +54,82 @@ fn served_operations() -> Router<Engine> {
         }
     }
     routes
+}
+
+/// Makes a path whose percent-escapes decode to bytes that are not UTF-8 (`/functions/%FF/invocations`)
+/// decodable, so that the operation answers it as AWS does instead of the path extractor refusing it
+/// in plain text. Lambda's Java front end decodes labels the way Java decodes bytes, replacing each
+/// malformed sequence with U+FFFD; the operation then refuses the label as it refuses any other value
+/// outside its pattern (ValidationException at `functionName`, for instance). Paths that decode to
+/// UTF-8 are left as they are.
+async fn decodable_path(mut request: Request, next: axum::middleware::Next) -> axum::response::Response {
+    if let Some(path) = lossy_path(request.uri().path()) {
+        let mut parts = request.uri().clone().into_parts();
+        let path_and_query = match request.uri().query() {
+            Some(query) => format!("{path}?{query}"),
+            None => path,
+        };
+        if let Ok(path_and_query) = path_and_query.parse() {
+            parts.path_and_query = Some(path_and_query);
+            if let Ok(uri) = axum::http::Uri::from_parts(parts) {
+                *request.uri_mut() = uri;
+            }
+        }
+    }
+    next.run(request).await
+}
+
+/// `path` with each segment that does not decode to UTF-8 decoded lossily and escaped again, or `None`
+/// when every segment decodes.
+fn lossy_path(path: &str) -> Option<String> {
+    let segments: Vec<Vec<u8>> = path.split('/').map(percent_decode).collect();
+    if segments.iter().all(|s| std::str::from_utf8(s).is_ok()) {
+        return None;
+    }
+    let escaped: Vec<String> = segments
+        .iter()
+        .map(|segment| percent_encode(&String::from_utf8_lossy(segment)))
+        .collect();
+    Some(escaped.join("/"))
+}
+
+/// The bytes a path segment's percent-escapes stand for (a `%` not followed by two hex digits is kept).
+fn percent_decode(segment: &str) -> Vec<u8> {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// A path segment with every byte outside RFC 3986's unreserved characters and `:$@` escaped.
+fn percent_encode(segment: &str) -> String {
+    segment
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~:$@".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 /// Every request no route takes: an operation of the service model that lamina does not serve yet is a
@@ -89,6 +171,16 @@ mod tests {
             Some(query) => format!("{filled}?{query}"),
             None => filled,
         }
+    }
+
+    #[test]
+    fn undecodable_segments_are_decoded_lossily() {
+        assert_eq!(lossy_path("/2015-03-31/functions/f%3A1/invocations"), None);
+        assert_eq!(
+            lossy_path("/2015-03-31/functions/a%FFb/invocations").as_deref(),
+            Some("/2015-03-31/functions/a%EF%BF%BDb/invocations")
+        );
+        assert_eq!(percent_decode("%4x%41%"), b"%4xA%");
     }
 
     #[tokio::test]

@@ -4,7 +4,7 @@
 //! unpacking committed blobs for the functions and layers that use them.
 
 use std::fs::{self, File};
-use std::io::{BufReader, Write};
+use std::io::{self, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
@@ -29,6 +29,50 @@ pub fn request_too_large(operation: &str) -> EngineError {
 /// AWS's message for a package that is not a (readable) zip.
 pub(crate) const UNZIP_FAILED: &str =
     "Could not unzip uploaded file. Please check your file, then try to upload again.";
+
+/// Whether an I/O error says the file system is full (ENOSPC) or the quota is spent (EDQUOT).
+pub(crate) fn is_out_of_space(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded
+    )
+}
+
+/// The answer when lamina's own disk is full: a ServiceException that says so, never a refusal of the
+/// package (the package is fine; the server has no room for it). `dir` is where the space ran out.
+pub(crate) fn out_of_space(dir: &Path, error: &io::Error) -> EngineError {
+    EngineError::Unavailable(format!("{OUT_OF_SPACE} {}: {error}", dir.display()))
+}
+
+/// How every out-of-space message begins.
+const OUT_OF_SPACE: &str = "lamina is out of disk space in";
+
+/// Whether the reason a package could not be unpacked is lamina's full disk (not the package).
+pub(crate) fn is_out_of_space_reason(reason: &str) -> bool {
+    reason.starts_with(OUT_OF_SPACE)
+}
+
+/// A code store failure, answered as [`out_of_space`] when that is what it is.
+pub(crate) fn code_store_failure(error: lamina_store::CodeStoreError) -> EngineError {
+    match &error {
+        lamina_store::CodeStoreError::Io { path, source, .. } if is_out_of_space(source) => {
+            let dir = path.parent().unwrap_or(path);
+            out_of_space(dir, source)
+        }
+        _ => error.into(),
+    }
+}
+
+/// A write to a staged blob that failed.
+fn staging_failure(blob: &StagedBlob) -> impl FnOnce(io::Error) -> EngineError + use<'_> {
+    move |error| {
+        if is_out_of_space(&error) {
+            out_of_space(blob.path().parent().unwrap_or(blob.path()), &error)
+        } else {
+            EngineError::io("write", blob.path())(error)
+        }
+    }
+}
 
 /// A package decoded from a request and written to a staging file, not yet part of the store.
 #[derive(Debug)]
@@ -62,16 +106,20 @@ pub(crate) fn stage_base64(store: &dyn CodeStore, b64: &str) -> Result<StagedCod
     if !bytes.len().is_multiple_of(4) {
         return Err(EngineError::InvalidParameter(UNZIP_FAILED.into()));
     }
-    let mut blob = store.stage()?;
+    // A failure drops the blob, which removes its staging file: a full disk leaves nothing behind.
+    let mut blob = store.stage().map_err(code_store_failure)?;
     let mut out = vec![0u8; 48 * 1024];
     for chunk in bytes.chunks(64 * 1024) {
         let n = STANDARD
             .decode_slice(chunk, &mut out)
             .map_err(|_| EngineError::InvalidParameter(UNZIP_FAILED.into()))?;
-        blob.write_all(&out[..n])
-            .map_err(EngineError::io("write", blob.path()))?;
+        if let Err(error) = blob.write_all(&out[..n]) {
+            return Err(staging_failure(&blob)(error));
+        }
     }
-    blob.flush().map_err(EngineError::io("write", blob.path()))?;
+    if let Err(error) = blob.flush() {
+        return Err(staging_failure(&blob)(error));
+    }
     Ok(StagedCode { blob })
 }
 
@@ -247,8 +295,14 @@ impl Unpacked {
         let result = File::open(blob)
             .map_err(|e| format!("cannot open the stored package: {e}"))
             .and_then(|f| {
-                lamina_package::extract(BufReader::new(f), &tmp, &ExtractLimits::default())
-                    .map_err(|e| e.to_string())
+                lamina_package::extract(BufReader::new(f), &tmp, &ExtractLimits::default()).map_err(|e| {
+                    match &e {
+                        lamina_package::ExtractError::Write { source, .. } if is_out_of_space(source) => {
+                            out_of_space(&self.root, source).to_string()
+                        }
+                        _ => e.to_string(),
+                    }
+                })
             })
             .and_then(|_| match fs::rename(&tmp, &target) {
                 Ok(()) => Ok(()),
@@ -365,6 +419,24 @@ mod tests {
             unpacked.list().expect("list"),
             vec![digest.code_sha256()],
             "no temporary directory left"
+        );
+    }
+
+    #[test]
+    fn a_full_disk_is_a_service_failure_that_says_so() {
+        let full = io::Error::from_raw_os_error(28);
+        let quota = io::Error::from_raw_os_error(122);
+        assert!(is_out_of_space(&full) && is_out_of_space(&quota));
+        assert!(!is_out_of_space(&io::Error::from_raw_os_error(13)));
+        let err = code_store_failure(lamina_store::CodeStoreError::Io {
+            action: "fsync",
+            path: PathBuf::from("/data/code/tmp/upload-1"),
+            source: full,
+        });
+        assert!(
+            matches!(&err, EngineError::Unavailable(m)
+                if m.starts_with("lamina is out of disk space in /data/code/tmp: No space left on device")),
+            "{err:?}"
         );
     }
 

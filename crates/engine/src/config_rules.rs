@@ -97,6 +97,153 @@ pub const TIMEOUT_RANGE: (i64, i64) = (1, 900);
 /// `/tmp` range, MB.
 pub const EPHEMERAL_RANGE: (i64, i64) = (512, 10_240);
 
+/// AWS's `DeadLetterConfig.TargetArn` pattern (botocore's `ResourceArn`: an ARN, or empty to remove it).
+pub const TARGET_ARN_PATTERN: &str = "(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()";
+static TARGET_ARN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:arn:(aws[a-zA-Z-]*)?:[a-z0-9.-]+:.*|)$").expect("static"));
+
+/// AWS's file system (EFS or S3 Files access point) ARN pattern, botocore's `FileSystemArn`.
+pub const FILE_SYSTEM_ARN_PATTERN: &str = r"arn:aws[a-zA-Z-]*:elasticfilesystem:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\d{1}:\d{12}:access-point/fsap-[a-f0-9]{17}$|^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}";
+static FILE_SYSTEM_ARN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(?:arn:aws[a-zA-Z-]*:elasticfilesystem:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\d{1}:\d{12}:access-point/fsap-[a-f0-9]{17}|arn:aws[-a-z]*:s3files:[0-9a-z:-]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40})$",
+    )
+    .expect("static")
+});
+
+/// AWS's `LocalMountPath` pattern.
+pub const LOCAL_MOUNT_PATH_PATTERN: &str = "/mnt/[a-zA-Z0-9-_.]+";
+static LOCAL_MOUNT_PATH: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^/mnt/[a-zA-Z0-9_.-]+$").expect("static"));
+
+/// AWS's `LogGroup` pattern.
+pub const LOG_GROUP_PATTERN: &str = r"[\.\-_/#A-Za-z0-9]+";
+static LOG_GROUP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[._/#A-Za-z0-9-]+$").expect("static"));
+
+/// The model's enums of the structured members, in the order AWS's messages list them.
+const LOG_FORMATS: [&str; 2] = ["JSON", "Text"];
+const APPLICATION_LOG_LEVELS: [&str; 6] = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"];
+const SYSTEM_LOG_LEVELS: [&str; 3] = ["DEBUG", "INFO", "WARN"];
+const SNAP_START_APPLY_ON: [&str; 2] = ["PublishedVersions", "None"];
+
+/// Adds an item when `value` is not one of `values`.
+fn one_of(value: &str, path: &str, values: &[&str], checks: &mut Checks) {
+    if !values.contains(&value) {
+        checks.string(
+            value,
+            path,
+            format!("Member must satisfy enum value set: [{}]", values.join(", ")),
+        );
+    }
+}
+
+/// Adds an item when a list has more than `max` items.
+fn at_most(items: &[String], path: &str, max: usize, checks: &mut Checks) {
+    if items.len() > max {
+        checks.string(
+            &list(items),
+            path,
+            format!("Member must have length less than or equal to {max}"),
+        );
+    }
+}
+
+/// Adds the items for the structured members (`VpcConfig`, `DeadLetterConfig`, `FileSystemConfigs`,
+/// `LoggingConfig`, `ImageConfig`, `SnapStart`): the lengths, patterns and enums of botocore's model,
+/// at the camelCase member paths AWS names (`vpcConfig.subnetIds`; a list item is
+/// `fileSystemConfigs.1.member.arn`, counted from 1).
+fn structured(config: &ConfigInput, checks: &mut Checks) {
+    if let Some(vpc) = &config.vpc_config {
+        if let Some(subnets) = &vpc.subnet_ids {
+            at_most(subnets, "vpcConfig.subnetIds", 16, checks);
+        }
+        if let Some(groups) = &vpc.security_group_ids {
+            at_most(groups, "vpcConfig.securityGroupIds", 5, checks);
+        }
+    }
+    if let Some(target) = config
+        .dead_letter_config
+        .as_ref()
+        .and_then(|d| d.target_arn.as_deref())
+    {
+        checks.pattern(
+            target,
+            "deadLetterConfig.targetArn",
+            &TARGET_ARN,
+            TARGET_ARN_PATTERN,
+        );
+    }
+    if let Some(file_systems) = &config.file_system_configs {
+        if file_systems.len() > 1 {
+            let shown: Vec<String> = file_systems
+                .iter()
+                .map(|f| serde_json::to_string(f).unwrap_or_default())
+                .collect();
+            checks.string(
+                &list(&shown),
+                "fileSystemConfigs",
+                "Member must have length less than or equal to 1",
+            );
+        }
+        for (i, file_system) in file_systems.iter().enumerate() {
+            let at = |member: &str| format!("fileSystemConfigs.{}.member.{member}", i + 1);
+            match &file_system.arn {
+                Some(arn) => {
+                    checks.length(arn, &at("arn"), 0, 256);
+                    checks.pattern(arn, &at("arn"), &FILE_SYSTEM_ARN, FILE_SYSTEM_ARN_PATTERN);
+                }
+                None => checks.null(&at("arn")),
+            }
+            match &file_system.local_mount_path {
+                Some(path) => {
+                    checks.length(path, &at("localMountPath"), 0, 160);
+                    checks.pattern(
+                        path,
+                        &at("localMountPath"),
+                        &LOCAL_MOUNT_PATH,
+                        LOCAL_MOUNT_PATH_PATTERN,
+                    );
+                }
+                None => checks.null(&at("localMountPath")),
+            }
+        }
+    }
+    if let Some(logging) = &config.logging_config {
+        if let Some(format) = &logging.log_format {
+            one_of(format, "loggingConfig.logFormat", &LOG_FORMATS, checks);
+        }
+        if let Some(level) = &logging.application_log_level {
+            one_of(
+                level,
+                "loggingConfig.applicationLogLevel",
+                &APPLICATION_LOG_LEVELS,
+                checks,
+            );
+        }
+        if let Some(level) = &logging.system_log_level {
+            one_of(level, "loggingConfig.systemLogLevel", &SYSTEM_LOG_LEVELS, checks);
+        }
+        if let Some(group) = &logging.log_group {
+            checks.length(group, "loggingConfig.logGroup", 1, 512);
+            checks.pattern(group, "loggingConfig.logGroup", &LOG_GROUP, LOG_GROUP_PATTERN);
+        }
+    }
+    if let Some(image) = &config.image_config {
+        if let Some(entry_point) = &image.entry_point {
+            at_most(entry_point, "imageConfig.entryPoint", 1500, checks);
+        }
+        if let Some(command) = &image.command {
+            at_most(command, "imageConfig.command", 1500, checks);
+        }
+        if let Some(directory) = &image.working_directory {
+            checks.length(directory, "imageConfig.workingDirectory", 0, 1000);
+        }
+    }
+    if let Some(apply_on) = config.snap_start.as_ref().and_then(|s| s.apply_on.as_deref()) {
+        one_of(apply_on, "snapStart.applyOn", &SNAP_START_APPLY_ON, checks);
+    }
+}
+
 /// Adds the pattern/range items for every member that is present.
 pub(crate) fn syntax(config: &ConfigInput, checks: &mut Checks) {
     if let Some(role) = &config.role {
@@ -160,6 +307,7 @@ pub(crate) fn syntax(config: &ConfigInput, checks: &mut Checks) {
             }
         }
     }
+    structured(config, checks);
 }
 
 /// Checks tag keys (1..128 characters) and values (0..256).
@@ -353,6 +501,63 @@ mod tests {
                 .collect::<Vec<_>>(),
             [("a", Some(3)), ("b", Some(1))]
         );
+    }
+
+    #[test]
+    fn structured_members_are_checked_at_awss_paths() {
+        use crate::wire::{DeadLetterConfigInput, FileSystemConfigInput, SnapStartInput, VpcConfigInput};
+        let config = ConfigInput {
+            vpc_config: Some(VpcConfigInput {
+                subnet_ids: Some((0..17).map(|i| format!("subnet-{i}")).collect()),
+                ..Default::default()
+            }),
+            dead_letter_config: Some(DeadLetterConfigInput {
+                target_arn: Some("queue".into()),
+            }),
+            file_system_configs: Some(vec![FileSystemConfigInput {
+                arn: None,
+                local_mount_path: Some("/mnt/efs".into()),
+            }]),
+            snap_start: Some(SnapStartInput {
+                apply_on: Some("PublishedVersions".into()),
+            }),
+            ..Default::default()
+        };
+        let mut checks = Checks::default();
+        syntax(&config, &mut checks);
+        let msg = checks.finish().expect_err("bad members").to_string();
+        assert!(
+            msg.starts_with("3 validation errors detected: Value '[subnet-0, "),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("at 'vpcConfig.subnetIds' failed to satisfy constraint: Member must have length less than or equal to 16"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("Value 'queue' at 'deadLetterConfig.targetArn' failed to satisfy constraint"),
+            "{msg}"
+        );
+        assert!(
+            msg.ends_with("Value null at 'fileSystemConfigs.1.member.arn' failed to satisfy constraint: Member must not be null"),
+            "{msg}"
+        );
+        let fine = ConfigInput {
+            dead_letter_config: Some(DeadLetterConfigInput {
+                target_arn: Some(String::new()),
+            }),
+            file_system_configs: Some(vec![FileSystemConfigInput {
+                arn: Some(
+                    "arn:aws:elasticfilesystem:us-east-1:123456789012:access-point/fsap-0123456789abcdef0"
+                        .into(),
+                ),
+                local_mount_path: Some("/mnt/efs".into()),
+            }]),
+            ..Default::default()
+        };
+        let mut checks = Checks::default();
+        syntax(&fine, &mut checks);
+        assert!(checks.finish().is_ok());
     }
 
     #[test]

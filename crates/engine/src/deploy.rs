@@ -123,8 +123,11 @@ impl Engine {
 
     /// Commits a staged blob to the store (fsync + rename); the caller holds the code lock.
     pub(crate) async fn commit_blob(&self, staged: StagedCode) -> Result<CodeSha256, EngineError> {
-        self.blocking(move |inner| Ok(inner.code.commit(staged.blob)?.code_sha256()))
-            .await
+        self.blocking(move |inner| {
+            let digest = inner.code.commit(staged.blob).map_err(code::code_store_failure)?;
+            Ok(digest.code_sha256())
+        })
+        .await
     }
 
     /// Deletes blobs (and their unpacked trees) that nothing references any more; `candidates` are

@@ -157,18 +157,27 @@ fn apply_outcome(record: &mut FunctionRecord, outcome: &Result<(), String>) {
             record.last_update_status_reason_code = None;
         }
         Err(reason) => {
-            let mut reason = format!("The deployment package could not be unpacked: {reason}");
+            // A full disk is lamina's failure, not the package's: said as it is, with Lambda's code for
+            // a failure inside the service.
+            let (mut reason, code) = if crate::code::is_out_of_space_reason(reason) {
+                (reason.clone(), "InternalError")
+            } else {
+                (
+                    format!("The deployment package could not be unpacked: {reason}"),
+                    "InvalidZipFileException",
+                )
+            };
             if record.restore_code_before_update() {
                 reason.push_str("; the function keeps running its previous code");
             }
             if record.state == State::Pending {
                 record.state = State::Failed;
                 record.state_reason = Some(reason.clone());
-                record.state_reason_code = Some("InvalidZipFileException".into());
+                record.state_reason_code = Some(code.into());
             }
             record.last_update_status = Some(UpdateStatus::Failed);
             record.last_update_status_reason = Some(reason);
-            record.last_update_status_reason_code = Some("InvalidZipFileException".into());
+            record.last_update_status_reason_code = Some(code.into());
         }
     }
 }

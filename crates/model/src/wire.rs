@@ -174,24 +174,107 @@ pub struct ConfigInput {
     #[serde(rename = "KMSKeyArn")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<String>,
-    /// Stored and echoed.
+    /// `VpcConfig`: stored and echoed.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub vpc_config: Option<Value>,
-    /// Stored and echoed.
+    pub vpc_config: Option<VpcConfigInput>,
+    /// `DeadLetterConfig`: stored and echoed.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub dead_letter_config: Option<Value>,
-    /// Stored and echoed.
+    pub dead_letter_config: Option<DeadLetterConfigInput>,
+    /// `FileSystemConfigs`: stored and echoed.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub file_system_configs: Option<Value>,
-    /// Stored and echoed.
+    pub file_system_configs: Option<Vec<FileSystemConfigInput>>,
+    /// `LoggingConfig`: stored, and echoed over the defaults.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub logging_config: Option<Value>,
-    /// Stored and echoed.
+    pub logging_config: Option<LoggingConfigInput>,
+    /// `ImageConfig`: stored and echoed (inside `ImageConfigResponse`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub image_config: Option<Value>,
-    /// Stored and echoed.
+    pub image_config: Option<ImageConfigInput>,
+    /// `SnapStart`: stored, and echoed over the defaults.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub snap_start: Option<Value>,
+    pub snap_start: Option<SnapStartInput>,
+}
+
+// The structured members lamina stores and echoes without acting on them. Each is typed as botocore's
+// model types it, so that a wrong-typed member (`"VpcConfig": "x"`, `"TargetArn": 5`) is refused as
+// the body it is (InvalidRequestContentException, like a wrong-typed `Timeout`) instead of being
+// stored; the patterns, enums and lengths are the engine's checks.
+
+/// `VpcConfig` of CreateFunction / UpdateFunctionConfiguration.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VpcConfigInput {
+    /// Up to 16 subnet ids.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subnet_ids: Option<Vec<String>>,
+    /// Up to 5 security group ids.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security_group_ids: Option<Vec<String>>,
+    /// Whether IPv6 traffic is allowed on dual-stack subnets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ipv6_allowed_for_dual_stack: Option<bool>,
+}
+
+/// `DeadLetterConfig` of CreateFunction / UpdateFunctionConfiguration.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeadLetterConfigInput {
+    /// The queue or topic ARN (empty to remove it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_arn: Option<String>,
+}
+
+/// One item of `FileSystemConfigs` (both members required).
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FileSystemConfigInput {
+    /// The access point ARN.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// Where it is mounted, `/mnt/...`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub local_mount_path: Option<String>,
+}
+
+/// `LoggingConfig` of CreateFunction / UpdateFunctionConfiguration.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LoggingConfigInput {
+    /// `JSON` or `Text`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<String>,
+    /// `TRACE` .. `FATAL`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub application_log_level: Option<String>,
+    /// `DEBUG`, `INFO` or `WARN`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub system_log_level: Option<String>,
+    /// The log group name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_group: Option<String>,
+}
+
+/// `ImageConfig` of CreateFunction / UpdateFunctionConfiguration.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ImageConfigInput {
+    /// Overrides the image's entry point.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry_point: Option<Vec<String>>,
+    /// Overrides the image's command.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<Vec<String>>,
+    /// Overrides the image's working directory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub working_directory: Option<String>,
+}
+
+/// `SnapStart` of CreateFunction / UpdateFunctionConfiguration.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SnapStartInput {
+    /// `PublishedVersions` or `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apply_on: Option<String>,
 }
 
 /// CreateFunction's body.

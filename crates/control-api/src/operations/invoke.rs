@@ -217,16 +217,31 @@ fn too_large(invocation_type: InvocationType, size: u64) -> ApiError {
     .into()
 }
 
-/// The payload must be JSON; an empty one is `{}`.
+/// The payload must be a JSON document in UTF-8; an empty one is `{}`. AWS refuses anything else with
+/// InvalidRequestContentException `Could not parse request body into json: Could not parse payload into
+/// json: <parser detail>`, invalid UTF-8 included (recorded: `... Could not parse payload into json:
+/// Invalid UTF-8 start byte 0x97`, awsdocs/aws-lambda-developer-guide issue 382). UTF-8 is checked
+/// first and whole: serde_json skips over the bytes inside a string it is told to ignore, so it
+/// would pass invalid UTF-8 there on to the function.
 fn check_json(payload: axum::body::Bytes) -> Result<axum::body::Bytes, ApiError> {
     if payload.is_empty() {
         return Ok(axum::body::Bytes::from_static(b"{}"));
     }
-    match serde_json::from_slice::<serde::de::IgnoredAny>(&payload) {
+    let refused = |detail: String| {
+        ApiError::BadRequest(format!(
+            "Could not parse request body into json: Could not parse payload into json: {detail}"
+        ))
+    };
+    let text = std::str::from_utf8(&payload).map_err(|e| {
+        let at = e.valid_up_to();
+        refused(format!(
+            "Invalid UTF-8 start byte 0x{:02x} at byte {at}",
+            payload[at]
+        ))
+    })?;
+    match serde_json::from_str::<serde::de::IgnoredAny>(text) {
         Ok(_) => Ok(payload),
-        Err(e) => Err(ApiError::BadRequest(format!(
-            "Could not parse request body into json: Could not parse payload into json: {e}"
-        ))),
+        Err(e) => Err(refused(e.to_string())),
     }
 }
 
@@ -258,6 +273,32 @@ fn client_context(value: Option<&str>) -> Result<Option<String>, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn refusal(payload: &'static [u8]) -> String {
+        match check_json(axum::body::Bytes::from_static(payload)) {
+            Err(ApiError::BadRequest(message)) => message,
+            other => panic!("{payload:?} was not refused as bad content: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn payloads_must_be_json_in_utf8() {
+        assert_eq!(
+            check_json(axum::body::Bytes::new())
+                .expect("empty is {}")
+                .as_ref(),
+            b"{}"
+        );
+        assert!(check_json(axum::body::Bytes::from_static("{\"k\": \"é\"}".as_bytes())).is_ok());
+        assert_eq!(
+            refusal(b"{\"k\": \"\xff\"}"),
+            "Could not parse request body into json: Could not parse payload into json: Invalid UTF-8 start \
+             byte 0xff at byte 7"
+        );
+        assert!(refusal(b"hello").starts_with(
+            "Could not parse request body into json: Could not parse payload into json: expected value"
+        ));
+    }
 
     #[test]
     fn invocation_and_log_types_default_and_refuse_what_the_model_does_not_name() {

@@ -59,25 +59,31 @@ pub(super) fn apply_config(record: &mut FunctionRecord, config: &ConfigInput, en
         record.tracing_mode = mode;
     }
     if let Some(logging) = &config.logging_config {
-        record.logging_config = Some(logging.clone());
+        record.logging_config = Some(as_json(logging));
     }
     if let Some(snap) = &config.snap_start {
-        record.snap_start = Some(snap.clone());
+        record.snap_start = Some(as_json(snap));
     }
     let echoed = [
         (
             "KMSKeyArn",
             config.kms_key_arn.clone().map(serde_json::Value::from),
         ),
-        ("VpcConfig", config.vpc_config.clone()),
-        ("DeadLetterConfig", config.dead_letter_config.clone()),
-        ("FileSystemConfigs", config.file_system_configs.clone()),
+        ("VpcConfig", config.vpc_config.as_ref().map(as_json)),
+        (
+            "DeadLetterConfig",
+            config.dead_letter_config.as_ref().map(as_json),
+        ),
+        (
+            "FileSystemConfigs",
+            config.file_system_configs.as_ref().map(as_json),
+        ),
         (
             "ImageConfigResponse",
             config
                 .image_config
-                .clone()
-                .map(|c| serde_json::json!({"ImageConfig": c})),
+                .as_ref()
+                .map(|c| serde_json::json!({"ImageConfig": as_json(c)})),
         ),
     ];
     for (key, value) in echoed {
@@ -85,4 +91,10 @@ pub(super) fn apply_config(record: &mut FunctionRecord, config: &ConfigInput, en
             record.echoed.insert(key.to_owned(), value);
         }
     }
+}
+
+/// A structured member as stored and echoed: the members given, in the API's casing.
+fn as_json<T: serde::Serialize>(member: &T) -> serde_json::Value {
+    serde_json::to_value(member)
+        .expect("the input shapes hold only strings, booleans and lists, which always serialize")
 }
