@@ -137,7 +137,7 @@ pub(crate) async fn receive(
         sink = match sink {
             Sink::Discard if len > read_max => break,
             Sink::Discard => Sink::Discard,
-            Sink::Spool(file) => Sink::Spool(append(file, data).await?),
+            Sink::Spool(file) => Sink::Spool(append(uploads, file, data).await?),
             Sink::Memory {
                 mut first,
                 mut rest,
@@ -164,10 +164,10 @@ pub(crate) async fn receive(
                     None => {
                         let file = spool(uploads).await?;
                         let file = match first {
-                            Some(earlier) => append(file, earlier).await?,
-                            None => append(file, Bytes::from(rest)).await?,
+                            Some(earlier) => append(uploads, file, earlier).await?,
+                            None => append(uploads, file, Bytes::from(rest)).await?,
                         };
-                        Sink::Spool(append(file, data).await?)
+                        Sink::Spool(append(uploads, file, data).await?)
                     }
                 }
             }
@@ -241,7 +241,12 @@ fn check_rate(uploads: &Uploads, started: Instant, len: u64) -> Result<(), ApiEr
     Ok(())
 }
 
+/// A failure of the spool directory: a full disk is said as such (the client's request was fine); any
+/// other failure is for the log.
 fn spool_error(uploads: &Uploads, e: std::io::Error) -> ApiError {
+    if lamina_engine::is_out_of_space(&e) {
+        return lamina_engine::out_of_space(&uploads.spool_dir, &e).into();
+    }
     ApiError::Spool(format!(
         "cannot keep the request body in {}: {e}",
         uploads.spool_dir.display()
@@ -260,11 +265,11 @@ async fn spool(uploads: &Uploads) -> Result<std::fs::File, ApiError> {
     .map_err(|e| spool_error(uploads, e))
 }
 
-async fn append(mut file: std::fs::File, data: Bytes) -> Result<std::fs::File, ApiError> {
+async fn append(uploads: &Uploads, mut file: std::fs::File, data: Bytes) -> Result<std::fs::File, ApiError> {
     tokio::task::spawn_blocking(move || file.write_all(&data).map(|()| file))
         .await
         .map_err(|e| ApiError::Spool(format!("the spooling task failed: {e}")))?
-        .map_err(|e| ApiError::Spool(format!("cannot write the request body to its spool file: {e}")))
+        .map_err(|e| spool_error(uploads, e))
 }
 
 /// Reads a spooled body into memory once the budget has room for it (waiting for other bodies to be

@@ -31,7 +31,7 @@ pub(crate) const UNZIP_FAILED: &str =
     "Could not unzip uploaded file. Please check your file, then try to upload again.";
 
 /// Whether an I/O error says the file system is full (ENOSPC) or the quota is spent (EDQUOT).
-pub(crate) fn is_out_of_space(error: &io::Error) -> bool {
+pub fn is_out_of_space(error: &io::Error) -> bool {
     matches!(
         error.kind(),
         io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded
@@ -40,7 +40,7 @@ pub(crate) fn is_out_of_space(error: &io::Error) -> bool {
 
 /// The answer when lamina's own disk is full: a ServiceException that says so, never a refusal of the
 /// package (the package is fine; the server has no room for it). `dir` is where the space ran out.
-pub(crate) fn out_of_space(dir: &Path, error: &io::Error) -> EngineError {
+pub fn out_of_space(dir: &Path, error: &io::Error) -> EngineError {
     EngineError::Unavailable(format!("{OUT_OF_SPACE} {}: {error}", dir.display()))
 }
 

@@ -112,7 +112,7 @@ use std::sync::Arc;
 
 use lamina_store::{CodeStore, FsCodeStore, MetadataStore, SqliteStore};
 
-pub use code::{REQUEST_MAX_BYTES, StagedCode, request_too_large};
+pub use code::{REQUEST_MAX_BYTES, StagedCode, is_out_of_space, out_of_space, request_too_large};
 pub use deploy::Deployed;
 pub use error::EngineError;
 pub use functions::FunctionView;
