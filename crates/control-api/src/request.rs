@@ -16,9 +16,6 @@ const REQUEST_ID: HeaderName = HeaderName::from_static(lamina_model::headers::RE
 /// Bodies of operations that carry no package are small; this is generous.
 pub(crate) const SMALL_BODY_MAX: u64 = 6 * 1024 * 1024;
 
-/// Past this much, a body that is over its limit is no longer drained: the connection is dropped.
-const DRAIN_MAX: u64 = 1024 * 1024 * 1024;
-
 /// Adds `x-amzn-RequestId` to every response, and logs each request.
 pub(crate) async fn request_id(request: Request, next: Next) -> Response {
     let id = uuid::Uuid::new_v4().to_string();
@@ -95,9 +92,9 @@ impl Query {
     }
 }
 
-/// Reads a body of at most `limit` bytes into one buffer sized from `Content-Length`, so a 67 MB
-/// upload costs one 67 MB allocation and no doubling. An oversized body is drained (so the client
-/// reads the answer instead of a reset connection) and answered with `too_large`.
+/// The body of a request, at most `limit` bytes (`too_large` otherwise). The authentication layer
+/// received it whole ([`crate::body`]) and set `Content-Length` to its size; a body too large to keep
+/// arrives empty with that size. A body in one piece is handed back without a copy.
 pub(crate) async fn read_body(
     body: Body,
     headers: &HeaderMap,
@@ -109,44 +106,18 @@ pub(crate) async fn read_body(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or(0);
-    let capacity = usize::try_from(declared.min(limit)).unwrap_or(0);
-    // A body that arrives in one piece (as the authentication layer hands on the body it hashed) is kept
-    // as it is; only a body in several pieces is gathered into one buffer.
-    let mut first: Option<Bytes> = None;
-    let mut buf: Vec<u8> = Vec::new();
-    let mut seen: u64 = 0;
-    let mut over = declared > limit;
-    let mut body = body;
-    while let Some(frame) = body.frame().await {
-        let frame =
-            frame.map_err(|e| ApiError::BadRequest(format!("could not read the request body: {e}")))?;
-        let Ok(data) = frame.into_data() else { continue };
-        seen += data.len() as u64;
-        if seen > limit {
-            over = true;
-            first = None;
-            buf = Vec::new();
-        }
-        if over {
-            if seen > DRAIN_MAX {
-                break;
-            }
-            continue;
-        }
-        match first.take() {
-            None if buf.is_empty() => first = Some(data),
-            None => buf.extend_from_slice(&data),
-            Some(earlier) => {
-                buf.reserve_exact(capacity.max(earlier.len() + data.len()));
-                buf.extend_from_slice(&earlier);
-                buf.extend_from_slice(&data);
-            }
-        }
-    }
-    if over {
+    if declared > limit {
         return Err(too_large());
     }
-    Ok(first.unwrap_or_else(|| Bytes::from(buf)))
+    let bytes = body
+        .collect()
+        .await
+        .map_err(|e| ApiError::BadRequest(format!("could not read the request body: {e}")))?
+        .to_bytes();
+    if bytes.len() as u64 > limit {
+        return Err(too_large());
+    }
+    Ok(bytes)
 }
 
 /// Reads and parses the JSON body of an operation that carries no package: at most [`SMALL_BODY_MAX`]
