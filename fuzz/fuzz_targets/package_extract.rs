@@ -56,7 +56,9 @@ fuzz_target!(|data: &[u8]| {
 
 /// Every symlink under `dir` that resolves, resolves inside `root`.
 fn stays_inside(dir: &Path, root: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         let Ok(kind) = entry.file_type() else { continue };
@@ -77,7 +79,9 @@ fn stays_inside(dir: &Path, root: &Path) {
 
 fn make_writable(dir: &Path) {
     use std::os::unix::fs::PermissionsExt;
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         if entry.file_type().is_ok_and(|k| k.is_dir()) {
             let path = entry.path();

@@ -40,7 +40,8 @@ fuzz_target!(|data: &[u8]| {
                 let path = request.uri().path().to_owned();
                 let what = format!("{} {}", request.method(), request.uri());
                 let long_poll = path.ends_with("/next");
-                let Ok(answer) = tokio::time::timeout(Duration::from_secs(60), router.clone().oneshot(request)).await
+                let Ok(answer) =
+                    tokio::time::timeout(Duration::from_secs(60), router.clone().oneshot(request)).await
                 else {
                     assert!(long_poll, "{what}: no answer within a minute");
                     continue;
@@ -50,7 +51,10 @@ fuzz_target!(|data: &[u8]| {
                 assert_ne!(status, http::StatusCode::INTERNAL_SERVER_ERROR, "{what}: 500");
                 if path == "/2018-06-01/runtime/invocation/next" && status == http::StatusCode::OK {
                     assert_eq!(
-                        response.headers().get(http::header::CONTENT_TYPE).map(|v| v.as_bytes()),
+                        response
+                            .headers()
+                            .get(http::header::CONTENT_TYPE)
+                            .map(|v| v.as_bytes()),
                         Some(&b"application/json"[..]),
                         "{what}: 200 without Content-Type: application/json"
                     );

@@ -15,7 +15,9 @@ use libfuzzer_sys::fuzz_target;
 
 /// The server's clock: the time the seed requests were signed at.
 fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).single().expect("a valid time")
+    Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0)
+        .single()
+        .expect("a valid time")
 }
 
 thread_local! {
@@ -26,7 +28,9 @@ thread_local! {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some(request) = lamina_fuzz::request(data) else { return };
+    let Some(request) = lamina_fuzz::request(data) else {
+        return;
+    };
     let (parts, _) = request.into_parts();
     let body = lamina_fuzz::body_of(data).unwrap_or_default();
     let now = now();
@@ -42,7 +46,10 @@ fuzz_target!(|data: &[u8]| {
                 now,
             );
             if let Ok(verified) = verified {
-                assert!(precheck.is_ok(), "verified, yet the precheck refused: {precheck:?}");
+                assert!(
+                    precheck.is_ok(),
+                    "verified, yet the precheck refused: {precheck:?}"
+                );
                 if let PayloadSigning::Streaming(context) = verified.payload {
                     let _ = chunked::decode(&context, body);
                 }

@@ -10,11 +10,15 @@ use lamina_cli::template::{Template, load};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let root = match load::parse(text) {
         Ok(root) => root,
         Err(error) => {
-            let lines = text.lines().count().max(1);
+            // YAML breaks lines at LF, CRLF and a lone CR; an error at the end of the text may name the
+            // line after its last.
+            let lines = 1 + text.replace("\r\n", "\n").matches(['\n', '\r']).count();
             assert!(
                 error.pos.line <= lines + 1,
                 "error at line {} of a {lines}-line text: {}",
@@ -31,13 +35,17 @@ fuzz_target!(|data: &[u8]| {
         path: dir.join("template.yaml"),
         root,
     };
-    let Ok(resources) = template.resources() else { return };
+    let Ok(resources) = template.resources() else {
+        return;
+    };
     let pseudo = Pseudo {
         region: "us-east-1".into(),
         account_id: "000000000000".into(),
         stack_name: "fuzz".into(),
     };
-    let Ok(ctx) = template.context(pseudo, &[]) else { return };
+    let Ok(ctx) = template.context(pseudo, &[]) else {
+        return;
+    };
     for resource in &resources {
         if !template.included(resource, &ctx).unwrap_or(false) {
             continue;
