@@ -47,9 +47,23 @@ pub fn out_of_space(dir: &Path, error: &io::Error) -> EngineError {
 /// How every out-of-space message begins.
 const OUT_OF_SPACE: &str = "lamina is out of disk space in";
 
-/// Whether the reason a package could not be unpacked is lamina's full disk (not the package).
-pub(crate) fn is_out_of_space_reason(reason: &str) -> bool {
-    reason.starts_with(OUT_OF_SPACE)
+/// Why a package could not be unpacked: something about the package (a function using it fails, as on
+/// Lambda, with InvalidZipFileException), or no room on lamina's own disk (lamina's failure, not the
+/// package's). Displayed as the bare reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum UnpackFailure {
+    /// What is wrong with the package, or with lamina's stored copy of it.
+    Package(String),
+    /// The disk that holds unpacked packages is full; the message names where.
+    OutOfSpace(String),
+}
+
+impl std::fmt::Display for UnpackFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UnpackFailure::Package(reason) | UnpackFailure::OutOfSpace(reason) => f.write_str(reason),
+        }
+    }
 }
 
 /// A code store failure, answered as [`out_of_space`] when that is what it is.
@@ -286,21 +300,21 @@ impl Unpacked {
     }
 
     /// Unpacks a committed blob unless it already is; a failure leaves nothing behind.
-    pub(crate) fn ensure(&self, blob: &Path, code_sha256: &CodeSha256) -> Result<PathBuf, String> {
+    pub(crate) fn ensure(&self, blob: &Path, code_sha256: &CodeSha256) -> Result<PathBuf, UnpackFailure> {
         let target = self.dir(code_sha256);
         if target.is_dir() {
             return Ok(target);
         }
         let tmp = self.root.join(format!(".tmp-{}", uuid::Uuid::new_v4()));
         let result = File::open(blob)
-            .map_err(|e| format!("cannot open the stored package: {e}"))
+            .map_err(|e| UnpackFailure::Package(format!("cannot open the stored package: {e}")))
             .and_then(|f| {
                 lamina_package::extract(BufReader::new(f), &tmp, &ExtractLimits::default()).map_err(|e| {
                     match &e {
                         lamina_package::ExtractError::Write { source, .. } if is_out_of_space(source) => {
-                            out_of_space(&self.root, source).to_string()
+                            UnpackFailure::OutOfSpace(out_of_space(&self.root, source).to_string())
                         }
-                        _ => e.to_string(),
+                        _ => UnpackFailure::Package(e.to_string()),
                     }
                 })
             })
@@ -311,7 +325,9 @@ impl Unpacked {
                     let _ = fs::remove_dir_all(&tmp);
                     Ok(())
                 }
-                Err(e) => Err(format!("cannot move the unpacked package: {e}")),
+                Err(e) => Err(UnpackFailure::Package(format!(
+                    "cannot move the unpacked package: {e}"
+                ))),
             });
         if result.is_err() {
             let _ = fs::remove_dir_all(&tmp);
@@ -344,12 +360,12 @@ impl Unpacked {
 
 /// Unpacks a committed package (once; later calls find it unpacked). The error is the reason a
 /// function that uses it failed to settle.
-pub(crate) fn unpack(inner: &Inner, code_sha256: &CodeSha256) -> Result<PathBuf, String> {
+pub(crate) fn unpack(inner: &Inner, code_sha256: &CodeSha256) -> Result<PathBuf, UnpackFailure> {
     let blob = inner
         .code
         .path(code_sha256)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("the stored package {code_sha256} is missing"))?;
+        .map_err(|e| UnpackFailure::Package(e.to_string()))?
+        .ok_or_else(|| UnpackFailure::Package(format!("the stored package {code_sha256} is missing")))?;
     inner.unpacked.ensure(&blob, code_sha256)
 }
 

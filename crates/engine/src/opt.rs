@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use lamina_model::CodeSha256;
 
-use crate::code::unpack;
+use crate::code::{UnpackFailure, unpack};
 use crate::record::FunctionLayer;
 use crate::{Engine, EngineError, Inner};
 
@@ -23,14 +23,16 @@ impl Engine {
         if built.is_dir() {
             return Ok(Some(built));
         }
-        self.blocking(move |inner| build_opt_dir(inner, &digests).map_err(EngineError::Internal))
-            .await
+        self.blocking(move |inner| {
+            build_opt_dir(inner, &digests).map_err(|e| EngineError::Internal(e.to_string()))
+        })
+        .await
     }
 }
 
 /// Unpacks each layer (once per zip) and returns the directory that is `/opt` for the layers with these
 /// digests: the one layer's unpacked directory, or the stack of several.
-pub(crate) fn build_opt_dir(inner: &Inner, layers: &[CodeSha256]) -> Result<Option<PathBuf>, String> {
+pub(crate) fn build_opt_dir(inner: &Inner, layers: &[CodeSha256]) -> Result<Option<PathBuf>, UnpackFailure> {
     let mut dirs = Vec::with_capacity(layers.len());
     for layer in layers {
         dirs.push((*layer, unpack(inner, layer)?));
@@ -38,6 +40,10 @@ pub(crate) fn build_opt_dir(inner: &Inner, layers: &[CodeSha256]) -> Result<Opti
     match dirs.as_slice() {
         [] => Ok(None),
         [(_, one)] => Ok(Some(one.clone())),
-        _ => inner.stacks.ensure(&dirs).map(Some),
+        _ => inner
+            .stacks
+            .ensure(&dirs)
+            .map(Some)
+            .map_err(UnpackFailure::Package),
     }
 }

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use lamina_model::CodeSha256;
 use lamina_store::StoreError;
 
-use crate::code::unpack;
+use crate::code::{UnpackFailure, unpack};
 use crate::opt::build_opt_dir;
 use crate::record::{FunctionRecord, State, UpdateStatus, fresh_id};
 use crate::rows::{function_row, parse_function, parse_version, version_row};
@@ -143,7 +143,7 @@ fn settle_blocking(inner: &Inner, scope: &Scope, name: &str, token: &str) -> Res
     Ok(())
 }
 
-fn apply_outcome(record: &mut FunctionRecord, outcome: &Result<(), String>) {
+fn apply_outcome(record: &mut FunctionRecord, outcome: &Result<(), UnpackFailure>) {
     match outcome {
         Ok(()) => {
             record.code_before_update = None;
@@ -159,13 +159,12 @@ fn apply_outcome(record: &mut FunctionRecord, outcome: &Result<(), String>) {
         Err(reason) => {
             // A full disk is lamina's failure, not the package's: said as it is, with Lambda's code for
             // a failure inside the service.
-            let (mut reason, code) = if crate::code::is_out_of_space_reason(reason) {
-                (reason.clone(), "InternalError")
-            } else {
-                (
-                    format!("The deployment package could not be unpacked: {reason}"),
+            let (mut reason, code) = match reason {
+                UnpackFailure::OutOfSpace(message) => (message.clone(), "InternalError"),
+                UnpackFailure::Package(why) => (
+                    format!("The deployment package could not be unpacked: {why}"),
                     "InvalidZipFileException",
-                )
+                ),
             };
             if record.restore_code_before_update() {
                 reason.push_str("; the function keeps running its previous code");
