@@ -68,6 +68,18 @@ def require_root(why="this test needs root"):
     pytest.skip(why)
 
 
+def wait_for(condition, seconds, what):
+    """Polls `condition` until it returns something true (returned), failing the test with `what` after
+    `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"{what} within {seconds} s")
+
+
 @contextlib.contextmanager
 def refusing_endpoint():
     """`http://127.0.0.1:<port>` where nothing listens, for as long as the block runs: the port is bound

@@ -3,11 +3,10 @@ sandboxed environment it started is gone (each sandbox's helper holds the read e
 server writes to, and kills its sandbox at end-of-file)."""
 
 import threading
-import time
 from pathlib import Path
 
 
-from conftest import Server, create, make_zip
+from conftest import Server, create, make_zip, wait_for
 
 # A bootstrap that never asks for an invocation: its environment stays in INIT until the server goes.
 MARKER = "2999.0417"
@@ -27,16 +26,6 @@ def marked_processes() -> list[int]:
         if MARKER.encode() in cmdline and b"sleep" in cmdline:
             pids.append(int(entry.name))
     return pids
-
-
-def wait_for(condition, seconds, what):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"{what} within {seconds} s")
 
 
 def test_sandboxes_die_with_the_server(tmp_path):

@@ -8,19 +8,9 @@ import socket
 import time
 from pathlib import Path
 
-from conftest import Server
+from conftest import Server, wait_for
 
 MIB = 1024 * 1024
-
-
-def wait_for(condition, seconds, what):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"{what} within {seconds} s")
 
 
 def read_until_closed(sock, seconds) -> bytes:

@@ -276,7 +276,6 @@ mod tests {
         );
         for _ in 0..5 {
             store.open_stream("f", "1").expect("open").line("hello");
-            std::thread::sleep(std::time::Duration::from_millis(5));
         }
         assert_eq!(store.stream_files("f").expect("list").len(), 3);
     }
