@@ -175,18 +175,17 @@ pub(crate) async fn receive(
     }
     let kept = match sink {
         Sink::Discard => None,
-        Sink::Memory { first, rest, permit } => Some(match (first, permit) {
-            (Some(one), None) => one,
-            (Some(one), Some(permit)) => Bytes::from_owner(Held {
-                bytes: one.to_vec(),
-                _permit: permit,
-            }),
-            (None, Some(permit)) => Bytes::from_owner(Held {
-                bytes: rest,
-                _permit: permit,
-            }),
-            (None, None) => Bytes::from(rest),
-        }),
+        Sink::Memory { first, rest, permit } => {
+            // A body in one piece is handed on as the piece it came in, never copied.
+            let bytes = first.unwrap_or_else(|| Bytes::from(rest));
+            Some(match permit {
+                Some(permit) => Bytes::from_owner(Held {
+                    bytes,
+                    _permit: permit,
+                }),
+                None => bytes,
+            })
+        }
         Sink::Spool(file) => Some(load(uploads, file, len).await?),
     };
     Ok(Received {
@@ -198,7 +197,7 @@ pub(crate) async fn receive(
 
 /// A body in memory and its share of the budget, given back when the last reference is dropped.
 struct Held {
-    bytes: Vec<u8>,
+    bytes: Bytes,
     _permit: OwnedSemaphorePermit,
 }
 
@@ -290,7 +289,7 @@ async fn load(uploads: &Uploads, mut file: std::fs::File, len: u64) -> Result<By
     .map_err(|e| ApiError::Spool(format!("the spooling task failed: {e}")))?
     .map_err(|e| spool_error(uploads, e))?;
     Ok(Bytes::from_owner(Held {
-        bytes,
+        bytes: Bytes::from(bytes),
         _permit: permit,
     }))
 }
@@ -362,6 +361,19 @@ mod tests {
             .expect("over");
         assert!(over.kept.is_none());
         assert_eq!(over.len, 20);
+    }
+
+    #[tokio::test]
+    async fn a_body_in_one_piece_is_handed_on_without_a_copy() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let uploads = uploads(dir.path());
+        let piece = Bytes::from(b"{\"a\":1}".to_vec());
+        let received = receive(Body::from(piece.clone()), &uploads, true, 100, 100)
+            .await
+            .expect("received");
+        let kept = received.kept.expect("kept");
+        assert_eq!(kept, piece);
+        assert_eq!(kept.as_ptr(), piece.as_ptr(), "the same buffer, not a copy");
     }
 
     #[tokio::test]
