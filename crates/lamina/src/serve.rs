@@ -182,6 +182,7 @@ fn isolation(args: &ServeArgs, data_dir: &std::path::Path) -> anyhow::Result<Iso
     let mut config = SandboxConfig::new(HelperCommand::current_exe("sandbox-init"));
     config.cgroup_parent = cgroup_parent(data_dir);
     config.fast_cgroup_migrations = !args.no_favordynmods;
+    config.tmp_disks = Some(data_dir.join(TMP_DISKS_DIR));
     let (mode, reason) = match args.isolation {
         IsolationArg::Process => (
             IsolationMode::Process,
@@ -229,8 +230,23 @@ fn isolation(args: &ServeArgs, data_dir: &std::path::Path) -> anyhow::Result<Iso
              {why})"
         ),
     }
+    match sandbox.tmp_on_disk() {
+        Ok(()) => tracing::info!(
+            dir = %data_dir.join(TMP_DISKS_DIR).display(),
+            "/tmp: a disk of its own per environment (ext4 on a loop device), sized by EphemeralStorage and not \
+             charged to MemorySize"
+        ),
+        Err(why) => tracing::warn!(
+            "/tmp: a tmpfs charged to the function's MemorySize, unlike on Lambda, because a disk per \
+             environment cannot be made here: {why}"
+        ),
+    }
     Ok(Isolation::Sandbox(std::sync::Arc::new(sandbox)))
 }
+
+/// Where sandboxed environments' `/tmp` disks are made, in the data directory.
+#[cfg(target_os = "linux")]
+const TMP_DISKS_DIR: &str = "tmp-disks";
 
 /// The network of sandboxed functions, refused rather than made weaker when the host lacks its stack.
 #[cfg(target_os = "linux")]

@@ -6,7 +6,9 @@
 //!
 //! Each iteration starts `/bin/true` (dynamically linked, from the host's `/usr`) with the code directory
 //! at `/var/task`, waits for it to exit and tears the sandbox down; the figures are wall-clock times of
-//! that whole cycle. This binary is also its own helper (`spawn_latency sandbox-init`), the way the
+//! that whole cycle, in `Process` mode, in `Sandbox` mode with a tmpfs `/tmp`, and in `Sandbox` mode with
+//! `/tmp` on a disk of its own (made ahead of need; at the pace of this loop the maker may fall behind,
+//! which then shows in the spawn time). This binary is also its own helper (`spawn_latency sandbox-init`), the way the
 //! `lamina` binary is.
 
 use std::ffi::OsStr;
@@ -31,8 +33,26 @@ fn main() -> Result<()> {
     config.cgroup_parent = "lamina-bench".to_owned();
     let detection = lamina_sandbox::detect(&config);
     println!("host: {}", detection.reason);
-    for mode in [IsolationMode::Process, IsolationMode::Sandbox] {
-        let sandbox = Sandbox::new(mode, config.clone()).with_context(|| format!("{mode} mode"))?;
+    let disks = tempfile::tempdir()?;
+    let variants = [
+        (IsolationMode::Process, None),
+        (IsolationMode::Sandbox, None),
+        (IsolationMode::Sandbox, Some(disks.path().to_owned())),
+    ];
+    for (mode, tmp_disks) in variants {
+        let on_disk = tmp_disks.is_some();
+        let sandbox = Sandbox::new(
+            mode,
+            SandboxConfig {
+                tmp_disks,
+                ..config.clone()
+            },
+        )
+        .with_context(|| format!("{mode} mode"))?;
+        if on_disk && let Err(why) = sandbox.tmp_on_disk() {
+            println!("/tmp on disk: not available here ({why})");
+            continue;
+        }
         let spec = || -> Result<SandboxSpec> {
             Ok(SandboxSpec::builder("/bin/true")?
                 .read_only_bind(code.path(), "/var/task")?
@@ -63,7 +83,12 @@ fn main() -> Result<()> {
                 );
             }
         }
-        println!("{mode} mode, {iterations} runs (min / median / p95 / max, ms):");
+        let tmp = match (mode, on_disk) {
+            (IsolationMode::Process, _) => "",
+            (_, true) => ", /tmp on disk",
+            (_, false) => ", /tmp a tmpfs",
+        };
+        println!("{mode} mode{tmp}, {iterations} runs (min / median / p95 / max, ms):");
         for (name, times) in ["spawn (until exec)", "run (exec to exit)", "teardown", "total"]
             .iter()
             .zip(&mut phases)

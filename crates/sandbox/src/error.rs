@@ -293,6 +293,68 @@ pub enum SetupError {
     MissingEmulator(MissingEmulator),
 }
 
+/// Why a disk for a sandbox's `/tmp` could not be made (see [`crate::SandboxConfig::tmp_disks`]).
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum TmpDiskError {
+    /// The disks' directory could not be created.
+    #[error("creating the directory for /tmp disks {}: {source}", dir.display())]
+    Directory {
+        /// The directory.
+        dir: PathBuf,
+        /// The error.
+        #[source]
+        source: io::Error,
+    },
+    /// Neither `mke2fs` nor `mkfs.ext4` is in the system's program directories.
+    #[error("no mke2fs in /usr/sbin or /sbin (Debian package `e2fsprogs`)")]
+    NoMke2fs,
+    /// `mke2fs` failed.
+    #[error("formatting a /tmp image with {}: {detail}", program.display())]
+    Mke2fs {
+        /// The program.
+        program: PathBuf,
+        /// Its exit status and error output, or why it did not start.
+        detail: String,
+    },
+    /// A file operation in the disks' directory failed (a full disk among others).
+    #[error("{what} {}: {source}", dir.display())]
+    Io {
+        /// What was being done.
+        what: &'static str,
+        /// The disks' directory.
+        dir: PathBuf,
+        /// The error.
+        #[source]
+        source: io::Error,
+    },
+    /// A loop device could not be had.
+    #[error("{what}: {source} (loop devices: kernel module `loop`)")]
+    Loop {
+        /// What was being done.
+        what: String,
+        /// The error.
+        #[source]
+        source: io::Error,
+    },
+    /// The filesystem could not be mounted or prepared.
+    #[error("mounting the ext4 filesystem on {}: {source}", device.display())]
+    Mount {
+        /// The loop device.
+        device: PathBuf,
+        /// The error.
+        #[source]
+        source: io::Error,
+    },
+    /// The thread that makes disks ahead of need could not be started.
+    #[error("starting the thread that makes /tmp disks: {source}")]
+    Thread {
+        /// The error.
+        #[source]
+        source: io::Error,
+    },
+}
+
 /// Everything that can go wrong starting or managing a sandboxed process.
 #[derive(Debug, Error)]
 #[non_exhaustive]
@@ -311,6 +373,9 @@ pub enum SandboxError {
     /// A cgroup operation failed.
     #[error(transparent)]
     Cgroup(#[from] CgroupError),
+    /// A disk for the sandbox's `/tmp` could not be made.
+    #[error("/tmp of the sandbox: {0}")]
+    TmpDisk(#[from] TmpDiskError),
     /// Creating a pipe to the helper failed.
     #[error("creating a pipe to the sandbox helper: {source}")]
     Pipe {

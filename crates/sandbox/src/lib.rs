@@ -6,7 +6,7 @@
 //!
 //! - [`IsolationMode::Sandbox`] (root on Linux): new mount, PID, IPC and UTS namespaces (and optionally
 //!   network), `pivot_root` into a fresh minimal root (system directories, code and layers read-only; a
-//!   sized tmpfs at `/tmp`; `/proc`; a minimal `/dev`; a generated `/etc`), a cgroup with memory, pids and
+//!   sized `/tmp`, a disk of its own or a tmpfs, see [`SandboxConfig::tmp_disks`]; `/proc`; a minimal `/dev`; a generated `/etc`), a cgroup with memory, pids and
 //!   CPU limits (v1 or v2, detected), rlimits, a non-root user without any capability and with
 //!   `no_new_privs`, and a seccomp deny-list. A program built for the other architecture (aarch64 on x86_64 or the reverse) runs
 //!   under the host's static qemu-user emulator.
@@ -65,6 +65,7 @@ mod process;
 mod protocol;
 mod spawn;
 pub mod spec;
+mod tmp_disk;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -72,7 +73,7 @@ use std::time::Duration;
 pub use arch::Arch;
 pub use cgroup::{CgroupBackend, CgroupVersion, SandboxStats};
 pub use detect::{Detection, detect};
-pub use error::{Errno, ExecError, ExecErrorKind, MissingEmulator, SandboxError, SetupError};
+pub use error::{Errno, ExecError, ExecErrorKind, MissingEmulator, SandboxError, SetupError, TmpDiskError};
 pub use process::SandboxedProcess;
 pub use spec::{
     Emulation, IsolationMode, MIB, Network, NetworkPlan, OUTBOUND_DNS, SandboxSpec, SandboxSpecBuilder,
@@ -131,6 +132,11 @@ pub struct SandboxConfig {
     /// The network the spare helper prepares ahead of need (see [`Sandbox::spawn`]): that of the
     /// sandboxes this host starts most (default: the host's network, nothing to prepare).
     pub spare_network: NetworkPlan,
+    /// Where the disks that hold sandboxes' `/tmp` are made (unnamed files, plus one small pristine image
+    /// per size): each sandbox's `/tmp` is then an ext4 filesystem of its own on a loop device, sized as
+    /// its spec says, not charged to its memory limit. `None` (the default), or a host that cannot (see
+    /// [`Sandbox::tmp_on_disk`]): `/tmp` is a tmpfs, whose pages count against the sandbox's memory.
+    pub tmp_disks: Option<PathBuf>,
 }
 
 /// Where `slirp4netns` is, among the system's program directories (the server's `PATH` is not trusted
@@ -153,6 +159,7 @@ impl SandboxConfig {
             fast_cgroup_migrations: true,
             slirp4netns: find_slirp4netns(),
             spare_network: NetworkPlan::default(),
+            tmp_disks: None,
         }
     }
 }
@@ -166,6 +173,7 @@ pub struct Sandbox {
     cgroups: Option<CgroupBackend>,
     fast_migrations: Result<cgroup::FastMigrations, String>,
     spare: spawn::Spare,
+    tmp_disks: Result<tmp_disk::TmpDisks, String>,
 }
 
 impl Sandbox {
@@ -201,6 +209,11 @@ impl Sandbox {
             ),
             (Some(CgroupBackend::V1(_)), true) => cgroup::FastMigrations::enable(),
         };
+        let tmp_disks = match (mode, &config.tmp_disks) {
+            (IsolationMode::Process, _) => Err("process isolation uses the host's /tmp".to_owned()),
+            (IsolationMode::Sandbox, None) => Err("not configured".to_owned()),
+            (IsolationMode::Sandbox, Some(dir)) => tmp_disk::TmpDisks::open(dir).map_err(|e| e.to_string()),
+        };
         let spare = spawn::Spare::default();
         if mode == IsolationMode::Sandbox {
             // A plan the host cannot provide gets no spare: the sandboxes asking for it are refused.
@@ -214,6 +227,7 @@ impl Sandbox {
             cgroups,
             fast_migrations,
             spare,
+            tmp_disks,
         })
     }
 
@@ -233,6 +247,17 @@ impl Sandbox {
         self.fast_migrations.as_ref().map(|_| ()).map_err(String::as_str)
     }
 
+    /// Whether sandboxes' `/tmp` is a disk of its own (see [`SandboxConfig::tmp_disks`]): `Ok`, or why it
+    /// is a tmpfs charged to the sandbox's memory instead.
+    pub fn tmp_on_disk(&self) -> Result<(), &str> {
+        self.tmp_disks.as_ref().map(|_| ()).map_err(String::as_str)
+    }
+
+    /// How many `/tmp` disks of `bytes` are ready for the next sandboxes (0 when `/tmp` is not on disk).
+    pub fn tmp_disks_ready(&self, bytes: u64) -> usize {
+        self.tmp_disks.as_ref().map_or(0, |disks| disks.ready(bytes))
+    }
+
     /// The host-wide settings.
     pub fn config(&self) -> &SandboxConfig {
         &self.config
@@ -247,7 +272,13 @@ impl Sandbox {
     /// sandbox that fits it waits for none of that.
     pub fn spawn(&self, spec: SandboxSpec) -> Result<SandboxedProcess, SandboxError> {
         match (self.mode, &self.cgroups) {
-            (IsolationMode::Sandbox, Some(cgroups)) => spawn::spawn(&self.config, cgroups, &self.spare, spec),
+            (IsolationMode::Sandbox, Some(cgroups)) => spawn::spawn(
+                &self.config,
+                cgroups,
+                &self.spare,
+                self.tmp_disks.as_ref().ok(),
+                spec,
+            ),
             (IsolationMode::Sandbox, None) => Err(SandboxError::Unavailable {
                 mode: self.mode,
                 reason: "no cgroup backend".to_owned(),

@@ -3,7 +3,9 @@
 //! - The request socket (its fd number is the helper's first argument): one end of a Unix stream socket
 //!   pair. When the helper's plan (its third argument, a JSON [`HelperPlan`]) asks for a listening socket
 //!   inside the sandbox's network namespace, the helper first sends it there (`SCM_RIGHTS`, one byte of
-//!   data); then it reads one JSON [`InitRequest`] until EOF (the parent closes its end).
+//!   data); then it reads one byte saying where `/tmp` lives, [`TMP_ON_DISK`] (with `SCM_RIGHTS`: a detached
+//!   mount of the sandbox's own filesystem) or [`TMP_IN_MEMORY`] (a tmpfs), and one JSON [`InitRequest`]
+//!   until EOF (the parent closes its end).
 //! - The status pipe (the second argument): the write end of a close-on-exec pipe carrying JSON lines of
 //!   [`StatusMessage`]. Every process of the helper holds it until the program's `execve` succeeds (which
 //!   closes it), so the parent reads EOF exactly when the program runs, or a `Failed` line first.
@@ -16,6 +18,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::SetupError;
 use crate::spec::{NetworkPlan, SandboxSpec};
+
+/// The request's first byte when `/tmp` is a filesystem of its own, whose detached mount comes with it.
+pub(crate) const TMP_ON_DISK: u8 = b'D';
+/// The request's first byte when `/tmp` is a tmpfs.
+pub(crate) const TMP_IN_MEMORY: u8 = b'M';
 
 /// What the helper prepares before it reads its request: its third argument, as JSON.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

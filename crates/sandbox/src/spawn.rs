@@ -28,8 +28,9 @@ use crate::SandboxConfig;
 use crate::cgroup::{Cgroup, CgroupBackend};
 use crate::error::SandboxError;
 use crate::process::SandboxedProcess;
-use crate::protocol::{HelperPlan, InitRequest, StatusMessage};
+use crate::protocol::{HelperPlan, InitRequest, StatusMessage, TMP_IN_MEMORY, TMP_ON_DISK};
 use crate::spec::{Network, NetworkPlan, OUTBOUND_DNS, SandboxSpec, Stdio};
+use crate::tmp_disk::{TmpDisk, TmpDisks};
 
 /// Every process the sandbox starts: a helper start holds it exclusively while the helper's pipe ends are
 /// inheritable; a plain start holds it shared, so that it never inherits them.
@@ -57,9 +58,13 @@ pub(crate) fn spawn(
     config: &SandboxConfig,
     cgroups: &CgroupBackend,
     spare: &Spare,
+    tmp_disks: Option<&TmpDisks>,
     spec: SandboxSpec,
 ) -> Result<SandboxedProcess, SandboxError> {
     let name = spec.name.clone().unwrap_or_else(generated_name);
+    let tmp = tmp_disks
+        .map(|disks| disks.take(spec.tmp_size_bytes()))
+        .transpose()?;
     let stdio = [spec.stdin, spec.stdout, spec.stderr];
     let plan = helper_plan(config, spec.network_plan())?;
     let cgroup = cgroups.create(&name, &spec.resources)?;
@@ -74,7 +79,8 @@ pub(crate) fn spawn(
         Some(helper) => Ok(helper),
         None => Helper::start(config, stdio, &plan),
     };
-    match helper.and_then(|helper| helper.run(&request, config.setup_timeout)) {
+    let tmp_mount = tmp.as_ref().map(TmpDisk::mount_fd);
+    match helper.and_then(|helper| helper.run(&request, tmp_mount, config.setup_timeout)) {
         Ok(started) => {
             // The program runs (and its runtime starts) while the next spare starts.
             if stdio == Spare::STDIO {
@@ -260,8 +266,9 @@ impl Helper {
         matches!(self.child.try_wait(), Ok(None))
     }
 
-    /// Sends the request and reads the status until the program runs or a step fails.
-    fn run(self, request: &[u8], timeout: Duration) -> Result<Started, SandboxError> {
+    /// Sends the request (with `tmp`, the detached mount to put on `/tmp`, if `/tmp` is on disk) and reads
+    /// the status until the program runs or a step fails.
+    fn run(self, request: &[u8], tmp: Option<&OwnedFd>, timeout: Duration) -> Result<Started, SandboxError> {
         let Helper {
             mut child,
             request: mut request_socket,
@@ -280,8 +287,7 @@ impl Helper {
                 // request to EOF.
                 let sent = match (sends_listener, &listener) {
                     (true, None) => Ok(()),
-                    _ => request_socket
-                        .write_all(request)
+                    _ => send_request(&mut request_socket, tmp, request)
                         .map_err(|source| SandboxError::SendRequest { source }),
                 };
                 drop(request_socket);
@@ -318,6 +324,33 @@ impl Helper {
             }
         }
     }
+}
+
+/// Sends the request: first one byte, [`TMP_ON_DISK`] with the mount's fd (`SCM_RIGHTS`) or
+/// [`TMP_IN_MEMORY`], then the JSON.
+fn send_request(socket: &mut UnixStream, tmp: Option<&OwnedFd>, request: &[u8]) -> io::Result<()> {
+    use nix::sys::socket::{ControlMessage, MsgFlags, sendmsg};
+    let sent = match tmp {
+        Some(mount) => {
+            let fds = [mount.as_raw_fd()];
+            sendmsg::<()>(
+                socket.as_raw_fd(),
+                &[io::IoSlice::new(&[TMP_ON_DISK])],
+                &[ControlMessage::ScmRights(&fds)],
+                MsgFlags::empty(),
+                None,
+            )
+        }
+        None => sendmsg::<()>(
+            socket.as_raw_fd(),
+            &[io::IoSlice::new(&[TMP_IN_MEMORY])],
+            &[],
+            MsgFlags::empty(),
+            None,
+        ),
+    };
+    sent.map_err(io::Error::from)?;
+    socket.write_all(request)
 }
 
 /// Reads the status pipe until EOF. `Ok(Some(pid))`: the program runs, in a sandbox whose init has host

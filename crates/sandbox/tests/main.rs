@@ -7,6 +7,7 @@
 //! Where new tests go:
 //! - `isolation`: what a program sees and cannot do inside a sandbox (filesystem, processes, identity).
 //! - `limits`: memory, pids, /tmp size, CPU share, OOM reporting.
+//! - `tmp_disk`: `/tmp` on a disk of its own: its size, not charged to memory, made ahead, gone after.
 //! - `lifecycle`: exit statuses, kill_tree, async wait, teardown, setup and exec errors.
 //! - `arch`: foreign architectures under qemu-user.
 //! - `network`: a sandbox's own network namespace: the listener handed over, loopback, the way out.
@@ -21,4 +22,5 @@ mod lifecycle;
 mod limits;
 mod network;
 mod process_mode;
+mod tmp_disk;
 mod util;

@@ -166,3 +166,30 @@ pub(crate) fn hello(goarch: &str) -> PathBuf {
     })
     .clone()
 }
+
+/// A `Sandbox`-mode launcher whose sandboxes' `/tmp` is a disk of its own, made in `dir`. Fails (does
+/// not skip) when the host cannot: loop devices, ext4 and `mke2fs` are part of what the tests need.
+pub(crate) fn sandbox_with_tmp_disks(dir: &Path) -> Sandbox {
+    let mut config = config();
+    config.tmp_disks = Some(dir.to_owned());
+    let sandbox = Sandbox::new(IsolationMode::Sandbox, config)
+        .expect("sandbox isolation must work on this host (root, namespaces, cgroups)");
+    if let Err(reason) = sandbox.tmp_on_disk() {
+        panic!("/tmp on disk must work on this host: {reason}");
+    }
+    sandbox
+}
+
+/// Loop devices whose backing file is in `dir` (attached ones list theirs in sysfs).
+pub(crate) fn loop_devices_backed_in(dir: &Path) -> usize {
+    let dir = dir.to_string_lossy().into_owned();
+    std::fs::read_dir("/sys/block")
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter_map(|e| std::fs::read_to_string(e.path().join("loop/backing_file")).ok())
+                .filter(|backing| backing.starts_with(&format!("{dir}/")))
+                .count()
+        })
+        .unwrap_or(0)
+}

@@ -42,7 +42,7 @@ use nix::unistd::{ForkResult, Pid};
 
 use crate::arch::Arch;
 use crate::error::{Errno, MissingEmulator, SetupError};
-use crate::protocol::{HelperPlan, InitRequest, ProgramExit, StatusMessage};
+use crate::protocol::{HelperPlan, InitRequest, ProgramExit, StatusMessage, TMP_IN_MEMORY, TMP_ON_DISK};
 use crate::spec::Emulation;
 
 /// Entry point of the hidden `sandbox-init` command: builds the sandbox described by the request the
@@ -144,7 +144,7 @@ fn helper(
         Ok(network) => network,
         Err(e) => status.fail(e),
     };
-    let request = match read_request(request.into()) {
+    let (request, tmp) = match read_request(request) {
         Ok(request) => request,
         Err(e) => status.fail(e),
     };
@@ -176,10 +176,11 @@ fn helper(
         Ok(ForkResult::Child) => {
             drop(result_read);
             drop(lifeline);
-            sandbox_init(request, status, result_write)
+            sandbox_init(request, tmp, status, result_write)
         }
         Ok(ForkResult::Parent { child }) => {
             drop(result_write);
+            drop(tmp);
             status.send(&StatusMessage::InitPid(child.as_raw().unsigned_abs()));
             // Only the init and the program hold the status pipe from here on.
             drop(status);
@@ -189,16 +190,58 @@ fn helper(
     }
 }
 
-fn read_request(fd: OwnedFd) -> Result<InitRequest, SetupError> {
+/// Reads the request: the byte saying where `/tmp` lives (with the mount's fd when on disk), then the
+/// JSON until EOF.
+fn read_request(
+    socket: std::os::unix::net::UnixStream,
+) -> Result<(InitRequest, Option<OwnedFd>), SetupError> {
+    use nix::sys::socket::{ControlMessageOwned, MsgFlags, recvmsg};
+    use std::os::fd::{AsRawFd, FromRawFd};
+    let error = |detail: String| SetupError::ReadRequest { detail };
+    let mut byte = [0u8; 1];
+    let mut tmp = None;
+    {
+        let mut data = [std::io::IoSliceMut::new(&mut byte)];
+        let mut control = nix::cmsg_space!([std::os::fd::RawFd; 1]);
+        let message = loop {
+            match recvmsg::<()>(
+                socket.as_raw_fd(),
+                &mut data,
+                Some(&mut control),
+                MsgFlags::MSG_CMSG_CLOEXEC,
+            ) {
+                Err(nix::errno::Errno::EINTR) => continue,
+                other => break other.map_err(|errno| error(format!("receiving the /tmp byte: {errno}")))?,
+            }
+        };
+        if message.bytes != 1 {
+            return Err(error("the request ended before its first byte".into()));
+        }
+        for message in message.cmsgs().map_err(|errno| error(errno.to_string()))? {
+            if let ControlMessageOwned::ScmRights(fds) = message {
+                for fd in fds {
+                    // SAFETY: the kernel just installed this fd in our table for us (SCM_RIGHTS).
+                    let owned = unsafe { OwnedFd::from_raw_fd(fd) };
+                    tmp.get_or_insert(owned);
+                }
+            }
+        }
+    }
+    match (byte[0], &tmp) {
+        (TMP_ON_DISK, Some(_)) | (TMP_IN_MEMORY, None) => {}
+        (other, _) => {
+            return Err(error(format!(
+                "unexpected first byte {other:#04x} (with a mount: {})",
+                tmp.is_some()
+            )));
+        }
+    }
     let mut bytes = Vec::new();
-    File::from(fd)
+    File::from(OwnedFd::from(socket))
         .read_to_end(&mut bytes)
-        .map_err(|e| SetupError::ReadRequest {
-            detail: e.to_string(),
-        })?;
-    serde_json::from_slice(&bytes).map_err(|e| SetupError::ReadRequest {
-        detail: e.to_string(),
-    })
+        .map_err(|e| error(e.to_string()))?;
+    let request = serde_json::from_slice(&bytes).map_err(|e| error(e.to_string()))?;
+    Ok((request, tmp))
 }
 
 /// The namespaces other than the network's (which [`network::prepare`] created before the request).
@@ -297,8 +340,8 @@ struct Launch {
 }
 
 /// The init: PID 1 of the sandbox. Builds the sandbox, forks the program and reaps.
-fn sandbox_init(request: InitRequest, status: StatusPipe, result: OwnedFd) -> ! {
-    let launch = match setup(&request) {
+fn sandbox_init(request: InitRequest, tmp: Option<OwnedFd>, status: StatusPipe, result: OwnedFd) -> ! {
+    let launch = match setup(&request, tmp) {
         Ok(launch) => launch,
         Err(e) => status.fail(e),
     };
@@ -331,7 +374,7 @@ fn sandbox_init(request: InitRequest, status: StatusPipe, result: OwnedFd) -> ! 
 }
 
 /// The recipe. Each step is a small function with its own error; the order matters where noted.
-fn setup(request: &InitRequest) -> Result<Launch, SetupError> {
+fn setup(request: &InitRequest, tmp: Option<OwnedFd>) -> Result<Launch, SetupError> {
     let spec = &request.spec;
     // If the helper dies, so does the init, and with it the whole PID namespace: nothing outlives a
     // sandbox whose helper the server killed.
@@ -341,7 +384,7 @@ fn setup(request: &InitRequest) -> Result<Launch, SetupError> {
     // Before any mount: nothing mounted below may propagate back to the host.
     make_mounts_private()?;
     // The new root, assembled on the staging directory while host paths are still reachable.
-    root::build(request)?;
+    root::build(request, tmp)?;
     set_hostname(&spec.hostname)?;
     // pivot_root keeps the host's root at /.oldroot until it is detached ...
     root::enter(&request.staging_dir)?;

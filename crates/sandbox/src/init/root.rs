@@ -1,9 +1,10 @@
 //! The sandbox's root filesystem: a small tmpfs holding mount points and `/etc`, with the host's system
-//! directories, the code and the layers bound read-only, a sized `/tmp`, a fresh `/proc` and a minimal
+//! directories, the code and the layers bound read-only, a sized `/tmp` (a disk of its own, or a tmpfs), a fresh `/proc` and a minimal
 //! `/dev`. Everything but `/tmp` and `/dev/shm` ends up read-only.
 
 use std::fs;
 use std::io::Write;
+use std::os::fd::OwnedFd;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, symlink};
 use std::path::{Path, PathBuf};
 
@@ -31,8 +32,9 @@ const DEV_LINKS: [(&str, &str); 4] = [
     ("stderr", "/proc/self/fd/2"),
 ];
 
-/// Builds the new root on `request.staging_dir` (in this mount namespace only).
-pub(super) fn build(request: &InitRequest) -> Result<(), SetupError> {
+/// Builds the new root on `request.staging_dir` (in this mount namespace only), with `tmp` (a detached
+/// mount of the sandbox's own filesystem) on `/tmp`, or a tmpfs of the spec's size without one.
+pub(super) fn build(request: &InitRequest, tmp: Option<OwnedFd>) -> Result<(), SetupError> {
     let spec = &request.spec;
     let root = &request.staging_dir;
     mount_tmpfs(root, ROOT_TMPFS_OPTIONS, MsFlags::MS_NOSUID | MsFlags::MS_NODEV)?;
@@ -51,13 +53,27 @@ pub(super) fn build(request: &InitRequest) -> Result<(), SetupError> {
         }
         bind_read_only(&bind.source, &target)?;
     }
-    let tmp = inside(root, Path::new("/tmp"));
-    create_dir_all(&tmp)?;
-    mount_tmpfs(
-        &tmp,
-        &format!("mode=1777,size={}", spec.tmp_size_bytes),
-        MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
-    )?;
+    let tmp_dir = inside(root, Path::new("/tmp"));
+    create_dir_all(&tmp_dir)?;
+    match tmp {
+        Some(disk) => rustix::mount::move_mount(
+            &disk,
+            "",
+            rustix::fs::CWD,
+            &tmp_dir,
+            rustix::mount::MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH,
+        )
+        .map_err(|errno| SetupError::Mount {
+            what: "the sandbox's /tmp disk".into(),
+            target: tmp_dir.clone(),
+            errno: Errno(errno.raw_os_error()),
+        })?,
+        None => mount_tmpfs(
+            &tmp_dir,
+            &format!("mode=1777,size={}", spec.tmp_size_bytes),
+            MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+        )?,
+    }
     proc(root)?;
     dev(root, spec.shm_size_bytes)?;
     etc(root, request)?;
