@@ -35,6 +35,8 @@ pub struct SandboxedProcess {
     torn_down: bool,
     /// The socket listening inside the sandbox's network namespace, until the caller takes it.
     listener: Option<std::net::TcpListener>,
+    /// The sandbox's `/tmp` disk, let go of after the sandbox has ended (fields drop after `drop`).
+    tmp_disk: Option<crate::tmp_disk::InUse>,
     /// The program's standard input, when the spec asked for [`crate::Stdio::Piped`].
     pub stdin: Option<ChildStdin>,
     /// The program's standard output, when piped.
@@ -50,6 +52,7 @@ impl SandboxedProcess {
         init_pid: u32,
         cgroup: Cgroup,
         listener: Option<std::net::TcpListener>,
+        tmp_disk: Option<crate::tmp_disk::InUse>,
     ) -> SandboxedProcess {
         let pidfd = i32::try_from(init_pid)
             .ok()
@@ -67,6 +70,7 @@ impl SandboxedProcess {
             status: None,
             torn_down: false,
             listener,
+            tmp_disk,
         }
     }
 
@@ -83,6 +87,7 @@ impl SandboxedProcess {
             status: None,
             torn_down: false,
             listener: None,
+            tmp_disk: None,
         }
     }
 

@@ -92,6 +92,7 @@ pub(crate) fn spawn(
                 started.init_pid,
                 cgroup,
                 started.listener,
+                tmp_disks.zip(tmp).map(|(disks, disk)| disks.in_use(disk)),
             ))
         }
         Err(e) => {

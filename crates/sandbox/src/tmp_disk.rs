@@ -16,12 +16,13 @@
 //! - a sandbox's disk is an unnamed (`O_TMPFILE`) sparse file in that directory with the pristine image's
 //!   few hundred KiB of data copied in, so there is nothing to clean up, even after `kill -9`: its blocks
 //!   are freed when the last reference goes;
-//! - a loop device over it (direct I/O, so the file's pages are not cached a second time; detached
-//!   automatically when its filesystem is unmounted), mounted `nosuid,nodev`, its root made `1777` and
-//!   `lost+found` removed, as a fresh `/tmp` looks.
+//! - a loop device over it (detached automatically when its filesystem is unmounted), mounted
+//!   `nosuid,nodev`, its root made `1777` and `lost+found` removed, as a fresh `/tmp` looks.
 //!
-//! The filesystem is unmounted, the loop device detached and the file's space freed when the sandbox's
-//! mount namespace ends, that is when its init exits.
+//! The server keeps its own reference to the mount while the sandbox runs ([`InUse`]), so that when the
+//! sandbox's mount namespace ends, the filesystem is only detached there; the costly part (the
+//! filesystem's last sync, the loop device's detachment, the file's space freed) happens when the server
+//! lets go of it, on the maker's thread, not in the sandbox's exit.
 
 #![allow(unsafe_code)]
 
@@ -32,7 +33,7 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError, Weak};
 use std::thread;
 
 use rustix::fs::{AtFlags, Mode, OFlags, SeekFrom};
@@ -42,7 +43,9 @@ use crate::error::TmpDiskError;
 use crate::spec::MIB;
 
 /// How many ready disks are kept for each size asked for recently.
-pub(crate) const SPARES: usize = 2;
+pub(crate) const SPARES: usize = 4;
+/// How many ended sandboxes' disks may wait to be let go of while the maker makes new ones first.
+const RETIRED_WAITING: usize = 16;
 /// How many sizes are kept ready: those asked for most recently.
 const SIZES_KEPT: usize = 4;
 /// The size every host is likely to ask for first: Lambda's default ephemeral storage.
@@ -81,6 +84,8 @@ struct State {
     ready: HashMap<u64, Vec<TmpDisk>>,
     /// The sizes to keep ready, most recently asked for last.
     sizes: Vec<u64>,
+    /// Disks whose sandboxes ended, for the maker to let go of.
+    retired: Vec<TmpDisk>,
     /// Whether the maker's last attempt failed: it waits for the next take instead of retrying in a loop.
     failed: bool,
     stopping: bool,
@@ -96,6 +101,24 @@ impl TmpDisk {
     /// The detached mount, to send to the sandbox's helper.
     pub(crate) fn mount_fd(&self) -> &OwnedFd {
         &self.mount
+    }
+}
+
+/// A disk in use by a sandbox: dropped once the sandbox has ended, it goes to the maker's thread, which
+/// unmounts it for good (or is dropped here if the disks are gone).
+#[derive(Debug)]
+pub(crate) struct InUse {
+    disk: Option<TmpDisk>,
+    disks: Weak<Shared>,
+}
+
+impl Drop for InUse {
+    fn drop(&mut self) {
+        let (Some(disk), Some(shared)) = (self.disk.take(), self.disks.upgrade()) else {
+            return;
+        };
+        shared.lock().retired.push(disk);
+        shared.wake.notify_one();
     }
 }
 
@@ -167,6 +190,14 @@ impl TmpDisks {
         }
     }
 
+    /// Marks `disk` as in use by a sandbox.
+    pub(crate) fn in_use(&self, disk: TmpDisk) -> InUse {
+        InUse {
+            disk: Some(disk),
+            disks: Arc::downgrade(&self.shared),
+        }
+    }
+
     /// How many disks of `bytes` are ready now.
     pub(crate) fn ready(&self, bytes: u64) -> usize {
         self.shared.lock().ready.get(&bytes).map_or(0, Vec::len)
@@ -205,6 +236,14 @@ impl Shared {
                         .find(|size| state.ready.get(size).map_or(0, Vec::len) < SPARES)
                 })
                 .flatten();
+            // New disks first (a sandbox may be waiting for one), unless ended ones pile up.
+            if !state.retired.is_empty() && (short.is_none() || state.retired.len() >= RETIRED_WAITING) {
+                let retired = std::mem::take(&mut state.retired);
+                drop(state);
+                drop(retired);
+                state = self.lock();
+                continue;
+            }
             let Some(size) = short else {
                 state = self.wake.wait(state).unwrap_or_else(PoisonError::into_inner);
                 continue;
@@ -363,7 +402,6 @@ fn copy_sparse(from: &File, to: &OwnedFd) -> io::Result<()> {
 const LOOP_CTL_GET_FREE: libc::c_ulong = 0x4C82;
 const LOOP_CONFIGURE: libc::c_ulong = 0x4C0A;
 const LO_FLAGS_AUTOCLEAR: u32 = 4;
-const LO_FLAGS_DIRECT_IO: u32 = 16;
 
 /// `struct loop_info64`.
 #[repr(C)]
@@ -392,8 +430,11 @@ struct LoopConfig {
     reserved: [u64; 8],
 }
 
-/// Attaches a free loop device to `image` (direct I/O, detached on last close); returns the open
-/// device and its path.
+/// Attaches a free loop device to `image` (detached on last close); returns the open device and its
+/// path. Not with direct I/O: the filesystem's mount would then read the freshly copied metadata from the
+/// disk after writing it back, tens of milliseconds on a busy disk, where buffered it reads the page cache.
+/// The image's pages are cached twice (in the sandbox's filesystem and as the image file's), but the
+/// second copy is the host's page cache, charged to no sandbox's memory and reclaimed as any.
 fn attach_loop(image: &OwnedFd) -> Result<(OwnedFd, PathBuf), TmpDiskError> {
     let control = fs::OpenOptions::new()
         .read(true)
@@ -439,7 +480,7 @@ fn attach_loop(image: &OwnedFd) -> Result<(OwnedFd, PathBuf), TmpDiskError> {
                 lo_number: 0,
                 lo_encrypt_type: 0,
                 lo_encrypt_key_size: 0,
-                lo_flags: LO_FLAGS_AUTOCLEAR | LO_FLAGS_DIRECT_IO,
+                lo_flags: LO_FLAGS_AUTOCLEAR,
                 lo_file_name: [0; 64],
                 lo_crypt_name: [0; 64],
                 lo_encrypt_key: [0; 32],
