@@ -244,6 +244,8 @@ impl SandboxedProcess {
         if let Some(cgroup) = &self.cgroup {
             cgroup.remove()?;
         }
+        // The sandbox is gone: its /tmp disk can go too.
+        drop(self.tmp_disk.take());
         self.torn_down = true;
         Ok(stats)
     }
