@@ -12,7 +12,7 @@ import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from conftest import ROLE, Server, create, make_zip, run_aws
+from conftest import ROLE, Server, create, lamina_env, make_zip, run_aws
 
 
 def error_of(excinfo):
@@ -289,5 +289,28 @@ def test_full_disk_while_unpacking_does_not_blame_the_package(small_disk):
         lam.delete_function(FunctionName="unpack")
         create(lam, "after")
         assert lam.invoke(FunctionName="after")["StatusCode"] == 200
+    finally:
+        server.stop()
+
+
+@pytest.mark.needs_root("mounting a small tmpfs needs root")
+def test_full_disk_while_fetching_from_s3_says_so(small_disk, s3_store, tmp_path):
+    data_dir = small_disk / "data"
+    server = Server(data_dir, ["--s3-endpoint-url", s3_store.endpoint], env=lamina_env()).start()
+    try:
+        lam = server.client()
+        bucket = s3_store.new_bucket()
+        too_big = tmp_path / "too-big.zip"
+        too_big.write_bytes(make_zip({"bootstrap": "#!/bin/sh\n", "blob": os.urandom(9 * 1024 * 1024)}))
+        s3_store.aws(["s3", "cp", str(too_big), f"s3://{bucket}/too-big.zip"])
+        with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+            lam.create_function(**create_params("big", Code={"S3Bucket": bucket, "S3Key": "too-big.zip"}))
+        status, code, message = error_of(excinfo)
+        assert (status, code) == (500, "ServiceException"), message
+        assert message.startswith(f"lamina is out of disk space in {data_dir}"), message
+        assert "No space left on device" in message, message
+        assert staging_files(data_dir) == [], "a staging file was left behind"
+        with pytest.raises(lam.exceptions.ResourceNotFoundException):
+            lam.get_function(FunctionName="big")
     finally:
         server.stop()

@@ -66,6 +66,17 @@ impl std::fmt::Display for UnpackFailure {
     }
 }
 
+/// An unpack failure answered on the spot (an invocation that unpacks the code itself): a full disk is
+/// lamina's [`out_of_space`] ServiceException; a broken stored package is lamina's internal failure.
+impl From<UnpackFailure> for EngineError {
+    fn from(failure: UnpackFailure) -> Self {
+        match failure {
+            UnpackFailure::OutOfSpace(message) => EngineError::Unavailable(message),
+            UnpackFailure::Package(reason) => EngineError::Internal(reason),
+        }
+    }
+}
+
 /// A code store failure, answered as [`out_of_space`] when that is what it is.
 pub(crate) fn code_store_failure(error: lamina_store::CodeStoreError) -> EngineError {
     match &error {
@@ -78,7 +89,7 @@ pub(crate) fn code_store_failure(error: lamina_store::CodeStoreError) -> EngineE
 }
 
 /// A write to a staged blob that failed.
-fn staging_failure(blob: &StagedBlob) -> impl FnOnce(io::Error) -> EngineError + use<'_> {
+pub(crate) fn staging_failure(blob: &StagedBlob) -> impl FnOnce(io::Error) -> EngineError + use<'_> {
     move |error| {
         if is_out_of_space(&error) {
             out_of_space(blob.path().parent().unwrap_or(blob.path()), &error)

@@ -110,7 +110,7 @@ impl Engine {
             // An update in progress has not been unpacked by the background settle yet: do it now, so
             // the invocation runs the new code (on AWS it would still run the previous one).
             let sha = record.code_sha256;
-            self.blocking(move |inner| unpack(inner, &sha).map_err(|e| EngineError::Internal(e.to_string())))
+            self.blocking(move |inner| unpack(inner, &sha).map_err(EngineError::from))
                 .await?;
         }
         let opt_dir = self.opt_dir(&record.layers).await?;

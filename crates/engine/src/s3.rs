@@ -32,7 +32,7 @@ use lamina_model::limits::UNZIPPED_CODE_MAX_BYTES;
 use lamina_store::CodeStore;
 
 use crate::EngineError;
-use crate::code::{StagedCode, unzipped_too_large};
+use crate::code::{StagedCode, code_store_failure, staging_failure, unzipped_too_large};
 use crate::validation::Checks;
 
 /// The environment variable the AWS SDKs read for an S3-only endpoint.
@@ -200,15 +200,14 @@ impl S3Fetcher {
         let mut body = output.body;
         let (tx, mut rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(16);
         let writer = tokio::task::spawn_blocking(move || -> Result<StagedCode, EngineError> {
-            let mut blob = store.stage()?;
-            let failed = EngineError::io("write", blob.path());
+            let mut blob = store.stage().map_err(code_store_failure)?;
             let written = (|| {
                 while let Some(chunk) = rx.blocking_recv() {
                     blob.write_all(&chunk)?;
                 }
                 blob.flush()
             })();
-            written.map_err(failed)?;
+            written.map_err(staging_failure(&blob))?;
             Ok(StagedCode { blob })
         });
         let mut received: u64 = 0;
