@@ -357,6 +357,12 @@ def run_aws(args, env_extra=None, cwd=None, check=True):
     return result
 
 
+# How the tests wait with boto3's waiters: a change stays Pending/InProgress for a fraction of a second
+# (lamina's shortest transition), so poll every 50 ms rather than the waiters' default second, for at
+# most 30 s.
+WAIT = {"Delay": 0.05, "MaxAttempts": 600}
+
+
 def create(lam, name="f1", zip_bytes=None, wait=True, **kwargs):
     params = {
         "FunctionName": name,
@@ -368,12 +374,12 @@ def create(lam, name="f1", zip_bytes=None, wait=True, **kwargs):
     params.update(kwargs)
     out = lam.create_function(**params)
     if wait:
-        lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+        lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig=WAIT)
     return out
 
 
 def wait_updated(lam, name):
-    lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig=WAIT)
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 //! PutFunctionConcurrency, GetFunctionConcurrency and DeleteFunctionConcurrency: a function's reserved
-//! concurrency, kept on its record and told to the executor.
+//! concurrency, kept on its record and told to the executor. Setting or removing it is a change of the
+//! function: its RevisionId changes (see `docs/api-details.md` for what is known of Lambda's behaviour).
 
 use crate::account::MIN_UNRESERVED;
 use crate::names::{self, NameKind, Scope};
@@ -61,6 +62,7 @@ impl Engine {
             function_not_found(scope, &f.name, Some("$LATEST")),
             move |record| {
                 record.reserved_concurrency = Some(wanted);
+                record.revise();
                 Ok(((), None))
             },
         )
@@ -107,6 +109,7 @@ impl Engine {
             function_not_found(scope, &f.name, None),
             |record| {
                 record.reserved_concurrency = None;
+                record.revise();
                 Ok(((), None))
             },
         )

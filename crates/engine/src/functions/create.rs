@@ -1,5 +1,5 @@
 //! CreateFunction: [`validate`] checks the request in AWS's order (everything that needs no package),
-//! [`new_record`] builds the function's `$LATEST` (and [`first_version`] its version 1 when published
+//! [`new_record`] builds the function's `$LATEST` (and `publish_next` its version 1 when published
 //! with it), and [`Engine::create_function`] runs the steps between: fetch and check the package,
 //! resolve the layers, commit the blob, then the row.
 
@@ -173,18 +173,6 @@ fn new_record(
     record
 }
 
-/// Version 1 of a function created with `Publish`, and the function's counters advanced to it.
-fn first_version(record: &mut FunctionRecord) -> FunctionRecord {
-    let mut v = record.clone();
-    v.version = Some(1);
-    v.tags.clear();
-    v.revision_id = fresh_id();
-    v.settle_token = None;
-    record.last_version = 1;
-    record.last_published_fingerprint = Some(record.fingerprint());
-    v
-}
-
 impl Engine {
     /// CreateFunction.
     pub async fn create_function(
@@ -224,7 +212,7 @@ impl Engine {
         }
 
         let mut record = new_record(&input, valid, &staged, &lint, layers, env, tags);
-        let version = (input.publish == Some(true)).then(|| first_version(&mut record));
+        let version = (input.publish == Some(true)).then(|| record.publish_next(None, true));
         let token = record.settle_token.clone().unwrap_or_default();
         {
             let _guard = self.inner.code_lock.lock().await;

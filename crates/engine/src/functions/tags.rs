@@ -1,4 +1,5 @@
-//! TagResource, UntagResource and ListTags on a function (tags live on its record).
+//! TagResource, UntagResource and ListTags on a function (tags live on its record; changing them
+//! changes the function's RevisionId, as on Lambda).
 
 use std::collections::BTreeMap;
 
@@ -52,6 +53,7 @@ impl Engine {
                     ));
                 }
                 record.tags = merged;
+                record.revise();
                 Ok(((), None))
             },
         )
@@ -79,6 +81,7 @@ impl Engine {
                 for k in &keys {
                     record.tags.remove(k);
                 }
+                record.revise();
                 Ok(((), None))
             },
         )
