@@ -4,7 +4,9 @@ marker: a test that needs root skips without it, or fails when LAMINA_REQUIRE_RO
 scripts/test sets it when run as root, and CI always)."""
 
 import contextlib
+import gzip
 import io
+import json
 import os
 import platform
 import re
@@ -32,6 +34,13 @@ CREDENTIALS = {
     "AWS_SECRET_ACCESS_KEY": "test",
     "AWS_DEFAULT_REGION": "us-east-1",
 }
+
+
+def model_shape(name: str) -> dict:
+    """A shape of the Lambda service model lamina validates with (the copy checked in to lamina-model)."""
+    path = REPO / "crates" / "model" / "service-model" / "lambda-2015-03-31.json.gz"
+    with gzip.open(path) as f:
+        return json.load(f)["shapes"][name]
 
 
 def lamina_binary() -> Path:
