@@ -252,7 +252,9 @@ impl Checks {
                 }
                 let item = shape.value().and_then(|v| model.shape(v));
                 if let Some(item) = item
-                    && entries.values().any(|v| scalar_violation(item, v))
+                    && entries
+                        .values()
+                        .any(|v| !v.is_null() && scalar_violation(item, v))
                 {
                     text(
                         self,
@@ -419,7 +421,7 @@ fn string_violations(shape: &Shape, max: Option<i64>, value: &str) -> Vec<String
     out
 }
 
-/// Whether a list item or map value breaks its shape's constraints.
+/// Whether a list item or map value breaks its shape's constraints (a list item may not be null).
 fn scalar_violation(shape: &Shape, value: &Value) -> bool {
     match value {
         Value::String(s) => !string_violations(shape, shape.max(), s).is_empty(),
@@ -499,6 +501,81 @@ mod tests {
             "2 validation errors detected: Value '64' at 'memorySize' failed to satisfy constraint: \
              Member must have value greater than or equal to 128; Value null at 'tagKeys' failed to satisfy \
              constraint: Member must not be null"
+        );
+    }
+
+    fn input_items(operation: &str, input: serde_json::Value) -> String {
+        let mut checks = Checks::default();
+        checks.input(operation, &input);
+        checks.finish().map_or_else(|e| e.to_string(), |()| String::new())
+    }
+
+    #[test]
+    fn paths_are_awss() {
+        let message = input_items(
+            "UpdateFunctionConfiguration",
+            serde_json::json!({
+                "FunctionName": "f",
+                "KMSKeyArn": "key",
+                "FileSystemConfigs": [{"Arn": "x"}],
+            }),
+        );
+        assert!(
+            message.starts_with("3 validation errors detected: Value 'key' at 'kMSKeyArn' failed"),
+            "{message}"
+        );
+        assert!(
+            message.contains("; Value 'x' at 'fileSystemConfigs.1.member.arn' failed"),
+            "{message}"
+        );
+        assert!(
+            message.ends_with(
+                "; Value null at 'fileSystemConfigs.1.member.localMountPath' failed to satisfy constraint: \
+                 Member must not be null"
+            ),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn server_rules_and_order() {
+        let message = input_items(
+            "PublishLayerVersion",
+            serde_json::json!({
+                "LayerName": "l",
+                "Content": {},
+                "CompatibleArchitectures": ["sparc"],
+                "CompatibleRuntimes": ["cobol"],
+            }),
+        );
+        assert!(
+            message.starts_with(
+                "2 validation errors detected: Value '[cobol]' at 'compatibleRuntimes' failed to satisfy \
+                 constraint: Member must satisfy enum value set: [nodejs, "
+            ),
+            "{message}"
+        );
+        assert!(
+            message.ends_with(
+                "; Value '[sparc]' at 'compatibleArchitectures' failed to satisfy constraint: Member must \
+                 satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]]"
+            ),
+            "{message}"
+        );
+        let message = input_items(
+            "CreateFunction",
+            serde_json::json!({"FunctionName": "f", "Timeout": 901}),
+        );
+        assert!(
+            message.contains("Value '901' at 'timeout' failed to satisfy constraint: Member must have value less than or equal to 900"),
+            "{message}"
+        );
+        assert_eq!(
+            input_items(
+                "ListFunctions",
+                serde_json::json!({"MaxItems": 50, "FunctionVersion": "ALL"})
+            ),
+            ""
         );
     }
 
