@@ -69,14 +69,6 @@ impl NameKind {
         shape(self.0)
     }
 
-    /// The longest `FunctionName` (a full ARN with qualifier) the grammar accepts.
-    pub fn max_length(self) -> usize {
-        self.shape()
-            .max()
-            .and_then(|max| usize::try_from(max).ok())
-            .unwrap_or(usize::MAX)
-    }
-
     /// The pattern its messages quote.
     pub fn pattern(self) -> &'static str {
         self.shape().pattern().unwrap_or_default()
@@ -134,36 +126,11 @@ pub struct FunctionRef {
     pub qualifier: Option<String>,
 }
 
-/// Adds the items of a string `value` at `path` against a model shape (length, pattern).
-fn check_shape(checks: &mut Checks, shape: &Shape, value: &str, path: &str) {
-    let n = i64::try_from(value.chars().count()).unwrap_or(i64::MAX);
-    if let Some(max) = shape.max().filter(|max| n > *max) {
-        checks.string(
-            value,
-            path,
-            format!("Member must have length less than or equal to {max}"),
-        );
-    } else if let Some(min) = shape.min().filter(|min| n < *min) {
-        checks.string(
-            value,
-            path,
-            format!("Member must have length greater than or equal to {min}"),
-        );
-    }
-    if let Some(pattern) = shape.pattern().filter(|_| !shape.matches(value)) {
-        checks.string(
-            value,
-            path,
-            format!("Member must satisfy regular expression pattern: {pattern}"),
-        );
-    }
-}
-
 /// Parses a `FunctionName` member, checking length and pattern (ValidationException), region
 /// (ResourceNotFoundException) and account (AccessDeniedException).
 pub fn parse_function_name(raw: &str, kind: NameKind, scope: &Scope) -> Result<FunctionRef, NameError> {
     let mut checks = Checks::default();
-    check_shape(&mut checks, kind.shape(), raw, "functionName");
+    checks.shape(raw, "functionName", kind.shape());
     checks.finish()?;
     let Some(caps) = NAME_PARTS.captures(raw) else {
         // The model accepts a form lamina cannot take apart (a newer model): quote its pattern.
@@ -203,7 +170,7 @@ pub fn resolve_qualifier(
 ) -> Result<Option<String>, NameError> {
     let Some(param) = param else { return Ok(from_name) };
     let mut checks = Checks::default();
-    check_shape(&mut checks, shape(QUALIFIER_SHAPE), param, "qualifier");
+    checks.shape(param, "qualifier", shape(QUALIFIER_SHAPE));
     checks.finish()?;
     match from_name {
         Some(q) if q != param => Err(NameError::QualifierMismatch),
@@ -224,7 +191,7 @@ pub struct ResourceRef {
 /// (ValidationException), then a function's ARN in the caller's region and account.
 pub fn parse_resource_arn(raw: &str, scope: &Scope) -> Result<ResourceRef, NameError> {
     let mut checks = Checks::default();
-    check_shape(&mut checks, shape(RESOURCE_SHAPE), raw, "resource");
+    checks.shape(raw, "resource", shape(RESOURCE_SHAPE));
     checks.finish()?;
     let Some(caps) = RESOURCE_PARTS.captures(raw) else {
         // Code signing configs, event source mappings, capacity providers: lamina keeps none.

@@ -270,6 +270,14 @@ impl Checks {
         }
     }
 
+    /// Adds an item for each constraint of the string shape `shape` that `value` breaks (length,
+    /// pattern, enum), at `path`.
+    pub fn shape(&mut self, value: &str, path: &str, shape: &Shape) {
+        for constraint in string_violations(shape, shape.max(), value) {
+            self.string(value, path, constraint);
+        }
+    }
+
     /// Appends items found elsewhere (in the order found).
     pub fn extend(&mut self, items: Vec<String>) {
         self.items.extend(items);
