@@ -4,7 +4,9 @@ marker: a test that needs root skips without it, or fails when LAMINA_REQUIRE_RO
 scripts/test sets it when run as root, and CI always)."""
 
 import contextlib
+import gzip
 import io
+import json
 import os
 import platform
 import re
@@ -32,6 +34,13 @@ CREDENTIALS = {
     "AWS_SECRET_ACCESS_KEY": "test",
     "AWS_DEFAULT_REGION": "us-east-1",
 }
+
+
+def model_shape(name: str) -> dict:
+    """A shape of the Lambda service model lamina validates with (the copy checked in to lamina-model)."""
+    path = REPO / "crates" / "model" / "service-model" / "lambda-2015-03-31.json.gz"
+    with gzip.open(path) as f:
+        return json.load(f)["shapes"][name]
 
 
 def lamina_binary() -> Path:
@@ -357,6 +366,12 @@ def run_aws(args, env_extra=None, cwd=None, check=True):
     return result
 
 
+# How the tests wait with boto3's waiters: a change stays Pending/InProgress for a fraction of a second
+# (lamina's shortest transition), so poll every 50 ms rather than the waiters' default second, for at
+# most 30 s.
+WAIT = {"Delay": 0.05, "MaxAttempts": 600}
+
+
 def create(lam, name="f1", zip_bytes=None, wait=True, **kwargs):
     params = {
         "FunctionName": name,
@@ -368,12 +383,12 @@ def create(lam, name="f1", zip_bytes=None, wait=True, **kwargs):
     params.update(kwargs)
     out = lam.create_function(**params)
     if wait:
-        lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+        lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig=WAIT)
     return out
 
 
 def wait_updated(lam, name):
-    lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig=WAIT)
 
 
 @pytest.fixture(scope="session")

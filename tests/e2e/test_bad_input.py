@@ -12,7 +12,7 @@ import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from conftest import ROLE, Server, create, lamina_env, make_zip, run_aws
+from conftest import ROLE, WAIT, Server, create, lamina_env, make_zip, run_aws
 
 
 def error_of(excinfo):
@@ -278,7 +278,7 @@ def test_full_disk_while_unpacking_does_not_blame_the_package(small_disk):
         lam.create_function(**create_params("unpack", Code={"ZipFile": package}))
         waiter = lam.get_waiter("function_active_v2")
         with pytest.raises(botocore.exceptions.WaiterError):
-            waiter.wait(FunctionName="unpack", WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+            waiter.wait(FunctionName="unpack", WaiterConfig=WAIT)
         config = lam.get_function_configuration(FunctionName="unpack")
         assert config["State"] == "Failed"
         assert config["StateReasonCode"] == "InternalError", config

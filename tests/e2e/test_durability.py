@@ -8,7 +8,7 @@ import threading
 import time
 import urllib.request
 
-from conftest import ROLE, Server, create, make_zip, wait_updated
+from conftest import ROLE, Server, WAIT, create, make_zip, wait_updated
 
 
 def sha(data: bytes) -> str:
@@ -131,7 +131,7 @@ def test_kill_9_loses_no_acknowledged_write(tmp_path):
         # Whatever exists, acknowledged or not, is complete: its code downloads and matches.
         for name, f in present.items():
             assert download_sha(lam, name) == f["CodeSha256"], f"{name} references missing or partial code"
-            lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+            lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig=WAIT)
         assert_blobs_are_whole(srv.data_dir)
         assert not any((srv.data_dir / "code" / "tmp").iterdir()), "staging files survived the restart"
     finally:

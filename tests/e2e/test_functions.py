@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from conftest import ROLE, create, make_zip, wait_updated
+from conftest import ROLE, WAIT, create, make_zip, wait_updated
 
 ARN = "arn:aws:lambda:us-east-1:000000000000:function:"
 
@@ -43,7 +43,7 @@ def test_create_returns_pending_then_active(lam):
     assert out["CodeSize"] == len(zip_bytes)
     assert (out["MemorySize"], out["Timeout"], out["Architectures"]) == (128, 3, ["x86_64"])
     assert out["EphemeralStorage"] == {"Size": 512}
-    lam.get_waiter("function_active_v2").wait(FunctionName="f1", WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    lam.get_waiter("function_active_v2").wait(FunctionName="f1", WaiterConfig=WAIT)
     got = lam.get_function_configuration(FunctionName="f1")
     assert got["State"] == "Active"
     assert got["LastUpdateStatus"] == "Successful"
@@ -342,39 +342,6 @@ def test_update_configuration(lam):
     assert error_of(e)[0] == "ValidationException"
 
 
-def test_update_during_update_conflicts(lam):
-    """The second of two back-to-back updates must see the first in progress (409) or succeed after it
-    settled; it must never be lost or interleaved."""
-    create(lam, "busy")
-    lam.update_function_configuration(FunctionName="busy", Description="first")
-    try:
-        lam.update_function_configuration(FunctionName="busy", Description="second")
-        expected = "second"
-    except lam.exceptions.ResourceConflictException as e:
-        assert error_of(e)[1] == (
-            "The operation cannot be performed at this time. An update is in progress for resource: " + ARN + "busy"
-        )
-        expected = "first"
-    wait_updated(lam, "busy")
-    assert lam.get_function_configuration(FunctionName="busy")["Description"] == expected
-
-
-def test_update_while_pending_conflicts(lam):
-    """A large package keeps the function Pending while it is unpacked; an update then gets 409."""
-    import os
-
-    payload = os.urandom(20 * 1024 * 1024)
-    zip_bytes = make_zip({"bootstrap": "#!/bin/sh\n", **{f"blob{i}.bin": payload[i::4] for i in range(4)}})
-    lam.create_function(
-        FunctionName="slow", Runtime="provided.al2023", Handler="bootstrap", Role=ROLE, Code={"ZipFile": zip_bytes}
-    )
-    try:
-        lam.update_function_configuration(FunctionName="slow", Description="early")
-    except lam.exceptions.ResourceConflictException as e:
-        assert "is currently in the following state: 'Pending'. StateReasonCode: 'Creating'" in error_of(e)[1]
-    lam.get_waiter("function_active_v2").wait(FunctionName="slow", WaiterConfig={"Delay": 1, "MaxAttempts": 60})
-
-
 # --- Versions -------------------------------------------------------------------------------------
 
 
@@ -410,7 +377,7 @@ def test_publish_and_list_versions(lam):
     one = lam.get_function(FunctionName="ver", Qualifier="1")
     assert one["Configuration"]["Version"] == "1"
     assert one["Configuration"]["FunctionArn"] == ARN + "ver:1"
-    lam.get_waiter("published_version_active").wait(FunctionName="ver", Qualifier="2")
+    lam.get_waiter("published_version_active").wait(FunctionName="ver", Qualifier="2", WaiterConfig=WAIT)
     all_versions = lam.list_functions(FunctionVersion="ALL")["Functions"]
     assert [f["Version"] for f in all_versions] == ["$LATEST", "1", "2"]
 
@@ -419,12 +386,12 @@ def test_publish_with_create_and_update(lam):
     out = create(lam, "pub", Publish=True, wait=False)
     assert out["Version"] == "1"
     assert out["FunctionArn"] == ARN + "pub"
-    lam.get_waiter("function_active_v2").wait(FunctionName="pub", WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    lam.get_waiter("function_active_v2").wait(FunctionName="pub", WaiterConfig=WAIT)
     upd = lam.update_function_code(FunctionName="pub", ZipFile=make_zip({"bootstrap": "#!/bin/sh\n#2\n"}), Publish=True)
     assert upd["Version"] == "2"
     assert upd["FunctionArn"] == ARN + "pub:2"
     wait_updated(lam, "pub")
-    lam.get_waiter("published_version_active").wait(FunctionName="pub", Qualifier="2")
+    lam.get_waiter("published_version_active").wait(FunctionName="pub", Qualifier="2", WaiterConfig=WAIT)
 
 
 def test_delete_function_and_versions(lam):

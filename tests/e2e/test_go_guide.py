@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from conftest import GO_FIXTURES, ROLE, Server, lamina_env, make_zip, require_root, run_aws
+from conftest import GO_FIXTURES, ROLE, Server, WAIT, lamina_env, make_zip, require_root, run_aws
 
 HOST_ARCH = "x86_64" if platform.machine() == "x86_64" else "arm64"
 GOARCH = {"x86_64": "amd64", "arm64": "arm64"}
@@ -141,7 +141,7 @@ def test_without_the_emulator_the_banner_create_and_invoke_say_so(tmp_path):
         )
         warnings = created["ResponseMetadata"]["HTTPHeaders"].get("x-lamina-warnings", "")
         assert f"this server cannot run {other} functions" in warnings, created["ResponseMetadata"]
-        lam.get_waiter("function_active_v2").wait(FunctionName="foreign", WaiterConfig={"Delay": 1})
+        lam.get_waiter("function_active_v2").wait(FunctionName="foreign", WaiterConfig=WAIT)
         assert f"this server cannot run {other} functions" in srv.log()
 
         meta, body, log = invoke(srv, "foreign", tmp_path, {"name": "x"})
@@ -160,7 +160,7 @@ def test_a_runtime_lamina_cannot_run_is_created_and_each_invoke_says_why(guide_s
     )
     warnings = created["ResponseMetadata"]["HTTPHeaders"].get("x-lamina-warnings", "")
     assert "lamina runs only the OS-only runtimes" in warnings and "python3.12" in warnings, warnings
-    lam.get_waiter("function_active_v2").wait(FunctionName="py", WaiterConfig={"Delay": 1})
+    lam.get_waiter("function_active_v2").wait(FunctionName="py", WaiterConfig=WAIT)
     out = lam.invoke(FunctionName="py", Payload=b"{}", LogType="Tail")
     body = json.loads(out["Payload"].read())
     log = base64.b64decode(out["LogResult"]).decode()
@@ -178,7 +178,7 @@ def test_what_lint_found_at_deploy_is_in_the_first_invokes_log_tail(guide_server
         FunctionName="noexec", Runtime="provided.al2023", Handler="bootstrap", Role=ROLE,
         Code={"ZipFile": make_zip(mode=0o644)},
     )
-    lam.get_waiter("function_active_v2").wait(FunctionName="noexec", WaiterConfig={"Delay": 1})
+    lam.get_waiter("function_active_v2").wait(FunctionName="noexec", WaiterConfig=WAIT)
     out = lam.invoke(FunctionName="noexec", Payload=b"{}", LogType="Tail")
     body = json.loads(out["Payload"].read())
     log = base64.b64decode(out["LogResult"]).decode()
@@ -209,7 +209,7 @@ done
         FunctionName="bashism", Runtime="provided.al2023", Handler="bootstrap", Role=ROLE,
         Code={"ZipFile": make_zip({"bootstrap": bootstrap})},
     )
-    lam.get_waiter("function_active_v2").wait(FunctionName="bashism", WaiterConfig={"Delay": 1})
+    lam.get_waiter("function_active_v2").wait(FunctionName="bashism", WaiterConfig=WAIT)
     out = lam.invoke(FunctionName="bashism", Payload=b"{}", LogType="Tail")
     body = json.loads(out["Payload"].read())
     assert "FunctionError" not in out, (body, base64.b64decode(out["LogResult"]).decode())
@@ -243,7 +243,7 @@ def test_a_directory_the_code_could_not_enter_is_755_as_on_lambda(guide_server, 
         FunctionName="closed-dir", Runtime="provided.al2023", Handler="bootstrap", Role=ROLE,
         Code={"ZipFile": buf.getvalue()},
     )
-    lam.get_waiter("function_active_v2").wait(FunctionName="closed-dir", WaiterConfig={"Delay": 1})
+    lam.get_waiter("function_active_v2").wait(FunctionName="closed-dir", WaiterConfig=WAIT)
     event = {"action": "probe", "paths": ["/var/task/private", "/var/task/private/config.json"]}
     out = lam.invoke(FunctionName="closed-dir", Payload=json.dumps(event).encode())
     body = json.loads(out["Payload"].read())

@@ -11,7 +11,7 @@ import zipfile
 
 import pytest
 
-from conftest import ROLE, create, make_zip, run_aws, wait_updated
+from conftest import ROLE, create, make_zip, model_shape, run_aws, wait_updated
 
 LAYER_ARN = "arn:aws:lambda:us-east-1:000000000000:layer:"
 
@@ -208,9 +208,9 @@ def test_layer_operation_errors(lam):
         lam.get_layer_version_by_arn(Arn=LAYER_ARN + "lib")
     code, message = error_of(e)
     assert code == "ValidationException"
-    assert message.startswith(
+    assert message == (
         f"1 validation error detected: Value '{LAYER_ARN}lib' at 'arn' failed to satisfy constraint: Member must "
-        "satisfy regular expression pattern: arn:"
+        f"satisfy regular expression pattern: {model_shape('LayerVersionArn')['pattern']}"
     ), message
     with pytest.raises(lam.exceptions.ClientError) as e:
         lam.list_layers(CompatibleRuntime="runtimedoesnotexist")

@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from conftest import ROLE, Server, create, lamina_env, make_zip, refusing_endpoint, run_aws, wait_updated
+from conftest import ROLE, Server, WAIT, create, lamina_env, make_zip, refusing_endpoint, run_aws, wait_updated
 
 SHELL = (
     "#!/bin/sh\n"
@@ -78,7 +78,7 @@ def test_create_from_s3_with_the_cli_then_invoke(s3_server, s3_store, tmp_path):
     assert created["CodeSha256"] == code_sha256(package)
     assert created["CodeSize"] == len(package)
     lam = s3_server.client()
-    lam.get_waiter("function_active_v2").wait(FunctionName="from-s3", WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    lam.get_waiter("function_active_v2").wait(FunctionName="from-s3", WaiterConfig=WAIT)
     assert invoke_variant(lam, "from-s3") == "one"
     got = lam.get_function(FunctionName="from-s3")
     assert got["Configuration"]["CodeSha256"] == code_sha256(package)

@@ -3,7 +3,7 @@
 //! with 400 `UnsupportedOperationException` naming the operation (never a status the SDKs retry).
 //!
 //! The router (`routes.rs`) is built from [`OPERATIONS`], and so is the answer to every request no route
-//! takes ([`operation_at`]); a test (`surface/service_model.rs`) checks the table against botocore's copy
+//! takes ([`operation_at`]); a test (`surface/service_model.rs`) checks the table against the checked-in copy
 //! of the service model, so an operation AWS adds or a URI typed wrong fails `cargo test`.
 //!
 //! Two rules complete the table:
@@ -185,6 +185,13 @@ pub(crate) const OPERATIONS: &[Operation] = &[
     unsupported("SendDurableExecutionCallbackSuccess", POST, "/2025-12-01/durable-execution-callbacks/{CallbackId}/succeed"),
     unsupported("SendDurableExecutionCallbackFailure", POST, "/2025-12-01/durable-execution-callbacks/{CallbackId}/fail"),
     unsupported("SendDurableExecutionCallbackHeartbeat", POST, "/2025-12-01/durable-execution-callbacks/{CallbackId}/heartbeat"),
+    unsupported("PauseDurableExecution", POST, "/2025-12-01/durable-executions/{DurableExecutionArn}/pause"),
+    unsupported("ResumeDurableExecution", POST, "/2025-12-01/durable-executions/{DurableExecutionArn}/resume"),
+    unsupported("DeleteDurableExecution", DELETE, "/2025-12-01/durable-executions/{DurableExecutionArn}"),
+    // Resource policies of other resources than functions.
+    unsupported("PutResourcePolicy", PUT, "/2026-07-09/resource-policy/{ResourceArn}"),
+    unsupported("GetResourcePolicy", GET, "/2026-07-09/resource-policy/{ResourceArn}"),
+    unsupported("DeleteResourcePolicy", DELETE, "/2026-07-09/resource-policy/{ResourceArn}"),
 ];
 
 impl Operation {

@@ -139,6 +139,7 @@ impl From<lamina_model::names::NameError> for EngineError {
             NameError::OtherRegion { .. } => EngineError::NotFound(e.to_string()),
             NameError::OtherAccount => EngineError::AccessDenied,
             NameError::QualifierMismatch => EngineError::InvalidParameter(e.to_string()),
+            NameError::NotFunction(_) => EngineError::NotFound(e.to_string()),
         }
     }
 }

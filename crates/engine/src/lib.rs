@@ -23,8 +23,9 @@
 //! | `stacks`, `opt` | the `/opt` of a function with layers: hard-link stacks of unpacked layers, and choosing or building one |
 //! | `settle` | the background step that ends `Pending`/`InProgress`, and [`Engine::recover`] at start |
 //! | `record`, `rows`, `writes` | a function's stored document; reading and (de)serialising store rows; the write path every metadata write goes through (it also forgets cached resolutions) |
+//! | `validate` | every operation's first check: its input against the service model (`lamina_model::service_model`) |
 //! | `preconditions`, `not_found`, `paging` | AWS's 409/412 checks, not-found answers, marker paging |
-//! | [`config_rules`], [`runtime`] | member rules, runtimes; the name and ARN grammar ([`names`]), the `ValidationException` grammar and the wire shapes ([`wire`]) come from `lamina-model` |
+//! | [`config_rules`], [`runtime`] | member rules the model cannot state, runtimes; the name and ARN grammar ([`names`]), the `ValidationException` grammar and the wire shapes ([`wire`]) come from `lamina-model` |
 //!
 //! The next operations go where their resource is: CreateAlias, GetAlias, ListAliases, UpdateAlias and
 //! DeleteAlias as files of a new `aliases/` directory (an alias is a row of its own, written through
@@ -103,6 +104,7 @@ mod settle;
 mod stacks;
 /// AWS's ValidationException grammar (from the vocabulary crate).
 use lamina_model::validation;
+mod validate;
 mod versions;
 pub mod wire;
 mod writes;

@@ -155,11 +155,17 @@ impl FunctionRecord {
         }
     }
 
+    /// Gives the record a new RevisionId: every change of a function or version does (Lambda's
+    /// precondition for the next change, which names the revision it read).
+    pub(crate) fn revise(&mut self) {
+        self.revision_id = fresh_id();
+    }
+
     /// Marks a change of `$LATEST` as begun: InProgress until a settle task with the fresh token ends
     /// it, with a new RevisionId.
     pub(crate) fn begin_update(&mut self) {
         self.last_modified = now_timestamp();
-        self.revision_id = fresh_id();
+        self.revise();
         self.last_update_status = Some(UpdateStatus::InProgress);
         self.last_update_status_reason = Some(CREATING_REASON.into());
         self.last_update_status_reason_code = Some(CREATING_CODE.into());
@@ -191,11 +197,14 @@ impl FunctionRecord {
         true
     }
 
-    /// Freezes `$LATEST` into the next version and advances the function's counters. A version
-    /// published with a code update is Pending until the update settles.
+    /// Freezes `$LATEST` into the next version and advances the function's counters, which changes
+    /// `$LATEST`'s RevisionId too (as PublishVersion does on Lambda); the version has a RevisionId of
+    /// its own. A version published with new code (CreateFunction or UpdateFunctionCode with
+    /// `Publish`) is Pending until the code settles.
     pub(crate) fn publish_next(&mut self, description: Option<String>, pending: bool) -> FunctionRecord {
         self.last_version += 1;
         self.last_published_fingerprint = Some(self.fingerprint());
+        self.revise();
         let mut v = self.clone();
         v.version = Some(self.last_version);
         if let Some(d) = description {
@@ -203,7 +212,7 @@ impl FunctionRecord {
         }
         v.tags.clear();
         v.reserved_concurrency = None;
-        v.revision_id = fresh_id();
+        v.revise();
         v.last_modified = now_timestamp();
         v.settle_token = None;
         v.code_before_update = None;

@@ -1,9 +1,10 @@
-//! Lambda's `Runtime` enum and which of its values may still be used to create or update a function.
+//! Lambda's `Runtime` enum (the service model's) and which of its values may still be used to create or
+//! update a function.
 
 use crate::EngineError;
 
 /// Runtimes AWS accepts for new functions, in the order its error message lists them (recorded
-/// 2025-2026; `ruby4.0` is newer than the recording and accepted too).
+/// 2025-2026). Newer values of the model's enum are accepted too (see [`check`]).
 pub const ACCEPTED: [&str; 25] = [
     "nodejs20.x",
     "python3.14",
@@ -32,9 +33,6 @@ pub const ACCEPTED: [&str; 25] = [
     "java8.al2",
 ];
 
-/// Accepted, but newer than the recorded error message.
-const ACCEPTED_UNLISTED: [&str; 1] = ["ruby4.0"];
-
 /// Values of the service model's `Runtime` enum that AWS no longer allows for creating or updating.
 pub const RETIRED: [&str; 20] = [
     "nodejs",
@@ -59,26 +57,32 @@ pub const RETIRED: [&str; 20] = [
     "provided",
 ];
 
-/// Every value of the service model's `Runtime` enum, which is what a layer's `CompatibleRuntimes` (and
-/// the `CompatibleRuntime` filters) accept, retired ones included. AWS's message lists the set in an
-/// order of its own that was not recorded; this is the accepted ones first, then the retired ones.
+/// Every value of the service model's `Runtime` enum, in the model's order: what a layer's
+/// `CompatibleRuntimes` (and the `CompatibleRuntime` filters) accept, retired ones included.
 pub fn layer_runtimes() -> impl Iterator<Item = &'static str> {
-    ACCEPTED.into_iter().chain(ACCEPTED_UNLISTED).chain(RETIRED)
+    lamina_model::service_model::ServiceModel::get()
+        .named("Runtime")
+        .map(|shape| shape.values())
+        .unwrap_or_default()
+        .iter()
+        .map(String::as_str)
 }
 
 /// Checks a `Runtime` value for CreateFunction / UpdateFunctionConfiguration.
 ///
-/// AWS answers an unknown value (including wrong case) with InvalidParameterValueException, not
-/// ValidationException, with the value unquoted; a retired value with its own message.
+/// Every value of the model's enum that is not [`RETIRED`] is accepted (the model's newer runtimes
+/// too, as AWS accepts them once they are in its model). AWS answers an unknown value (including wrong
+/// case) with InvalidParameterValueException, not ValidationException, with the value unquoted; a
+/// retired value with its own message.
 pub fn check(value: &str) -> Result<(), EngineError> {
-    if ACCEPTED.contains(&value) || ACCEPTED_UNLISTED.contains(&value) {
-        return Ok(());
-    }
     if RETIRED.contains(&value) {
         return Err(EngineError::InvalidParameter(format!(
             "The runtime parameter of {value} is no longer supported for creating or updating AWS Lambda \
              functions. We recommend you use a supported runtime while creating or updating functions."
         )));
+    }
+    if layer_runtimes().any(|known| known == value) {
+        return Ok(());
     }
     Err(EngineError::InvalidParameter(format!(
         "Value {value} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [{}] or be \

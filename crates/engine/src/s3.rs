@@ -33,7 +33,6 @@ use lamina_store::CodeStore;
 
 use crate::EngineError;
 use crate::code::{StagedCode, code_store_failure, staging_failure, unzipped_too_large};
-use crate::validation::Checks;
 
 /// The environment variable the AWS SDKs read for an S3-only endpoint.
 pub const ENDPOINT_ENV: &str = "AWS_ENDPOINT_URL_S3";
@@ -44,9 +43,6 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const IMDS_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// How long S3 may take to answer a request, and to send each piece of the object.
 const READ_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// AWS's pattern of `S3Bucket`, as its messages show it.
-pub const BUCKET_PATTERN: &str = r"[0-9A-Za-z\.\-_]*(?<!\.)";
 
 /// Where a deployment package lives in S3: the `S3Bucket`, `S3Key` and `S3ObjectVersion` members of a
 /// function's `Code` (CreateFunction), of UpdateFunctionCode, or of a layer's `Content`.
@@ -68,38 +64,6 @@ impl S3Location {
             key: key?.to_owned(),
             version: version.map(str::to_owned),
         })
-    }
-}
-
-/// Validates the S3 members as AWS does (ValidationException items); `prefix` is the member path of
-/// the structure holding them: `"code."` (CreateFunction), `""` (UpdateFunctionCode), `"content."`
-/// (PublishLayerVersion).
-pub(crate) fn check_members(
-    bucket: Option<&str>,
-    key: Option<&str>,
-    version: Option<&str>,
-    prefix: &str,
-    checks: &mut Checks,
-) {
-    if let Some(bucket) = bucket {
-        let path = format!("{prefix}s3Bucket");
-        checks.length(bucket, &path, 3, 63);
-        let allowed = bucket
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
-        if !allowed || bucket.ends_with('.') {
-            checks.string(
-                bucket,
-                &path,
-                format!("Member must satisfy regular expression pattern: {BUCKET_PATTERN}"),
-            );
-        }
-    }
-    if let Some(key) = key {
-        checks.length(key, &format!("{prefix}s3Key"), 1, 1024);
-    }
-    if let Some(version) = version {
-        checks.length(version, &format!("{prefix}s3ObjectVersion"), 1, 1024);
     }
 }
 
@@ -505,37 +469,6 @@ mod tests {
             message(failure(403, Some("AccessDenied")), None),
             "Error occurred while GetObject. S3 Error Code: AccessDenied. S3 Error Message: Access Denied"
         );
-    }
-
-    #[test]
-    fn members_are_validated_with_aws_grammar() {
-        let mut checks = Checks::default();
-        check_members(Some("ab"), Some(""), Some(""), "code.", &mut checks);
-        assert_eq!(
-            checks.finish().expect_err("invalid").to_string(),
-            "3 validation errors detected: Value 'ab' at 'code.s3Bucket' failed to satisfy constraint: Member must \
-             have length greater than or equal to 3; Value '' at 'code.s3Key' failed to satisfy constraint: Member \
-             must have length greater than or equal to 1; Value '' at 'code.s3ObjectVersion' failed to satisfy \
-             constraint: Member must have length greater than or equal to 1"
-        );
-        let mut checks = Checks::default();
-        check_members(Some("bad bucket."), Some("k"), None, "", &mut checks);
-        assert_eq!(
-            checks.finish().expect_err("invalid").to_string(),
-            format!(
-                "1 validation error detected: Value 'bad bucket.' at 's3Bucket' failed to satisfy constraint: \
-                 Member must satisfy regular expression pattern: {BUCKET_PATTERN}"
-            )
-        );
-        let mut checks = Checks::default();
-        check_members(
-            Some("my.code-bucket_1"),
-            Some(&"k".repeat(1024)),
-            Some("v"),
-            "",
-            &mut checks,
-        );
-        assert!(checks.finish().is_ok());
     }
 
     /// A one-connection-at-a-time HTTP server answering every request with `response`.

@@ -5,24 +5,37 @@
 //! reason. The function carries a settle token; a task only settles the change that issued its token,
 //! so a slow task never settles a newer change. [`Engine::recover`] re-runs the step for anything a
 //! crash left unsettled, and sweeps blobs that no row references.
+//!
+//! A change stays transitional for at least [`TRANSITION_MIN`], however quickly its package unpacks
+//! (an update that keeps the code unpacks nothing): as on Lambda, the answer to a create or update
+//! and a read right after it say `Pending` / `InProgress`, a second update then gets the 409 Lambda
+//! gives, and the waiters (`function_active_v2`, `function_updated_v2`) see the transition happen.
 
 use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
 
 use lamina_model::CodeSha256;
 use lamina_store::StoreError;
 
 use crate::code::{UnpackFailure, unpack};
 use crate::opt::build_opt_dir;
-use crate::record::{FunctionRecord, State, UpdateStatus, fresh_id};
+use crate::record::{FunctionRecord, State, UpdateStatus};
 use crate::rows::{function_row, parse_function, parse_version, version_row};
 use crate::{Engine, EngineError, Inner, Scope};
 
+/// The shortest time a create stays `Pending` and an update `InProgress` (see the module docs). Lambda
+/// takes a second or more; this is long enough for a client's next request to see the state, and
+/// short enough that waiting for it costs little.
+pub(crate) const TRANSITION_MIN: Duration = Duration::from_millis(200);
+
 impl Engine {
-    /// Starts settling a function in the background.
+    /// Starts settling a function in the background: the change just committed settles no sooner than
+    /// [`TRANSITION_MIN`] from now.
     pub(crate) fn spawn_settle(&self, scope: Scope, name: String, token: String) {
         let engine = self.clone();
+        let not_before = Instant::now() + TRANSITION_MIN;
         tokio::spawn(async move {
-            if let Err(e) = engine.settle(&scope, &name, &token).await {
+            if let Err(e) = engine.settle(&scope, &name, &token, Some(not_before)).await {
                 tracing::error!(function = %name, account = %scope.account, region = %scope.region, "could not settle function: {}", e.display_chain());
             }
         });
@@ -53,7 +66,7 @@ impl Engine {
         self.load_reserved_concurrency().await?;
         let count = unsettled.len();
         for (scope, name, token) in unsettled {
-            self.settle(&scope, &name, &token).await?;
+            self.settle(&scope, &name, &token, None).await?;
         }
         let _guard = self.inner.code_lock.lock().await;
         let removed = self
@@ -80,26 +93,62 @@ impl Engine {
         Ok(count)
     }
 
-    async fn settle(&self, scope: &Scope, name: &str, token: &str) -> Result<(), EngineError> {
-        let (scope, name, token) = (scope.clone(), name.to_owned(), token.to_owned());
-        self.blocking(move |inner| settle_blocking(inner, &scope, &name, &token))
+    /// Settles the change that issued `token`: unpacks its code and layers, waits until `not_before`
+    /// (if given), then writes the outcome. Nothing happens if a newer change (or a delete) came first.
+    async fn settle(
+        &self,
+        scope: &Scope,
+        name: &str,
+        token: &str,
+        not_before: Option<Instant>,
+    ) -> Result<(), EngineError> {
+        let (place, fname, tok) = (scope.clone(), name.to_owned(), token.to_owned());
+        let Some(outcome) = self
+            .blocking(move |inner| prepare(inner, &place, &fname, &tok))
+            .await?
+        else {
+            return Ok(());
+        };
+        if let Some(at) = not_before {
+            tokio::time::sleep_until(at.into()).await;
+        }
+        let (place, fname, tok) = (scope.clone(), name.to_owned(), token.to_owned());
+        self.blocking(move |inner| finish(inner, &place, &fname, &tok, &outcome))
             .await
     }
 }
 
-fn settle_blocking(inner: &Inner, scope: &Scope, name: &str, token: &str) -> Result<(), EngineError> {
+/// Unpacks the function's code and builds its `/opt`; `None` if the change is no longer the one to
+/// settle.
+fn prepare(
+    inner: &Inner,
+    scope: &Scope,
+    name: &str,
+    token: &str,
+) -> Result<Option<Result<(), UnpackFailure>>, EngineError> {
     let Some(row) = inner.meta.get_function(&scope.account, &scope.region, name)? else {
-        return Ok(());
+        return Ok(None);
     };
     let record = parse_function(&row)?;
     if record.settle_token.as_deref() != Some(token) {
-        return Ok(());
+        return Ok(None);
     }
     // The layers are unpacked (and stacked) now too, so the first invocation does not wait for them.
     let layers: Vec<CodeSha256> = record.layers.iter().map(|l| l.code_sha256).collect();
     let outcome = unpack(inner, &record.code_sha256)
         .and_then(|_| build_opt_dir(inner, &layers))
         .map(|_| ());
+    Ok(Some(outcome))
+}
+
+/// Writes the outcome of [`prepare`] to the function (and to the versions published with the change).
+fn finish(
+    inner: &Inner,
+    scope: &Scope,
+    name: &str,
+    token: &str,
+    outcome: &Result<(), UnpackFailure>,
+) -> Result<(), EngineError> {
     loop {
         let Some(row) = inner.meta.get_function(&scope.account, &scope.region, name)? else {
             return Ok(());
@@ -108,9 +157,9 @@ fn settle_blocking(inner: &Inner, scope: &Scope, name: &str, token: &str) -> Res
         if record.settle_token.as_deref() != Some(token) {
             return Ok(());
         }
-        apply_outcome(&mut record, &outcome);
+        apply_outcome(&mut record, outcome);
         record.settle_token = None;
-        record.revision_id = fresh_id();
+        record.revise();
         let next = function_row(scope, &record)?;
         match inner.write_function(scope, name, |meta| {
             meta.replace_function(&next, &row.revision, None)
@@ -121,14 +170,15 @@ fn settle_blocking(inner: &Inner, scope: &Scope, name: &str, token: &str) -> Res
             Err(e) => return Err(e.into()),
         }
     }
-    // Versions published together with this code wait for it too.
+    // Versions published together with this code wait for it too (their RevisionId stays: a published
+    // version becoming Active is no change of it on Lambda either).
     for v in inner
         .meta
         .list_versions(&scope.account, &scope.region, name, None, usize::MAX)?
     {
         let mut version = parse_version(&v)?;
         if version.state == State::Pending {
-            apply_outcome(&mut version, &outcome);
+            apply_outcome(&mut version, outcome);
             if version.state == State::Active {
                 version.last_update_status = Some(UpdateStatus::Successful);
             }
@@ -136,7 +186,7 @@ fn settle_blocking(inner: &Inner, scope: &Scope, name: &str, token: &str) -> Res
             inner.write_function(scope, name, |meta| meta.update_version(&row))?;
         }
     }
-    match &outcome {
+    match outcome {
         Ok(()) => tracing::info!(function = %name, "function settled"),
         Err(reason) => tracing::warn!(function = %name, "function failed to settle: {reason}"),
     }

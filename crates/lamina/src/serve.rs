@@ -332,6 +332,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             tracing::info!(count = removed, "removed stale sandbox cgroups of a previous run");
         }
     }
+    // The service model every request is validated against: parsed now (a few milliseconds), so that no
+    // request waits for it.
+    let parsing = std::time::Instant::now();
+    lamina_model::service_model::ServiceModel::get();
+    tracing::debug!(elapsed = ?parsing.elapsed(), "service model parsed");
     let settled = engine.recover().await.context("recovering unsettled functions")?;
     if settled > 0 {
         tracing::info!(

@@ -3,8 +3,8 @@
 //! This crate holds the nouns of AWS Lambda that more than one part of lamina needs — the instruction-set
 //! [`Architecture`] a function runs on, the [`CodeSha256`] that names a deployment package, the
 //! documented [`limits`], the API's request and response shapes ([`wire`]), its [`headers`] and
-//! [`errors`] codes, the grammar of function [`names`] and ARNs, and AWS's [`validation`] message
-//! grammar — and nothing that does I/O. Values
+//! [`errors`] codes, the grammar of function [`names`] and ARNs, the [`service_model`] AWS publishes and
+//! the [`validation`] of requests against it, in AWS's message grammar — and nothing that does I/O. Values
 //! are parsed once at the boundary (`"arm64".parse::<Architecture>()`) and passed around typed.
 //!
 //! ```
@@ -21,6 +21,7 @@ pub mod errors;
 pub mod headers;
 pub mod limits;
 pub mod names;
+pub mod service_model;
 pub mod validation;
 pub mod wire;
 

@@ -2,71 +2,76 @@
 //!
 //! A `FunctionName` may be a bare name (`f1`), a name with qualifier (`f1:3`), a partial ARN
 //! (`123456789012:function:f1`) or a full ARN (`arn:aws:lambda:us-east-1:123456789012:function:f1:prod`).
-//! The patterns in error messages are AWS's *server* patterns, quoted verbatim; the regexes that do the
-//! matching are equivalent rewrites (Java's `[a-zA-Z0-9-_]` becomes `[a-zA-Z0-9_-]`) with captures.
+//! Which values an operation accepts, and the pattern its error messages quote, are the service
+//! model's ([`crate::service_model`]): each operation names a shape for its `FunctionName`
+//! ([`NameKind::of`]). The regexes here only take apart a value the model's pattern accepted.
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::service_model::{ServiceModel, Shape};
 use crate::validation::{Checks, ValidationErrors};
-
-/// AWS's pattern for operations on a function's own name (CreateFunction, DeleteFunction, updates,
-/// PublishVersion, concurrency).
-pub const PLAIN_PATTERN: &str = r"(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?";
-
-/// AWS's pattern for reads (GetFunction, GetFunctionConfiguration, ListVersionsByFunction, Invoke).
-pub const NAMESPACED_PATTERN: &str = r"(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_\.]+)(:(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+))?";
-
-/// AWS's pattern for a `Qualifier` query parameter.
-pub const QUALIFIER_PATTERN: &str = r"\$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9-_$]+";
 
 const REGION: &str = r"((?:eusc-)?[a-z]{2}(?:(?:-gov)|(?:-iso(?:[a-z]?)))?-[a-z]+-\d{1})";
 
-static PLAIN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
-        r"^(?:arn:(?:aws[a-zA-Z-]*)?:lambda:)?(?:{REGION}:)?(?:(\d{{12}}):)?(?:function:)?([a-zA-Z0-9_-]+)(?::(\$LATEST|[a-zA-Z0-9_-]+))?$"
-    ))
-    .expect("static pattern")
-});
-
-static NAMESPACED: LazyLock<Regex> = LazyLock::new(|| {
+/// Takes apart a `FunctionName` of any of the model's name shapes: region, account, name, qualifier.
+static NAME_PARTS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
         r"^(?:arn:(?:aws[a-zA-Z-]*)?:lambda:)?(?:{REGION}:)?(?:(\d{{12}}):)?(?:function:)?([a-zA-Z0-9_.-]+)(?::(\$LATEST(?:\.PUBLISHED)?|[a-zA-Z0-9_-]+))?$"
     ))
     .expect("static pattern")
 });
 
-static QUALIFIER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[a-zA-Z0-9$_-]+$").expect("static pattern"));
-
-/// The tag-resource ARN of a function (`arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`).
-pub const RESOURCE_PATTERN: &str = r"arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:(function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?|layer:([a-zA-Z0-9-_]+)|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})";
-
-static RESOURCE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^arn:aws[a-zA-Z-]*:lambda:([a-z]{2}(?:(?:-gov)|(?:-iso(?:[a-z]?)))?-[a-z]+-\d{1}):(\d{12}):function:([a-zA-Z0-9_-]+)(?::(\$LATEST|[a-zA-Z0-9_-]+))?$",
-    )
+/// Takes apart a function's tag-resource ARN: region, account, name, qualifier.
+static RESOURCE_PARTS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"^arn:aws[a-zA-Z-]*:lambda:{REGION}:(\d{{12}}):function:([a-zA-Z0-9_-]+)(?::(\$LATEST|[a-zA-Z0-9_-]+))?$"
+    ))
     .expect("static pattern")
 });
 
-/// Which `FunctionName` grammar an operation uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NameKind {
-    /// Names without dots, qualifier `$LATEST` or a version/alias (writes).
-    Plain,
-    /// Names with dots and `$LATEST.PUBLISHED` (reads, invoke).
-    Namespaced,
+/// The model shape of a `Qualifier` query parameter of the function operations.
+const QUALIFIER_SHAPE: &str = "NumericLatestPublishedOrAliasQualifier";
+
+/// The model shape of a tag operation's `Resource`.
+const RESOURCE_SHAPE: &str = "TaggableResource";
+
+/// A shape of the model, which must be there.
+fn shape(name: &str) -> &'static Shape {
+    ServiceModel::get()
+        .named(name)
+        .unwrap_or_else(|| panic!("the service model has no shape {name}"))
 }
 
+/// Which `FunctionName` grammar an operation uses: a shape of the service model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NameKind(&'static str);
+
+#[allow(non_upper_case_globals)]
 impl NameKind {
-    /// The longest `FunctionName` (a full ARN with qualifier) the grammar accepts: the service model's
-    /// `FunctionName` (140) and `NamespacedFunctionName` (256) shapes.
-    pub fn max_length(self) -> usize {
-        match self {
-            NameKind::Plain => 140,
-            NameKind::Namespaced => 256,
-        }
+    /// The model's `FunctionName`: no dots, qualifier `$LATEST` or a version/alias (most writes).
+    pub const Plain: NameKind = NameKind("FunctionName");
+    /// The model's `NamespacedFunctionName`: dots, and `$LATEST.PUBLISHED` (reads, invoke, delete).
+    pub const Namespaced: NameKind = NameKind("NamespacedFunctionName");
+
+    /// The shape of `operation`'s `FunctionName` member in the model (`Plain` for an operation the
+    /// model does not have).
+    pub fn of(operation: &str) -> NameKind {
+        let model = ServiceModel::get();
+        model
+            .input(operation)
+            .and_then(|input| input.members().iter().find(|(name, _)| name == "FunctionName"))
+            .map_or(NameKind::Plain, |(_, member)| NameKind(member.shape_name()))
+    }
+
+    fn shape(self) -> &'static Shape {
+        shape(self.0)
+    }
+
+    /// The pattern its messages quote.
+    pub fn pattern(self) -> &'static str {
+        self.shape().pattern().unwrap_or_default()
     }
 }
 
@@ -106,6 +111,10 @@ pub enum NameError {
     /// A `Qualifier` that differs from the one in the name (AWS: InvalidParameterValueException).
     #[error("The derived qualifier from the function name does not match the specified qualifier.")]
     QualifierMismatch,
+    /// A resource ARN the model accepts that names no function (a code signing config, an event source
+    /// mapping): lamina has none of those (AWS: ResourceNotFoundException).
+    #[error("The resource you requested does not exist.")]
+    NotFunction(String),
 }
 
 /// A parsed `FunctionName`: the name and, if the name carried one, its qualifier.
@@ -120,15 +129,22 @@ pub struct FunctionRef {
 /// Parses a `FunctionName` member, checking length and pattern (ValidationException), region
 /// (ResourceNotFoundException) and account (AccessDeniedException).
 pub fn parse_function_name(raw: &str, kind: NameKind, scope: &Scope) -> Result<FunctionRef, NameError> {
-    let (re, shown) = match kind {
-        NameKind::Plain => (&*PLAIN, PLAIN_PATTERN),
-        NameKind::Namespaced => (&*NAMESPACED, NAMESPACED_PATTERN),
-    };
     let mut checks = Checks::default();
-    checks.length(raw, "functionName", 1, kind.max_length());
-    checks.pattern(raw, "functionName", re, shown);
+    checks.shape(raw, "functionName", kind.shape());
     checks.finish()?;
-    let caps = re.captures(raw).expect("the pattern matched just above");
+    let Some(caps) = NAME_PARTS.captures(raw) else {
+        // The model accepts a form lamina cannot take apart (a newer model): quote its pattern.
+        let mut checks = Checks::default();
+        checks.string(
+            raw,
+            "functionName",
+            format!(
+                "Member must satisfy regular expression pattern: {}",
+                kind.pattern()
+            ),
+        );
+        return Err(ValidationErrors(checks.items()).into());
+    };
     if let Some(region) = caps.get(1)
         && region.as_str() != scope.region
     {
@@ -154,10 +170,7 @@ pub fn resolve_qualifier(
 ) -> Result<Option<String>, NameError> {
     let Some(param) = param else { return Ok(from_name) };
     let mut checks = Checks::default();
-    checks.length(param, "qualifier", 1, 128);
-    if !param.is_empty() {
-        checks.pattern(param, "qualifier", &QUALIFIER, QUALIFIER_PATTERN);
-    }
+    checks.shape(param, "qualifier", shape(QUALIFIER_SHAPE));
     checks.finish()?;
     match from_name {
         Some(q) if q != param => Err(NameError::QualifierMismatch),
@@ -174,20 +187,16 @@ pub struct ResourceRef {
     pub qualifier: Option<String>,
 }
 
-/// Parses the `Resource` of TagResource/UntagResource/ListTags.
+/// Parses the `Resource` of TagResource/UntagResource/ListTags: the model's `TaggableResource`
+/// (ValidationException), then a function's ARN in the caller's region and account.
 pub fn parse_resource_arn(raw: &str, scope: &Scope) -> Result<ResourceRef, NameError> {
     let mut checks = Checks::default();
-    checks.length(raw, "resource", 1, 256);
-    let caps = RESOURCE.captures(raw);
-    if caps.is_none() {
-        checks.string(
-            raw,
-            "resource",
-            format!("Member must satisfy regular expression pattern: {RESOURCE_PATTERN}"),
-        );
-    }
+    checks.shape(raw, "resource", shape(RESOURCE_SHAPE));
     checks.finish()?;
-    let caps = caps.expect("a refused pattern ended the checks just above");
+    let Some(caps) = RESOURCE_PARTS.captures(raw) else {
+        // Code signing configs, event source mappings, capacity providers: lamina keeps none.
+        return Err(NameError::NotFunction(raw.to_owned()));
+    };
     let region = caps.get(1).map(|m| m.as_str()).unwrap_or_default();
     if region != scope.region {
         return Err(NameError::OtherRegion {
@@ -244,7 +253,8 @@ mod tests {
             err.to_string(),
             format!(
                 "1 validation error detected: Value 'my function' at 'functionName' failed to satisfy constraint: \
-                 Member must satisfy regular expression pattern: {PLAIN_PATTERN}"
+                 Member must satisfy regular expression pattern: {}",
+                NameKind::Plain.pattern()
             )
         );
         assert!(parse_function_name("a.b", NameKind::Plain, &scope()).is_err());

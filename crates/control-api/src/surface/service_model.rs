@@ -1,12 +1,10 @@
-//! The operation table and the enums lamina validates, checked against the Lambda service model that
-//! botocore ships (`botocore/data/lambda/2015-03-31/service-2.json[.gz]`): every operation with its
-//! method and URI, and every enum lamina checks values against, as the error messages it sends name
-//! them. The model is found at `$LAMINA_BOTOCORE_DATA` (a `botocore/data` directory), else in the
-//! repository's `.venv` (which `scripts/test` creates); without it these tests fail, never pass silently.
+//! The operation table and the enums lamina validates, checked against the Lambda service model lamina
+//! validates requests with: botocore's `service-2.json`, checked in and compiled into `lamina-model`
+//! (`lamina_model::service_model`). Every operation with its method and URI, and every enum lamina checks
+//! values against, as the error messages it sends name them. A newer model (a newer botocore's copy put
+//! in its place) makes these tests name what lamina has to follow.
 
 use std::collections::BTreeSet;
-use std::io::Read;
-use std::path::{Path, PathBuf};
 
 use axum::body::Body;
 use axum::http::Request;
@@ -17,58 +15,9 @@ use tower::ServiceExt;
 use super::{Answer, OPERATIONS};
 use crate::operations::invoke::{INVOCATION_TYPES, LOG_TYPES};
 
-/// The API version whose model lamina serves.
-const API_VERSION: &str = "2015-03-31";
-
-/// Names a `botocore/data` directory to read the model from.
-const DATA_ENV: &str = "LAMINA_BOTOCORE_DATA";
-
-/// botocore's data directory: `$LAMINA_BOTOCORE_DATA`, else `<repo>/.venv/lib/python3*/site-packages/botocore/data`.
-fn botocore_data() -> Result<PathBuf, String> {
-    if let Some(dir) = std::env::var_os(DATA_ENV) {
-        return Ok(PathBuf::from(dir));
-    }
-    let lib = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/lib");
-    std::fs::read_dir(&lib)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|entry| entry.file_name().to_string_lossy().starts_with("python3"))
-        .map(|entry| entry.path().join("site-packages/botocore/data"))
-        .find(|data| data.is_dir())
-        .ok_or_else(|| {
-            format!(
-                "botocore's Lambda service model was not found: no {}/python3*/site-packages/botocore/data. Run \
-                 scripts/test (it creates .venv with botocore), or set {DATA_ENV} to a botocore/data directory",
-                lib.display()
-            )
-        })
-}
-
 /// The Lambda service model, parsed.
 fn service_model() -> Value {
-    let data = botocore_data().unwrap_or_else(|why| panic!("{why}"));
-    let dir = data.join("lambda").join(API_VERSION);
-    let plain = dir.join("service-2.json");
-    let gzipped = dir.join("service-2.json.gz");
-    let mut text = String::new();
-    if plain.is_file() {
-        text = std::fs::read_to_string(&plain).unwrap_or_else(|e| panic!("reading {}: {e}", plain.display()));
-    } else if gzipped.is_file() {
-        let file =
-            std::fs::File::open(&gzipped).unwrap_or_else(|e| panic!("opening {}: {e}", gzipped.display()));
-        flate2::read::GzDecoder::new(file)
-            .read_to_string(&mut text)
-            .unwrap_or_else(|e| panic!("decompressing {}: {e}", gzipped.display()));
-    } else {
-        panic!(
-            "neither {} nor {} exists: is {} botocore's data directory? Run scripts/test, or set {DATA_ENV}",
-            plain.display(),
-            gzipped.display(),
-            data.display()
-        );
-    }
-    serde_json::from_str(&text).expect("the service model is JSON")
+    serde_json::from_str(&lamina_model::service_model::json()).expect("the service model is JSON")
 }
 
 /// The values of the model's enum shape `shape`.
@@ -146,16 +95,22 @@ fn every_operation_of_the_model_is_in_the_table_with_its_method_and_uri() {
 #[test]
 fn runtimes_are_the_models() {
     let model = service_model();
-    let all: Vec<&str> = lamina_engine::runtime::layer_runtimes().collect();
-    assert_eq!(
-        set(all.iter().copied()).len(),
-        all.len(),
-        "a runtime listed twice: {all:?}"
-    );
-    assert_eq!(set(all), model_enum(&model, "Runtime"));
+    let all = model_enum(&model, "Runtime");
+    assert_eq!(set(lamina_engine::runtime::layer_runtimes()), all);
+    let accepted = set(lamina_engine::runtime::ACCEPTED);
     let retired = set(lamina_engine::runtime::RETIRED);
     assert!(
-        set(lamina_engine::runtime::ACCEPTED).is_disjoint(&retired),
+        accepted.is_subset(&all),
+        "accepted runtimes the model does not have: {:?}",
+        accepted.difference(&all)
+    );
+    assert!(
+        retired.is_subset(&all),
+        "retired runtimes the model does not have: {:?}",
+        retired.difference(&all)
+    );
+    assert!(
+        accepted.is_disjoint(&retired),
         "a runtime both accepted and retired"
     );
 }

@@ -1,11 +1,12 @@
 //! PutFunctionConcurrency, GetFunctionConcurrency and DeleteFunctionConcurrency: a function's reserved
-//! concurrency, kept on its record and told to the executor.
+//! concurrency, kept on its record and told to the executor. Setting or removing it is a change of the
+//! function: its RevisionId changes (see `docs/api-details.md` for what is known of Lambda's behaviour).
 
 use crate::account::MIN_UNRESERVED;
-use crate::names::{self, NameKind, Scope};
+use crate::names::Scope;
 use crate::not_found::function_not_found;
 use crate::rows::parse_function;
-use crate::validation::Checks;
+use crate::validate;
 use crate::wire::{Concurrency, PutConcurrencyInput};
 use crate::{Engine, EngineError};
 
@@ -22,23 +23,13 @@ impl Engine {
         raw_name: &str,
         input: PutConcurrencyInput,
     ) -> Result<Concurrency, EngineError> {
-        let f = names::parse_function_name(raw_name, NameKind::Plain, scope)?;
-        let mut checks = Checks::default();
-        match input.reserved_concurrent_executions {
-            None => checks.null("reservedConcurrentExecutions"),
-            Some(n) => checks.range(
-                n,
-                "reservedConcurrentExecutions",
-                0,
-                i64::from(self.inner.account_concurrency),
-            ),
-        }
-        checks.finish()?;
+        let f = validate::function_input("PutFunctionConcurrency", raw_name, &input, &[], scope)?;
         if f.qualifier.is_some() {
             return Err(EngineError::InvalidParameter(ONLY_FUNCTIONS.into()));
         }
+        // Required and at least 0 (the model's checks); more than the account has is refused below.
         let wanted =
-            u32::try_from(input.reserved_concurrent_executions.unwrap_or_default()).unwrap_or_default();
+            u32::try_from(input.reserved_concurrent_executions.unwrap_or_default()).unwrap_or(u32::MAX);
         let others: u32 = self
             .region_functions(scope)
             .await?
@@ -61,6 +52,7 @@ impl Engine {
             function_not_found(scope, &f.name, Some("$LATEST")),
             move |record| {
                 record.reserved_concurrency = Some(wanted);
+                record.revise();
                 Ok(((), None))
             },
         )
@@ -79,7 +71,7 @@ impl Engine {
         scope: &Scope,
         raw_name: &str,
     ) -> Result<Concurrency, EngineError> {
-        let f = names::parse_function_name(raw_name, NameKind::Plain, scope)?;
+        let f = validate::function_input("GetFunctionConcurrency", raw_name, &(), &[], scope)?;
         if f.qualifier.is_some() {
             return Err(EngineError::InvalidParameter(ONLY_FUNCTIONS.into()));
         }
@@ -97,7 +89,7 @@ impl Engine {
         scope: &Scope,
         raw_name: &str,
     ) -> Result<(), EngineError> {
-        let f = names::parse_function_name(raw_name, NameKind::Plain, scope)?;
+        let f = validate::function_input("DeleteFunctionConcurrency", raw_name, &(), &[], scope)?;
         if f.qualifier.is_some() {
             return Err(EngineError::InvalidParameter(ONLY_FUNCTIONS.into()));
         }
@@ -107,6 +99,7 @@ impl Engine {
             function_not_found(scope, &f.name, None),
             |record| {
                 record.reserved_concurrency = None;
+                record.revise();
                 Ok(((), None))
             },
         )

@@ -4,17 +4,14 @@
 use crate::EngineError;
 use crate::config_rules;
 use crate::record::FunctionRecord;
-use crate::validation::Checks;
 use crate::wire::ConfigInput;
 
 /// Checked environment variables (`None`: the request has no `Environment.Variables`).
 pub(super) type Environment = Option<serde_json::Map<String, serde_json::Value>>;
 
-/// Validates the configuration members in AWS's order (after the syntax `checks` the caller has
-/// already gathered).
-pub(super) fn validate_config(config: &ConfigInput, mut checks: Checks) -> Result<(), EngineError> {
-    config_rules::syntax(config, &mut checks);
-    checks.finish()?;
+/// Checks what the service model cannot say of the configuration members (the model's constraints
+/// were checked first): the runtime, answered with InvalidParameterValueException.
+pub(super) fn validate_config(config: &ConfigInput) -> Result<(), EngineError> {
     if let Some(runtime) = &config.runtime {
         crate::runtime::check(runtime)?;
     }

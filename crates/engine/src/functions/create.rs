@@ -1,20 +1,18 @@
 //! CreateFunction: [`validate`] checks the request in AWS's order (everything that needs no package),
-//! [`new_record`] builds the function's `$LATEST` (and [`first_version`] its version 1 when published
+//! [`new_record`] builds the function's `$LATEST` (and `publish_next` its version 1 when published
 //! with it), and [`Engine::create_function`] runs the steps between: fetch and check the package,
 //! resolve the layers, commit the blob, then the row.
 
 use std::collections::BTreeMap;
 
 use crate::code::{Lint, PackageUse, StagedCode};
-use crate::config_rules;
 use crate::deploy::{Deployed, S3Members};
 use crate::layers::for_functions::{check_total_size, provide_bootstrap};
-use crate::names::{self, NameError, NameKind, Scope};
+use crate::names::{self, NameKind, Scope};
 use crate::record::{
     CREATING_CODE, CREATING_REASON, FunctionLayer, FunctionRecord, State, View, fresh_id, now_timestamp,
 };
-use crate::s3;
-use crate::validation::Checks;
+use crate::validate;
 use crate::wire::{CreateFunctionInput, FunctionConfiguration};
 use crate::{Engine, EngineError};
 
@@ -29,68 +27,21 @@ struct Valid {
     architecture: String,
 }
 
-/// Checks a CreateFunction request in AWS's order: the members' syntax (one ValidationException for
-/// all), the name's length, the configuration, then the package type and the members a `.zip` function
-/// must (not) have.
+/// Checks a CreateFunction request in AWS's order: the service model's constraints on every member
+/// (one ValidationException for all), then the name's region, account and 64 characters, the runtime,
+/// the package type and the members a `.zip` function must (not) have.
 fn validate(scope: &Scope, input: &CreateFunctionInput) -> Result<Valid, EngineError> {
-    // Pattern errors of the name are reported together with the other members' (one
-    // ValidationException); region/account mismatches and the 64-character rule stand alone.
-    let mut checks = Checks::default();
-    let parsed = match &input.function_name {
-        Some(raw) => match names::parse_function_name(raw, NameKind::Plain, scope) {
-            Ok(parsed) => Some(parsed),
-            Err(NameError::Invalid(items)) => {
-                checks.extend(items.0);
-                None
-            }
-            Err(other) => return Err(other.into()),
-        },
-        None => {
-            checks.null("functionName");
-            None
-        }
-    };
-    if input.config.role.is_none() {
-        checks.null("role");
-    }
-    let arch = config_rules::architectures(input.architectures.as_ref(), &mut checks);
-    if let Some(pt) = &input.package_type
-        && pt != "Zip"
-        && pt != "Image"
-    {
-        checks.string(
-            pt,
-            "packageType",
-            "Member must satisfy enum value set: [Zip, Image]",
-        );
-    }
-    if let Some(tags) = &input.tags {
-        config_rules::tags(tags, &mut checks);
-    }
-    if let Some(code) = &input.code {
-        s3::check_members(
-            code.s3_bucket.as_deref(),
-            code.s3_key.as_deref(),
-            code.s3_object_version.as_deref(),
-            "code.",
-            &mut checks,
-        );
-    }
-    if let Some(parsed) = &parsed
-        && parsed.name.chars().count() > 64
-    {
+    validate::input("CreateFunction", input, &[])?;
+    let raw = input.function_name.as_deref().unwrap_or_default();
+    let function = names::parse_function_name(raw, NameKind::of("CreateFunction"), scope)?;
+    if function.name.chars().count() > 64 {
         return Err(EngineError::InvalidParameter(format!(
             "1 validation error detected: Value '{}' at 'functionName' failed to satisfy constraint: Member \
              must have length less than or equal to 64",
-            parsed.name
+            function.name
         )));
     }
-    validate_config(&input.config, checks)?;
-    let Some(function) = parsed else {
-        return Err(EngineError::Internal(
-            "a function name without validation errors did not parse".into(),
-        ));
-    };
+    validate_config(&input.config)?;
     let config = &input.config;
     if input.package_type.as_deref() == Some("Image") {
         if config.handler.is_some() || config.runtime.is_some() || config.layers.is_some() {
@@ -116,9 +67,10 @@ fn validate(scope: &Scope, input: &CreateFunctionInput) -> Result<Valid, EngineE
                 .into(),
         ));
     }
+    let architecture = input.architectures.as_ref().and_then(|a| a.first());
     Ok(Valid {
         name: function.name,
-        architecture: arch.unwrap_or_else(|| "x86_64".to_owned()),
+        architecture: architecture.cloned().unwrap_or_else(|| "x86_64".to_owned()),
     })
 }
 
@@ -173,18 +125,6 @@ fn new_record(
     record
 }
 
-/// Version 1 of a function created with `Publish`, and the function's counters advanced to it.
-fn first_version(record: &mut FunctionRecord) -> FunctionRecord {
-    let mut v = record.clone();
-    v.version = Some(1);
-    v.tags.clear();
-    v.revision_id = fresh_id();
-    v.settle_token = None;
-    record.last_version = 1;
-    record.last_published_fingerprint = Some(record.fingerprint());
-    v
-}
-
 impl Engine {
     /// CreateFunction.
     pub async fn create_function(
@@ -224,7 +164,7 @@ impl Engine {
         }
 
         let mut record = new_record(&input, valid, &staged, &lint, layers, env, tags);
-        let version = (input.publish == Some(true)).then(|| first_version(&mut record));
+        let version = (input.publish == Some(true)).then(|| record.publish_next(None, true));
         let token = record.settle_token.clone().unwrap_or_default();
         {
             let _guard = self.inner.code_lock.lock().await;

@@ -1,8 +1,9 @@
 //! DeleteFunction: the whole function, or one published version with `Qualifier`; its environments are
 //! retired and code nothing else uses is swept.
 
-use crate::names::{self, NameKind, Scope};
+use crate::names::{self, Scope};
 use crate::not_found::function_not_found;
+use crate::validate;
 use crate::{Engine, EngineError};
 
 use super::resolve::parse_version_number;
@@ -15,7 +16,8 @@ impl Engine {
         raw_name: &str,
         qualifier: Option<&str>,
     ) -> Result<(), EngineError> {
-        let f = names::parse_function_name(raw_name, NameKind::Plain, scope)?;
+        let qualifier_member = [("Qualifier", validate::optional(qualifier))];
+        let f = validate::function_input("DeleteFunction", raw_name, &(), &qualifier_member, scope)?;
         let q = names::resolve_qualifier(f.qualifier, qualifier)?;
         let (place, name) = (scope.clone(), f.name.clone());
         let shas: Vec<String> = match q.as_deref() {

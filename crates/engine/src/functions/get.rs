@@ -32,7 +32,7 @@ impl Engine {
         raw_name: &str,
         qualifier: Option<&str>,
     ) -> Result<FunctionConfiguration, EngineError> {
-        let (name, q) = Self::parse_read_name(scope, raw_name, qualifier)?;
+        let (name, q) = Self::parse_read_name(scope, "GetFunctionConfiguration", raw_name, qualifier)?;
         let record = self.resolve(scope, &name, q.as_deref()).await?;
         Ok(record.configuration(scope, q.as_deref(), View::Full))
     }
@@ -44,7 +44,7 @@ impl Engine {
         raw_name: &str,
         qualifier: Option<&str>,
     ) -> Result<FunctionView, EngineError> {
-        let (name, q) = Self::parse_read_name(scope, raw_name, qualifier)?;
+        let (name, q) = Self::parse_read_name(scope, "GetFunction", raw_name, qualifier)?;
         let record = self.resolve(scope, &name, q.as_deref()).await?;
         let (tags, reserved) = if record.version.is_none() {
             (record.tags.clone(), record.reserved_concurrency)

@@ -4,7 +4,7 @@ use crate::names::Scope;
 use crate::paging::paginate;
 use crate::record::View;
 use crate::rows::{parse_function, parse_version};
-use crate::validation::Checks;
+use crate::validate;
 use crate::wire::{FunctionConfiguration, ListFunctionsOutput};
 use crate::{Engine, EngineError};
 
@@ -17,16 +17,15 @@ impl Engine {
         marker: Option<&str>,
         max_items: Option<i64>,
     ) -> Result<ListFunctionsOutput, EngineError> {
-        let mut checks = Checks::default();
-        if let Some(fv) = function_version
-            && fv != "ALL"
-        {
-            checks.string(fv, "functionVersion", "Member must satisfy enum value set: [ALL]");
-        }
-        if let Some(n) = max_items {
-            checks.range(n, "maxItems", 1, 10_000);
-        }
-        checks.finish()?;
+        validate::input(
+            "ListFunctions",
+            &(),
+            &[
+                ("FunctionVersion", validate::optional(function_version)),
+                ("Marker", validate::optional(marker)),
+                ("MaxItems", validate::optional(max_items)),
+            ],
+        )?;
         let limit = usize::try_from(max_items.unwrap_or(50).min(50)).unwrap_or(50);
         let place = scope.clone();
         let all_versions = function_version == Some("ALL");

@@ -1,9 +1,10 @@
 //! Which record a name and qualifier name: `$LATEST` (the function's row) or a published version.
 
-use crate::names::{self, NameKind, Scope};
+use crate::names::{self, Scope};
 use crate::not_found::function_not_found;
 use crate::record::FunctionRecord;
 use crate::rows::parse_version;
+use crate::validate;
 use crate::{Engine, EngineError};
 
 /// A qualifier that names a version: digits only (no sign, not empty).
@@ -52,13 +53,15 @@ impl Engine {
     }
 
     /// The bare name and qualifier of a read operation's `FunctionName` (a name, partial or full ARN,
-    /// with or without qualifier) and `Qualifier`.
+    /// with or without qualifier) and `Qualifier`, checked against `operation`'s input in the model.
     pub(super) fn parse_read_name(
         scope: &Scope,
+        operation: &str,
         raw: &str,
         qualifier: Option<&str>,
     ) -> Result<(String, Option<String>), EngineError> {
-        let f = names::parse_function_name(raw, NameKind::Namespaced, scope)?;
+        let qualifier_member = [("Qualifier", validate::optional(qualifier))];
+        let f = validate::function_input(operation, raw, &(), &qualifier_member, scope)?;
         let q = names::resolve_qualifier(f.qualifier, qualifier)?;
         Ok((f.name, q))
     }

@@ -1,17 +1,29 @@
-//! TagResource, UntagResource and ListTags on a function (tags live on its record).
+//! TagResource, UntagResource and ListTags on a function (tags live on its record; changing them
+//! changes the function's RevisionId, as on Lambda).
 
 use std::collections::BTreeMap;
 
 use crate::names::{self, Scope};
 use crate::not_found::function_not_found;
-use crate::validation::Checks;
+use crate::validate;
 use crate::wire::{TagResourceInput, TagsOutput};
 use crate::{Engine, EngineError};
 
 use super::create::MAX_TAGS;
 
 impl Engine {
-    fn tag_target(scope: &Scope, resource: &str) -> Result<String, EngineError> {
+    /// The function a tag operation names, once `operation`'s input (`body` and the `Resource`) passed
+    /// the model's checks.
+    fn tag_target(
+        scope: &Scope,
+        operation: &str,
+        resource: &str,
+        body: &impl serde::Serialize,
+        members: &[(&str, serde_json::Value)],
+    ) -> Result<String, EngineError> {
+        let mut all = vec![("Resource", resource.into())];
+        all.extend_from_slice(members);
+        validate::input(operation, body, &all)?;
         let r = names::parse_resource_arn(resource, scope)?;
         if r.qualifier.is_some() {
             return Err(EngineError::InvalidParameter(
@@ -29,11 +41,8 @@ impl Engine {
         resource: &str,
         input: TagResourceInput,
     ) -> Result<(), EngineError> {
-        let name = Self::tag_target(scope, resource)?;
+        let name = Self::tag_target(scope, "TagResource", resource, &input, &[])?;
         let tags = input.tags.unwrap_or_default();
-        let mut checks = Checks::default();
-        crate::config_rules::tags(&tags, &mut checks);
-        checks.finish()?;
         if tags.is_empty() {
             return Err(EngineError::InvalidParameter(
                 "An error occurred and the request cannot be processed.".into(),
@@ -52,6 +61,7 @@ impl Engine {
                     ));
                 }
                 record.tags = merged;
+                record.revise();
                 Ok(((), None))
             },
         )
@@ -65,12 +75,13 @@ impl Engine {
         resource: &str,
         keys: Vec<String>,
     ) -> Result<(), EngineError> {
-        let name = Self::tag_target(scope, resource)?;
-        if keys.is_empty() {
-            let mut checks = Checks::default();
-            checks.null("tagKeys");
-            checks.finish()?;
-        }
+        // The query's `tagKeys`, absent when none is given.
+        let given = if keys.is_empty() {
+            serde_json::Value::Null
+        } else {
+            keys.clone().into()
+        };
+        let name = Self::tag_target(scope, "UntagResource", resource, &(), &[("TagKeys", given)])?;
         self.mutate(
             scope,
             &name,
@@ -79,6 +90,7 @@ impl Engine {
                 for k in &keys {
                     record.tags.remove(k);
                 }
+                record.revise();
                 Ok(((), None))
             },
         )
@@ -87,7 +99,7 @@ impl Engine {
 
     /// ListTags.
     pub async fn list_tags(&self, scope: &Scope, resource: &str) -> Result<TagsOutput, EngineError> {
-        let name = Self::tag_target(scope, resource)?;
+        let name = Self::tag_target(scope, "ListTags", resource, &(), &[])?;
         let Some((_, record)) = self.load(scope, &name).await? else {
             return Err(function_not_found(scope, &name, None));
         };

@@ -3,15 +3,13 @@
 
 use crate::code::PackageUse;
 use crate::code::StagedCode;
-use crate::config_rules;
 use crate::deploy::{Deployed, S3Members};
 use crate::layers::for_functions::{check_total_size, provide_bootstrap};
-use crate::names::{self, NameKind, Scope};
+use crate::names::Scope;
 use crate::not_found::function_not_found;
 use crate::preconditions::{check_revision, check_settled};
 use crate::record::{FunctionRecord, View};
-use crate::s3;
-use crate::validation::Checks;
+use crate::validate;
 use crate::wire::{FunctionConfiguration, UpdateCodeInput};
 use crate::{Engine, EngineError};
 
@@ -24,16 +22,13 @@ impl Engine {
         input: UpdateCodeInput,
         staged: Option<StagedCode>,
     ) -> Result<Deployed<FunctionConfiguration>, EngineError> {
-        let f = names::parse_function_name(raw_name, NameKind::Plain, scope)?;
-        let mut checks = Checks::default();
-        let new_arch = config_rules::architectures(input.architectures.as_ref(), &mut checks);
+        let f = validate::function_input("UpdateFunctionCode", raw_name, &input, &[], scope)?;
+        let new_arch = input.architectures.as_ref().and_then(|a| a.first()).cloned();
         let s3 = S3Members {
             bucket: input.s3_bucket.as_deref(),
             key: input.s3_key.as_deref(),
             version: input.s3_object_version.as_deref(),
         };
-        s3::check_members(s3.bucket, s3.key, s3.version, "", &mut checks);
-        checks.finish()?;
         if input.image_uri.is_some() {
             return Err(EngineError::InvalidParameter(
                 "Please don't provide ImageUri when updating a function with packageType Zip.".into(),

@@ -2,11 +2,11 @@
 //! `$LATEST`; InProgress until it settles.
 
 use crate::layers::for_functions::check_total_size;
-use crate::names::{self, NameKind, Scope};
+use crate::names::Scope;
 use crate::not_found::function_not_found;
 use crate::preconditions::{check_revision, check_settled};
 use crate::record::View;
-use crate::validation::Checks;
+use crate::validate;
 use crate::wire::{FunctionConfiguration, UpdateConfigurationInput};
 use crate::{Engine, EngineError};
 
@@ -20,8 +20,8 @@ impl Engine {
         raw_name: &str,
         input: UpdateConfigurationInput,
     ) -> Result<FunctionConfiguration, EngineError> {
-        let f = names::parse_function_name(raw_name, NameKind::Plain, scope)?;
-        validate_config(&input.config, Checks::default())?;
+        let f = validate::function_input("UpdateFunctionConfiguration", raw_name, &input, &[], scope)?;
+        validate_config(&input.config)?;
         let env = checked_environment(&input.config)?;
         let new_layers = match &input.config.layers {
             Some(arns) => {

@@ -3,7 +3,7 @@
 use crate::names::Scope;
 use crate::{Engine, EngineError};
 
-use super::{parse_layer_name, version_number};
+use super::layer_version_target;
 
 impl Engine {
     /// DeleteLayerVersion (idempotent). Functions that use the version keep its code.
@@ -13,8 +13,7 @@ impl Engine {
         raw_name: &str,
         version: i64,
     ) -> Result<(), EngineError> {
-        let name = parse_layer_name(raw_name, scope)?;
-        let version = version_number(version)?;
+        let (name, version) = layer_version_target("DeleteLayerVersion", raw_name, version, scope)?;
         let Some(row) = self.layer_row(scope, &name, version).await? else {
             return Ok(());
         };

@@ -1,12 +1,12 @@
 //! GetLayerVersion and GetLayerVersionByArn.
 
-use crate::config_rules::{LAYER, LAYER_PATTERN, LayerVersionArn};
+use crate::config_rules::LayerVersionArn;
 use crate::names::Scope;
 use crate::not_found::layer_version_not_found;
-use crate::validation::Checks;
+use crate::validate;
 use crate::{Engine, EngineError};
 
-use super::{LayerVersionView, parse_layer_name, version_number, view};
+use super::{LayerVersionView, layer_version_target, version_number, view};
 
 impl Engine {
     /// GetLayerVersion.
@@ -16,8 +16,7 @@ impl Engine {
         raw_name: &str,
         version: i64,
     ) -> Result<LayerVersionView, EngineError> {
-        let name = parse_layer_name(raw_name, scope)?;
-        let version = version_number(version)?;
+        let (name, version) = layer_version_target("GetLayerVersion", raw_name, version, scope)?;
         match self.layer_row(scope, &name, version).await? {
             Some(row) => view(scope, &row),
             None => Err(layer_version_not_found()),
@@ -30,15 +29,7 @@ impl Engine {
         scope: &Scope,
         arn: Option<&str>,
     ) -> Result<LayerVersionView, EngineError> {
-        let mut checks = Checks::default();
-        match arn {
-            None => checks.null("arn"),
-            Some(arn) => {
-                checks.length(arn, "arn", 1, 140);
-                checks.pattern(arn, "arn", &LAYER, LAYER_PATTERN);
-            }
-        }
-        checks.finish()?;
+        validate::input("GetLayerVersionByArn", &(), &[("Arn", validate::optional(arn))])?;
         let parsed = arn
             .and_then(LayerVersionArn::parse)
             .ok_or_else(layer_version_not_found)?;

@@ -19,8 +19,14 @@ impl Engine {
         marker: Option<&str>,
         max_items: Option<i64>,
     ) -> Result<ListLayerVersionsOutput, EngineError> {
+        let limit = check_filters(
+            "ListLayerVersions",
+            Some(raw_name),
+            (runtime, arch),
+            marker,
+            max_items,
+        )?;
         let name = parse_layer_name(raw_name, scope)?;
-        let limit = check_filters(runtime, arch, max_items)?;
         let place = scope.clone();
         let rows = self
             .blocking(move |inner| {
@@ -52,7 +58,7 @@ impl Engine {
         marker: Option<&str>,
         max_items: Option<i64>,
     ) -> Result<ListLayersOutput, EngineError> {
-        let limit = check_filters(runtime, arch, max_items)?;
+        let limit = check_filters("ListLayers", None, (runtime, arch), marker, max_items)?;
         let place = scope.clone();
         let rows = self
             .blocking(move |inner| {

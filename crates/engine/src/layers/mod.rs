@@ -25,13 +25,12 @@ use crate::EngineError;
 use crate::names::Scope;
 use crate::not_found::layer_version_not_found;
 use crate::rows::parse_layer_version;
-use crate::validation::Checks;
+use crate::validate;
 use crate::wire::{LayerVersionContent, LayerVersionOutput, LayerVersionsListItem};
 use record::LayerRecord;
 
-/// AWS's pattern for `LayerName`: a name or a layer ARN.
-pub(crate) const LAYER_NAME_PATTERN: &str =
-    r"(arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\d{12}:layer:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+";
+/// Takes apart a `LayerName` the model's pattern accepted: a layer ARN's region, account and name, or
+/// a bare name.
 static LAYER_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"^(?:arn:[a-zA-Z0-9-]+:lambda:([a-zA-Z0-9-]+):(\d{12}):layer:([a-zA-Z0-9_-]+)|([a-zA-Z0-9_-]+))$",
@@ -39,13 +38,8 @@ static LAYER_NAME: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static")
 });
 
-/// Most `CompatibleRuntimes` of a layer version.
-pub(super) const MAX_RUNTIMES: usize = 15;
-/// Most `CompatibleArchitectures` of a layer version.
-pub(super) const MAX_ARCHITECTURES: usize = 2;
-/// The largest page of ListLayers / ListLayerVersions.
-pub(super) const MAX_ITEMS: i64 = 50;
-pub(super) const ARCHITECTURES: [&str; 2] = ["x86_64", "arm64"];
+/// The largest page of ListLayers / ListLayerVersions (the model's most `MaxItems`).
+const MAX_ITEMS: usize = 50;
 
 /// A layer version as Publish/Get answer it, before the control API adds the download URL.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,15 +62,12 @@ pub(super) fn layer_arn(scope: &Scope, name: &str) -> String {
     format!("arn:aws:lambda:{}:{}:layer:{name}", scope.region, scope.account)
 }
 
-/// Checks a `LayerName` (a name or a layer ARN of this region and account) and returns the name.
+/// The layer a `LayerName` names (a name, or a layer ARN of this region and account), once the
+/// operation's input passed the model's checks.
 pub(super) fn parse_layer_name(raw: &str, scope: &Scope) -> Result<String, EngineError> {
-    let mut checks = Checks::default();
-    checks.length(raw, "layerName", 1, 140);
-    checks.pattern(raw, "layerName", &LAYER_NAME, LAYER_NAME_PATTERN);
-    checks.finish()?;
-    let caps = LAYER_NAME
-        .captures(raw)
-        .ok_or_else(|| EngineError::Internal("pattern matched without captures".into()))?;
+    let Some(caps) = LAYER_NAME.captures(raw) else {
+        return Err(layer_version_not_found());
+    };
     if let Some(name) = caps.get(4) {
         return Ok(name.as_str().to_owned());
     }
@@ -89,6 +80,22 @@ pub(super) fn parse_layer_name(raw: &str, scope: &Scope) -> Result<String, Engin
     Ok(caps.get(3).map(|m| m.as_str().to_owned()).unwrap_or_default())
 }
 
+/// The layer and version Get/DeleteLayerVersion name, once `operation`'s input passed the model's
+/// checks.
+pub(super) fn layer_version_target(
+    operation: &str,
+    raw_name: &str,
+    version: i64,
+    scope: &Scope,
+) -> Result<(String, u64), EngineError> {
+    validate::input(
+        operation,
+        &(),
+        &[("LayerName", raw_name.into()), ("VersionNumber", version.into())],
+    )?;
+    Ok((parse_layer_name(raw_name, scope)?, version_number(version)?))
+}
+
 /// AWS's answer for a `VersionNumber` below 1; the number otherwise.
 pub(super) fn version_number(n: i64) -> Result<u64, EngineError> {
     u64::try_from(n)
@@ -97,44 +104,30 @@ pub(super) fn version_number(n: i64) -> Result<u64, EngineError> {
         .ok_or_else(|| EngineError::InvalidParameter("Layer Version Cannot be less than 1".into()))
 }
 
-pub(super) fn runtime_set() -> String {
-    format!(
-        "[{}]",
-        crate::runtime::layer_runtimes().collect::<Vec<_>>().join(", ")
-    )
-}
-
-/// Checks the `CompatibleRuntime` / `CompatibleArchitecture` filters and `MaxItems` of the list
-/// operations.
+/// Checks a list operation's input (the `CompatibleRuntime` / `CompatibleArchitecture` filters,
+/// `Marker`, `MaxItems`, and ListLayerVersions' `LayerName`) and returns the page size.
 pub(super) fn check_filters(
-    runtime: Option<&str>,
-    arch: Option<&str>,
+    operation: &str,
+    layer_name: Option<&str>,
+    filters: (Option<&str>, Option<&str>),
+    marker: Option<&str>,
     max_items: Option<i64>,
 ) -> Result<usize, EngineError> {
-    let mut checks = Checks::default();
-    if let Some(r) = runtime
-        && !crate::runtime::layer_runtimes().any(|known| known == r)
-    {
-        checks.string(
-            r,
-            "compatibleRuntime",
-            format!("Member must satisfy enum value set: {}", runtime_set()),
-        );
-    }
-    if let Some(a) = arch
-        && !ARCHITECTURES.contains(&a)
-    {
-        checks.string(
-            a,
-            "compatibleArchitecture",
-            "Member must satisfy enum value set: [x86_64, arm64]",
-        );
-    }
-    if let Some(n) = max_items {
-        checks.range(n, "maxItems", 1, MAX_ITEMS);
-    }
-    checks.finish()?;
-    Ok(usize::try_from(max_items.unwrap_or(MAX_ITEMS)).unwrap_or(50))
+    let (runtime, arch) = filters;
+    validate::input(
+        operation,
+        &(),
+        &[
+            ("LayerName", validate::optional(layer_name)),
+            ("CompatibleRuntime", validate::optional(runtime)),
+            ("CompatibleArchitecture", validate::optional(arch)),
+            ("Marker", validate::optional(marker)),
+            ("MaxItems", validate::optional(max_items)),
+        ],
+    )?;
+    Ok(max_items
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(MAX_ITEMS))
 }
 
 /// Whether a layer version matches the list filters (a filter excludes versions that do not name the
@@ -200,15 +193,6 @@ mod tests {
         assert_eq!(
             parse_layer_name("arn:aws:lambda:us-east-1:000000000000:layer:my-layer", &scope).expect("arn"),
             "my-layer"
-        );
-        assert_eq!(
-            parse_layer_name("bad name", &scope)
-                .expect_err("pattern")
-                .to_string(),
-            format!(
-                "1 validation error detected: Value 'bad name' at 'layerName' failed to satisfy constraint: Member \
-                 must satisfy regular expression pattern: {LAYER_NAME_PATTERN}"
-            )
         );
         assert_eq!(
             version_number(0).expect_err("zero").to_string(),

@@ -4,14 +4,12 @@ use crate::code::{PackageUse, StagedCode};
 use crate::deploy::Deployed;
 use crate::names::Scope;
 use crate::record::now_timestamp;
-use crate::validation::{Checks, list};
+use crate::validate;
 use crate::wire::PublishLayerVersionInput;
 use crate::{Engine, EngineError};
 
 use super::record::LayerRecord;
-use super::{
-    ARCHITECTURES, LayerVersionView, MAX_ARCHITECTURES, MAX_RUNTIMES, parse_layer_name, runtime_set, view,
-};
+use super::{LayerVersionView, parse_layer_name, view};
 
 impl Engine {
     /// PublishLayerVersion.
@@ -22,62 +20,8 @@ impl Engine {
         input: PublishLayerVersionInput,
         staged: Option<StagedCode>,
     ) -> Result<Deployed<LayerVersionView>, EngineError> {
+        validate::input("PublishLayerVersion", &input, &[("LayerName", raw_name.into())])?;
         let name = parse_layer_name(raw_name, scope)?;
-        let mut checks = Checks::default();
-        if input.content.is_none() {
-            checks.null("content");
-        }
-        if let Some(d) = &input.description {
-            checks.length(d, "description", 0, 256);
-        }
-        if let Some(l) = &input.license_info {
-            checks.length(l, "licenseInfo", 0, 512);
-        }
-        if let Some(runtimes) = &input.compatible_runtimes {
-            if runtimes.len() > MAX_RUNTIMES {
-                checks.string(
-                    &list(runtimes),
-                    "compatibleRuntimes",
-                    format!("Member must have length less than or equal to {MAX_RUNTIMES}"),
-                );
-            }
-            if runtimes
-                .iter()
-                .any(|r| !crate::runtime::layer_runtimes().any(|known| known == r))
-            {
-                checks.string(
-                    &list(runtimes),
-                    "compatibleRuntimes",
-                    format!("Member must satisfy enum value set: {}", runtime_set()),
-                );
-            }
-        }
-        if let Some(archs) = &input.compatible_architectures {
-            if archs.len() > MAX_ARCHITECTURES {
-                checks.string(
-                    &list(archs),
-                    "compatibleArchitectures",
-                    format!("Member must have length less than or equal to {MAX_ARCHITECTURES}"),
-                );
-            }
-            if archs.iter().any(|a| !ARCHITECTURES.contains(&a.as_str())) {
-                checks.string(
-                    &list(archs),
-                    "compatibleArchitectures",
-                    "Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]]",
-                );
-            }
-        }
-        if let Some(c) = &input.content {
-            crate::s3::check_members(
-                c.s3_bucket.as_deref(),
-                c.s3_key.as_deref(),
-                c.s3_object_version.as_deref(),
-                "content.",
-                &mut checks,
-            );
-        }
-        checks.finish()?;
         let from_s3 = input.content.as_ref().and_then(|c| {
             crate::s3::S3Location::from_members(
                 c.s3_bucket.as_deref(),

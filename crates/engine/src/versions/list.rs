@@ -1,11 +1,11 @@
 //! ListVersionsByFunction: `$LATEST`, then every published version, oldest first.
 
-use crate::names::{self, NameKind, Scope};
+use crate::names::Scope;
 use crate::not_found::function_not_found;
 use crate::paging::paginate;
 use crate::record::View;
 use crate::rows::parse_version;
-use crate::validation::Checks;
+use crate::validate;
 use crate::wire::ListVersionsOutput;
 use crate::{Engine, EngineError};
 
@@ -18,12 +18,11 @@ impl Engine {
         marker: Option<&str>,
         max_items: Option<i64>,
     ) -> Result<ListVersionsOutput, EngineError> {
-        let f = names::parse_function_name(raw_name, NameKind::Namespaced, scope)?;
-        let mut checks = Checks::default();
-        if let Some(n) = max_items {
-            checks.range(n, "maxItems", 1, 10_000);
-        }
-        checks.finish()?;
+        let paging = [
+            ("Marker", validate::optional(marker)),
+            ("MaxItems", validate::optional(max_items)),
+        ];
+        let f = validate::function_input("ListVersionsByFunction", raw_name, &(), &paging, scope)?;
         let limit = usize::try_from(max_items.unwrap_or(50)).unwrap_or(50);
         let Some((_, latest)) = self.load(scope, &f.name).await? else {
             return Err(function_not_found(scope, &f.name, None));

@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use lamina_store::MetadataStore;
 
-use crate::names::{self, NameKind, Scope};
+use crate::names::Scope;
 use crate::not_found::function_not_found;
 use crate::preconditions::{check_revision, check_settled};
 use crate::record::View;
 use crate::rows::parse_version;
-use crate::validation::Checks;
+use crate::validate;
 use crate::wire::{FunctionConfiguration, PublishVersionInput};
 use crate::{Engine, EngineError};
 
@@ -22,12 +22,7 @@ impl Engine {
         raw_name: &str,
         input: PublishVersionInput,
     ) -> Result<FunctionConfiguration, EngineError> {
-        let f = names::parse_function_name(raw_name, NameKind::Plain, scope)?;
-        let mut checks = Checks::default();
-        if let Some(d) = &input.description {
-            checks.length(d, "description", 0, 256);
-        }
-        checks.finish()?;
+        let f = validate::function_input("PublishVersion", raw_name, &input, &[], scope)?;
         let scope_c = scope.clone();
         let meta: Arc<dyn MetadataStore> = Arc::clone(&self.inner.meta);
         let place = scope.clone();
