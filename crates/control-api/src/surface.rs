@@ -16,7 +16,7 @@ use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter, on};
 use lamina_engine::Engine;
 
-use crate::operations::{account, functions, invoke, layers};
+use crate::operations::{account, aliases, functions, invoke, layers};
 use crate::request::Query;
 
 #[cfg(test)]
@@ -119,11 +119,11 @@ pub(crate) const OPERATIONS: &[Operation] = &[
     unsupported("GetLayerVersionPolicy", GET, "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy"),
     unsupported("RemoveLayerVersionPermission", DELETE, "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy/{StatementId}"),
     // Aliases.
-    unsupported("CreateAlias", POST, "/2015-03-31/functions/{FunctionName}/aliases"),
-    unsupported("ListAliases", GET, "/2015-03-31/functions/{FunctionName}/aliases"),
-    unsupported("GetAlias", GET, "/2015-03-31/functions/{FunctionName}/aliases/{Name}"),
-    unsupported("UpdateAlias", PUT, "/2015-03-31/functions/{FunctionName}/aliases/{Name}"),
-    unsupported("DeleteAlias", DELETE, "/2015-03-31/functions/{FunctionName}/aliases/{Name}"),
+    served("CreateAlias", POST, "/2015-03-31/functions/{FunctionName}/aliases", |m| on(m, aliases::create)),
+    served("ListAliases", GET, "/2015-03-31/functions/{FunctionName}/aliases", |m| on(m, aliases::list)),
+    served("GetAlias", GET, "/2015-03-31/functions/{FunctionName}/aliases/{Name}", |m| on(m, aliases::get)),
+    served("UpdateAlias", PUT, "/2015-03-31/functions/{FunctionName}/aliases/{Name}", |m| on(m, aliases::update)),
+    served("DeleteAlias", DELETE, "/2015-03-31/functions/{FunctionName}/aliases/{Name}", |m| on(m, aliases::delete)),
     // Resource-based policies.
     unsupported("AddPermission", POST, "/2015-03-31/functions/{FunctionName}/policy"),
     unsupported("GetPolicy", GET, "/2015-03-31/functions/{FunctionName}/policy"),

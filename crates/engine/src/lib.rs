@@ -15,6 +15,8 @@
 //! |---|---|
 //! | `functions/` | one file per function operation: `create`, `get` (GetFunction, GetFunctionConfiguration, the code download), `list`, `update_code`, `update_config`, `delete`, `concurrency`, `tags`; `config` (the configuration members shared by create and update), `resolve` (a name and qualifier to a record) |
 //! | `versions/` | `publish` (PublishVersion), `list` (ListVersionsByFunction) |
+//! | `aliases/` | `create`, `get`, `list`, `update`, `delete`; the alias document, AWS's routing rules, and following an alias (`Engine::alias`) |
+//! | `sub_resources` | what belongs to a function qualifier, layer version or account besides its own rows: typed documents in the store's sub-resource rows, the read-modify-write loop every change of one goes through, and `Qualified` (what a qualifier names) |
 //! | `layers/` | `publish`, `get`, `list`, `delete`; `record` (a layer version's stored document); `for_functions` (a function's `Layers` resolved and checked) |
 //! | `account` | GetAccountSettings |
 //! | `invocation` | Invoke, and the cache of resolved versions it answers from (`resolved`) |
@@ -26,10 +28,8 @@
 //! | `preconditions`, `not_found`, `paging` | AWS's 409/412 checks, not-found answers, marker paging |
 //! | [`config_rules`], [`runtime`] | member rules, runtimes; the name and ARN grammar ([`names`]), the `ValidationException` grammar and the wire shapes ([`wire`]) come from `lamina-model` |
 //!
-//! The next operations go where their resource is: CreateAlias, GetAlias, ListAliases, UpdateAlias and
-//! DeleteAlias as files of a new `aliases/` directory (an alias is a row of its own, written through
-//! `writes`, and `functions/resolve` learns to follow one); AddPermission, RemovePermission and GetPolicy
-//! in `permissions/`; function URL configurations in `url_configs/`. Asynchronous invocations (today queued
+//! The next operations go where their resource is, each resource a directory of one file per operation
+//! over `sub_resources`. Asynchronous invocations (today queued
 //! in memory by `invocation`) become durable behind an event-queue interface of `lamina-store`, next to
 //! [`MetadataStore`](lamina_store::MetadataStore) and [`CodeStore`](lamina_store::CodeStore).
 //!
@@ -81,6 +81,7 @@
 //! ```
 
 mod account;
+mod aliases;
 mod code;
 pub mod config_rules;
 mod deploy;
@@ -101,6 +102,7 @@ pub mod runtime;
 pub mod s3;
 mod settle;
 mod stacks;
+mod sub_resources;
 /// AWS's ValidationException grammar (from the vocabulary crate).
 use lamina_model::validation;
 mod versions;

@@ -29,6 +29,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+// The shapes of the sub-resources of functions, one module each.
+mod aliases;
+
+pub use aliases::*;
+
 /// `ZipFile`: an inline package, base64-encoded.
 ///
 /// A client sends it whole ([`ZipFile::new`]). A server parsing a request skips its content, so that a

@@ -1,6 +1,7 @@
 //! One module per group of operations; each handler parses, calls the engine once, and renders.
 
 pub(crate) mod account;
+pub(crate) mod aliases;
 pub(crate) mod code;
 pub(crate) mod functions;
 pub(crate) mod invoke;
