@@ -16,7 +16,7 @@ use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter, on};
 use lamina_engine::Engine;
 
-use crate::operations::{account, aliases, functions, invoke, layers};
+use crate::operations::{account, aliases, functions, invoke, layers, permissions};
 use crate::request::Query;
 
 #[cfg(test)]
@@ -115,9 +115,9 @@ pub(crate) const OPERATIONS: &[Operation] = &[
     served("ListLayerVersions", GET, "/2018-10-31/layers/{LayerName}/versions", |m| on(m, layers::list_versions)),
     served("GetLayerVersion", GET, "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}", |m| on(m, layers::get)),
     served("DeleteLayerVersion", DELETE, "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}", |m| on(m, layers::delete)),
-    unsupported("AddLayerVersionPermission", POST, "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy"),
-    unsupported("GetLayerVersionPolicy", GET, "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy"),
-    unsupported("RemoveLayerVersionPermission", DELETE, "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy/{StatementId}"),
+    served("AddLayerVersionPermission", POST, "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy", |m| on(m, permissions::add_layer)),
+    served("GetLayerVersionPolicy", GET, "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy", |m| on(m, permissions::get_layer)),
+    served("RemoveLayerVersionPermission", DELETE, "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy/{StatementId}", |m| on(m, permissions::remove_layer)),
     // Aliases.
     served("CreateAlias", POST, "/2015-03-31/functions/{FunctionName}/aliases", |m| on(m, aliases::create)),
     served("ListAliases", GET, "/2015-03-31/functions/{FunctionName}/aliases", |m| on(m, aliases::list)),
@@ -125,9 +125,9 @@ pub(crate) const OPERATIONS: &[Operation] = &[
     served("UpdateAlias", PUT, "/2015-03-31/functions/{FunctionName}/aliases/{Name}", |m| on(m, aliases::update)),
     served("DeleteAlias", DELETE, "/2015-03-31/functions/{FunctionName}/aliases/{Name}", |m| on(m, aliases::delete)),
     // Resource-based policies.
-    unsupported("AddPermission", POST, "/2015-03-31/functions/{FunctionName}/policy"),
-    unsupported("GetPolicy", GET, "/2015-03-31/functions/{FunctionName}/policy"),
-    unsupported("RemovePermission", DELETE, "/2015-03-31/functions/{FunctionName}/policy/{StatementId}"),
+    served("AddPermission", POST, "/2015-03-31/functions/{FunctionName}/policy", |m| on(m, permissions::add)),
+    served("GetPolicy", GET, "/2015-03-31/functions/{FunctionName}/policy", |m| on(m, permissions::get)),
+    served("RemovePermission", DELETE, "/2015-03-31/functions/{FunctionName}/policy/{StatementId}", |m| on(m, permissions::remove)),
     // Function URLs.
     unsupported("CreateFunctionUrlConfig", POST, "/2021-10-31/functions/{FunctionName}/url"),
     unsupported("GetFunctionUrlConfig", GET, "/2021-10-31/functions/{FunctionName}/url"),

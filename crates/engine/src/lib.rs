@@ -16,6 +16,7 @@
 //! | `functions/` | one file per function operation: `create`, `get` (GetFunction, GetFunctionConfiguration, the code download), `list`, `update_code`, `update_config`, `delete`, `concurrency`, `tags`; `config` (the configuration members shared by create and update), `resolve` (a name and qualifier to a record) |
 //! | `versions/` | `publish` (PublishVersion), `list` (ListVersionsByFunction) |
 //! | `aliases/` | `create`, `get`, `list`, `update`, `delete`; the alias document, AWS's routing rules, and following an alias (`Engine::alias`) |
+//! | `permissions/` | `add`, `remove`, `get`: a function qualifier's resource-based policy (stored and returned, not enforced); the policy document and AWS's rendering of principals, shared with `layers/permissions` |
 //! | `sub_resources` | what belongs to a function qualifier, layer version or account besides its own rows: typed documents in the store's sub-resource rows, the read-modify-write loop every change of one goes through, and `Qualified` (what a qualifier names) |
 //! | `layers/` | `publish`, `get`, `list`, `delete`; `record` (a layer version's stored document); `for_functions` (a function's `Layers` resolved and checked) |
 //! | `account` | GetAccountSettings |
@@ -94,6 +95,7 @@ pub use lamina_model::names;
 mod not_found;
 mod opt;
 mod paging;
+mod permissions;
 mod preconditions;
 mod record;
 mod resolved;

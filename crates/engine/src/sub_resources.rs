@@ -11,7 +11,9 @@ use lamina_store::{Owner, StoreError, SubResourceKey, SubResourceKind, SubResour
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::aliases::cannot_find_alias;
 use crate::names::Scope;
+use crate::not_found::function_not_found;
 use crate::paging::paginate;
 use crate::record::fresh_id;
 use crate::{Engine, EngineError};
@@ -68,6 +70,24 @@ impl Qualified {
             Some(q) => Qualified::Alias(q.to_owned()),
         }
     }
+
+    /// What a qualifier names for a function's policy: `$LATEST` and the unqualified function share one.
+    pub(crate) fn of_policy(qualifier: Option<&str>) -> Qualified {
+        match Qualified::of(qualifier) {
+            Qualified::Latest => Qualified::Function,
+            other => other,
+        }
+    }
+
+    /// The store key of a sub-resource of this qualifier (`""` for the function as a whole).
+    pub(crate) fn key(&self) -> String {
+        match self {
+            Qualified::Function => String::new(),
+            Qualified::Latest => "$LATEST".to_owned(),
+            Qualified::Version(n) => n.to_string(),
+            Qualified::Alias(name) => name.clone(),
+        }
+    }
 }
 
 /// The key of a function's sub-resource.
@@ -93,6 +113,30 @@ fn parse<D: DeserializeOwned>(row: SubResourceRow) -> Result<(SubResourceKey, St
 }
 
 impl Engine {
+    /// Checks that what a qualifier names exists: the function, and the version (AWS's `Function not
+    /// found`) or alias (`Cannot find alias arn`) it names.
+    pub(crate) async fn check_qualifier_exists(
+        &self,
+        scope: &Scope,
+        name: &str,
+        qualified: &Qualified,
+    ) -> Result<(), EngineError> {
+        if self.load(scope, name).await?.is_none() {
+            return Err(function_not_found(scope, name, None));
+        }
+        match qualified {
+            Qualified::Function | Qualified::Latest => Ok(()),
+            Qualified::Version(_) => self
+                .resolve_version(scope, name, &qualified.key())
+                .await
+                .map(|_| ()),
+            Qualified::Alias(alias) => match self.alias(scope, name, alias).await? {
+                Some(_) => Ok(()),
+                None => Err(cannot_find_alias(scope, name, alias)),
+            },
+        }
+    }
+
     /// Reads one sub-resource.
     pub(crate) async fn sub_resource<D: DeserializeOwned + Send + 'static>(
         &self,
@@ -226,5 +270,7 @@ mod tests {
         );
         assert_eq!(Qualified::of(Some("live")), Qualified::Alias("live".into()));
         assert_eq!(Qualified::of(Some("1a")), Qualified::Alias("1a".into()));
+        assert_eq!(Qualified::Version(3).key(), "3");
+        assert_eq!(Qualified::Function.key(), "");
     }
 }

@@ -31,8 +31,10 @@ use serde_json::{Map, Value};
 
 // The shapes of the sub-resources of functions, one module each.
 mod aliases;
+mod permissions;
 
 pub use aliases::*;
+pub use permissions::*;
 
 /// `ZipFile`: an inline package, base64-encoded.
 ///

@@ -6,6 +6,7 @@ pub(crate) mod code;
 pub(crate) mod functions;
 pub(crate) mod invoke;
 pub(crate) mod layers;
+pub(crate) mod permissions;
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode};
