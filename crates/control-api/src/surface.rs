@@ -16,7 +16,7 @@ use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter, on};
 use lamina_engine::Engine;
 
-use crate::operations::{account, aliases, functions, invoke, layers, permissions};
+use crate::operations::{account, aliases, event_invoke_configs, functions, invoke, layers, permissions};
 use crate::request::Query;
 
 #[cfg(test)]
@@ -135,11 +135,11 @@ pub(crate) const OPERATIONS: &[Operation] = &[
     unsupported("DeleteFunctionUrlConfig", DELETE, "/2021-10-31/functions/{FunctionName}/url"),
     unsupported("ListFunctionUrlConfigs", GET, "/2021-10-31/functions/{FunctionName}/urls"),
     // Asynchronous invocation settings.
-    unsupported("PutFunctionEventInvokeConfig", PUT, "/2019-09-25/functions/{FunctionName}/event-invoke-config"),
-    unsupported("UpdateFunctionEventInvokeConfig", POST, "/2019-09-25/functions/{FunctionName}/event-invoke-config"),
-    unsupported("GetFunctionEventInvokeConfig", GET, "/2019-09-25/functions/{FunctionName}/event-invoke-config"),
-    unsupported("DeleteFunctionEventInvokeConfig", DELETE, "/2019-09-25/functions/{FunctionName}/event-invoke-config"),
-    unsupported("ListFunctionEventInvokeConfigs", GET, "/2019-09-25/functions/{FunctionName}/event-invoke-config/list"),
+    served("PutFunctionEventInvokeConfig", PUT, "/2019-09-25/functions/{FunctionName}/event-invoke-config", |m| on(m, event_invoke_configs::put)),
+    served("UpdateFunctionEventInvokeConfig", POST, "/2019-09-25/functions/{FunctionName}/event-invoke-config", |m| on(m, event_invoke_configs::update)),
+    served("GetFunctionEventInvokeConfig", GET, "/2019-09-25/functions/{FunctionName}/event-invoke-config", |m| on(m, event_invoke_configs::get)),
+    served("DeleteFunctionEventInvokeConfig", DELETE, "/2019-09-25/functions/{FunctionName}/event-invoke-config", |m| on(m, event_invoke_configs::delete)),
+    served("ListFunctionEventInvokeConfigs", GET, "/2019-09-25/functions/{FunctionName}/event-invoke-config/list", |m| on(m, event_invoke_configs::list)),
     // Event source mappings.
     unsupported("CreateEventSourceMapping", POST, "/2015-03-31/event-source-mappings"),
     unsupported("ListEventSourceMappings", GET, "/2015-03-31/event-source-mappings"),

@@ -17,6 +17,7 @@
 //! | `versions/` | `publish` (PublishVersion), `list` (ListVersionsByFunction) |
 //! | `aliases/` | `create`, `get`, `list`, `update`, `delete`; the alias document, AWS's routing rules, and following an alias (`Engine::alias`) |
 //! | `permissions/` | `add`, `remove`, `get`: a function qualifier's resource-based policy (stored and returned, not enforced); the policy document and AWS's rendering of principals, shared with `layers/permissions` |
+//! | `event_invoke_configs/` | `put`, `update`, `get`, `delete`, `list`: a qualifier's asynchronous invocation settings (stored and returned) |
 //! | `sub_resources` | what belongs to a function qualifier, layer version or account besides its own rows: typed documents in the store's sub-resource rows, the read-modify-write loop every change of one goes through, and `Qualified` (what a qualifier names) |
 //! | `layers/` | `publish`, `get`, `list`, `delete`; `record` (a layer version's stored document); `for_functions` (a function's `Layers` resolved and checked) |
 //! | `account` | GetAccountSettings |
@@ -87,6 +88,7 @@ mod code;
 pub mod config_rules;
 mod deploy;
 mod error;
+mod event_invoke_configs;
 mod functions;
 mod invocation;
 mod layers;

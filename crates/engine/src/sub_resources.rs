@@ -12,10 +12,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::aliases::cannot_find_alias;
-use crate::names::Scope;
+use crate::names::{self, NameKind, Scope};
 use crate::not_found::function_not_found;
 use crate::paging::paginate;
 use crate::record::fresh_id;
+use crate::validation::Checks;
 use crate::{Engine, EngineError};
 
 /// A stored sub-resource: its document and the row's revision (the `RevisionId` AWS shows for aliases
@@ -87,6 +88,23 @@ impl Qualified {
             Qualified::Version(n) => n.to_string(),
             Qualified::Alias(name) => name.clone(),
         }
+    }
+}
+
+/// A function and what its qualifier names, as an operation on a qualifier's sub-resource took them.
+pub(crate) struct Target {
+    /// The function.
+    pub(crate) name: String,
+    /// What the qualifier names.
+    pub(crate) qualified: Qualified,
+    /// The ARN the operation's answer names.
+    pub(crate) arn: String,
+}
+
+impl Target {
+    /// The key of the sub-resource of `kind` of this qualifier.
+    pub(crate) fn key(&self, scope: &Scope, kind: SubResourceKind) -> SubResourceKey {
+        function_key(scope, &self.name, kind, &self.qualified.key())
     }
 }
 
@@ -169,6 +187,28 @@ impl Engine {
                 .collect()
         })
         .await
+    }
+
+    /// The function a List operation of its sub-resources names (a namespaced `FunctionName`), after
+    /// checking `MaxItems` (1 to `most`) and that the function exists (`missing` otherwise).
+    pub(crate) async fn listed_function(
+        &self,
+        scope: &Scope,
+        raw_name: &str,
+        max_items: Option<i64>,
+        most: i64,
+        missing: EngineError,
+    ) -> Result<String, EngineError> {
+        let f = names::parse_function_name(raw_name, NameKind::Namespaced, scope)?;
+        let mut checks = Checks::default();
+        if let Some(n) = max_items {
+            checks.range(n, "maxItems", 1, most);
+        }
+        checks.finish()?;
+        match self.load(scope, &f.name).await? {
+            Some(_) => Ok(f.name),
+            None => Err(missing),
+        }
     }
 
     /// One page (after `marker`, at most `max_items`, 50 by default) of the sub-resources of one kind of

@@ -31,9 +31,11 @@ use serde_json::{Map, Value};
 
 // The shapes of the sub-resources of functions, one module each.
 mod aliases;
+mod event_invoke_configs;
 mod permissions;
 
 pub use aliases::*;
+pub use event_invoke_configs::*;
 pub use permissions::*;
 
 /// `ZipFile`: an inline package, base64-encoded.

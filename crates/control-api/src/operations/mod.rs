@@ -3,6 +3,7 @@
 pub(crate) mod account;
 pub(crate) mod aliases;
 pub(crate) mod code;
+pub(crate) mod event_invoke_configs;
 pub(crate) mod functions;
 pub(crate) mod invoke;
 pub(crate) mod layers;
