@@ -16,7 +16,9 @@ use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter, on};
 use lamina_engine::Engine;
 
-use crate::operations::{account, aliases, event_invoke_configs, functions, invoke, layers, permissions};
+use crate::operations::{
+    account, aliases, event_invoke_configs, functions, invoke, layers, permissions, url_configs,
+};
 use crate::request::Query;
 
 #[cfg(test)]
@@ -129,11 +131,11 @@ pub(crate) const OPERATIONS: &[Operation] = &[
     served("GetPolicy", GET, "/2015-03-31/functions/{FunctionName}/policy", |m| on(m, permissions::get)),
     served("RemovePermission", DELETE, "/2015-03-31/functions/{FunctionName}/policy/{StatementId}", |m| on(m, permissions::remove)),
     // Function URLs.
-    unsupported("CreateFunctionUrlConfig", POST, "/2021-10-31/functions/{FunctionName}/url"),
-    unsupported("GetFunctionUrlConfig", GET, "/2021-10-31/functions/{FunctionName}/url"),
-    unsupported("UpdateFunctionUrlConfig", PUT, "/2021-10-31/functions/{FunctionName}/url"),
-    unsupported("DeleteFunctionUrlConfig", DELETE, "/2021-10-31/functions/{FunctionName}/url"),
-    unsupported("ListFunctionUrlConfigs", GET, "/2021-10-31/functions/{FunctionName}/urls"),
+    served("CreateFunctionUrlConfig", POST, "/2021-10-31/functions/{FunctionName}/url", |m| on(m, url_configs::create)),
+    served("GetFunctionUrlConfig", GET, "/2021-10-31/functions/{FunctionName}/url", |m| on(m, url_configs::get)),
+    served("UpdateFunctionUrlConfig", PUT, "/2021-10-31/functions/{FunctionName}/url", |m| on(m, url_configs::update)),
+    served("DeleteFunctionUrlConfig", DELETE, "/2021-10-31/functions/{FunctionName}/url", |m| on(m, url_configs::delete)),
+    served("ListFunctionUrlConfigs", GET, "/2021-10-31/functions/{FunctionName}/urls", |m| on(m, url_configs::list)),
     // Asynchronous invocation settings.
     served("PutFunctionEventInvokeConfig", PUT, "/2019-09-25/functions/{FunctionName}/event-invoke-config", |m| on(m, event_invoke_configs::put)),
     served("UpdateFunctionEventInvokeConfig", POST, "/2019-09-25/functions/{FunctionName}/event-invoke-config", |m| on(m, event_invoke_configs::update)),

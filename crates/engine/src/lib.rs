@@ -18,6 +18,7 @@
 //! | `aliases/` | `create`, `get`, `list`, `update`, `delete`; the alias document, AWS's routing rules, and following an alias (`Engine::alias`) |
 //! | `permissions/` | `add`, `remove`, `get`: a function qualifier's resource-based policy (stored and returned, not enforced); the policy document and AWS's rendering of principals, shared with `layers/permissions` |
 //! | `event_invoke_configs/` | `put`, `update`, `get`, `delete`, `list`: a qualifier's asynchronous invocation settings (stored and returned) |
+//! | `url_configs/` | `create`, `get`, `update`, `delete`, `list`: a function's or alias's URL configuration (stored and returned; the URL is made by the control API) |
 //! | `sub_resources` | what belongs to a function qualifier, layer version or account besides its own rows: typed documents in the store's sub-resource rows, the read-modify-write loop every change of one goes through, and `Qualified` (what a qualifier names) |
 //! | `layers/` | `publish`, `get`, `list`, `delete`; `record` (a layer version's stored document); `for_functions` (a function's `Layers` resolved and checked) |
 //! | `account` | GetAccountSettings |
@@ -107,6 +108,7 @@ pub mod s3;
 mod settle;
 mod stacks;
 mod sub_resources;
+mod url_configs;
 /// AWS's ValidationException grammar (from the vocabulary crate).
 use lamina_model::validation;
 mod versions;
@@ -127,6 +129,7 @@ pub use lamina_store::StoredBlob;
 pub use layers::LayerVersionView;
 pub use names::Scope;
 pub use s3::S3Location;
+pub use url_configs::{UrlConfigPage, UrlConfigView};
 
 /// How to open an [`Engine`].
 #[derive(Debug, Clone)]

@@ -33,10 +33,12 @@ use serde_json::{Map, Value};
 mod aliases;
 mod event_invoke_configs;
 mod permissions;
+mod url_configs;
 
 pub use aliases::*;
 pub use event_invoke_configs::*;
 pub use permissions::*;
+pub use url_configs::*;
 
 /// `ZipFile`: an inline package, base64-encoded.
 ///

@@ -8,6 +8,7 @@ pub(crate) mod functions;
 pub(crate) mod invoke;
 pub(crate) mod layers;
 pub(crate) mod permissions;
+pub(crate) mod url_configs;
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode};
