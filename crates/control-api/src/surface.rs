@@ -17,7 +17,8 @@ use axum::routing::{MethodFilter, MethodRouter, on};
 use lamina_engine::Engine;
 
 use crate::operations::{
-    account, aliases, event_invoke_configs, functions, invoke, layers, permissions, url_configs,
+    account, aliases, code_signing, event_invoke_configs, functions, invoke, layers, permissions, settings,
+    url_configs,
 };
 use crate::request::Query;
 
@@ -154,20 +155,20 @@ pub(crate) const OPERATIONS: &[Operation] = &[
     unsupported("DeleteProvisionedConcurrencyConfig", DELETE, "/2019-09-30/functions/{FunctionName}/provisioned-concurrency"),
     unsupported("ListProvisionedConcurrencyConfigs", GET, "/2019-09-30/functions/{FunctionName}/provisioned-concurrency?List=ALL"),
     // Code signing.
-    unsupported("CreateCodeSigningConfig", POST, "/2020-04-22/code-signing-configs"),
-    unsupported("ListCodeSigningConfigs", GET, "/2020-04-22/code-signing-configs"),
-    unsupported("GetCodeSigningConfig", GET, "/2020-04-22/code-signing-configs/{CodeSigningConfigArn}"),
-    unsupported("UpdateCodeSigningConfig", PUT, "/2020-04-22/code-signing-configs/{CodeSigningConfigArn}"),
-    unsupported("DeleteCodeSigningConfig", DELETE, "/2020-04-22/code-signing-configs/{CodeSigningConfigArn}"),
-    unsupported("ListFunctionsByCodeSigningConfig", GET, "/2020-04-22/code-signing-configs/{CodeSigningConfigArn}/functions"),
-    unsupported("PutFunctionCodeSigningConfig", PUT, "/2020-06-30/functions/{FunctionName}/code-signing-config"),
-    unsupported("GetFunctionCodeSigningConfig", GET, "/2020-06-30/functions/{FunctionName}/code-signing-config"),
-    unsupported("DeleteFunctionCodeSigningConfig", DELETE, "/2020-06-30/functions/{FunctionName}/code-signing-config"),
+    served("CreateCodeSigningConfig", POST, "/2020-04-22/code-signing-configs", |m| on(m, code_signing::create)),
+    served("ListCodeSigningConfigs", GET, "/2020-04-22/code-signing-configs", |m| on(m, code_signing::list)),
+    served("GetCodeSigningConfig", GET, "/2020-04-22/code-signing-configs/{CodeSigningConfigArn}", |m| on(m, code_signing::get)),
+    served("UpdateCodeSigningConfig", PUT, "/2020-04-22/code-signing-configs/{CodeSigningConfigArn}", |m| on(m, code_signing::update)),
+    served("DeleteCodeSigningConfig", DELETE, "/2020-04-22/code-signing-configs/{CodeSigningConfigArn}", |m| on(m, code_signing::delete)),
+    served("ListFunctionsByCodeSigningConfig", GET, "/2020-04-22/code-signing-configs/{CodeSigningConfigArn}/functions", |m| on(m, code_signing::list_functions)),
+    served("PutFunctionCodeSigningConfig", PUT, "/2020-06-30/functions/{FunctionName}/code-signing-config", |m| on(m, code_signing::put_function)),
+    served("GetFunctionCodeSigningConfig", GET, "/2020-06-30/functions/{FunctionName}/code-signing-config", |m| on(m, code_signing::get_function)),
+    served("DeleteFunctionCodeSigningConfig", DELETE, "/2020-06-30/functions/{FunctionName}/code-signing-config", |m| on(m, code_signing::delete_function)),
     // Runtime management and recursion.
-    unsupported("PutRuntimeManagementConfig", PUT, "/2021-07-20/functions/{FunctionName}/runtime-management-config"),
-    unsupported("GetRuntimeManagementConfig", GET, "/2021-07-20/functions/{FunctionName}/runtime-management-config"),
-    unsupported("PutFunctionRecursionConfig", PUT, "/2024-08-31/functions/{FunctionName}/recursion-config"),
-    unsupported("GetFunctionRecursionConfig", GET, "/2024-08-31/functions/{FunctionName}/recursion-config"),
+    served("PutRuntimeManagementConfig", PUT, "/2021-07-20/functions/{FunctionName}/runtime-management-config", |m| on(m, settings::put_runtime_management)),
+    served("GetRuntimeManagementConfig", GET, "/2021-07-20/functions/{FunctionName}/runtime-management-config", |m| on(m, settings::get_runtime_management)),
+    served("PutFunctionRecursionConfig", PUT, "/2024-08-31/functions/{FunctionName}/recursion-config", |m| on(m, settings::put_recursion)),
+    served("GetFunctionRecursionConfig", GET, "/2024-08-31/functions/{FunctionName}/recursion-config", |m| on(m, settings::get_recursion)),
     // Capacity providers and scaling.
     unsupported("CreateCapacityProvider", POST, "/2025-11-30/capacity-providers"),
     unsupported("ListCapacityProviders", GET, "/2025-11-30/capacity-providers"),

@@ -19,6 +19,8 @@
 //! | `permissions/` | `add`, `remove`, `get`: a function qualifier's resource-based policy (stored and returned, not enforced); the policy document and AWS's rendering of principals, shared with `layers/permissions` |
 //! | `event_invoke_configs/` | `put`, `update`, `get`, `delete`, `list`: a qualifier's asynchronous invocation settings (stored and returned) |
 //! | `url_configs/` | `create`, `get`, `update`, `delete`, `list`: a function's or alias's URL configuration (stored and returned; the URL is made by the control API) |
+//! | `function_settings/` | `recursion` (Get/PutFunctionRecursionConfig), `runtime_management` (Get/PutRuntimeManagementConfig): stored and returned |
+//! | `code_signing/` | `create`, `get`, `update`, `delete`, `list` (an account's code signing configurations), `functions` (the one a function uses): stored and returned, signatures not checked |
 //! | `sub_resources` | what belongs to a function qualifier, layer version or account besides its own rows: typed documents in the store's sub-resource rows, the read-modify-write loop every change of one goes through, and `Qualified` (what a qualifier names) |
 //! | `layers/` | `publish`, `get`, `list`, `delete`; `record` (a layer version's stored document); `for_functions` (a function's `Layers` resolved and checked) |
 //! | `account` | GetAccountSettings |
@@ -86,10 +88,12 @@
 mod account;
 mod aliases;
 mod code;
+mod code_signing;
 pub mod config_rules;
 mod deploy;
 mod error;
 mod event_invoke_configs;
+mod function_settings;
 mod functions;
 mod invocation;
 mod layers;
