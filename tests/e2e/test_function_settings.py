@@ -1,5 +1,6 @@
 """Per-function settings through boto3, stored and returned: recursion config, runtime management config,
-code signing configs and the one a function uses."""
+code signing configs and the one a function uses; and event source mappings, answered as for an account
+without any (lamina serves no queues or streams)."""
 
 import pytest
 from botocore.exceptions import ClientError
@@ -109,3 +110,22 @@ def test_code_signing_configs(lam):
         lam.create_code_signing_config(AllowedPublishers={"SigningProfileVersionArns": ["not-an-arn"]})
     assert error(e)[:2] == (400, "ValidationException")
 
+
+def test_event_source_mappings_are_refused_clearly(lam):
+    create(lam, "consumer")
+    with pytest.raises(ClientError) as e:
+        lam.create_event_source_mapping(
+            FunctionName="consumer", EventSourceArn="arn:aws:sqs:us-east-1:123456789012:queue"
+        )
+    status, code, message = error(e)
+    assert (status, code) == (400, "InvalidParameterValueException")
+    assert "lamina serves no queues or streams" in message
+    assert lam.list_event_source_mappings()["EventSourceMappings"] == []
+    uuid = "a1b2c3d4-0000-0000-0000-000000000000"
+    for call in [lam.get_event_source_mapping, lam.delete_event_source_mapping]:
+        with pytest.raises(ClientError) as e:
+            call(UUID=uuid)
+        assert error(e) == (404, "ResourceNotFoundException", "The resource you requested does not exist.")
+    with pytest.raises(ClientError) as e:
+        lam.update_event_source_mapping(UUID=uuid, BatchSize=5)
+    assert error(e)[:2] == (404, "ResourceNotFoundException")

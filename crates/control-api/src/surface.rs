@@ -17,8 +17,8 @@ use axum::routing::{MethodFilter, MethodRouter, on};
 use lamina_engine::Engine;
 
 use crate::operations::{
-    account, aliases, code_signing, event_invoke_configs, functions, invoke, layers, permissions, settings,
-    url_configs,
+    account, aliases, code_signing, event_invoke_configs, event_source_mappings, functions, invoke, layers,
+    permissions, settings, url_configs,
 };
 use crate::request::Query;
 
@@ -143,12 +143,12 @@ pub(crate) const OPERATIONS: &[Operation] = &[
     served("GetFunctionEventInvokeConfig", GET, "/2019-09-25/functions/{FunctionName}/event-invoke-config", |m| on(m, event_invoke_configs::get)),
     served("DeleteFunctionEventInvokeConfig", DELETE, "/2019-09-25/functions/{FunctionName}/event-invoke-config", |m| on(m, event_invoke_configs::delete)),
     served("ListFunctionEventInvokeConfigs", GET, "/2019-09-25/functions/{FunctionName}/event-invoke-config/list", |m| on(m, event_invoke_configs::list)),
-    // Event source mappings.
-    unsupported("CreateEventSourceMapping", POST, "/2015-03-31/event-source-mappings"),
-    unsupported("ListEventSourceMappings", GET, "/2015-03-31/event-source-mappings"),
-    unsupported("GetEventSourceMapping", GET, "/2015-03-31/event-source-mappings/{UUID}"),
-    unsupported("UpdateEventSourceMapping", PUT, "/2015-03-31/event-source-mappings/{UUID}"),
-    unsupported("DeleteEventSourceMapping", DELETE, "/2015-03-31/event-source-mappings/{UUID}"),
+    // Event source mappings: answered as for an account without any (lamina serves no queues or streams).
+    served("CreateEventSourceMapping", POST, "/2015-03-31/event-source-mappings", |m| on(m, event_source_mappings::create)),
+    served("ListEventSourceMappings", GET, "/2015-03-31/event-source-mappings", |m| on(m, event_source_mappings::list)),
+    served("GetEventSourceMapping", GET, "/2015-03-31/event-source-mappings/{UUID}", |m| on(m, event_source_mappings::one)),
+    served("UpdateEventSourceMapping", PUT, "/2015-03-31/event-source-mappings/{UUID}", |m| on(m, event_source_mappings::one)),
+    served("DeleteEventSourceMapping", DELETE, "/2015-03-31/event-source-mappings/{UUID}", |m| on(m, event_source_mappings::one)),
     // Provisioned concurrency.
     unsupported("PutProvisionedConcurrencyConfig", PUT, "/2019-09-30/functions/{FunctionName}/provisioned-concurrency"),
     unsupported("GetProvisionedConcurrencyConfig", GET, "/2019-09-30/functions/{FunctionName}/provisioned-concurrency"),
@@ -351,6 +351,30 @@ mod tests {
                 "{} {} twice",
                 op.method,
                 op.uri
+            );
+        }
+    }
+
+    #[test]
+    fn the_readme_lists_every_operation_lamina_refuses() {
+        let readme = include_str!("../../../README.md");
+        let start = readme
+            .find("- Deliberately not served")
+            .expect("the README lists the operations lamina refuses");
+        let listed = &readme[start..start + readme[start..].find("\n- ").unwrap_or(readme.len() - start)];
+        let words: HashSet<&str> = listed
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        for op in OPERATIONS {
+            let refused = matches!(op.answer, Answer::Unsupported);
+            assert_eq!(
+                words.contains(op.name),
+                refused,
+                "{} is {} but the README's list {} it",
+                op.name,
+                if refused { "refused" } else { "served" },
+                if refused { "misses" } else { "names" }
             );
         }
     }

@@ -21,6 +21,7 @@
 //! | `url_configs/` | `create`, `get`, `update`, `delete`, `list`: a function's or alias's URL configuration (stored and returned; the URL is made by the control API) |
 //! | `function_settings/` | `recursion` (Get/PutFunctionRecursionConfig), `runtime_management` (Get/PutRuntimeManagementConfig): stored and returned |
 //! | `code_signing/` | `create`, `get`, `update`, `delete`, `list` (an account's code signing configurations), `functions` (the one a function uses): stored and returned, signatures not checked |
+//! | `event_source_mappings` | the mapping operations, answered as for an account without mappings: lamina serves no queues or streams |
 //! | `sub_resources` | what belongs to a function qualifier, layer version or account besides its own rows: typed documents in the store's sub-resource rows, the read-modify-write loop every change of one goes through, and `Qualified` (what a qualifier names) |
 //! | `layers/` | `publish`, `get`, `list`, `delete`; `record` (a layer version's stored document); `for_functions` (a function's `Layers` resolved and checked) |
 //! | `account` | GetAccountSettings |
@@ -93,6 +94,7 @@ pub mod config_rules;
 mod deploy;
 mod error;
 mod event_invoke_configs;
+mod event_source_mappings;
 mod function_settings;
 mod functions;
 mod invocation;

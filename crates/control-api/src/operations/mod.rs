@@ -5,6 +5,7 @@ pub(crate) mod aliases;
 pub(crate) mod code;
 pub(crate) mod code_signing;
 pub(crate) mod event_invoke_configs;
+pub(crate) mod event_source_mappings;
 pub(crate) mod functions;
 pub(crate) mod invoke;
 pub(crate) mod layers;
