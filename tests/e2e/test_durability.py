@@ -67,6 +67,52 @@ def test_restart_keeps_everything(tmp_path):
         srv.stop()
 
 
+def sub_resources(lam, name):
+    """What belongs to function `name` besides its configuration, as the API shows it."""
+    def without_metadata(out):
+        return {k: v for k, v in out.items() if k != "ResponseMetadata"}
+
+    return {
+        "aliases": lam.list_aliases(FunctionName=name)["Aliases"],
+        "policy": without_metadata(lam.get_policy(FunctionName=name, Qualifier="live")),
+        "async": lam.list_function_event_invoke_configs(FunctionName=name)["FunctionEventInvokeConfigs"],
+        # The URL is on the server's endpoint, whose port a restart changes: its id is what is kept.
+        "urls": [
+            {**c, "FunctionUrl": c["FunctionUrl"].split(".lambda-url.")[0]}
+            for c in lam.list_function_url_configs(FunctionName=name)["FunctionUrlConfigs"]
+        ],
+        "recursion": lam.get_function_recursion_config(FunctionName=name)["RecursiveLoop"],
+        "signing": without_metadata(lam.get_function_code_signing_config(FunctionName=name)),
+    }
+
+
+def test_sub_resources_survive_kill_9(tmp_path):
+    srv = Server(tmp_path / "data").start()
+    try:
+        lam = srv.client()
+        create(lam, "kept")
+        lam.publish_version(FunctionName="kept")
+        lam.create_alias(FunctionName="kept", Name="live", FunctionVersion="1", Description="the live one")
+        lam.add_permission(
+            FunctionName="kept", Qualifier="live", StatementId="s3", Action="lambda:InvokeFunction", Principal="s3.amazonaws.com"
+        )
+        lam.put_function_event_invoke_config(FunctionName="kept", Qualifier="1", MaximumRetryAttempts=0)
+        lam.create_function_url_config(FunctionName="kept", Qualifier="live", AuthType="NONE")
+        lam.put_function_recursion_config(FunctionName="kept", RecursiveLoop="Allow")
+        csc = lam.create_code_signing_config(
+            AllowedPublishers={"SigningProfileVersionArns": ["arn:aws:signer:us-east-1:123456789012:/signing-profiles/p/1"]}
+        )["CodeSigningConfig"]["CodeSigningConfigArn"]
+        lam.put_function_code_signing_config(FunctionName="kept", CodeSigningConfigArn=csc)
+        before = sub_resources(lam, "kept")
+        srv.kill9()
+        srv.start()
+        lam = srv.client()
+        assert sub_resources(lam, "kept") == before
+        assert lam.invoke(FunctionName="kept", Qualifier="live")["ExecutedVersion"] == "1"
+    finally:
+        srv.stop()
+
+
 def test_kill_9_loses_no_acknowledged_write(tmp_path):
     srv = Server(tmp_path / "data").start()
     acknowledged = {}

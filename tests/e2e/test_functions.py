@@ -482,12 +482,13 @@ def test_tags(lam):
 def test_unsupported_operation_is_not_retried(server):
     lam = server.client()
     with pytest.raises(lam.exceptions.ClientError) as e:
-        lam.list_aliases(FunctionName="f")
+        lam.list_provisioned_concurrency_configs(FunctionName="f")
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert e.value.response["ResponseMetadata"]["RetryAttempts"] == 0
     assert error_of(e) == (
         "UnsupportedOperationException",
-        "lamina does not implement the Lambda operation ListAliases (GET /2015-03-31/functions/f/aliases) yet",
+        "lamina does not implement the Lambda operation ListProvisionedConcurrencyConfigs "
+        "(GET /2019-09-30/functions/f/provisioned-concurrency) yet",
     )
 
 

@@ -71,6 +71,7 @@ impl ApiError {
                 E::Validation(_) => ErrorCode::Validation,
                 E::InvalidParameter(_) => ErrorCode::InvalidParameterValue,
                 E::NotFound(_) => ErrorCode::ResourceNotFound,
+                E::CodeSigningConfigNotFound(_) => ErrorCode::CodeSigningConfigNotFound,
                 E::Conflict(_) => ErrorCode::ResourceConflict,
                 E::PreconditionFailed(_) => ErrorCode::PreconditionFailed,
                 E::TooLarge(_) => ErrorCode::RequestEntityTooLarge,

@@ -11,6 +11,7 @@ use lamina_engine::Engine;
 use crate::auth::{ApiConfig, Gate, authenticate};
 use crate::error::ApiError;
 use crate::operations::code::{self, CodeUrls};
+use crate::operations::url_configs::FunctionUrls;
 use crate::request::{self, Query};
 use crate::surface::{Answer, OPERATIONS, operation_at};
 
@@ -19,6 +20,7 @@ use crate::surface::{Answer, OPERATIONS, operation_at};
 pub fn router(engine: Engine, config: ApiConfig) -> Router {
     let gate = Arc::new(Gate::new(&config));
     let urls = Arc::new(CodeUrls::new(&config.public_endpoint, config.server_key.clone()));
+    let function_urls = Arc::new(FunctionUrls::new(&config.public_endpoint));
     let operations = served_operations()
         .fallback(unserved)
         .method_not_allowed_fallback(unserved)
@@ -34,6 +36,7 @@ pub fn router(engine: Engine, config: ApiConfig) -> Router {
     lambda
         .merge(downloads)
         .layer(Extension(urls))
+        .layer(Extension(function_urls))
         // Bodies are read by the handlers themselves, with the limits AWS applies per operation.
         .layer(DefaultBodyLimit::disable())
         .layer(axum::middleware::from_fn(request::request_id))

@@ -16,7 +16,10 @@ use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter, on};
 use lamina_engine::Engine;
 
-use crate::operations::{account, functions, invoke, layers};
+use crate::operations::{
+    account, aliases, code_signing, event_invoke_configs, event_source_mappings, functions, invoke, layers,
+    permissions, settings, url_configs,
+};
 use crate::request::Query;
 
 #[cfg(test)]
@@ -115,57 +118,57 @@ pub(crate) const OPERATIONS: &[Operation] = &[
     served("ListLayerVersions", GET, "/2018-10-31/layers/{LayerName}/versions", |m| on(m, layers::list_versions)),
     served("GetLayerVersion", GET, "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}", |m| on(m, layers::get)),
     served("DeleteLayerVersion", DELETE, "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}", |m| on(m, layers::delete)),
-    unsupported("AddLayerVersionPermission", POST, "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy"),
-    unsupported("GetLayerVersionPolicy", GET, "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy"),
-    unsupported("RemoveLayerVersionPermission", DELETE, "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy/{StatementId}"),
+    served("AddLayerVersionPermission", POST, "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy", |m| on(m, permissions::add_layer)),
+    served("GetLayerVersionPolicy", GET, "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy", |m| on(m, permissions::get_layer)),
+    served("RemoveLayerVersionPermission", DELETE, "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy/{StatementId}", |m| on(m, permissions::remove_layer)),
     // Aliases.
-    unsupported("CreateAlias", POST, "/2015-03-31/functions/{FunctionName}/aliases"),
-    unsupported("ListAliases", GET, "/2015-03-31/functions/{FunctionName}/aliases"),
-    unsupported("GetAlias", GET, "/2015-03-31/functions/{FunctionName}/aliases/{Name}"),
-    unsupported("UpdateAlias", PUT, "/2015-03-31/functions/{FunctionName}/aliases/{Name}"),
-    unsupported("DeleteAlias", DELETE, "/2015-03-31/functions/{FunctionName}/aliases/{Name}"),
+    served("CreateAlias", POST, "/2015-03-31/functions/{FunctionName}/aliases", |m| on(m, aliases::create)),
+    served("ListAliases", GET, "/2015-03-31/functions/{FunctionName}/aliases", |m| on(m, aliases::list)),
+    served("GetAlias", GET, "/2015-03-31/functions/{FunctionName}/aliases/{Name}", |m| on(m, aliases::get)),
+    served("UpdateAlias", PUT, "/2015-03-31/functions/{FunctionName}/aliases/{Name}", |m| on(m, aliases::update)),
+    served("DeleteAlias", DELETE, "/2015-03-31/functions/{FunctionName}/aliases/{Name}", |m| on(m, aliases::delete)),
     // Resource-based policies.
-    unsupported("AddPermission", POST, "/2015-03-31/functions/{FunctionName}/policy"),
-    unsupported("GetPolicy", GET, "/2015-03-31/functions/{FunctionName}/policy"),
-    unsupported("RemovePermission", DELETE, "/2015-03-31/functions/{FunctionName}/policy/{StatementId}"),
+    served("AddPermission", POST, "/2015-03-31/functions/{FunctionName}/policy", |m| on(m, permissions::add)),
+    served("GetPolicy", GET, "/2015-03-31/functions/{FunctionName}/policy", |m| on(m, permissions::get)),
+    served("RemovePermission", DELETE, "/2015-03-31/functions/{FunctionName}/policy/{StatementId}", |m| on(m, permissions::remove)),
     // Function URLs.
-    unsupported("CreateFunctionUrlConfig", POST, "/2021-10-31/functions/{FunctionName}/url"),
-    unsupported("GetFunctionUrlConfig", GET, "/2021-10-31/functions/{FunctionName}/url"),
-    unsupported("UpdateFunctionUrlConfig", PUT, "/2021-10-31/functions/{FunctionName}/url"),
-    unsupported("DeleteFunctionUrlConfig", DELETE, "/2021-10-31/functions/{FunctionName}/url"),
-    unsupported("ListFunctionUrlConfigs", GET, "/2021-10-31/functions/{FunctionName}/urls"),
+    served("CreateFunctionUrlConfig", POST, "/2021-10-31/functions/{FunctionName}/url", |m| on(m, url_configs::create)),
+    served("GetFunctionUrlConfig", GET, "/2021-10-31/functions/{FunctionName}/url", |m| on(m, url_configs::get)),
+    served("UpdateFunctionUrlConfig", PUT, "/2021-10-31/functions/{FunctionName}/url", |m| on(m, url_configs::update)),
+    served("DeleteFunctionUrlConfig", DELETE, "/2021-10-31/functions/{FunctionName}/url", |m| on(m, url_configs::delete)),
+    served("ListFunctionUrlConfigs", GET, "/2021-10-31/functions/{FunctionName}/urls", |m| on(m, url_configs::list)),
     // Asynchronous invocation settings.
-    unsupported("PutFunctionEventInvokeConfig", PUT, "/2019-09-25/functions/{FunctionName}/event-invoke-config"),
-    unsupported("UpdateFunctionEventInvokeConfig", POST, "/2019-09-25/functions/{FunctionName}/event-invoke-config"),
-    unsupported("GetFunctionEventInvokeConfig", GET, "/2019-09-25/functions/{FunctionName}/event-invoke-config"),
-    unsupported("DeleteFunctionEventInvokeConfig", DELETE, "/2019-09-25/functions/{FunctionName}/event-invoke-config"),
-    unsupported("ListFunctionEventInvokeConfigs", GET, "/2019-09-25/functions/{FunctionName}/event-invoke-config/list"),
-    // Event source mappings.
-    unsupported("CreateEventSourceMapping", POST, "/2015-03-31/event-source-mappings"),
-    unsupported("ListEventSourceMappings", GET, "/2015-03-31/event-source-mappings"),
-    unsupported("GetEventSourceMapping", GET, "/2015-03-31/event-source-mappings/{UUID}"),
-    unsupported("UpdateEventSourceMapping", PUT, "/2015-03-31/event-source-mappings/{UUID}"),
-    unsupported("DeleteEventSourceMapping", DELETE, "/2015-03-31/event-source-mappings/{UUID}"),
+    served("PutFunctionEventInvokeConfig", PUT, "/2019-09-25/functions/{FunctionName}/event-invoke-config", |m| on(m, event_invoke_configs::put)),
+    served("UpdateFunctionEventInvokeConfig", POST, "/2019-09-25/functions/{FunctionName}/event-invoke-config", |m| on(m, event_invoke_configs::update)),
+    served("GetFunctionEventInvokeConfig", GET, "/2019-09-25/functions/{FunctionName}/event-invoke-config", |m| on(m, event_invoke_configs::get)),
+    served("DeleteFunctionEventInvokeConfig", DELETE, "/2019-09-25/functions/{FunctionName}/event-invoke-config", |m| on(m, event_invoke_configs::delete)),
+    served("ListFunctionEventInvokeConfigs", GET, "/2019-09-25/functions/{FunctionName}/event-invoke-config/list", |m| on(m, event_invoke_configs::list)),
+    // Event source mappings: answered as for an account without any (lamina serves no queues or streams).
+    served("CreateEventSourceMapping", POST, "/2015-03-31/event-source-mappings", |m| on(m, event_source_mappings::create)),
+    served("ListEventSourceMappings", GET, "/2015-03-31/event-source-mappings", |m| on(m, event_source_mappings::list)),
+    served("GetEventSourceMapping", GET, "/2015-03-31/event-source-mappings/{UUID}", |m| on(m, event_source_mappings::one)),
+    served("UpdateEventSourceMapping", PUT, "/2015-03-31/event-source-mappings/{UUID}", |m| on(m, event_source_mappings::one)),
+    served("DeleteEventSourceMapping", DELETE, "/2015-03-31/event-source-mappings/{UUID}", |m| on(m, event_source_mappings::one)),
     // Provisioned concurrency.
     unsupported("PutProvisionedConcurrencyConfig", PUT, "/2019-09-30/functions/{FunctionName}/provisioned-concurrency"),
     unsupported("GetProvisionedConcurrencyConfig", GET, "/2019-09-30/functions/{FunctionName}/provisioned-concurrency"),
     unsupported("DeleteProvisionedConcurrencyConfig", DELETE, "/2019-09-30/functions/{FunctionName}/provisioned-concurrency"),
     unsupported("ListProvisionedConcurrencyConfigs", GET, "/2019-09-30/functions/{FunctionName}/provisioned-concurrency?List=ALL"),
     // Code signing.
-    unsupported("CreateCodeSigningConfig", POST, "/2020-04-22/code-signing-configs"),
-    unsupported("ListCodeSigningConfigs", GET, "/2020-04-22/code-signing-configs"),
-    unsupported("GetCodeSigningConfig", GET, "/2020-04-22/code-signing-configs/{CodeSigningConfigArn}"),
-    unsupported("UpdateCodeSigningConfig", PUT, "/2020-04-22/code-signing-configs/{CodeSigningConfigArn}"),
-    unsupported("DeleteCodeSigningConfig", DELETE, "/2020-04-22/code-signing-configs/{CodeSigningConfigArn}"),
-    unsupported("ListFunctionsByCodeSigningConfig", GET, "/2020-04-22/code-signing-configs/{CodeSigningConfigArn}/functions"),
-    unsupported("PutFunctionCodeSigningConfig", PUT, "/2020-06-30/functions/{FunctionName}/code-signing-config"),
-    unsupported("GetFunctionCodeSigningConfig", GET, "/2020-06-30/functions/{FunctionName}/code-signing-config"),
-    unsupported("DeleteFunctionCodeSigningConfig", DELETE, "/2020-06-30/functions/{FunctionName}/code-signing-config"),
+    served("CreateCodeSigningConfig", POST, "/2020-04-22/code-signing-configs", |m| on(m, code_signing::create)),
+    served("ListCodeSigningConfigs", GET, "/2020-04-22/code-signing-configs", |m| on(m, code_signing::list)),
+    served("GetCodeSigningConfig", GET, "/2020-04-22/code-signing-configs/{CodeSigningConfigArn}", |m| on(m, code_signing::get)),
+    served("UpdateCodeSigningConfig", PUT, "/2020-04-22/code-signing-configs/{CodeSigningConfigArn}", |m| on(m, code_signing::update)),
+    served("DeleteCodeSigningConfig", DELETE, "/2020-04-22/code-signing-configs/{CodeSigningConfigArn}", |m| on(m, code_signing::delete)),
+    served("ListFunctionsByCodeSigningConfig", GET, "/2020-04-22/code-signing-configs/{CodeSigningConfigArn}/functions", |m| on(m, code_signing::list_functions)),
+    served("PutFunctionCodeSigningConfig", PUT, "/2020-06-30/functions/{FunctionName}/code-signing-config", |m| on(m, code_signing::put_function)),
+    served("GetFunctionCodeSigningConfig", GET, "/2020-06-30/functions/{FunctionName}/code-signing-config", |m| on(m, code_signing::get_function)),
+    served("DeleteFunctionCodeSigningConfig", DELETE, "/2020-06-30/functions/{FunctionName}/code-signing-config", |m| on(m, code_signing::delete_function)),
     // Runtime management and recursion.
-    unsupported("PutRuntimeManagementConfig", PUT, "/2021-07-20/functions/{FunctionName}/runtime-management-config"),
-    unsupported("GetRuntimeManagementConfig", GET, "/2021-07-20/functions/{FunctionName}/runtime-management-config"),
-    unsupported("PutFunctionRecursionConfig", PUT, "/2024-08-31/functions/{FunctionName}/recursion-config"),
-    unsupported("GetFunctionRecursionConfig", GET, "/2024-08-31/functions/{FunctionName}/recursion-config"),
+    served("PutRuntimeManagementConfig", PUT, "/2021-07-20/functions/{FunctionName}/runtime-management-config", |m| on(m, settings::put_runtime_management)),
+    served("GetRuntimeManagementConfig", GET, "/2021-07-20/functions/{FunctionName}/runtime-management-config", |m| on(m, settings::get_runtime_management)),
+    served("PutFunctionRecursionConfig", PUT, "/2024-08-31/functions/{FunctionName}/recursion-config", |m| on(m, settings::put_recursion)),
+    served("GetFunctionRecursionConfig", GET, "/2024-08-31/functions/{FunctionName}/recursion-config", |m| on(m, settings::get_recursion)),
     // Capacity providers and scaling.
     unsupported("CreateCapacityProvider", POST, "/2025-11-30/capacity-providers"),
     unsupported("ListCapacityProviders", GET, "/2025-11-30/capacity-providers"),
@@ -355,6 +358,30 @@ mod tests {
                 "{} {} twice",
                 op.method,
                 op.uri
+            );
+        }
+    }
+
+    #[test]
+    fn the_readme_lists_every_operation_lamina_refuses() {
+        let readme = include_str!("../../../README.md");
+        let start = readme
+            .find("- Deliberately not served")
+            .expect("the README lists the operations lamina refuses");
+        let listed = &readme[start..start + readme[start..].find("\n- ").unwrap_or(readme.len() - start)];
+        let words: HashSet<&str> = listed
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        for op in OPERATIONS {
+            let refused = matches!(op.answer, Answer::Unsupported);
+            assert_eq!(
+                words.contains(op.name),
+                refused,
+                "{} is {} but the README's list {} it",
+                op.name,
+                if refused { "refused" } else { "served" },
+                if refused { "misses" } else { "names" }
             );
         }
     }

@@ -249,13 +249,18 @@ async fn request_over_70_167_211_bytes_is_413() {
 #[tokio::test]
 async fn unknown_paths_and_unimplemented_operations() {
     let (router, _dir) = router();
-    let request = Request::post("/2015-03-31/functions/f/aliases")
+    let request = Request::put("/2019-09-30/functions/f/provisioned-concurrency")
         .body(Body::empty())
         .expect("request");
     let (status, headers, body) = send(router.clone(), request).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(headers["x-amzn-errortype"], "UnsupportedOperationException");
-    assert!(body["message"].as_str().expect("message").contains("CreateAlias"));
+    assert!(
+        body["message"]
+            .as_str()
+            .expect("message")
+            .contains("PutProvisionedConcurrencyConfig")
+    );
     let request = Request::get("/no/such/thing")
         .body(Body::empty())
         .expect("request");

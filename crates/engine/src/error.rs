@@ -22,6 +22,10 @@ pub enum EngineError {
     /// The function, version or configuration does not exist (AWS: ResourceNotFoundException).
     #[error("{0}")]
     NotFound(String),
+    /// The code signing configuration a request names does not exist (AWS:
+    /// CodeSigningConfigNotFoundException).
+    #[error("{0}")]
+    CodeSigningConfigNotFound(String),
     /// The resource exists already or is busy (AWS: ResourceConflictException).
     #[error("{0}")]
     Conflict(String),

@@ -9,6 +9,8 @@ use crate::code::unpack;
 use crate::names::{self, NameKind, Scope};
 use crate::not_found::function_not_found;
 use crate::record::State;
+use crate::resolved::Routed;
+use crate::sub_resources::Qualified;
 use crate::{Engine, EngineError};
 
 /// How the caller wants the function run (`X-Amz-Invocation-Type`).
@@ -54,9 +56,10 @@ pub struct InvokeOutput {
 }
 
 impl Engine {
-    /// Resolves `FunctionName` (+ `Qualifier`) for Invoke: 404 with the qualified ARN when absent
-    /// (`...:$LATEST` by default, as AWS says for Invoke), 409 while the function is Pending. Answers
-    /// from the cache of resolved versions while the function is unchanged.
+    /// Resolves `FunctionName` (+ `Qualifier`) for Invoke to the version this invocation runs (for an
+    /// alias with weights, picked by them): 404 with the qualified ARN when absent (`...:$LATEST` by
+    /// default, as AWS says for Invoke), 409 while the function is Pending. Answers from the cache of
+    /// resolved versions while the function is unchanged.
     pub async fn resolve_invocation(
         &self,
         scope: &Scope,
@@ -65,21 +68,43 @@ impl Engine {
     ) -> Result<Arc<FunctionVersion>, EngineError> {
         let f = names::parse_function_name(raw_name, NameKind::Namespaced, scope)?;
         let q = names::resolve_qualifier(f.qualifier, qualifier)?.unwrap_or_else(|| "$LATEST".to_owned());
+        Ok(self.routed(scope, &f.name, &q).await?.pick())
+    }
+
+    /// What `name` at `q` resolves to, from the cache or the store.
+    async fn routed(&self, scope: &Scope, name: &str, q: &str) -> Result<Arc<Routed>, EngineError> {
         let cache = &self.inner.resolved;
-        if let Some(version) = cache.get(&scope.account, &scope.region, &f.name, &q) {
-            return Ok(version);
+        if let Some(routed) = cache.get(&scope.account, &scope.region, name, q) {
+            return Ok(routed);
         }
         let generation = cache.generation();
-        let version = Arc::new(self.resolve_from_store(scope, &f.name, &q).await?);
+        let routed = Arc::new(match Qualified::of(Some(q)) {
+            Qualified::Alias(alias) => {
+                let Some(stored) = self.alias(scope, name, &alias).await? else {
+                    return Err(function_not_found(scope, name, Some(q)));
+                };
+                let (primary, additional) = stored.doc.routes();
+                let primary = Arc::new(self.resolve_from_store(scope, name, &primary).await?);
+                let additional = match additional {
+                    Some((version, weight)) => Some((
+                        Arc::new(self.resolve_from_store(scope, name, &version).await?),
+                        weight,
+                    )),
+                    None => None,
+                };
+                Routed { primary, additional }
+            }
+            _ => Routed::only(self.resolve_from_store(scope, name, q).await?),
+        });
         cache.insert(
             generation,
             &scope.account,
             &scope.region,
-            &f.name,
-            &q,
-            Arc::clone(&version),
+            name,
+            q,
+            Arc::clone(&routed),
         );
-        Ok(version)
+        Ok(routed)
     }
 
     /// Reads the function (and version) from the store, unpacking its code if a settle has not yet.
@@ -163,10 +188,16 @@ impl Engine {
         qualifier: Option<&str>,
         input: InvokeInput,
     ) -> Result<InvokeOutput, EngineError> {
-        let version = self.resolve_invocation(scope, raw_name, qualifier).await?;
-        let invoked_function_arn = match qualifier {
+        let f = names::parse_function_name(raw_name, NameKind::Namespaced, scope)?;
+        let q = names::resolve_qualifier(f.qualifier, qualifier)?;
+        let version = self
+            .routed(scope, &f.name, q.as_deref().unwrap_or("$LATEST"))
+            .await?
+            .pick();
+        // The ARN the caller invoked, as the function's context reports it: qualified when a qualifier
+        // (a version or alias) was given, in the name or beside it.
+        let invoked_function_arn = match q {
             Some(q) => format!("{}:{q}", version.function_arn),
-            None if raw_name.starts_with("arn:") => raw_name.to_owned(),
             None => version.function_arn.clone(),
         };
         let request = InvokeRequest {

@@ -15,6 +15,14 @@
 //! |---|---|
 //! | `functions/` | one file per function operation: `create`, `get` (GetFunction, GetFunctionConfiguration, the code download), `list`, `update_code`, `update_config`, `delete`, `concurrency`, `tags`; `config` (the configuration members shared by create and update), `resolve` (a name and qualifier to a record) |
 //! | `versions/` | `publish` (PublishVersion), `list` (ListVersionsByFunction) |
+//! | `aliases/` | `create`, `get`, `list`, `update`, `delete`; the alias document, AWS's routing rules, and following an alias (`Engine::alias`) |
+//! | `permissions/` | `add`, `remove`, `get`: a function qualifier's resource-based policy (stored and returned, not enforced); the policy document and AWS's rendering of principals, shared with `layers/permissions` |
+//! | `event_invoke_configs/` | `put`, `update`, `get`, `delete`, `list`: a qualifier's asynchronous invocation settings (stored and returned) |
+//! | `url_configs/` | `create`, `get`, `update`, `delete`, `list`: a function's or alias's URL configuration (stored and returned; the URL is made by the control API) |
+//! | `function_settings/` | `recursion` (Get/PutFunctionRecursionConfig), `runtime_management` (Get/PutRuntimeManagementConfig): stored and returned |
+//! | `code_signing/` | `create`, `get`, `update`, `delete`, `list` (an account's code signing configurations), `functions` (the one a function uses): stored and returned, signatures not checked |
+//! | `event_source_mappings` | the mapping operations, answered as for an account without mappings: lamina serves no queues or streams |
+//! | `sub_resources` | what belongs to a function qualifier, layer version or account besides its own rows: typed documents in the store's sub-resource rows, the read-modify-write loop every change of one goes through, and `Qualified` (what a qualifier names) |
 //! | `layers/` | `publish`, `get`, `list`, `delete`; `record` (a layer version's stored document); `for_functions` (a function's `Layers` resolved and checked) |
 //! | `account` | GetAccountSettings |
 //! | `invocation` | Invoke, and the cache of resolved versions it answers from (`resolved`) |
@@ -27,10 +35,8 @@
 //! | `preconditions`, `not_found`, `paging` | AWS's 409/412 checks, not-found answers, marker paging |
 //! | [`config_rules`], [`runtime`] | member rules the model cannot state, runtimes; the name and ARN grammar ([`names`]), the `ValidationException` grammar and the wire shapes ([`wire`]) come from `lamina-model` |
 //!
-//! The next operations go where their resource is: CreateAlias, GetAlias, ListAliases, UpdateAlias and
-//! DeleteAlias as files of a new `aliases/` directory (an alias is a row of its own, written through
-//! `writes`, and `functions/resolve` learns to follow one); AddPermission, RemovePermission and GetPolicy
-//! in `permissions/`; function URL configurations in `url_configs/`. Asynchronous invocations (today queued
+//! The next operations go where their resource is, each resource a directory of one file per operation
+//! over `sub_resources`. Asynchronous invocations (today queued
 //! in memory by `invocation`) become durable behind an event-queue interface of `lamina-store`, next to
 //! [`MetadataStore`](lamina_store::MetadataStore) and [`CodeStore`](lamina_store::CodeStore).
 //!
@@ -82,10 +88,15 @@
 //! ```
 
 mod account;
+mod aliases;
 mod code;
+mod code_signing;
 pub mod config_rules;
 mod deploy;
 mod error;
+mod event_invoke_configs;
+mod event_source_mappings;
+mod function_settings;
 mod functions;
 mod invocation;
 mod layers;
@@ -94,6 +105,7 @@ pub use lamina_model::names;
 mod not_found;
 mod opt;
 mod paging;
+mod permissions;
 mod preconditions;
 mod record;
 mod resolved;
@@ -102,6 +114,8 @@ pub mod runtime;
 pub mod s3;
 mod settle;
 mod stacks;
+mod sub_resources;
+mod url_configs;
 /// AWS's ValidationException grammar (from the vocabulary crate).
 use lamina_model::validation;
 mod validate;
@@ -123,6 +137,7 @@ pub use lamina_store::StoredBlob;
 pub use layers::LayerVersionView;
 pub use names::Scope;
 pub use s3::S3Location;
+pub use url_configs::{UrlConfigPage, UrlConfigView};
 
 /// How to open an [`Engine`].
 #[derive(Debug, Clone)]

@@ -25,8 +25,13 @@ pub(crate) fn check_settled(scope: &Scope, record: &FunctionRecord) -> Result<()
 
 /// A `RevisionId` given with a change must be the current one.
 pub(crate) fn check_revision(record: &FunctionRecord, given: Option<&str>) -> Result<(), EngineError> {
+    check_revision_id(&record.revision_id, given)
+}
+
+/// A `RevisionId` given with a change of a function or alias must be `current`.
+pub(crate) fn check_revision_id(current: &str, given: Option<&str>) -> Result<(), EngineError> {
     match given {
-        Some(rev) if rev != record.revision_id => Err(EngineError::PreconditionFailed(
+        Some(rev) if rev != current => Err(EngineError::PreconditionFailed(
             "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to \
              retrieve the latest Revision Id"
                 .into(),

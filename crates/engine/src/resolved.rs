@@ -1,5 +1,7 @@
 //! Invoke's fast path: a function version, once resolved (store row read, document parsed, code located),
-//! is reused by every later invocation until the function changes.
+//! is reused by every later invocation until the function changes. A qualifier that is an alias resolves
+//! to its version and, when it routes a share of invocations to a second version, to that one and its
+//! weight too ([`Routed`]); each invocation picks one.
 //!
 //! Every write to a function's rows goes through the engine's write path (`Inner::write_function` in
 //! module `writes`), which drops the function's entries after the write and moves the cache's generation
@@ -16,6 +18,42 @@ use lamina_execution::FunctionVersion;
 /// entry.
 type Key = (String, String, String, String);
 
+/// What a qualifier resolves to: one version, or an alias's two with the second's share.
+#[derive(Debug)]
+pub(crate) struct Routed {
+    /// The version (for an alias, the one it points to).
+    pub(crate) primary: Arc<FunctionVersion>,
+    /// An alias's additional version and the share of invocations it gets (0.0 to 1.0).
+    pub(crate) additional: Option<(Arc<FunctionVersion>, f64)>,
+}
+
+impl Routed {
+    /// One version, nothing routed elsewhere.
+    pub(crate) fn only(version: FunctionVersion) -> Self {
+        Routed {
+            primary: Arc::new(version),
+            additional: None,
+        }
+    }
+
+    /// The version an invocation runs: the additional one with its weight's probability.
+    pub(crate) fn pick(&self) -> Arc<FunctionVersion> {
+        match &self.additional {
+            Some((version, weight)) if unit_random() < *weight => Arc::clone(version),
+            _ => Arc::clone(&self.primary),
+        }
+    }
+}
+
+/// A uniformly distributed number in [0, 1), from the operating system's generator (53 random bits).
+fn unit_random() -> f64 {
+    let bits = getrandom::u64().unwrap_or_default() >> 11;
+    // 53 bits convert to f64 exactly.
+    #[allow(clippy::cast_precision_loss)]
+    let unit = bits as f64 / (1u64 << 53) as f64;
+    unit
+}
+
 /// Resolved function versions by name and qualifier.
 #[derive(Default)]
 pub(crate) struct ResolvedCache {
@@ -26,7 +64,7 @@ pub(crate) struct ResolvedCache {
 struct CacheState {
     /// Moves on with every write to the store.
     generation: u64,
-    entries: HashMap<Key, Arc<FunctionVersion>>,
+    entries: HashMap<Key, Arc<Routed>>,
 }
 
 impl ResolvedCache {
@@ -34,14 +72,14 @@ impl ResolvedCache {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The cached version of `name` at `qualifier`, if any.
+    /// The cached resolution of `name` at `qualifier`, if any.
     pub(crate) fn get(
         &self,
         account: &str,
         region: &str,
         name: &str,
         qualifier: &str,
-    ) -> Option<Arc<FunctionVersion>> {
+    ) -> Option<Arc<Routed>> {
         // A lookup by borrowed parts would need a custom key type; four short strings are cheap next to
         // the store read this saves.
         let key = (
@@ -58,7 +96,7 @@ impl ResolvedCache {
         self.state().generation
     }
 
-    /// Caches a version resolved since `generation`, unless the store changed meanwhile.
+    /// Caches a resolution made since `generation`, unless the store changed meanwhile.
     pub(crate) fn insert(
         &self,
         generation: u64,
@@ -66,7 +104,7 @@ impl ResolvedCache {
         region: &str,
         name: &str,
         qualifier: &str,
-        version: Arc<FunctionVersion>,
+        version: Arc<Routed>,
     ) {
         let mut state = self.state();
         if state.generation == generation {
@@ -101,8 +139,8 @@ impl ResolvedCache {
 mod tests {
     use super::*;
 
-    fn version(name: &str) -> Arc<FunctionVersion> {
-        Arc::new(FunctionVersion {
+    fn version(name: &str) -> Arc<Routed> {
+        Arc::new(Routed::only(FunctionVersion {
             function_name: name.to_owned(),
             version: "$LATEST".to_owned(),
             function_arn: format!("arn:aws:lambda:us-east-1:000000000000:function:{name}"),
@@ -120,10 +158,40 @@ mod tests {
             reserved_concurrency: None,
             runtime: Some("provided.al2023".to_owned()),
             package_warnings: Vec::new(),
-        })
+        }))
     }
 
     const A: &str = "000000000000";
+
+    #[test]
+    fn a_routed_alias_picks_by_weight() {
+        let label = |routed: &Routed| routed.pick().version.clone();
+        let with = |weight: f64| {
+            let mut additional = Routed::only((*version("f").primary).clone());
+            additional.primary = Arc::new(FunctionVersion {
+                version: "2".into(),
+                ..(*additional.primary).clone()
+            });
+            Routed {
+                primary: Arc::clone(&version("f").primary),
+                additional: Some((Arc::clone(&additional.primary), weight)),
+            }
+        };
+        let never = with(0.0);
+        let always = with(1.0);
+        let half = with(0.5);
+        let mut twos = 0;
+        for _ in 0..2_000 {
+            assert_eq!(label(&never), "$LATEST");
+            assert_eq!(label(&always), "2");
+            if label(&half) == "2" {
+                twos += 1;
+            }
+        }
+        assert!((800..1_200).contains(&twos), "{twos} of 2000 at weight 0.5");
+        let unit = unit_random();
+        assert!((0.0..1.0).contains(&unit));
+    }
 
     #[test]
     fn a_resolution_that_raced_a_write_is_not_cached() {

@@ -5,8 +5,11 @@
 //!
 //! Layer versions are written directly: a function's record holds what it needs of its layers (ARN,
 //! digest, sizes), so layer writes change no resolved version.
+//!
+//! Sub-resources (module `sub_resources`) are written through [`Inner::write_sub_resources`]: those of
+//! a function (its aliases above all, which Invoke follows) forget its resolutions as its own rows do.
 
-use lamina_store::{MetadataStore, StoreError};
+use lamina_store::{MetadataStore, Owner, StoreError};
 
 use crate::names::Scope;
 use crate::record::FunctionRecord;
@@ -24,6 +27,20 @@ impl Inner {
         let result = write(self.meta.as_ref());
         self.resolved.invalidate(&scope.account, &scope.region, name);
         result
+    }
+
+    /// Runs `write` on the metadata store for sub-resources of `owner`, then forgets the resolutions of
+    /// the function that owns them, if a function does.
+    pub(crate) fn write_sub_resources<T>(
+        &self,
+        scope: &Scope,
+        owner: &Owner,
+        write: impl FnOnce(&dyn MetadataStore) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        match owner {
+            Owner::Function(name) => self.write_function(scope, name, write),
+            Owner::Layer(_) | Owner::Account => write(self.meta.as_ref()),
+        }
     }
 }
 
@@ -103,7 +120,8 @@ impl Engine {
         .await
     }
 
-    /// Deletes one published version; `false` if it did not exist.
+    /// Deletes one published version (and its sub-resources); `false` if it did not exist. AWS's 409
+    /// while aliases route to it.
     pub(crate) async fn delete_version_row(
         &self,
         scope: &Scope,
@@ -112,9 +130,16 @@ impl Engine {
     ) -> Result<bool, EngineError> {
         let (place, name) = (scope.clone(), name.to_owned());
         self.blocking(move |inner| {
-            Ok(inner.write_function(&place, &name, |meta| {
+            let deleted = inner.write_function(&place, &name, |meta| {
                 meta.delete_version(&place.account, &place.region, &name, version)
-            })?)
+            });
+            match deleted {
+                Err(StoreError::InUse(aliases)) => Err(EngineError::Conflict(format!(
+                    "Unable to delete version because the following aliases reference it: [{}]",
+                    aliases.join(", ")
+                ))),
+                other => Ok(other?),
+            }
         })
         .await
     }

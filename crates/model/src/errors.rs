@@ -17,6 +17,8 @@ pub enum ErrorCode {
     ResourceNotFound,
     /// A path that is not an operation (404).
     UnknownOperation,
+    /// No such code signing configuration (404).
+    CodeSigningConfigNotFound,
     /// The resource exists already or is busy (409).
     ResourceConflict,
     /// The `RevisionId` given is not the current one (412).
@@ -46,13 +48,14 @@ pub enum MessageMember {
 
 impl ErrorCode {
     /// Every code, for checks against the service model.
-    pub const ALL: [ErrorCode; 13] = [
+    pub const ALL: [ErrorCode; 14] = [
         ErrorCode::Validation,
         ErrorCode::InvalidParameterValue,
         ErrorCode::InvalidRequestContent,
         ErrorCode::UnsupportedOperation,
         ErrorCode::ResourceNotFound,
         ErrorCode::UnknownOperation,
+        ErrorCode::CodeSigningConfigNotFound,
         ErrorCode::ResourceConflict,
         ErrorCode::PreconditionFailed,
         ErrorCode::RequestEntityTooLarge,
@@ -71,6 +74,7 @@ impl ErrorCode {
             ErrorCode::UnsupportedOperation => "UnsupportedOperationException",
             ErrorCode::ResourceNotFound => "ResourceNotFoundException",
             ErrorCode::UnknownOperation => "UnknownOperationException",
+            ErrorCode::CodeSigningConfigNotFound => "CodeSigningConfigNotFoundException",
             ErrorCode::ResourceConflict => "ResourceConflictException",
             ErrorCode::PreconditionFailed => "PreconditionFailedException",
             ErrorCode::RequestEntityTooLarge => "RequestEntityTooLargeException",
@@ -89,7 +93,9 @@ impl ErrorCode {
             | ErrorCode::InvalidRequestContent
             | ErrorCode::UnsupportedOperation => 400,
             ErrorCode::AccessDenied => 403,
-            ErrorCode::ResourceNotFound | ErrorCode::UnknownOperation => 404,
+            ErrorCode::ResourceNotFound
+            | ErrorCode::UnknownOperation
+            | ErrorCode::CodeSigningConfigNotFound => 404,
             ErrorCode::ResourceConflict => 409,
             ErrorCode::PreconditionFailed => 412,
             ErrorCode::RequestEntityTooLarge => 413,
@@ -102,7 +108,9 @@ impl ErrorCode {
     /// Where the body carries the message (the service model's member name).
     pub fn message_member(self) -> MessageMember {
         match self {
-            ErrorCode::ResourceNotFound | ErrorCode::Service => MessageMember::Upper,
+            ErrorCode::ResourceNotFound | ErrorCode::CodeSigningConfigNotFound | ErrorCode::Service => {
+                MessageMember::Upper
+            }
             ErrorCode::AccessDenied => MessageMember::None,
             _ => MessageMember::Lower,
         }

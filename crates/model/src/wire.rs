@@ -29,6 +29,21 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+// The shapes of the sub-resources of functions, one module each.
+mod aliases;
+mod code_signing;
+mod event_invoke_configs;
+mod permissions;
+mod settings;
+mod url_configs;
+
+pub use aliases::*;
+pub use code_signing::*;
+pub use event_invoke_configs::*;
+pub use permissions::*;
+pub use settings::*;
+pub use url_configs::*;
+
 /// `ZipFile`: an inline package, base64-encoded.
 ///
 /// A client sends it whole ([`ZipFile::new`]). A server parsing a request skips its content, so that a

@@ -10,7 +10,10 @@ use std::io::{Read, Write};
 use lamina_model::CodeSha256;
 
 use crate::code::CodeStore;
-use crate::metadata::{FunctionRow, MetadataStore, StoreError, VersionRow};
+use crate::metadata::{
+    FunctionRow, MetadataStore, Owner, StoreError, SubResourceKey, SubResourceKind, SubResourceRow,
+    VersionRow, WriteCondition,
+};
 
 /// The account of the rows the checks write (the isolation check adds a second one).
 const ACCOUNT: &str = "000000000000";
@@ -52,6 +55,10 @@ pub fn run(store: &dyn MetadataStore) {
     layer_versions_count_up_and_are_never_reused(store);
     layer_versions_list_by_layer_and_region(store);
     referenced_code_covers_layers(store);
+    sub_resources_are_written_under_conditions(store);
+    sub_resources_hang_on_what_exists(store);
+    sub_resources_go_with_their_owner(store);
+    sub_resources_are_scoped_and_listed(store);
 }
 
 /// Runs `threads` writers that each add one tag-like key to one function's document by
@@ -695,4 +702,354 @@ pub fn run_code(store: &dyn CodeStore) {
     store.remove(&two.code_sha256()).expect("remove");
     store.remove(&two.code_sha256()).expect("removing twice is fine");
     assert!(store.list().expect("list").is_empty());
+}
+
+/// The key of a sub-resource of `owner` in the checks' account and region.
+fn sub_key(owner: Owner, kind: SubResourceKind, key: &str) -> SubResourceKey {
+    SubResourceKey {
+        account: ACCOUNT.into(),
+        region: "us-east-1".into(),
+        owner,
+        kind,
+        key: key.into(),
+    }
+}
+
+fn sub_row(key: SubResourceKey, revision: &str, versions: &[u64]) -> SubResourceRow {
+    SubResourceRow {
+        document: format!("{{\"key\":\"{}\",\"rev\":\"{revision}\"}}", key.key),
+        key,
+        revision: revision.into(),
+        versions: versions.to_vec(),
+    }
+}
+
+fn fn_owner(name: &str) -> Owner {
+    Owner::Function(name.into())
+}
+
+fn sub_resources_are_written_under_conditions(store: &dyn MetadataStore) {
+    store
+        .insert_function(&function("subs", "1"), Some(&version("subs", 1)))
+        .expect("insert");
+    let key = sub_key(fn_owner("subs"), SubResourceKind::Alias, "live");
+    let first = sub_row(key.clone(), "r1", &[1]);
+    store
+        .put_sub_resource(&first, &WriteCondition::Absent)
+        .expect("create");
+    assert_eq!(store.get_sub_resource(&key).expect("get"), Some(first.clone()));
+    match store.put_sub_resource(&sub_row(key.clone(), "r2", &[1]), &WriteCondition::Absent) {
+        Err(StoreError::AlreadyExists(_)) => {}
+        other => panic!("a second create must fail with AlreadyExists, got {other:?}"),
+    }
+    match store.put_sub_resource(
+        &sub_row(key.clone(), "r2", &[1]),
+        &WriteCondition::Revision("stale".into()),
+    ) {
+        Err(StoreError::RevisionMismatch(_)) => {}
+        other => panic!("a stale revision must fail with RevisionMismatch, got {other:?}"),
+    }
+    assert_eq!(
+        store.get_sub_resource(&key).expect("get"),
+        Some(first),
+        "a refused write changed the row"
+    );
+    store
+        .put_sub_resource(
+            &sub_row(key.clone(), "r2", &[1]),
+            &WriteCondition::Revision("r1".into()),
+        )
+        .expect("update with the current revision");
+    let missing = sub_key(fn_owner("subs"), SubResourceKind::Alias, "nothing");
+    match store.put_sub_resource(
+        &sub_row(missing.clone(), "r1", &[]),
+        &WriteCondition::Revision("r0".into()),
+    ) {
+        Err(StoreError::NotFound(_)) => {}
+        other => panic!("updating a missing row must fail with NotFound, got {other:?}"),
+    }
+    store
+        .put_sub_resource(&sub_row(key.clone(), "r3", &[]), &WriteCondition::Any)
+        .expect("put over a row");
+    store
+        .put_sub_resource(&sub_row(missing.clone(), "r1", &[]), &WriteCondition::Any)
+        .expect("put a new row");
+    assert_eq!(
+        store
+            .get_sub_resource(&key)
+            .expect("get")
+            .map(|r| (r.revision, r.versions)),
+        Some(("r3".to_owned(), Vec::new()))
+    );
+    match store.delete_sub_resource(&key, Some("r2")) {
+        Err(StoreError::RevisionMismatch(_)) => {}
+        other => panic!("a delete with a stale revision must fail, got {other:?}"),
+    }
+    assert!(store.delete_sub_resource(&key, Some("r3")).expect("delete"));
+    assert!(!store.delete_sub_resource(&key, None).expect("delete again"));
+    assert!(store.delete_sub_resource(&missing, None).expect("delete"));
+    store
+        .delete_function(ACCOUNT, "us-east-1", "subs")
+        .expect("delete");
+}
+
+fn sub_resources_hang_on_what_exists(store: &dyn MetadataStore) {
+    let refused = |row: SubResourceRow, why: &str| match store.put_sub_resource(&row, &WriteCondition::Any) {
+        Err(StoreError::NotFound(_)) => {}
+        other => panic!("{why}: must fail with NotFound, got {other:?}"),
+    };
+    refused(
+        sub_row(sub_key(fn_owner("ghost"), SubResourceKind::Policy, ""), "r1", &[]),
+        "a sub-resource of a function that does not exist",
+    );
+    store
+        .insert_function(&function("anchored", "1"), Some(&version("anchored", 1)))
+        .expect("insert");
+    refused(
+        sub_row(
+            sub_key(fn_owner("anchored"), SubResourceKind::Policy, "2"),
+            "r1",
+            &[],
+        ),
+        "a sub-resource of a version that does not exist",
+    );
+    refused(
+        sub_row(
+            sub_key(fn_owner("anchored"), SubResourceKind::Policy, "live"),
+            "r1",
+            &[],
+        ),
+        "a sub-resource of an alias that does not exist",
+    );
+    refused(
+        sub_row(
+            sub_key(fn_owner("anchored"), SubResourceKind::Alias, "live"),
+            "r1",
+            &[1, 2],
+        ),
+        "an alias routing to a version that does not exist",
+    );
+    refused(
+        sub_row(
+            sub_key(Owner::Layer("nolayer".into()), SubResourceKind::Policy, "1"),
+            "r1",
+            &[],
+        ),
+        "a sub-resource of a layer version that does not exist",
+    );
+    for (key, versions) in [
+        (sub_key(fn_owner("anchored"), SubResourceKind::Policy, ""), vec![]),
+        (
+            sub_key(fn_owner("anchored"), SubResourceKind::Policy, "$LATEST"),
+            vec![],
+        ),
+        (
+            sub_key(fn_owner("anchored"), SubResourceKind::Policy, "1"),
+            vec![],
+        ),
+        (
+            sub_key(fn_owner("anchored"), SubResourceKind::Alias, "live"),
+            vec![1],
+        ),
+        (
+            sub_key(fn_owner("anchored"), SubResourceKind::Policy, "live"),
+            vec![],
+        ),
+        (
+            sub_key(Owner::Account, SubResourceKind::CodeSigningConfig, "csc-1"),
+            vec![],
+        ),
+    ] {
+        store
+            .put_sub_resource(&sub_row(key.clone(), "r1", &versions), &WriteCondition::Any)
+            .unwrap_or_else(|e| panic!("{key:?} hangs on what exists: {e}"));
+    }
+    store
+        .delete_function(ACCOUNT, "us-east-1", "anchored")
+        .expect("delete");
+    assert!(
+        store
+            .delete_sub_resource(
+                &sub_key(Owner::Account, SubResourceKind::CodeSigningConfig, "csc-1"),
+                None
+            )
+            .expect("delete")
+    );
+}
+
+fn sub_resources_go_with_their_owner(store: &dyn MetadataStore) {
+    store
+        .insert_function(&function("owner", "1"), Some(&version("owner", 1)))
+        .expect("insert");
+    store
+        .replace_function(&function("owner", "2"), "1", Some(&version("owner", 2)))
+        .expect("publish 2");
+    let put = |key: SubResourceKey, versions: &[u64]| {
+        store
+            .put_sub_resource(&sub_row(key, "r1", versions), &WriteCondition::Any)
+            .expect("put");
+    };
+    let owner = || fn_owner("owner");
+    put(sub_key(owner(), SubResourceKind::Alias, "live"), &[1, 2]);
+    put(sub_key(owner(), SubResourceKind::Alias, "beta"), &[2]);
+    for key in ["", "1", "2", "live"] {
+        put(sub_key(owner(), SubResourceKind::EventInvokeConfig, key), &[]);
+    }
+    match store.delete_version(ACCOUNT, "us-east-1", "owner", 2) {
+        Err(StoreError::InUse(keys)) => assert_eq!(keys, ["beta", "live"]),
+        other => panic!("a version an alias routes to must not be deleted, got {other:?}"),
+    }
+    assert!(
+        store
+            .get_version(ACCOUNT, "us-east-1", "owner", 2)
+            .expect("get")
+            .is_some(),
+        "a refused delete deleted the version"
+    );
+    // Deleting an alias deletes the sub-resources of its qualifier.
+    assert!(
+        store
+            .delete_sub_resource(&sub_key(owner(), SubResourceKind::Alias, "live"), None)
+            .expect("delete alias")
+    );
+    assert!(
+        store
+            .get_sub_resource(&sub_key(owner(), SubResourceKind::EventInvokeConfig, "live"))
+            .expect("get")
+            .is_none(),
+        "an alias's sub-resources outlived it"
+    );
+    assert!(
+        store
+            .delete_version(ACCOUNT, "us-east-1", "owner", 1)
+            .expect("delete version 1")
+    );
+    let left: Vec<String> = store
+        .list_sub_resources(
+            ACCOUNT,
+            "us-east-1",
+            Some(&owner()),
+            SubResourceKind::EventInvokeConfig,
+        )
+        .expect("list")
+        .into_iter()
+        .map(|r| r.key.key)
+        .collect();
+    assert_eq!(left, ["", "2"], "a version's sub-resources go with it");
+    assert!(
+        store
+            .delete_function(ACCOUNT, "us-east-1", "owner")
+            .expect("delete")
+    );
+    for kind in [SubResourceKind::Alias, SubResourceKind::EventInvokeConfig] {
+        assert!(
+            store
+                .list_sub_resources(ACCOUNT, "us-east-1", Some(&owner()), kind)
+                .expect("list")
+                .is_empty(),
+            "a function's sub-resources outlived it"
+        );
+    }
+    // A layer version's policy goes with the layer version.
+    let published = store
+        .publish_layer_version(ACCOUNT, "us-east-1", "shared", "sha-shared", &layer_document)
+        .expect("publish");
+    let policy = sub_key(
+        Owner::Layer("shared".into()),
+        SubResourceKind::Policy,
+        &published.version.to_string(),
+    );
+    put(policy.clone(), &[]);
+    assert!(
+        store
+            .delete_layer_version(ACCOUNT, "us-east-1", "shared", published.version)
+            .expect("delete layer version")
+    );
+    assert!(store.get_sub_resource(&policy).expect("get").is_none());
+}
+
+fn sub_resources_are_scoped_and_listed(store: &dyn MetadataStore) {
+    const OTHER: &str = "222222222222";
+    let mut theirs = function("scoped", "1");
+    theirs.account = OTHER.into();
+    store
+        .insert_function(&function("scoped", "1"), None)
+        .expect("mine");
+    store.insert_function(&theirs, None).expect("theirs");
+    store
+        .insert_function(&function("scoped-too", "1"), None)
+        .expect("mine too");
+    let mut their_key = sub_key(fn_owner("scoped"), SubResourceKind::UrlConfig, "");
+    their_key.account = OTHER.into();
+    for key in [
+        sub_key(fn_owner("scoped-too"), SubResourceKind::UrlConfig, ""),
+        sub_key(fn_owner("scoped"), SubResourceKind::UrlConfig, ""),
+        sub_key(fn_owner("scoped"), SubResourceKind::Policy, ""),
+        their_key.clone(),
+    ] {
+        store
+            .put_sub_resource(&sub_row(key, "r1", &[]), &WriteCondition::Absent)
+            .expect("put");
+    }
+    let mine: Vec<String> = store
+        .list_sub_resources(ACCOUNT, "us-east-1", None, SubResourceKind::UrlConfig)
+        .expect("list")
+        .into_iter()
+        .map(|r| match r.key.owner {
+            Owner::Function(name) => name,
+            other => panic!("unexpected owner {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        mine,
+        ["scoped", "scoped-too"],
+        "one kind, one account, in owner order"
+    );
+    assert_eq!(
+        store
+            .list_sub_resources(
+                OTHER,
+                "us-east-1",
+                Some(&fn_owner("scoped")),
+                SubResourceKind::UrlConfig
+            )
+            .expect("list")
+            .len(),
+        1
+    );
+    assert!(
+        store
+            .list_sub_resources(ACCOUNT, "eu-west-1", None, SubResourceKind::UrlConfig)
+            .expect("list")
+            .is_empty(),
+        "regions are separate"
+    );
+    assert_eq!(
+        store
+            .all_sub_resources(SubResourceKind::UrlConfig)
+            .expect("all")
+            .len(),
+        3
+    );
+    assert!(
+        store
+            .delete_function(OTHER, "us-east-1", "scoped")
+            .expect("delete theirs")
+    );
+    assert!(
+        store
+            .get_sub_resource(&sub_key(fn_owner("scoped"), SubResourceKind::UrlConfig, ""))
+            .expect("get")
+            .is_some(),
+        "deleting their function left mine alone"
+    );
+    for name in ["scoped", "scoped-too"] {
+        store.delete_function(ACCOUNT, "us-east-1", name).expect("delete");
+    }
+    assert!(
+        store
+            .all_sub_resources(SubResourceKind::UrlConfig)
+            .expect("all")
+            .is_empty()
+    );
 }

@@ -9,6 +9,13 @@
 //!   JSON `document` that only the engine interprets. The default backend is [`SqliteStore`] (WAL
 //!   journal, `synchronous=FULL`, so an acknowledged commit survives `kill -9` and power loss). Every
 //!   backend must pass [`conformance::run`] (and [`conformance::run_concurrent`]).
+//!
+//!   Everything else that belongs to a function or layer version (aliases, resource policies,
+//!   asynchronous invocation settings, URL configurations, per-function settings, provisioned
+//!   concurrency) and the account's code signing configurations are *sub-resources*: rows keyed by
+//!   (account, region, [`Owner`], [`SubResourceKind`], key) with a revision and a JSON document,
+//!   written with [`WriteCondition`]s and deleted with their owner, so a deleted function or version
+//!   leaves nothing behind.
 //! - [`CodeStore`] (default backend [`FsCodeStore`]) holds deployment packages, content-addressed by
 //!   their [`CodeSha256`](lamina_model::CodeSha256). A package is first *staged* into a temporary file
 //!   while it is being decoded, then *committed* with `fsync` + `rename` + directory `fsync`, so a blob
@@ -56,5 +63,8 @@ mod metadata;
 mod sqlite;
 
 pub use code::{BlobDigest, CodeStore, CodeStoreError, FsCodeStore, StagedBlob, StoredBlob};
-pub use metadata::{FunctionRow, LayerVersionRow, MetadataStore, StoreError, VersionRow};
+pub use metadata::{
+    FunctionRow, LayerVersionRow, MetadataStore, Owner, StoreError, SubResourceKey, SubResourceKind,
+    SubResourceRow, VersionRow, WriteCondition,
+};
 pub use sqlite::SqliteStore;

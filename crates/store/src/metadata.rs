@@ -58,6 +58,140 @@ pub struct LayerVersionRow {
     pub document: String,
 }
 
+/// What a sub-resource belongs to. A sub-resource is deleted with its owner: a function's with the
+/// function, a layer version's with that version.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Owner {
+    /// A function. The key of its sub-resources is the qualifier they apply to: `""` for the function as
+    /// a whole, `$LATEST`, a version number or an alias name.
+    Function(String),
+    /// A layer. The key of its sub-resources is the layer version's number.
+    Layer(String),
+    /// The account's region itself (code signing configurations, by id).
+    Account,
+}
+
+impl Owner {
+    /// The owner's kind as stored (`function`, `layer`, `account`) and its name (`""` for the account).
+    pub fn parts(&self) -> (&'static str, &str) {
+        match self {
+            Owner::Function(name) => ("function", name),
+            Owner::Layer(name) => ("layer", name),
+            Owner::Account => ("account", ""),
+        }
+    }
+
+    /// The owner of stored parts (the inverse of [`Owner::parts`]).
+    pub fn from_parts(kind: &str, name: &str) -> Option<Owner> {
+        match kind {
+            "function" => Some(Owner::Function(name.to_owned())),
+            "layer" => Some(Owner::Layer(name.to_owned())),
+            "account" => Some(Owner::Account),
+            _ => None,
+        }
+    }
+}
+
+/// The kinds of sub-resources: each is a JSON document the engine alone interprets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SubResourceKind {
+    /// A function's alias (key: the alias name). Deleting it deletes every sub-resource of its qualifier.
+    Alias,
+    /// The resource-based policy of a function qualifier or of a layer version.
+    Policy,
+    /// The asynchronous invocation settings of a function qualifier.
+    EventInvokeConfig,
+    /// The function URL of a function or alias.
+    UrlConfig,
+    /// A function's recursive loop detection setting (key `""`).
+    RecursionConfig,
+    /// The runtime update mode of a function qualifier.
+    RuntimeManagementConfig,
+    /// The code signing configuration a function uses (key `""`).
+    CodeSigningBinding,
+    /// An account's code signing configuration (owner [`Owner::Account`], key: its id).
+    CodeSigningConfig,
+    /// The provisioned concurrency of a version or alias.
+    ProvisionedConcurrency,
+}
+
+impl SubResourceKind {
+    /// Every kind.
+    pub const ALL: [SubResourceKind; 9] = [
+        SubResourceKind::Alias,
+        SubResourceKind::Policy,
+        SubResourceKind::EventInvokeConfig,
+        SubResourceKind::UrlConfig,
+        SubResourceKind::RecursionConfig,
+        SubResourceKind::RuntimeManagementConfig,
+        SubResourceKind::CodeSigningBinding,
+        SubResourceKind::CodeSigningConfig,
+        SubResourceKind::ProvisionedConcurrency,
+    ];
+
+    /// The kind as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubResourceKind::Alias => "alias",
+            SubResourceKind::Policy => "policy",
+            SubResourceKind::EventInvokeConfig => "event-invoke-config",
+            SubResourceKind::UrlConfig => "url-config",
+            SubResourceKind::RecursionConfig => "recursion-config",
+            SubResourceKind::RuntimeManagementConfig => "runtime-management-config",
+            SubResourceKind::CodeSigningBinding => "code-signing-binding",
+            SubResourceKind::CodeSigningConfig => "code-signing-config",
+            SubResourceKind::ProvisionedConcurrency => "provisioned-concurrency",
+        }
+    }
+
+    /// The kind stored as `s`.
+    pub fn parse(s: &str) -> Option<SubResourceKind> {
+        SubResourceKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// Where one sub-resource is: `(account, region, owner, kind, key)`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SubResourceKey {
+    /// The account of the owner.
+    pub account: String,
+    /// The region of the owner.
+    pub region: String,
+    /// What it belongs to.
+    pub owner: Owner,
+    /// What it is.
+    pub kind: SubResourceKind,
+    /// Which one: a qualifier, a layer version number or an id (see [`Owner`]).
+    pub key: String,
+}
+
+/// One stored sub-resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubResourceRow {
+    /// Where it is.
+    pub key: SubResourceKey,
+    /// An opaque revision, new with every write: [`WriteCondition::Revision`] compares it.
+    pub revision: String,
+    /// The published versions of its function it routes to (an alias's): while a row names a version,
+    /// that version cannot be deleted ([`StoreError::InUse`]), and a row naming a version that does not
+    /// exist is not written.
+    pub versions: Vec<u64>,
+    /// Everything else, as JSON only the engine interprets.
+    pub document: String,
+}
+
+/// When [`MetadataStore::put_sub_resource`] may write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteCondition {
+    /// Only if no row has the key (create); else [`StoreError::AlreadyExists`].
+    Absent,
+    /// Only if the row exists with this revision (update); else [`StoreError::NotFound`] or
+    /// [`StoreError::RevisionMismatch`].
+    Revision(String),
+    /// Whether or not a row has the key (put).
+    Any,
+}
+
 /// What can go wrong in a metadata store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -70,6 +204,9 @@ pub enum StoreError {
     /// The row changed since the caller read it: read it again and retry.
     #[error("{0} was changed concurrently (revision mismatch)")]
     RevisionMismatch(String),
+    /// A version cannot be deleted while these sub-resources (their keys: alias names) route to it.
+    #[error("in use by {0:?}")]
+    InUse(Vec<String>),
     /// The backend failed (I/O, corruption, lock poisoned).
     #[error("metadata store failure: {0}")]
     Backend(String),
@@ -114,7 +251,7 @@ pub trait MetadataStore: Send + Sync {
         version: Option<&VersionRow>,
     ) -> Result<(), StoreError>;
 
-    /// Deletes a function and all its versions; `false` if it did not exist.
+    /// Deletes a function, all its versions and all its sub-resources; `false` if it did not exist.
     fn delete_function(&self, account: &str, region: &str, name: &str) -> Result<bool, StoreError>;
 
     /// Reads one published version.
@@ -142,7 +279,8 @@ pub trait MetadataStore: Send + Sync {
     /// Overwrites an existing version row (its document only changes state, e.g. Pending to Active).
     fn update_version(&self, row: &VersionRow) -> Result<(), StoreError>;
 
-    /// Deletes one version; `false` if it did not exist.
+    /// Deletes one version and the sub-resources of its qualifier; `false` if it did not exist. Fails
+    /// with [`StoreError::InUse`] (naming their keys) while sub-resources route to it.
     fn delete_version(
         &self,
         account: &str,
@@ -181,7 +319,8 @@ pub trait MetadataStore: Send + Sync {
         name: Option<&str>,
     ) -> Result<Vec<LayerVersionRow>, StoreError>;
 
-    /// Deletes one layer version; `false` if it did not exist. Its number is not reused.
+    /// Deletes one layer version and its sub-resources; `false` if it did not exist. Its number is not
+    /// reused.
     fn delete_layer_version(
         &self,
         account: &str,
@@ -197,4 +336,37 @@ pub trait MetadataStore: Send + Sync {
     /// Whether a function, version or layer version of `account` (in any region) uses the package
     /// `code_sha256`, as its code or as one of its layers.
     fn account_references_code(&self, account: &str, code_sha256: &str) -> Result<bool, StoreError>;
+
+    /// Reads one sub-resource.
+    fn get_sub_resource(&self, key: &SubResourceKey) -> Result<Option<SubResourceRow>, StoreError>;
+
+    /// The sub-resources of one kind in an account's region, of one owner (or of every owner, `None`),
+    /// ordered by owner and key.
+    fn list_sub_resources(
+        &self,
+        account: &str,
+        region: &str,
+        owner: Option<&Owner>,
+        kind: SubResourceKind,
+    ) -> Result<Vec<SubResourceRow>, StoreError>;
+
+    /// Every sub-resource of one kind, of every account and region (for work at start, such as
+    /// provisioned environments).
+    fn all_sub_resources(&self, kind: SubResourceKind) -> Result<Vec<SubResourceRow>, StoreError>;
+
+    /// Writes a sub-resource if `condition` holds, in one transaction that also checks what it hangs
+    /// on, failing with [`StoreError::NotFound`] when any of it is missing: its owner (a function, or
+    /// the layer version its key names), for a function's sub-resource the version its key names (a
+    /// number) or the alias it names (a key that is neither `""`, `$LATEST` nor a number, for every
+    /// kind but [`SubResourceKind::Alias`]), and each of [`SubResourceRow::versions`].
+    fn put_sub_resource(&self, row: &SubResourceRow, condition: &WriteCondition) -> Result<(), StoreError>;
+
+    /// Deletes a sub-resource if its revision is still `expected_revision` (when given:
+    /// [`StoreError::RevisionMismatch`] otherwise); `false` if it did not exist. Deleting an alias also
+    /// deletes every sub-resource of its qualifier.
+    fn delete_sub_resource(
+        &self,
+        key: &SubResourceKey,
+        expected_revision: Option<&str>,
+    ) -> Result<bool, StoreError>;
 }

@@ -11,7 +11,12 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use crate::metadata::{FunctionRow, LayerVersionRow, MetadataStore, StoreError, VersionRow};
+use crate::metadata::{
+    FunctionRow, LayerVersionRow, MetadataStore, Owner, StoreError, SubResourceKey, SubResourceKind,
+    SubResourceRow, VersionRow, WriteCondition,
+};
+
+mod sub_resources;
 
 /// The first schema (user_version 1), as the first release created it. Applied as is, then migrated.
 const SCHEMA: &str = "
@@ -112,8 +117,27 @@ ALTER TABLE layer_versions_3 RENAME TO layer_versions;
 PRAGMA user_version = 3;
 ";
 
+/// Schema version 4: sub-resources (aliases, policies, configurations), one table for every kind, keyed
+/// by owner, kind and key (see [`crate::SubResourceKey`]). `versions` names the function versions a row
+/// routes to (space-separated numbers), so deleting a version can refuse while an alias uses it.
+const MIGRATION_4: &str = "
+CREATE TABLE sub_resources (
+    account    TEXT NOT NULL,
+    region     TEXT NOT NULL,
+    owner_kind TEXT NOT NULL,
+    owner      TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    revision   TEXT NOT NULL,
+    versions   TEXT NOT NULL DEFAULT '',
+    document   TEXT NOT NULL,
+    PRIMARY KEY (account, region, owner_kind, owner, kind, key)
+) WITHOUT ROWID;
+PRAGMA user_version = 4;
+";
+
 /// The schema version this code writes.
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 fn join_codes(codes: &[String]) -> String {
     codes.join(" ")
@@ -191,6 +215,10 @@ impl SqliteStore {
             }
             let migration = MIGRATION_3.replace("{account}", legacy_account);
             conn.execute_batch(&format!("BEGIN IMMEDIATE; {migration} COMMIT;"))
+                .map_err(backend)?;
+        }
+        if version < 4 {
+            conn.execute_batch(&format!("BEGIN IMMEDIATE; {MIGRATION_4} COMMIT;"))
                 .map_err(backend)?;
         }
         Ok(())
@@ -298,12 +326,20 @@ impl MetadataStore for SqliteStore {
         if n == 0 {
             return Err(StoreError::AlreadyExists(row.name.clone()));
         }
-        // A function recreated under an old name must not inherit versions of its predecessor.
+        // A function recreated under an old name must not inherit versions or sub-resources of its
+        // predecessor.
         tx.execute(
             "DELETE FROM versions WHERE account = ?1 AND region = ?2 AND name = ?3",
             params![row.account, row.region, row.name],
         )
         .map_err(backend)?;
+        sub_resources::delete_owned(
+            &tx,
+            &row.account,
+            &row.region,
+            &Owner::Function(row.name.clone()),
+            None,
+        )?;
         if let Some(v) = version {
             insert_version(&tx, v)?;
         }
@@ -418,6 +454,7 @@ impl MetadataStore for SqliteStore {
             params![account, region, name],
         )
         .map_err(backend)?;
+        sub_resources::delete_owned(&tx, account, region, &Owner::Function(name.to_owned()), None)?;
         tx.commit().map_err(backend)?;
         Ok(n > 0)
     }
@@ -511,13 +548,21 @@ impl MetadataStore for SqliteStore {
         name: &str,
         version: u64,
     ) -> Result<bool, StoreError> {
-        let conn = self.lock()?;
-        let n = conn
+        let mut conn = self.lock()?;
+        let tx = conn.transaction().map_err(backend)?;
+        let owner = Owner::Function(name.to_owned());
+        let users = sub_resources::routing_to(&tx, account, region, &owner, version)?;
+        if !users.is_empty() {
+            return Err(StoreError::InUse(users));
+        }
+        let n = tx
             .execute(
                 "DELETE FROM versions WHERE account = ?1 AND region = ?2 AND name = ?3 AND version = ?4",
                 params![account, region, name, version_number(version)?],
             )
             .map_err(backend)?;
+        sub_resources::delete_owned(&tx, account, region, &owner, Some(&version.to_string()))?;
+        tx.commit().map_err(backend)?;
         Ok(n > 0)
     }
 
@@ -618,13 +663,17 @@ impl MetadataStore for SqliteStore {
         name: &str,
         version: u64,
     ) -> Result<bool, StoreError> {
-        let conn = self.lock()?;
-        let n = conn
+        let mut conn = self.lock()?;
+        let tx = conn.transaction().map_err(backend)?;
+        let n = tx
             .execute(
                 "DELETE FROM layer_versions WHERE account = ?1 AND region = ?2 AND name = ?3 AND version = ?4",
                 params![account, region, name, version_number(version)?],
             )
             .map_err(backend)?;
+        let owner = Owner::Layer(name.to_owned());
+        sub_resources::delete_owned(&tx, account, region, &owner, Some(&version.to_string()))?;
+        tx.commit().map_err(backend)?;
         Ok(n > 0)
     }
 
@@ -659,6 +708,46 @@ impl MetadataStore for SqliteStore {
             |r| r.get(0),
         )
         .map_err(backend)
+    }
+
+    fn get_sub_resource(&self, key: &SubResourceKey) -> Result<Option<SubResourceRow>, StoreError> {
+        let conn = self.lock()?;
+        sub_resources::get(&conn, key)
+    }
+
+    fn list_sub_resources(
+        &self,
+        account: &str,
+        region: &str,
+        owner: Option<&Owner>,
+        kind: SubResourceKind,
+    ) -> Result<Vec<SubResourceRow>, StoreError> {
+        let conn = self.lock()?;
+        sub_resources::list(&conn, Some((account, region)), owner, kind)
+    }
+
+    fn all_sub_resources(&self, kind: SubResourceKind) -> Result<Vec<SubResourceRow>, StoreError> {
+        let conn = self.lock()?;
+        sub_resources::list(&conn, None, None, kind)
+    }
+
+    fn put_sub_resource(&self, row: &SubResourceRow, condition: &WriteCondition) -> Result<(), StoreError> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction().map_err(backend)?;
+        sub_resources::put(&tx, row, condition)?;
+        tx.commit().map_err(backend)
+    }
+
+    fn delete_sub_resource(
+        &self,
+        key: &SubResourceKey,
+        expected_revision: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction().map_err(backend)?;
+        let deleted = sub_resources::delete(&tx, key, expected_revision)?;
+        tx.commit().map_err(backend)?;
+        Ok(deleted)
     }
 }
 
@@ -823,5 +912,23 @@ mod tests {
                 .account_references_code("123456789012", "sha-l")
                 .expect("no partial match")
         );
+        let alias = SubResourceRow {
+            key: SubResourceKey {
+                account: "123456789012".into(),
+                region: "eu-west-1".into(),
+                owner: Owner::Function("f".into()),
+                kind: SubResourceKind::Alias,
+                key: "live".into(),
+            },
+            revision: "r1".into(),
+            versions: Vec::new(),
+            document: "{}".into(),
+        };
+        store
+            .put_sub_resource(&alias, &WriteCondition::Absent)
+            .expect("sub-resources work after the migration");
+        drop(store);
+        let again = SqliteStore::open(&path, "123456789012").expect("reopen");
+        assert_eq!(again.get_sub_resource(&alias.key).expect("get"), Some(alias));
     }
 }

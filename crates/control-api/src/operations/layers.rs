@@ -36,7 +36,7 @@ fn content_zip(body: &[u8]) -> Option<Cow<'_, str>> {
 }
 
 /// A `VersionNumber` path label: a long, as the service model says.
-fn version_label(raw: &str) -> Result<i64, ApiError> {
+pub(crate) fn version_label(raw: &str) -> Result<i64, ApiError> {
     raw.parse()
         .map_err(|_| ApiError::BadRequest(format!("VersionNumber must be an integer, got '{raw}'")))
 }

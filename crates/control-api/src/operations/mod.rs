@@ -1,10 +1,17 @@
 //! One module per group of operations; each handler parses, calls the engine once, and renders.
 
 pub(crate) mod account;
+pub(crate) mod aliases;
 pub(crate) mod code;
+pub(crate) mod code_signing;
+pub(crate) mod event_invoke_configs;
+pub(crate) mod event_source_mappings;
 pub(crate) mod functions;
 pub(crate) mod invoke;
 pub(crate) mod layers;
+pub(crate) mod permissions;
+pub(crate) mod settings;
+pub(crate) mod url_configs;
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode};

@@ -46,7 +46,9 @@ impl Engine {
             }
             Some(q) => {
                 let Some(n) = parse_version_number(q) else {
-                    return Err(function_not_found(scope, &f.name, None));
+                    return Err(EngineError::InvalidParameter(
+                        "Deletion of aliases is not currently supported.".into(),
+                    ));
                 };
                 let row = {
                     let (place, name) = (place.clone(), name.clone());

@@ -1,4 +1,5 @@
-//! Which record a name and qualifier name: `$LATEST` (the function's row) or a published version.
+//! Which record a name and qualifier name: `$LATEST` (the function's row), a published version, or the
+//! version an alias points to.
 
 use crate::names::{self, Scope};
 use crate::not_found::function_not_found;
@@ -48,6 +49,7 @@ impl Engine {
         };
         match qualifier {
             None | Some("$LATEST") => Ok(latest),
+            Some(q) if parse_version_number(q).is_none() => self.resolve_alias(scope, name, q, latest).await,
             Some(q) => self.resolve_version(scope, name, q).await,
         }
     }

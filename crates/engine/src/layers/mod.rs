@@ -1,5 +1,5 @@
 //! Layers: versions of zips published on their own, one operation per file (`publish`, `get`, `list`,
-//! `delete`), the stored document of a layer version (`record`), and what functions need of layers
+//! `delete`; `permissions`: a layer version's policy), the stored document of a layer version (`record`), and what functions need of layers
 //! (`for_functions`: their `Layers` resolved to versions, the code checked, sizes summed).
 //!
 //! A layer version is a row of the metadata store (its number taken from a per-layer counter, so numbers
@@ -12,6 +12,7 @@ mod delete;
 pub(crate) mod for_functions;
 mod get;
 mod list;
+mod permissions;
 mod publish;
 pub(crate) mod record;
 

@@ -1,0 +1,37 @@
+//! DeleteAlias: the alias and everything of its qualifier (policy, asynchronous invocation settings, URL
+//! configuration). Deleting an alias that does not exist succeeds, as on AWS.
+
+use lamina_store::SubResourceKind;
+
+use super::{AliasRecord, check_name};
+use crate::names::{self, NameKind, Scope};
+use crate::sub_resources::{Change, Stored, function_key};
+use crate::validation::Checks;
+use crate::{Engine, EngineError};
+
+impl Engine {
+    /// DeleteAlias.
+    pub async fn delete_alias(&self, scope: &Scope, raw_name: &str, alias: &str) -> Result<(), EngineError> {
+        let f = names::parse_function_name(raw_name, NameKind::Plain, scope)?;
+        let mut checks = Checks::default();
+        check_name(&mut checks, alias);
+        checks.finish()?;
+        let (deleted, _) = self
+            .change_sub_resource(
+                scope,
+                function_key(scope, &f.name, SubResourceKind::Alias, alias),
+                EngineError::Internal("a delete found nothing to hang on".into()),
+                |current: Option<Stored<AliasRecord>>| {
+                    Ok(match current {
+                        Some(_) => Change::Delete(true),
+                        None => Change::Keep(false),
+                    })
+                },
+            )
+            .await?;
+        if deleted {
+            tracing::info!(function = %f.name, alias, "deleted alias");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,24 @@
+//! GetFunctionUrlConfig.
+
+use lamina_store::SubResourceKind;
+
+use super::{UrlConfigView, UrlRecord, config_missing, target};
+use crate::names::Scope;
+use crate::{Engine, EngineError};
+
+impl Engine {
+    /// GetFunctionUrlConfig.
+    pub async fn get_function_url_config(
+        &self,
+        scope: &Scope,
+        raw_name: &str,
+        qualifier: Option<&str>,
+    ) -> Result<UrlConfigView, EngineError> {
+        let target = target(scope, raw_name, qualifier)?;
+        let key = target.key(scope, SubResourceKind::UrlConfig);
+        match self.sub_resource::<UrlRecord>(key).await? {
+            Some(stored) => Ok(stored.doc.view(target.arn)),
+            None => Err(config_missing()),
+        }
+    }
+}
