@@ -42,6 +42,8 @@ UNSAFE = {
         with_bootstrap(("sub/", "", 0o040755), ("dir", "sub", 0o120777), ("dir/x", "x", 0o100644)),
         "dir/x",
     ),
+    # No Linux file system stores a name of more than 255 bytes: such a package could never be unpacked.
+    "name longer than 255 bytes": (with_bootstrap(("lib/" + "n" * 256, "x", 0o100644)), "lib/" + "n" * 256),
     # The zip reader keeps one entry per name, so the duplicate itself cannot be named.
     "duplicate names": (with_bootstrap(("lib.so", "1", 0o100644), ("lib.so", "2", 0o100644)), "same name"),
 }
