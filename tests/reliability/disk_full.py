@@ -89,8 +89,11 @@ def run(h):
         server = h.server("disk-full", data_dir=mount_point / "data")
         try:
             create(server.client(), "before")
-            attempt(h, section, server, mount_point, "spooled", 3 * 1024 * KIB, "its request body spooled to disk")
-            attempt(h, section, server, mount_point, "staged", 600 * KIB, "its body in memory, staged to the code store")
+            for name, size, what in [
+                ("spooled", 3 * 1024 * KIB, "its request body spooled to disk"),
+                ("staged", 600 * KIB, "its body in memory, staged to the code store"),
+            ]:
+                attempt(h, section, server, mount_point, name, size, what)
         finally:
             server.stop()
     finally:

@@ -42,6 +42,19 @@ def descendants(pid):
     return out
 
 
+def processes_with(marker):
+    """The processes whose command line contains `marker`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker.encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
 def cgroups(data_dir):
     """The sandbox cgroups of the server on `data_dir`, in every hierarchy (lamina puts them under
     `lamina/<first 6 bytes of SHA-256 of the data directory's path, in hex>`)."""

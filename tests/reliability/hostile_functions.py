@@ -9,11 +9,10 @@ import os
 import random
 import time
 from collections import Counter
-from pathlib import Path
 
 from conftest import create, loopback_ports_of
 from reliability.harness import Section
-from reliability.host import MIB, back_to, quiet, status, wait_until
+from reliability.host import MIB, back_to, processes_with, quiet, status, wait_until
 
 IDLE_TIMEOUT = 1
 
@@ -42,18 +41,6 @@ def summary(outcomes):
     """"3 × read-only file system, 1 × ok" for a map of attempts to outcomes."""
     counts = Counter(o.split(": ")[-1] for o in outcomes.values())
     return ", ".join(f"{n} × {what}" for what, n in counts.most_common())
-
-
-def processes_with(marker):
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if marker.encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
 
 
 class Cases:

@@ -46,7 +46,10 @@ def run(h):
     section.add(f"acknowledged writes, by {WORKERS} writer threads", f"{ledger.acknowledged:,} ({ops})")
     section.add("writes in flight at the kills (unacknowledged: may or may not have happened)", in_flight)
     section.add("acknowledged writes lost or changed", len(lost))
-    section.add("restart until the API answers: median, max", f"{statistics.median(restarts) * 1000:.0f} ms, {max(restarts) * 1000:.0f} ms")
+    section.add(
+        "restart until the API answers: median, max",
+        f"{statistics.median(restarts) * 1000:.0f} ms, {max(restarts) * 1000:.0f} ms",
+    )
     h.check(not lost, f"{len(lost)} acknowledged writes lost: {lost[:5]}")
     return section
 

@@ -29,15 +29,16 @@ KINDS = {
 
 def expected(kind, request_id, payload):
     """The body and X-Amz-Function-Error Lambda answers for `kind` (status 200 for all)."""
+    exited = "Runtime exited with error:"
     return {
         "success": (payload, None),
         "error": ({"errorMessage": "boom", "errorType": "errorString"}, "Unhandled"),
-        "crash": (platform("Runtime.ExitError", request_id, "Runtime exited with error: signal: killed"), "Unhandled"),
+        "crash": (platform("Runtime.ExitError", request_id, f"{exited} signal: killed"), "Unhandled"),
         "panic": (None, "Unhandled"),  # aws-lambda-go's report with its stack trace: checked below
-        "exit": (platform("Runtime.ExitError", request_id, "Runtime exited with error: exit status 3"), "Unhandled"),
+        "exit": (platform("Runtime.ExitError", request_id, f"{exited} exit status 3"), "Unhandled"),
         "timeout": (platform("Sandbox.Timedout", request_id, "Task timed out after 1.00 seconds"), "Unhandled"),
-        "oom": (platform("Runtime.OutOfMemory", request_id, "Runtime exited with error: signal: killed"), "Unhandled"),
-        "init error": (platform("Runtime.ExitError", request_id, "Runtime exited with error: exit status 7"), "Unhandled"),
+        "oom": (platform("Runtime.OutOfMemory", request_id, f"{exited} signal: killed"), "Unhandled"),
+        "init error": (platform("Runtime.ExitError", request_id, f"{exited} exit status 7"), "Unhandled"),
     }[kind]
 
 

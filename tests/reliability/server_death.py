@@ -3,27 +3,15 @@ function process is left (bound: 1 s)."""
 
 import threading
 import time
-from pathlib import Path
 
 from conftest import create, make_zip
 from reliability.harness import Section
-from reliability.host import wait_until
+from reliability.host import processes_with, wait_until
 
 # A bootstrap that sleeps for a time no other process on the host sleeps for, so its processes can be
 # found by their command line.
-SHELL_SLEEP = "#!/bin/sh\nexec sleep 2999.0417\n"
-
-
-def marked():
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if b"2999.0417" in (entry / "cmdline").read_bytes():
-                    pids.append(int(entry.name))
-            except OSError:
-                continue
-    return pids
+MARKER = "2999.0417"
+SHELL_SLEEP = f"#!/bin/sh\nexec sleep {MARKER}\n"
 
 
 def run(h):
@@ -32,24 +20,28 @@ def run(h):
         section.add("after kill -9 of the server", "not measured: sandboxes need root")
         return section
     server = h.server("server-death", ["--isolation", "sandbox"])
-    lam = server.client(read_timeout=60)
-    create(lam, "stuck", make_zip({"bootstrap": SHELL_SLEEP}))
-    environments = 4 if h.quick else 16
+    try:
+        lam = server.client(read_timeout=60)
+        create(lam, "stuck", make_zip({"bootstrap": SHELL_SLEEP}))
+        environments = 4 if h.quick else 16
 
-    def invoke():
-        try:
-            lam.invoke(FunctionName="stuck", Payload=b"{}")
-        except Exception:  # noqa: BLE001 - the server dies under the call
-            pass
+        def invoke():
+            try:
+                lam.invoke(FunctionName="stuck", Payload=b"{}")
+            except Exception:  # noqa: BLE001 - the server dies under the call
+                pass
 
-    for _ in range(environments):
-        threading.Thread(target=invoke, daemon=True).start()
-    h.check(wait_until(lambda: len(marked()) >= environments, 60), f"{environments} environments did not start")
-    server.proc.kill()
-    killed = time.monotonic()
-    server.proc.wait()
-    gone = wait_until(lambda: not marked(), 30)
-    seconds = time.monotonic() - killed
+        for _ in range(environments):
+            threading.Thread(target=invoke, daemon=True).start()
+        started = wait_until(lambda: len(processes_with(MARKER)) >= environments, 60)
+        h.check(started, f"{environments} environments did not start")
+        server.proc.kill()
+        killed = time.monotonic()
+        server.proc.wait()
+        gone = wait_until(lambda: not processes_with(MARKER), 30)
+        seconds = time.monotonic() - killed
+    finally:
+        server.stop()  # nothing to stop once the kill came
     section.add(
         f"after kill -9 of a server with {environments} running sandboxed environments, the last function "
         "process gone after",
