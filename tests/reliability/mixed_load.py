@@ -52,7 +52,9 @@ def deploy(h, lam):
     create(lam, "panic", h.go_zip("panic"))
     create(lam, "exit", h.go_zip("exit"))
     create(lam, "sleep", h.go_zip("sleep"), Timeout=1)
-    create(lam, "hostile", h.go_zip("hostile"), MemorySize=128)
+    # Time enough to be OOM-killed however busy the host: with 16 environments on 2 cores, 7 of about 830
+    # allocations past the limit took longer than the default 3 s and were answered Sandbox.Timedout.
+    create(lam, "hostile", h.go_zip("hostile"), MemorySize=128, Timeout=30)
     create(lam, "init-fails", h.go_zip("hostile"), Environment={"Variables": {"HOSTILE_INIT_EXIT": "7"}})
 
 
