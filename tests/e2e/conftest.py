@@ -98,6 +98,25 @@ def refusing_endpoint():
         yield f"http://127.0.0.1:{s.getsockname()[1]}"
 
 
+def loopback_ports_of(pid: int) -> list:
+    """The TCP ports process `pid` listens on in the host's network namespace (/proc/net/tcp, state 0A)."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:["):-1])
+    ports = []
+    with open("/proc/net/tcp") as table:
+        for line in table.readlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:
+                ports.append(int(fields[1].split(":")[1], 16))
+    return sorted(ports)
+
+
 def port_from_log(path: Path, offset: int, pattern: str):
     """The port in the first match of `pattern` (one group) in the log at `path` after `offset`, or None."""
     try:
@@ -114,8 +133,10 @@ class Server:
     kernel picks (`--listen 127.0.0.1:0`), read from its banner at each start: after a restart the port
     may differ, so make clients after `start()`."""
 
-    def __init__(self, data_dir: Path, extra_args=(), env=None, prefix=()):
+    def __init__(self, data_dir: Path, extra_args=(), env=None, prefix=(), binary=None):
         self.data_dir = data_dir
+        # The lamina binary to run (default: the debug build, `lamina_binary()`).
+        self.binary = binary
         self.extra_args = list(extra_args)
         # A command the server runs under (for example `unshare` into a mount namespace of its own).
         self.prefix = list(prefix)
@@ -135,7 +156,7 @@ class Server:
         self.port = None
         self.proc = subprocess.Popen(
             self.prefix
-            + [str(lamina_binary()), "serve", "--listen", "127.0.0.1:0", "--data-dir", str(self.data_dir)]
+            + [str(self.binary or lamina_binary()), "serve", "--listen", "127.0.0.1:0", "--data-dir", str(self.data_dir)]
             + self.extra_args,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -391,18 +412,20 @@ def wait_updated(lam, name):
     lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig=WAIT)
 
 
-@pytest.fixture(scope="session")
-def go_zip(tmp_path_factory):
-    """`go_zip(name, arch)`: the Go fixture `name` built and zipped by `lamina build` (cached)."""
-    built = {}
-    out_dir = tmp_path_factory.mktemp("go-zips")
+HOST_ARCH = "x86_64" if platform.machine() == "x86_64" else "arm64"
 
-    def build(name, arch="x86_64" if platform.machine() == "x86_64" else "arm64"):
+
+def go_zips(out_dir: Path, binary=None):
+    """`build(name, arch)`: the Go fixture `name` built and zipped by `lamina build` into `out_dir`
+    (cached)."""
+    built = {}
+
+    def build(name, arch=HOST_ARCH):
         key = (name, arch)
         if key not in built:
             out = out_dir / f"{name}-{arch}.zip"
             subprocess.run(
-                [str(lamina_binary()), "build", str(GO_FIXTURES / name), "--arch", arch, "-o", str(out)],
+                [str(binary or lamina_binary()), "build", str(GO_FIXTURES / name), "--arch", arch, "-o", str(out)],
                 check=True,
                 capture_output=True,
             )
@@ -410,3 +433,9 @@ def go_zip(tmp_path_factory):
         return built[key]
 
     return build
+
+
+@pytest.fixture(scope="session")
+def go_zip(tmp_path_factory):
+    """`go_zip(name, arch)`: the Go fixture `name` built and zipped by `lamina build` (cached)."""
+    return go_zips(tmp_path_factory.mktemp("go-zips"))

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from conftest import Server, create, lamina_env
+from conftest import Server, create, lamina_env, loopback_ports_of
 
 pytestmark = [
     pytest.mark.needs_root("sandbox isolation needs root"),
@@ -103,25 +103,6 @@ class HostService:
             self.connections += 1
             with conn:
                 conn.sendall(b"host-service\n")
-
-
-def loopback_ports_of(pid: int) -> list:
-    """The TCP ports process `pid` listens on in the host's network namespace (/proc/net/tcp, state 0A)."""
-    inodes = set()
-    for fd in os.listdir(f"/proc/{pid}/fd"):
-        try:
-            target = os.readlink(f"/proc/{pid}/fd/{fd}")
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            inodes.add(target[len("socket:["):-1])
-    ports = []
-    with open("/proc/net/tcp") as table:
-        for line in table.readlines()[1:]:
-            fields = line.split()
-            if fields[3] == "0A" and fields[9] in inodes:
-                ports.append(int(fields[1].split(":")[1], 16))
-    return sorted(ports)
 
 
 def invoke(lam, name, payload):

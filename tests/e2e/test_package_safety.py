@@ -2,36 +2,13 @@
 function, new code for a working one, a layer), with Lambda's InvalidParameterValueException and the
 entry named; a working function keeps running its code."""
 
-import io
 import json
-import zipfile
-
-import warnings
 
 import pytest
 from botocore.exceptions import ClientError
 
 from conftest import GO_FIXTURES, create, make_zip, run_aws
-
-BOOTSTRAP = "#!/bin/sh\necho hello\n"
-
-
-def build(entries) -> bytes:
-    """A zip of (name, content, unix mode) entries, written as given (names are not cleaned)."""
-    buf = io.BytesIO()
-    with warnings.catch_warnings(), zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        warnings.simplefilter("ignore")  # duplicate names are the point of one case
-        for name, content, mode in entries:
-            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
-            info.create_system = 3
-            info.external_attr = mode << 16
-            z.writestr(info, content)
-    return buf.getvalue()
-
-
-def with_bootstrap(*entries) -> bytes:
-    return build([("bootstrap", BOOTSTRAP, 0o100755), *entries])
-
+from hostile_packages import BOOTSTRAP, build, with_bootstrap
 
 UNSAFE = {
     "zip slip": (with_bootstrap(("../evil", "x", 0o100644)), "../evil"),
@@ -42,6 +19,8 @@ UNSAFE = {
         with_bootstrap(("sub/", "", 0o040755), ("dir", "sub", 0o120777), ("dir/x", "x", 0o100644)),
         "dir/x",
     ),
+    # No Linux file system stores a name of more than 255 bytes: such a package could never be unpacked.
+    "name longer than 255 bytes": (with_bootstrap(("lib/" + "n" * 256, "x", 0o100644)), "lib/" + "n" * 256),
     # The zip reader keeps one entry per name, so the duplicate itself cannot be named.
     "duplicate names": (with_bootstrap(("lib.so", "1", 0o100644), ("lib.so", "2", 0o100644)), "same name"),
 }

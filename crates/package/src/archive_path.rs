@@ -29,7 +29,14 @@ pub enum PathProblem {
     /// A component is `..`, which would climb out of the root ("zip slip").
     #[error("its path climbs out of the package with '..'")]
     Traversal,
+    /// A component is longer than 255 bytes (`NAME_MAX`): no Linux file system can hold it, so the
+    /// package could never be unpacked.
+    #[error("a file or directory name in its path is longer than 255 bytes")]
+    ComponentTooLong,
 }
+
+/// The longest file or directory name Linux file systems store, in bytes (`NAME_MAX`).
+const NAME_MAX: usize = 255;
 
 impl ArchivePath {
     /// Parses a raw entry name. Returns the path and whether the name denotes a directory (ends with `/`).
@@ -51,6 +58,7 @@ impl ArchivePath {
             match part {
                 "" | "." => {}
                 ".." => return Err(PathProblem::Traversal),
+                other if other.len() > NAME_MAX => return Err(PathProblem::ComponentTooLong),
                 other => components.push(other.to_owned()),
             }
         }
@@ -132,6 +140,16 @@ mod tests {
         assert_eq!(ArchivePath::parse_str("./"), Err(PathProblem::Empty));
         assert_eq!(ArchivePath::parse_str("a\0b"), Err(PathProblem::Nul));
         assert_eq!(ArchivePath::parse(b"\xff"), Err(PathProblem::NotUtf8));
+    }
+
+    #[test]
+    fn refuses_names_no_file_system_holds() {
+        let longest = "n".repeat(NAME_MAX);
+        assert_eq!(ok(&format!("lib/{longest}")), (format!("lib/{longest}"), false));
+        assert_eq!(
+            ArchivePath::parse_str(&format!("lib/{longest}n/x")),
+            Err(PathProblem::ComponentTooLong)
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use serde::Serialize;
 use zip::ZipArchive;
 use zip::result::ZipError;
 
-use crate::archive_path::ArchivePath;
+use crate::archive_path::{ArchivePath, PathProblem};
 use crate::executable::{self, ElfInfo, Executable, GlibcVersion, Shebang};
 use crate::extract::DEFAULT_MAX_ENTRIES;
 use crate::index::{EntryKind, IndexProblem, IndexedEntry, PackageIndex, Resolved};
@@ -217,6 +217,15 @@ fn not_a_zip(mut report: Report, error: &dyn std::fmt::Display) -> Result<Report
 fn report_index_problems(report: &mut Report, index: &PackageIndex) {
     for problem in &index.problems {
         let (kind, entry, advice) = match problem {
+            IndexProblem::UnsafeName {
+                name,
+                problem: PathProblem::ComponentTooLong,
+            } => (
+                FindingKind::UnsafePath,
+                Some(name.as_str()),
+                "no Linux file system stores a name that long, so the package cannot be unpacked; shorten \
+                 the name",
+            ),
             IndexProblem::UnsafeName { name, .. } => (
                 FindingKind::UnsafePath,
                 Some(name.as_str()),
