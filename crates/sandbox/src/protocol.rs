@@ -12,6 +12,8 @@
 //! - Between the sandbox's init and the helper, one JSON [`ProgramExit`] when the program ends, so the helper
 //!   can exit the same way and the parent's `wait` sees the program's own status.
 
+#![allow(unsafe_code)]
+
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -61,4 +63,56 @@ pub(crate) enum ProgramExit {
     Exited(i32),
     /// Killed by this signal.
     Signaled(i32),
+}
+
+/// Sends one byte with at most one fd (`SCM_RIGHTS`): how the helper hands the parent its listener, and
+/// the parent hands the helper its `/tmp` mount.
+pub(crate) fn send_byte_with_fd(
+    socket: &std::os::unix::net::UnixStream,
+    byte: u8,
+    fd: Option<std::os::fd::BorrowedFd<'_>>,
+) -> nix::Result<()> {
+    use nix::sys::socket::{ControlMessage, MsgFlags, sendmsg};
+    use std::os::fd::AsRawFd;
+    let fds: Vec<std::os::fd::RawFd> = fd.iter().map(AsRawFd::as_raw_fd).collect();
+    let rights = [ControlMessage::ScmRights(&fds)];
+    let control: &[ControlMessage<'_>] = if fds.is_empty() { &[] } else { &rights };
+    let data = [std::io::IoSlice::new(std::slice::from_ref(&byte))];
+    sendmsg::<()>(socket.as_raw_fd(), &data, control, MsgFlags::empty(), None).map(|_| ())
+}
+
+/// Receives what [`send_byte_with_fd`] sent: the byte (`None` at end-of-file) and the fd if one came
+/// (close-on-exec).
+pub(crate) fn receive_byte_with_fd(
+    socket: &std::os::unix::net::UnixStream,
+) -> nix::Result<(Option<u8>, Option<std::os::fd::OwnedFd>)> {
+    use nix::sys::socket::{ControlMessageOwned, MsgFlags, recvmsg};
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    let mut byte = [0u8; 1];
+    let mut data = [std::io::IoSliceMut::new(&mut byte)];
+    let mut control = nix::cmsg_space!([std::os::fd::RawFd; 1]);
+    let message = loop {
+        match recvmsg::<()>(
+            socket.as_raw_fd(),
+            &mut data,
+            Some(&mut control),
+            MsgFlags::MSG_CMSG_CLOEXEC,
+        ) {
+            Err(nix::errno::Errno::EINTR) => continue,
+            other => break other?,
+        }
+    };
+    let received = message.bytes;
+    let mut fd = None;
+    for message in message.cmsgs()? {
+        if let ControlMessageOwned::ScmRights(fds) = message {
+            for raw in fds {
+                // SAFETY: the kernel just installed this fd in our table for us (SCM_RIGHTS); nothing
+                // else owns it. Any extra one is closed as it drops.
+                let owned = unsafe { OwnedFd::from_raw_fd(raw) };
+                fd.get_or_insert(owned);
+            }
+        }
+    }
+    Ok(((received == 1).then_some(byte[0]), fd))
 }

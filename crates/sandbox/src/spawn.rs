@@ -28,7 +28,10 @@ use crate::SandboxConfig;
 use crate::cgroup::{Cgroup, CgroupBackend};
 use crate::error::SandboxError;
 use crate::process::SandboxedProcess;
-use crate::protocol::{HelperPlan, InitRequest, StatusMessage, TMP_IN_MEMORY, TMP_ON_DISK};
+use crate::protocol::{
+    HelperPlan, InitRequest, StatusMessage, TMP_IN_MEMORY, TMP_ON_DISK, receive_byte_with_fd,
+    send_byte_with_fd,
+};
 use crate::spec::{Network, NetworkPlan, OUTBOUND_DNS, SandboxSpec, Stdio};
 use crate::tmp_disk::{TmpDisk, TmpDisks};
 
@@ -330,27 +333,8 @@ impl Helper {
 /// Sends the request: first one byte, [`TMP_ON_DISK`] with the mount's fd (`SCM_RIGHTS`) or
 /// [`TMP_IN_MEMORY`], then the JSON.
 fn send_request(socket: &mut UnixStream, tmp: Option<&OwnedFd>, request: &[u8]) -> io::Result<()> {
-    use nix::sys::socket::{ControlMessage, MsgFlags, sendmsg};
-    let sent = match tmp {
-        Some(mount) => {
-            let fds = [mount.as_raw_fd()];
-            sendmsg::<()>(
-                socket.as_raw_fd(),
-                &[io::IoSlice::new(&[TMP_ON_DISK])],
-                &[ControlMessage::ScmRights(&fds)],
-                MsgFlags::empty(),
-                None,
-            )
-        }
-        None => sendmsg::<()>(
-            socket.as_raw_fd(),
-            &[io::IoSlice::new(&[TMP_IN_MEMORY])],
-            &[],
-            MsgFlags::empty(),
-            None,
-        ),
-    };
-    sent.map_err(io::Error::from)?;
+    let byte = if tmp.is_some() { TMP_ON_DISK } else { TMP_IN_MEMORY };
+    send_byte_with_fd(socket, byte, tmp.map(AsFd::as_fd)).map_err(io::Error::from)?;
     socket.write_all(request)
 }
 
@@ -398,7 +382,6 @@ fn read_status(pipe: OwnedFd, timeout: Duration) -> Result<Option<u32>, SandboxE
 /// Receives the listening socket the helper created inside the sandbox's network namespace; `Ok(None)`
 /// when the helper closed the socket without sending one (it failed and reports why on the status pipe).
 fn receive_listener(socket: &UnixStream, timeout: Duration) -> Result<Option<TcpListener>, SandboxError> {
-    use nix::sys::socket::{ControlMessageOwned, MsgFlags, recvmsg};
     let error = |source: io::Error| SandboxError::ReceiveListener { source };
     let millis = u16::try_from(timeout.as_millis()).unwrap_or(u16::MAX);
     loop {
@@ -410,27 +393,8 @@ fn receive_listener(socket: &UnixStream, timeout: Duration) -> Result<Option<Tcp
             Err(errno) => return Err(error(errno.into())),
         }
     }
-    let mut byte = [0u8; 1];
-    let mut data = [io::IoSliceMut::new(&mut byte)];
-    let mut control = nix::cmsg_space!([std::os::fd::RawFd; 1]);
-    let message = recvmsg::<()>(
-        socket.as_raw_fd(),
-        &mut data,
-        Some(&mut control),
-        MsgFlags::MSG_CMSG_CLOEXEC,
-    )
-    .map_err(|errno| error(errno.into()))?;
-    let mut listener = None;
-    for message in message.cmsgs().map_err(|errno| error(errno.into()))? {
-        if let ControlMessageOwned::ScmRights(fds) = message {
-            for fd in fds {
-                // SAFETY: the kernel just installed this fd in our table for us (SCM_RIGHTS); nothing else
-                // owns it.
-                let owned = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) };
-                listener.get_or_insert(TcpListener::from(owned));
-            }
-        }
-    }
+    let (_, fd) = receive_byte_with_fd(socket).map_err(|errno| error(errno.into()))?;
+    let listener = fd.map(TcpListener::from);
     Ok(listener)
 }
 

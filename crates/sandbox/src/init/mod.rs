@@ -195,39 +195,13 @@ fn helper(
 fn read_request(
     socket: std::os::unix::net::UnixStream,
 ) -> Result<(InitRequest, Option<OwnedFd>), SetupError> {
-    use nix::sys::socket::{ControlMessageOwned, MsgFlags, recvmsg};
-    use std::os::fd::{AsRawFd, FromRawFd};
     let error = |detail: String| SetupError::ReadRequest { detail };
-    let mut byte = [0u8; 1];
-    let mut tmp = None;
-    {
-        let mut data = [std::io::IoSliceMut::new(&mut byte)];
-        let mut control = nix::cmsg_space!([std::os::fd::RawFd; 1]);
-        let message = loop {
-            match recvmsg::<()>(
-                socket.as_raw_fd(),
-                &mut data,
-                Some(&mut control),
-                MsgFlags::MSG_CMSG_CLOEXEC,
-            ) {
-                Err(nix::errno::Errno::EINTR) => continue,
-                other => break other.map_err(|errno| error(format!("receiving the /tmp byte: {errno}")))?,
-            }
-        };
-        if message.bytes != 1 {
-            return Err(error("the request ended before its first byte".into()));
-        }
-        for message in message.cmsgs().map_err(|errno| error(errno.to_string()))? {
-            if let ControlMessageOwned::ScmRights(fds) = message {
-                for fd in fds {
-                    // SAFETY: the kernel just installed this fd in our table for us (SCM_RIGHTS).
-                    let owned = unsafe { OwnedFd::from_raw_fd(fd) };
-                    tmp.get_or_insert(owned);
-                }
-            }
-        }
-    }
-    match (byte[0], &tmp) {
+    let (byte, tmp) = crate::protocol::receive_byte_with_fd(&socket)
+        .map_err(|errno| error(format!("receiving the /tmp byte: {errno}")))?;
+    let Some(byte) = byte else {
+        return Err(error("the request ended before its first byte".into()));
+    };
+    match (byte, &tmp) {
         (TMP_ON_DISK, Some(_)) | (TMP_IN_MEMORY, None) => {}
         (other, _) => {
             return Err(error(format!(

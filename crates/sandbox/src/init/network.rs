@@ -238,13 +238,9 @@ fn listen(address: SocketAddrV4) -> Result<TcpListener, SetupError> {
 
 /// Sends the listening socket to the parent as `SCM_RIGHTS` with one byte of data.
 fn send_listener(channel: &UnixStream, listener: &TcpListener) -> Result<(), SetupError> {
-    use nix::sys::socket::{ControlMessage, MsgFlags, sendmsg};
-    let fds = [listener.as_raw_fd()];
-    let data = [std::io::IoSlice::new(b"L")];
-    let control = [ControlMessage::ScmRights(&fds)];
-    sendmsg::<()>(channel.as_raw_fd(), &data, &control, MsgFlags::empty(), None)
-        .map(|_| ())
-        .map_err(|errno| SetupError::SendListener {
+    crate::protocol::send_byte_with_fd(channel, b'L', Some(listener.as_fd())).map_err(|errno| {
+        SetupError::SendListener {
             errno: Errno::nix(errno),
-        })
+        }
+    })
 }
