@@ -238,6 +238,16 @@ def process_server(tmp_path):
     srv.stop()
 
 
+@pytest.fixture
+def small_disk(tmp_path):
+    """An 8 MB tmpfs the test mounts itself (tests using it need root), unmounted afterwards."""
+    mount_point = tmp_path / "small"
+    mount_point.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount_point)], check=True)
+    yield mount_point
+    subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
 # gofakes3 (MIT, from the Go module proxy): a real S3 server with versioned buckets, the store lamina
 # fetches `--code S3Bucket=...,S3Key=...` packages from in the tests. scripts/test installs it once.
 GOFAKES3 = "github.com/johannesboyne/gofakes3/cmd/gofakes3@v1.2.0"

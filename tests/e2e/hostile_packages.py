@@ -174,6 +174,8 @@ def corpus(outside: Path, bootstrap=BOOTSTRAP):
              runtime_and_raw(zeros("liar", 300, declared_size=1000)), UNZIP_FAILED),
         Case("deep nesting: 1,000 directories", runtime_and(("d/" * 1000 + "deep.txt", "deep", FILE)), None),
         Case("a name of 4 KB", runtime_and(("n" * 4096, "long", FILE)), UNZIP_FAILED),
+        Case("a path of 4 KB: 2,100 nested directories", runtime_and(("d/" * 2100 + "deep.txt", "deep", FILE)),
+             UNZIP_FAILED),
         Case("bootstrap that is a directory", build([("bootstrap/", "", DIRECTORY), ("bootstrap/x", "x", FILE)]),
              None, runs=False),
         Case("no bootstrap", build([("main", bootstrap, EXECUTABLE)]), None, runs=False),

@@ -3,7 +3,6 @@ are not JSON in UTF-8, paths that do not decode to UTF-8, and a data directory w
 
 import json
 import os
-import subprocess
 import urllib.error
 import urllib.request
 
@@ -224,16 +223,6 @@ def test_path_that_is_not_utf8_gets_an_aws_error(server, method, path):
 
 
 # A full disk.
-
-
-@pytest.fixture
-def small_disk(tmp_path):
-    """An 8 MB tmpfs the test mounts itself, unmounted afterwards."""
-    mount_point = tmp_path / "small"
-    mount_point.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount_point)], check=True)
-    yield mount_point
-    subprocess.run(["umount", "-l", str(mount_point)], check=False)
 
 
 def staging_files(data_dir):

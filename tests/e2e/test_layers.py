@@ -6,12 +6,14 @@ import base64
 import hashlib
 import io
 import json
+import os
 import urllib.request
 import zipfile
 
+import botocore.exceptions
 import pytest
 
-from conftest import ROLE, create, make_zip, model_shape, run_aws, wait_updated
+from conftest import ROLE, WAIT, Server, create, make_zip, model_shape, run_aws, wait_updated
 
 LAYER_ARN = "arn:aws:lambda:us-east-1:000000000000:layer:"
 
@@ -390,3 +392,44 @@ def test_unzipped_limit_counts_the_function_and_its_layers(lam):
     with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
         lam.update_function_code(FunctionName="small-code", ZipFile=big_code)
     assert error_of(e) == ("InvalidParameterValueException", message)
+
+
+@pytest.mark.needs_root("mounting a small tmpfs needs root")
+def test_a_layer_that_cannot_be_unpacked_leaves_the_function_as_it_was(small_disk):
+    """An UpdateFunctionConfiguration whose new layer cannot be unpacked (here: the disk is full) fails
+    as Lambda's does, and the function keeps its previous layers, even one whose layer version was
+    deleted meanwhile; once there is room, the next update works."""
+    srv = Server(small_disk / "data", ["--isolation", "process"]).start()
+    try:
+        lam = srv.client()
+        old = publish(lam, "old", make_zip({"data.txt": "from old"}))
+        create(lam, "reader", make_zip({"bootstrap": READER}), Layers=[old["LayerVersionArn"]],
+               Environment={"Variables": {"READ_FROM": "process"}})
+        assert invoke_json(lam, "reader")["data"] == "from old"
+        # Only the function holds the old layer's code now.
+        lam.delete_layer_version(LayerName="old", VersionNumber=old["Version"])
+
+        # Stored once it fits; unpacked beside it, it does not.
+        big = publish(lam, "big", make_zip({"data.txt": "from big", "blob": os.urandom(5 * 1024 * 1024)}))
+        lam.update_function_configuration(FunctionName="reader", Layers=[big["LayerVersionArn"]])
+        with pytest.raises(botocore.exceptions.WaiterError):
+            lam.get_waiter("function_updated_v2").wait(FunctionName="reader", WaiterConfig=WAIT)
+        config = lam.get_function_configuration(FunctionName="reader")
+        assert config["LastUpdateStatus"] == "Failed", config
+        assert config["LastUpdateStatusReasonCode"] == "InternalError", config
+        reason = config["LastUpdateStatusReason"]
+        assert reason.startswith("lamina is out of disk space in "), reason
+        assert reason.endswith("the function keeps running its previous code"), reason
+        assert config["State"] == "Active", config
+        assert [layer["Arn"] for layer in config["Layers"]] == [old["LayerVersionArn"]], config
+        assert invoke_json(lam, "reader")["data"] == "from old", "the function lost its previous layer"
+
+        # Room returns once the big layer version is deleted (nothing else holds its code).
+        lam.delete_layer_version(LayerName="big", VersionNumber=big["Version"])
+        new = publish(lam, "new", make_zip({"data.txt": "from new"}))
+        lam.update_function_configuration(FunctionName="reader", Layers=[new["LayerVersionArn"]])
+        wait_updated(lam, "reader")
+        assert lam.get_function_configuration(FunctionName="reader")["LastUpdateStatus"] == "Successful"
+        assert invoke_json(lam, "reader")["data"] == "from new"
+    finally:
+        srv.stop()

@@ -21,6 +21,8 @@ UNSAFE = {
     ),
     # No Linux file system stores a name of more than 255 bytes: such a package could never be unpacked.
     "name longer than 255 bytes": (with_bootstrap(("lib/" + "n" * 256, "x", 0o100644)), "lib/" + "n" * 256),
+    # A path that no process could open under /var/task or /opt (PATH_MAX), however short its names.
+    "path longer than 3,584 bytes": (with_bootstrap(("d/" * 1800 + "deep.txt", "x", 0o100644)), "d/d/d/"),
     # The zip reader keeps one entry per name, so the duplicate itself cannot be named.
     "duplicate names": (with_bootstrap(("lib.so", "1", 0o100644), ("lib.so", "2", 0o100644)), "same name"),
 }

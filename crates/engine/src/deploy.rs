@@ -134,13 +134,26 @@ impl Engine {
     /// `CodeSha256`s as store rows hold them. The caller holds the code lock. Failures are logged: an
     /// orphan blob is harmless and swept at the next start.
     pub(crate) async fn sweep_unreferenced(&self, candidates: Vec<String>) {
+        self.sweep(candidates, Sweep::BlobsAndUnpacked).await;
+    }
+
+    /// Deletes the blobs that nothing references any more of code an update replaced. Their unpacked
+    /// trees stay until the next start: an invocation that began before the update may still be
+    /// running that code (as on Lambda, it finishes with it).
+    pub(crate) async fn sweep_replaced(&self, candidates: Vec<String>) {
+        self.sweep(candidates, Sweep::BlobsOnly).await;
+    }
+
+    async fn sweep(&self, candidates: Vec<String>, what: Sweep) {
         let result = self
             .blocking(move |inner| {
                 let referenced = inner.meta.referenced_code()?;
                 for sha in candidates.iter().filter(|s| !referenced.contains(*s)) {
                     let sha = CodeSha256::from_base64(sha)?;
                     inner.code.remove(&sha)?;
-                    inner.unpacked.remove(&sha);
+                    if what == Sweep::BlobsAndUnpacked {
+                        inner.unpacked.remove(&sha);
+                    }
                 }
                 Ok(())
             })
@@ -149,4 +162,11 @@ impl Engine {
             tracing::warn!("could not remove unreferenced code: {}", e.display_chain());
         }
     }
+}
+
+/// What a sweep of unreferenced code removes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sweep {
+    BlobsAndUnpacked,
+    BlobsOnly,
 }

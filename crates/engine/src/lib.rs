@@ -351,8 +351,27 @@ impl Engine {
 
 /// Creates `data_dir` and takes the exclusive lock on `<data_dir>/lock`, writing this process's id into
 /// it so that a refused second server can say who holds it.
+/// The longest directory under the data directory that packages are unpacked or stacked in:
+/// `opt/<64 hex digits>` (`unpacked/.tmp-<uuid>` is shorter).
+const LONGEST_UNPACK_SUBDIR: usize = "/opt/".len() + 64;
+
+/// Refuses a data directory so deep that a package's longest accepted name
+/// ([`lamina_package::MAX_PATH_BYTES`]) would not fit in `PATH_MAX` under it.
+fn check_unpack_room(data_dir: &Path) -> Result<(), EngineError> {
+    let longest = lamina_package::MAX_UNPACK_DIR_BYTES - LONGEST_UNPACK_SUBDIR;
+    if data_dir.as_os_str().len() > longest {
+        return Err(EngineError::Internal(format!(
+            "the data directory's path ({}) is longer than {longest} bytes: packages unpacked under it could \
+             pass PATH_MAX; choose a shorter --data-dir",
+            data_dir.display()
+        )));
+    }
+    Ok(())
+}
+
 fn lock_data_dir(data_dir: &Path) -> Result<std::fs::File, EngineError> {
     use std::io::{Read, Seek, Write};
+    check_unpack_room(data_dir)?;
     std::fs::create_dir_all(data_dir).map_err(EngineError::io("create", data_dir))?;
     let lock_path = data_dir.join("lock");
     let mut lock = std::fs::OpenOptions::new()

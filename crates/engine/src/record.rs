@@ -96,8 +96,9 @@ pub(crate) struct FunctionRecord {
     /// Fingerprint of code and configuration of the last published version, to answer a
     /// PublishVersion without changes with that version.
     pub(crate) last_published_fingerprint: Option<String>,
-    /// While new code settles, the code the function ran before: put back if the new code cannot be
-    /// unpacked, so a failed update never takes working code away (as on Lambda).
+    /// While a change settles, the code and layers the function ran before: put back if the new code
+    /// or a new layer cannot be unpacked, so a failed update never takes working code away (as on
+    /// Lambda).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) code_before_update: Option<CodeBefore>,
 }
@@ -110,6 +111,9 @@ pub(crate) struct CodeBefore {
     code_unzipped_size: Option<u64>,
     package_warnings: Vec<String>,
     architecture: String,
+    /// The layers (absent in records written before layers were kept: those keep the layers they have).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    layers: Option<Vec<FunctionLayer>>,
 }
 
 /// What a function keeps of one of its layers (so it keeps working after the layer version is deleted).
@@ -172,8 +176,8 @@ impl FunctionRecord {
         self.settle_token = Some(fresh_id());
     }
 
-    /// Remembers the current code before an update replaces it, if the function runs it (a function
-    /// that is not Active has no working code to keep).
+    /// Remembers the current code and layers before an update replaces them, if the function runs
+    /// them (a function that is not Active has no working code to keep).
     pub(crate) fn keep_code_before_update(&mut self) {
         self.code_before_update = (self.state == State::Active).then(|| CodeBefore {
             code_sha256: self.code_sha256,
@@ -181,6 +185,7 @@ impl FunctionRecord {
             code_unzipped_size: self.code_unzipped_size,
             package_warnings: self.package_warnings.clone(),
             architecture: self.architecture.clone(),
+            layers: Some(self.layers.clone()),
         });
     }
 
@@ -194,7 +199,32 @@ impl FunctionRecord {
         self.code_unzipped_size = before.code_unzipped_size;
         self.package_warnings = before.package_warnings;
         self.architecture = before.architecture;
+        if let Some(layers) = before.layers {
+            self.layers = layers;
+        }
         true
+    }
+
+    /// The digests this record holds besides its own code: its layers', then those of the code and
+    /// layers kept by [`FunctionRecord::keep_code_before_update`], so that no sweep removes what a
+    /// failed update puts back.
+    pub(crate) fn held_code(&self) -> impl Iterator<Item = CodeSha256> + '_ {
+        let before = self.code_before_update.iter().flat_map(|b| {
+            std::iter::once(b.code_sha256).chain(b.layers.iter().flatten().map(|l| l.code_sha256))
+        });
+        self.layers.iter().map(|l| l.code_sha256).chain(before)
+    }
+
+    /// Forgets the code kept by [`FunctionRecord::keep_code_before_update`] once the change has
+    /// settled; returns the digests (code and layers) it named, whose blobs may now be unreferenced.
+    pub(crate) fn drop_code_before_update(&mut self) -> Vec<String> {
+        let Some(before) = self.code_before_update.take() else {
+            return Vec::new();
+        };
+        std::iter::once(before.code_sha256)
+            .chain(before.layers.into_iter().flatten().map(|l| l.code_sha256))
+            .map(|sha| sha.to_string())
+            .collect()
     }
 
     /// Freezes `$LATEST` into the next version and advances the function's counters, which changes

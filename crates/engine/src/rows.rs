@@ -34,7 +34,7 @@ pub(crate) fn function_row(scope: &Scope, record: &FunctionRecord) -> Result<Fun
         name: record.name.clone(),
         revision: fresh_id(),
         code_sha256: record.code_sha256.to_string(),
-        layer_code: record.layers.iter().map(|l| l.code_sha256.to_string()).collect(),
+        layer_code: record.held_code().map(|sha| sha.to_string()).collect(),
         document: serde_json::to_string(record)?,
     })
 }

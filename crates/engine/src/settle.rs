@@ -113,8 +113,16 @@ impl Engine {
             tokio::time::sleep_until(at.into()).await;
         }
         let (place, fname, tok) = (scope.clone(), name.to_owned(), token.to_owned());
-        self.blocking(move |inner| finish(inner, &place, &fname, &tok, &outcome))
-            .await
+        let replaced = self
+            .blocking(move |inner| finish(inner, &place, &fname, &tok, &outcome))
+            .await?;
+        if !replaced.is_empty() {
+            // The code and layers the settled change replaced may be referenced by nothing now
+            // (a layer version deleted while the function used it, code no version keeps).
+            let _guard = self.inner.code_lock.lock().await;
+            self.sweep_replaced(replaced).await;
+        }
+        Ok(())
     }
 }
 
@@ -141,35 +149,36 @@ fn prepare(
     Ok(Some(outcome))
 }
 
-/// Writes the outcome of [`prepare`] to the function (and to the versions published with the change).
+/// Writes the outcome of [`prepare`] to the function (and to the versions published with the change);
+/// returns the digests of the code and layers a successful change replaced.
 fn finish(
     inner: &Inner,
     scope: &Scope,
     name: &str,
     token: &str,
     outcome: &Result<(), UnpackFailure>,
-) -> Result<(), EngineError> {
-    loop {
+) -> Result<Vec<String>, EngineError> {
+    let replaced = loop {
         let Some(row) = inner.meta.get_function(&scope.account, &scope.region, name)? else {
-            return Ok(());
+            return Ok(Vec::new());
         };
         let mut record = parse_function(&row)?;
         if record.settle_token.as_deref() != Some(token) {
-            return Ok(());
+            return Ok(Vec::new());
         }
-        apply_outcome(&mut record, outcome);
+        let replaced = apply_outcome(&mut record, outcome);
         record.settle_token = None;
         record.revise();
         let next = function_row(scope, &record)?;
         match inner.write_function(scope, name, |meta| {
             meta.replace_function(&next, &row.revision, None)
         }) {
-            Ok(()) => break,
+            Ok(()) => break replaced,
             Err(StoreError::RevisionMismatch(_)) => continue,
-            Err(StoreError::NotFound(_)) => return Ok(()),
+            Err(StoreError::NotFound(_)) => return Ok(Vec::new()),
             Err(e) => return Err(e.into()),
         }
-    }
+    };
     // Versions published together with this code wait for it too (their RevisionId stays: a published
     // version becoming Active is no change of it on Lambda either).
     for v in inner
@@ -190,13 +199,15 @@ fn finish(
         Ok(()) => tracing::info!(function = %name, "function settled"),
         Err(reason) => tracing::warn!(function = %name, "function failed to settle: {reason}"),
     }
-    Ok(())
+    Ok(replaced)
 }
 
-fn apply_outcome(record: &mut FunctionRecord, outcome: &Result<(), UnpackFailure>) {
+/// Applies the outcome to `record`; returns the digests a successful change replaced (see
+/// [`FunctionRecord::drop_code_before_update`]).
+fn apply_outcome(record: &mut FunctionRecord, outcome: &Result<(), UnpackFailure>) -> Vec<String> {
     match outcome {
         Ok(()) => {
-            record.code_before_update = None;
+            let replaced = record.drop_code_before_update();
             if record.state == State::Pending {
                 record.state = State::Active;
                 record.state_reason = None;
@@ -205,6 +216,7 @@ fn apply_outcome(record: &mut FunctionRecord, outcome: &Result<(), UnpackFailure
             record.last_update_status = Some(UpdateStatus::Successful);
             record.last_update_status_reason = None;
             record.last_update_status_reason_code = None;
+            replaced
         }
         Err(reason) => {
             // A full disk is lamina's failure, not the package's: said as it is, with Lambda's code for
@@ -227,6 +239,7 @@ fn apply_outcome(record: &mut FunctionRecord, outcome: &Result<(), UnpackFailure
             record.last_update_status = Some(UpdateStatus::Failed);
             record.last_update_status_reason = Some(reason);
             record.last_update_status_reason_code = Some(code.into());
+            Vec::new()
         }
     }
 }

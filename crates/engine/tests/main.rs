@@ -206,6 +206,24 @@ fn one_data_directory_serves_one_engine_at_a_time() {
     open(dir.path());
 }
 
+#[test]
+fn a_data_directory_too_deep_for_the_longest_package_path_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Each component is 100 bytes: enough of them pass the bound whatever the temporary directory is.
+    let mut deep = dir.path().to_path_buf();
+    while deep.as_os_str().len() <= lamina_package::MAX_UNPACK_DIR_BYTES {
+        deep.push("d".repeat(100));
+    }
+    match Engine::open(EngineConfig {
+        data_dir: deep,
+        account_id: "000000000000".into(),
+        ..EngineConfig::new(std::path::PathBuf::new())
+    }) {
+        Err(EngineError::Internal(m)) => assert!(m.contains("choose a shorter --data-dir"), "{m}"),
+        other => panic!("a data directory that deep must be refused, got {other:?}"),
+    }
+}
+
 /// Whether a caller in `scope` can download the package with this hex digest.
 fn downloadable(
     rt: &tokio::runtime::Runtime,

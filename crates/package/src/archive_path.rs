@@ -33,10 +33,24 @@ pub enum PathProblem {
     /// package could never be unpacked.
     #[error("a file or directory name in its path is longer than 255 bytes")]
     ComponentTooLong,
+    /// The whole path is longer than [`MAX_PATH_BYTES`]: unpacked under a directory, it would pass
+    /// Linux's `PATH_MAX` (4,096 bytes), so no process could open it by name.
+    #[error("its path is longer than 3,584 bytes")]
+    TooLong,
 }
 
 /// The longest file or directory name Linux file systems store, in bytes (`NAME_MAX`).
 const NAME_MAX: usize = 255;
+
+/// The longest entry name unpacked, in bytes. A path under `/var/task/` or `/opt/` must stay within
+/// `PATH_MAX` (4,096 bytes with its NUL) for the function to open it; this bound leaves 511 bytes for
+/// the directory a package is unpacked in on the host, which `lamina serve` checks its data directory
+/// against ([`MAX_UNPACK_DIR_BYTES`]).
+pub const MAX_PATH_BYTES: usize = 3584;
+
+/// The longest directory path a package may be unpacked under so that every name up to
+/// [`MAX_PATH_BYTES`] fits in `PATH_MAX`, with its separator and NUL.
+pub const MAX_UNPACK_DIR_BYTES: usize = 4096 - 1 - 1 - MAX_PATH_BYTES;
 
 impl ArchivePath {
     /// Parses a raw entry name. Returns the path and whether the name denotes a directory (ends with `/`).
@@ -52,6 +66,9 @@ impl ArchivePath {
         }
         if name.starts_with('/') {
             return Err(PathProblem::Absolute);
+        }
+        if name.len() > MAX_PATH_BYTES {
+            return Err(PathProblem::TooLong);
         }
         let mut components = Vec::new();
         for part in name.split('/') {
@@ -149,6 +166,25 @@ mod tests {
         assert_eq!(
             ArchivePath::parse_str(&format!("lib/{longest}n/x")),
             Err(PathProblem::ComponentTooLong)
+        );
+    }
+
+    #[test]
+    fn refuses_paths_no_process_could_open() {
+        let deep = "d/".repeat(MAX_PATH_BYTES / 2);
+        assert_eq!(deep.len(), MAX_PATH_BYTES);
+        assert!(ArchivePath::parse_str(&deep).is_ok(), "the longest path unpacks");
+        assert_eq!(
+            ArchivePath::parse_str(&format!("{deep}x")),
+            Err(PathProblem::TooLong)
+        );
+        assert_eq!(
+            PathProblem::TooLong.to_string(),
+            format!(
+                "its path is longer than {},{:03} bytes",
+                MAX_PATH_BYTES / 1000,
+                MAX_PATH_BYTES % 1000
+            )
         );
     }
 

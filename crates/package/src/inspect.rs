@@ -219,12 +219,12 @@ fn report_index_problems(report: &mut Report, index: &PackageIndex) {
         let (kind, entry, advice) = match problem {
             IndexProblem::UnsafeName {
                 name,
-                problem: PathProblem::ComponentTooLong,
+                problem: PathProblem::ComponentTooLong | PathProblem::TooLong,
             } => (
                 FindingKind::UnsafePath,
                 Some(name.as_str()),
-                "no Linux file system stores a name that long, so the package cannot be unpacked; shorten \
-                 the name",
+                "no Linux file system stores a name or path that long, so the package cannot be unpacked; \
+                 shorten the name",
             ),
             IndexProblem::UnsafeName { name, .. } => (
                 FindingKind::UnsafePath,

@@ -36,7 +36,7 @@ mod index;
 mod inspect;
 mod write;
 
-pub use archive_path::{ArchivePath, PathProblem};
+pub use archive_path::{ArchivePath, MAX_PATH_BYTES, MAX_UNPACK_DIR_BYTES, PathProblem};
 pub use digest::{code_sha256, code_sha256_of_file};
 pub use extract::{DEFAULT_MAX_ENTRIES, ExtractError, ExtractLimits, Extracted, extract};
 pub use inspect::{Finding, FindingKind, InspectError, InspectOptions, Report, inspect, inspect_file};

@@ -15,7 +15,8 @@ pub struct FunctionRow {
     /// The `CodeSha256` of the package this row references (so unreferenced blobs can be found).
     pub code_sha256: String,
     /// The `CodeSha256`s of the layer versions the function uses, in order (they stay referenced after
-    /// their layer version is deleted, as on Lambda).
+    /// their layer version is deleted, as on Lambda), then those of the code and layers an unsettled
+    /// update may still put back.
     pub layer_code: Vec<String>,
     /// Everything else, as JSON only the engine interprets.
     pub document: String,

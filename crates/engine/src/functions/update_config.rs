@@ -45,7 +45,7 @@ impl Engine {
             _ => None,
         };
         let scope_c = scope.clone();
-        let (updated, old_layers) = self
+        let updated = self
             .mutate(
                 scope,
                 &f.name,
@@ -53,24 +53,20 @@ impl Engine {
                 move |record| {
                     check_revision(record, input.revision_id.as_deref())?;
                     check_settled(&scope_c, record)?;
-                    let old_layers: Vec<String> =
-                        record.layers.iter().map(|l| l.code_sha256.to_string()).collect();
+                    // The layers (and code) run so far stay until the change settles, and come back
+                    // if a new layer cannot be unpacked; settling removes what it replaced.
+                    record.keep_code_before_update();
                     apply_config(record, &input.config, env.clone());
                     if let Some(layers) = &new_layers {
                         record.layers = layers.clone();
                     }
                     record.begin_update();
-                    Ok(((record.clone(), old_layers), None))
+                    Ok((record.clone(), None))
                 },
             )
             .await?;
         drop(guard);
         tracing::info!(function = %updated.name, "updated function configuration");
-        if !old_layers.is_empty() {
-            // Layers the function no longer uses may have been deleted since: their code can go.
-            let _guard = self.inner.code_lock.lock().await;
-            self.sweep_unreferenced(old_layers).await;
-        }
         self.spawn_settle(
             scope.clone(),
             updated.name.clone(),
