@@ -84,24 +84,3 @@ pub fn paused_runtime() -> tokio::runtime::Runtime {
 pub fn body_of(data: &[u8]) -> Option<&[u8]> {
     find(data, b"\n\n").map(|at| &data[at + 2..])
 }
-
-/// Whether a request path percent-decodes to UTF-8 (a router's path parameters are strings).
-pub fn path_decodes_to_utf8(path: &str) -> bool {
-    let bytes = path.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
-        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
-            (b'%', Some(byte)) => {
-                decoded.push(byte);
-                i += 3;
-            }
-            (byte, _) => {
-                decoded.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(decoded).is_ok()
-}

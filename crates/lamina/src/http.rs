@@ -14,6 +14,7 @@ use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tower::ServiceExt;
 
 /// The most a connection buffers, and so the largest request line and headers: 64 KiB, far above what
 /// the AWS CLI and SDKs send.
@@ -59,7 +60,15 @@ pub(crate) async fn serve(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(router.clone());
+        // The client's address, for handlers that report it (a function URL's `sourceIp`).
+        let service = TowerToHyperService::new(router.clone().map_request(
+            move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(remote));
+                request
+            },
+        ));
         let (builder, watcher) = (builder.clone(), graceful.watcher());
         tokio::spawn(async move {
             // hyper's header timer starts with a request's first byte: a client that connects and sends

@@ -356,6 +356,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .clone()
         .map(|url| url.trim_end_matches('/').to_owned())
         .unwrap_or_else(|| format!("http://{addr}"));
+    let url_verifier = match &authentication {
+        lamina_control_api::Authentication::SigV4(keys) => {
+            Some(lamina_auth::Verifier::new(keys.clone(), "lambda"))
+        }
+        lamina_control_api::Authentication::None => None,
+    };
     let config = lamina_control_api::ApiConfig {
         authentication,
         default_account: args.account_id.clone(),
@@ -375,13 +381,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let limits = crate::http::ConnectionLimits {
         header_read_timeout: std::time::Duration::from_secs(args.header_timeout),
     };
-    crate::http::serve(
-        listener,
+    let app = lamina_function_urls::in_front_of(
         lamina_control_api::router(engine.clone(), config),
-        limits,
-        shutdown(),
-    )
-    .await;
+        lamina_function_urls::FunctionUrls::new(engine.clone(), url_verifier),
+    );
+    crate::http::serve(listener, app, limits, shutdown()).await;
     engine.shut_down_environments().await;
     // The data directory's cgroup parents, now empty (a crash leaves them for the next start to reuse).
     #[cfg(target_os = "linux")]

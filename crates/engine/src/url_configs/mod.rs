@@ -5,15 +5,17 @@
 //!
 //! The engine keeps the URL's id (32 lowercase hex characters, as random as AWS's); the control API
 //! makes the URL of it on lamina's public endpoint ([`UrlConfigView::with_url`]). The configuration is
-//! stored and returned; serving the URL is a later listener's work.
+//! stored and returned; `lamina-function-urls` serves the URLs, finding each by its id (`lookup`).
 
 mod create;
 mod delete;
 mod get;
 mod list;
+mod lookup;
 mod update;
 
 pub use list::UrlConfigPage;
+pub use lookup::FunctionUrlTarget;
 
 use std::sync::LazyLock;
 
