@@ -205,13 +205,15 @@ class Server:
         except OSError:
             return ""
 
-    def client(self, region="us-east-1", key=("test", "test"), **config):
+    def client(self, region="us-east-1", key=("test", "test"), service="lambda", session_token=None, **config):
+        """A boto3 client of `service` on this server, signing with `key` (and `session_token`)."""
         return boto3.client(
-            "lambda",
+            service,
             endpoint_url=self.endpoint,
             region_name=region,
             aws_access_key_id=key[0],
             aws_secret_access_key=key[1],
+            aws_session_token=session_token,
             config=Config(retries={"max_attempts": 1, "mode": "standard"}, **config),
         )
 

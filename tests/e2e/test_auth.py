@@ -141,12 +141,14 @@ def test_a_body_changed_after_signing_is_refused(server):
     assert status == 400, headers
 
 
-def test_a_signature_for_another_service_is_refused(server):
-    request = signed(f"{server.endpoint}/2015-03-31/functions/", service="s3")
+def test_a_signature_for_another_service_goes_to_that_service(server):
+    """One endpoint: the credential scope picks the service (as AWS's host name does), so a Lambda path
+    signed for a service lamina does not serve is answered as that service's request."""
+    request = signed(f"{server.endpoint}/2015-03-31/functions/", service="sqs")
     status, headers, body = send_signed(request)
-    assert status == 403
-    assert headers["x-amzn-ErrorType"] == "InvalidSignatureException"
-    assert json.loads(body)["message"] == "Credential should be scoped to correct service: 'lambda'. "
+    assert status == 400
+    assert headers["x-amzn-ErrorType"] == "InvalidAction"
+    assert b"lamina does not serve the 'sqs' service on this endpoint" in body
 
 
 @pytest.mark.parametrize(("offset", "prefix"), [(-16, "Signature expired: "), (16, "Signature not yet current: ")])

@@ -70,10 +70,12 @@ pub enum CredentialsError {
     InvalidAccount(String),
 }
 
-/// The accepted keys, by access key id.
+/// The accepted keys, by access key id: the configured ones, and the temporary credentials issued
+/// since the server started (shared by every clone of the set).
 #[derive(Debug, Clone, Default)]
 pub struct CredentialSet {
     keys: BTreeMap<String, Credential>,
+    sessions: crate::sessions::Sessions,
 }
 
 impl CredentialSet {
@@ -115,7 +117,26 @@ impl CredentialSet {
         self.keys.get(access_key_id)
     }
 
-    /// Every key, by id.
+    /// Issues temporary credentials acting as `principal` for `lifetime`.
+    pub fn issue_session(
+        &self,
+        principal: crate::SessionPrincipal,
+        lifetime: chrono::Duration,
+    ) -> Result<crate::SessionCredential, getrandom::Error> {
+        self.sessions.issue(principal, lifetime, chrono::Utc::now())
+    }
+
+    /// The temporary credentials with this key id, if issued (expired or not).
+    pub fn session(&self, access_key_id: &str) -> Option<crate::SessionCredential> {
+        self.sessions.get(access_key_id)
+    }
+
+    /// Ends temporary credentials before they expire.
+    pub fn revoke_session(&self, access_key_id: &str) {
+        self.sessions.revoke(access_key_id);
+    }
+
+    /// Every configured key, by id (temporary credentials are not listed).
     pub fn iter(&self) -> impl Iterator<Item = &Credential> {
         self.keys.values()
     }

@@ -16,6 +16,12 @@ pub enum AuthError {
     /// The access key id is not one the server knows.
     #[error("The security token included in the request is invalid.")]
     UnknownAccessKey(String),
+    /// Temporary credentials whose session token is missing or not theirs.
+    #[error("The security token included in the request is invalid.")]
+    InvalidSessionToken,
+    /// Temporary credentials past their expiry.
+    #[error("The security token included in the request is expired")]
+    ExpiredSessionToken,
     /// The credential scope names another service.
     #[error("Credential should be scoped to correct service: '{expected}'. ")]
     WrongService {
@@ -106,7 +112,8 @@ impl AuthError {
             | AuthError::NotYetCurrent { .. }
             | AuthError::ContentSha256Mismatch { .. }
             | AuthError::Chunked(_) => "InvalidSignatureException",
-            AuthError::UnknownAccessKey(_) => "UnrecognizedClientException",
+            AuthError::UnknownAccessKey(_) | AuthError::InvalidSessionToken => "UnrecognizedClientException",
+            AuthError::ExpiredSessionToken => "ExpiredTokenException",
             AuthError::PresignExpired { .. } => "AccessDenied",
         }
     }

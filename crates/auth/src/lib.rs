@@ -25,6 +25,7 @@ pub mod chunked;
 mod credentials;
 mod error;
 pub mod presign;
+mod sessions;
 mod sign;
 pub mod sigv4;
 mod verify;
@@ -35,8 +36,9 @@ pub use credentials::{
 };
 pub use error::AuthError;
 pub use presign::{PresignRequest, ServerKey};
+pub use sessions::{SessionCredential, SessionPrincipal};
 pub use sign::{SignError, Signer, sign_request};
 pub use verify::{
     AuthorizationHeader, Caller, MAX_EXPIRES_SECONDS, MAX_SKEW, PayloadSigning, Verified, Verifier,
-    canonical, parse_authorization, query_param,
+    canonical, parse_authorization, query_param, signed_service,
 };

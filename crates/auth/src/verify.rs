@@ -116,7 +116,7 @@ impl Verifier {
                 .map_err(|_| AuthError::Incomplete("The Authorization header is not ASCII.".into()))?;
             let parsed = parse_authorization(auth)?;
             let signature = header_signature(&parsed, headers, auth)?;
-            self.check_scope(&signature)?;
+            self.check_scope(&signature, header_token(headers), now)?;
             let time = self.check_date(&signature)?;
             check_skew(&signature.amz_date, time, now)
         } else if query_param(uri.query(), "X-Amz-Algorithm").is_some() {
@@ -138,7 +138,7 @@ impl Verifier {
     ) -> Result<Verified, AuthError> {
         let parsed = parse_authorization(auth)?;
         let signature = header_signature(&parsed, headers, auth)?;
-        let credential = self.check_scope(&signature)?;
+        let credential = self.check_scope(&signature, header_token(headers), now)?;
         let time = self.check_date(&signature)?;
         check_skew(&signature.amz_date, time, now)?;
         let claimed = headers
@@ -165,7 +165,7 @@ impl Verifier {
             _ => PayloadSigning::Signed,
         };
         Ok(Verified {
-            caller: caller(credential, &signature.scope),
+            caller: caller(&credential, &signature.scope),
             payload,
         })
     }
@@ -211,7 +211,8 @@ impl Verifier {
             signed_headers,
             signature: &signature_hex,
         };
-        let credential = self.check_scope(&signature)?;
+        let token = query_param(query, "X-Amz-Security-Token");
+        let credential = self.check_scope(&signature, token.as_deref(), now)?;
         let time = self.check_date(&signature)?;
         if time - now > MAX_SKEW {
             check_skew(&signature.amz_date, time, now)?;
@@ -236,17 +237,42 @@ impl Verifier {
             &key,
         )?;
         Ok(Verified {
-            caller: caller(credential, &signature.scope),
+            caller: caller(&credential, &signature.scope),
             payload: PayloadSigning::Unsigned,
         })
     }
 
-    /// The key's credential, once the scope names a known key and this service.
-    fn check_scope(&self, signature: &Signature<'_>) -> Result<&crate::Credential, AuthError> {
-        let credential = self
-            .credentials
-            .get(&signature.scope.access_key_id)
-            .ok_or_else(|| AuthError::UnknownAccessKey(signature.scope.access_key_id.clone()))?;
+    /// The key's credential, once the scope names a known key and this service; temporary credentials
+    /// also need their session token (`token`: `X-Amz-Security-Token`) and to be unexpired at `now`.
+    fn check_scope(
+        &self,
+        signature: &Signature<'_>,
+        token: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<crate::Credential, AuthError> {
+        let id = &signature.scope.access_key_id;
+        let credential = match self.credentials.get(id) {
+            Some(credential) => credential.clone(),
+            None => {
+                let session = self
+                    .credentials
+                    .session(id)
+                    .ok_or_else(|| AuthError::UnknownAccessKey(id.clone()))?;
+                let matches = token.is_some_and(|t| {
+                    bool::from(subtle::ConstantTimeEq::ct_eq(
+                        t.as_bytes(),
+                        session.session_token.as_bytes(),
+                    ))
+                });
+                if !matches {
+                    return Err(AuthError::InvalidSessionToken);
+                }
+                if session.expires <= now {
+                    return Err(AuthError::ExpiredSessionToken);
+                }
+                session.credential
+            }
+        };
         if signature.scope.service != self.service {
             return Err(AuthError::WrongService {
                 expected: self.service.clone(),
@@ -355,6 +381,11 @@ fn header_signature<'a>(
     })
 }
 
+/// The session token a request carries in its headers.
+fn header_token(headers: &HeaderMap) -> Option<&str> {
+    headers.get("x-amz-security-token").and_then(|v| v.to_str().ok())
+}
+
 fn caller(credential: &crate::Credential, scope: &CredentialScope) -> Caller {
     Caller {
         access_key_id: credential.access_key_id.clone(),
@@ -393,6 +424,22 @@ pub struct AuthorizationHeader<'a> {
     pub signed_headers: &'a str,
     /// `Signature=`.
     pub signature: &'a str,
+}
+
+/// The service a request is signed for: its credential scope's (`lambda`, `s3`, `sts`, ...), from the
+/// `Authorization` header or a presigned query; `None` for a request that is not signed (or not well
+/// enough to say). Only routes the request: [`Verifier::verify`] still checks everything.
+pub fn signed_service(headers: &HeaderMap, uri: &Uri) -> Option<String> {
+    let credential = match headers.get(http::header::AUTHORIZATION) {
+        Some(auth) => parse_authorization(auth.to_str().ok()?)
+            .ok()?
+            .credential
+            .to_owned(),
+        None => query_param(uri.query(), "X-Amz-Credential")?,
+    };
+    let mut parts = credential.rsplit('/');
+    // <key>/<date>/<region>/<service>/aws4_request, read from the end (a key id has no '/').
+    (parts.next() == Some("aws4_request")).then(|| parts.next().map(str::to_owned))?
 }
 
 /// Parses an `Authorization` header of SigV4; anything else is AWS's IncompleteSignatureException.
@@ -485,9 +532,26 @@ mod tests {
         time: DateTime<Utc>,
         settings: aws_sigv4::http_request::SigningSettings,
     ) -> (Method, Uri, HeaderMap) {
+        sdk_signed_in_session(method, url, body, key, None, service, time, settings)
+    }
+
+    /// [`sdk_signed`] with temporary credentials' session token.
+    #[allow(clippy::too_many_arguments)]
+    fn sdk_signed_in_session(
+        method: &str,
+        url: &str,
+        body: &[u8],
+        key: (&str, &str),
+        token: Option<&str>,
+        service: &str,
+        time: DateTime<Utc>,
+        settings: aws_sigv4::http_request::SigningSettings,
+    ) -> (Method, Uri, HeaderMap) {
         use aws_sigv4::http_request::{SignableBody, SignableRequest, sign};
         use aws_sigv4::sign::v4;
-        let identity = aws_credential_types::Credentials::new(key.0, key.1, None, None, "test").into();
+        let identity =
+            aws_credential_types::Credentials::new(key.0, key.1, token.map(str::to_owned), None, "test")
+                .into();
         let params = v4::SigningParams::builder()
             .identity(&identity)
             .region("us-east-1")
@@ -520,6 +584,90 @@ mod tests {
 
     fn lambda_settings() -> aws_sigv4::http_request::SigningSettings {
         aws_sigv4::http_request::SigningSettings::default()
+    }
+
+    #[test]
+    fn the_signed_service_routes_requests() {
+        let now = at("20260101T120000Z");
+        for service in ["sts", "s3", "logs"] {
+            let (_, uri, headers) = sdk_signed(
+                "POST",
+                "http://127.0.0.1:9001/",
+                b"",
+                ("test", "test"),
+                service,
+                now,
+                lambda_settings(),
+            );
+            assert_eq!(signed_service(&headers, &uri).as_deref(), Some(service));
+        }
+        let presigned: Uri = "http://h/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=test%2F20260101%2Fus-east-1%2Fs3%2Faws4_request"
+            .parse()
+            .expect("uri");
+        assert_eq!(
+            signed_service(&HeaderMap::new(), &presigned).as_deref(),
+            Some("s3")
+        );
+        assert_eq!(
+            signed_service(&HeaderMap::new(), &"http://h/".parse().expect("uri")),
+            None
+        );
+        let mut garbled = HeaderMap::new();
+        garbled.insert(http::header::AUTHORIZATION, "Bearer x".parse().expect("value"));
+        assert_eq!(signed_service(&garbled, &"http://h/".parse().expect("uri")), None);
+    }
+
+    #[test]
+    fn temporary_credentials_need_their_token_and_time() {
+        let set = credentials();
+        let principal = crate::SessionPrincipal {
+            account_id: "333333333333".into(),
+            arn: "arn:aws:sts::333333333333:assumed-role/r/s".into(),
+            user_id: "AROAEXAMPLE:s".into(),
+        };
+        let session = set
+            .issue_session(principal, chrono::Duration::hours(1))
+            .expect("issue");
+        // A verifier made from an earlier clone of the set sees what was issued later.
+        let verifier = Verifier::new(set.clone(), "lambda");
+        let key = (
+            session.credential.access_key_id.as_str(),
+            session.credential.secret_access_key.as_str(),
+        );
+        let url = "http://127.0.0.1:9001/2015-03-31/functions";
+        let sign = |token: Option<&str>, time| {
+            sdk_signed_in_session("GET", url, b"", key, token, "lambda", time, lambda_settings())
+        };
+        let now = Utc::now();
+        let (method, uri, headers) = sign(Some(&session.session_token), now);
+        let verified = verifier
+            .verify(&method, &uri, &headers, sigv4::EMPTY_SHA256, now)
+            .expect("verified");
+        assert_eq!(verified.caller.account_id, "333333333333");
+        assert_eq!(verified.caller.access_key_id, session.credential.access_key_id);
+
+        let (method, uri, headers) = sign(None, now);
+        let refused = verifier.verify(&method, &uri, &headers, sigv4::EMPTY_SHA256, now);
+        assert_eq!(refused.map(|_| ()), Err(AuthError::InvalidSessionToken));
+        let (method, uri, headers) = sign(Some("not-the-token"), now);
+        let refused = verifier.verify(&method, &uri, &headers, sigv4::EMPTY_SHA256, now);
+        assert_eq!(refused.map(|_| ()), Err(AuthError::InvalidSessionToken));
+
+        let later = now + chrono::Duration::hours(2);
+        let (method, uri, headers) = sign(Some(&session.session_token), later);
+        let refused = verifier.verify(&method, &uri, &headers, sigv4::EMPTY_SHA256, later);
+        assert_eq!(
+            refused.as_ref().map(|_| ()).map_err(AuthError::code),
+            Err("ExpiredTokenException")
+        );
+
+        set.revoke_session(&session.credential.access_key_id);
+        let (method, uri, headers) = sign(Some(&session.session_token), now);
+        let refused = verifier.verify(&method, &uri, &headers, sigv4::EMPTY_SHA256, now);
+        assert_eq!(
+            refused.map(|_| ()).map_err(|e| e.code()),
+            Err("UnrecognizedClientException")
+        );
     }
 
     #[test]

@@ -9,6 +9,8 @@ use clap::{Parser, Subcommand};
 use lamina_cli::commands;
 
 #[cfg(unix)]
+mod gateway;
+#[cfg(unix)]
 mod http;
 #[cfg(unix)]
 mod serve;

@@ -356,11 +356,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .clone()
         .map(|url| url.trim_end_matches('/').to_owned())
         .unwrap_or_else(|| format!("http://{addr}"));
-    let url_verifier = match &authentication {
-        lamina_control_api::Authentication::SigV4(keys) => {
-            Some(lamina_auth::Verifier::new(keys.clone(), "lambda"))
-        }
+    let keys = match &authentication {
+        lamina_control_api::Authentication::SigV4(keys) => Some(keys.clone()),
         lamina_control_api::Authentication::None => None,
+    };
+    let url_verifier = keys
+        .clone()
+        .map(|keys| lamina_auth::Verifier::new(keys, "lambda"));
+    let services = crate::gateway::Services {
+        sts: lamina_sts::router(lamina_sts::StsConfig {
+            credentials: keys,
+            default_account: args.account_id.clone(),
+        }),
     };
     let config = lamina_control_api::ApiConfig {
         authentication,
@@ -382,7 +389,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         header_read_timeout: std::time::Duration::from_secs(args.header_timeout),
     };
     let app = lamina_function_urls::in_front_of(
-        lamina_control_api::router(engine.clone(), config),
+        crate::gateway::router(lamina_control_api::router(engine.clone(), config), services),
         lamina_function_urls::FunctionUrls::new(engine.clone(), url_verifier),
     );
     crate::http::serve(listener, app, limits, shutdown()).await;
@@ -427,7 +434,8 @@ fn banner(addr: SocketAddr, keys_line: &str, isolation: &Isolation) -> String {
     let mut out = format!(
         "\nPoint the AWS CLI and SDKs at lamina (paste into a shell):\n\n    \
          export AWS_ENDPOINT_URL=http://{addr}\n    export {keys_line}\n    \
-         export AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1\n\n"
+         export AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1\n\n\
+         This endpoint serves Lambda (and function URLs) and STS; other services answer an error naming them.\n"
     );
     for arch in lamina_model::Architecture::ALL {
         let line = match isolation.runs(arch) {
