@@ -277,8 +277,7 @@ def test_lamina_invoke_and_logs(server, lam, go_zip):
     assert "START RequestId:" in result.stderr and "REPORT RequestId:" in result.stderr
 
     logs = subprocess.run(
-        [str(lamina_binary()), "logs", "greeter", "--data-dir", str(server.data_dir)],
-        capture_output=True, text=True, timeout=60,
+        [str(lamina_binary()), "logs", "greeter"], env=env, capture_output=True, text=True, timeout=60,
     )
     assert logs.returncode == 0, logs.stderr
     assert "INIT_START" in logs.stdout and "REPORT RequestId:" in logs.stdout

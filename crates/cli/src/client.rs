@@ -1,5 +1,5 @@
-//! Talking to a lamina server (or AWS) the way any AWS client does: SigV4-signed HTTP requests to the
-//! Lambda API at an endpoint URL.
+//! Talking to a lamina server (or AWS) the way any AWS client does: SigV4-signed HTTP requests to a
+//! service (the Lambda API, CloudWatch Logs) at an endpoint URL.
 
 use std::time::SystemTime;
 
@@ -9,7 +9,7 @@ use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, si
 use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
 
-/// Where the Lambda API is and who signs the requests.
+/// Where a service's API is and who signs the requests.
 #[derive(Debug, Clone)]
 pub struct Endpoint {
     /// Base URL, e.g. `http://127.0.0.1:9001`.
@@ -89,15 +89,21 @@ const DEVELOPMENT_KEY: &str = "test";
 pub const DEFAULT_ENDPOINT: &str = "http://127.0.0.1:9001";
 
 impl Endpoint {
-    /// The endpoint and credentials from the usual AWS environment (`AWS_ENDPOINT_URL_LAMBDA`,
-    /// `AWS_ENDPOINT_URL`, `AWS_REGION`/`AWS_DEFAULT_REGION`, `AWS_ACCESS_KEY_ID`, ...), each overridden by
-    /// the given values; a local server's defaults otherwise (the development key `test`/`test`, which
-    /// `lamina serve` accepts when it is given no keys).
+    /// The Lambda API's endpoint and credentials from the usual AWS environment
+    /// (`AWS_ENDPOINT_URL_LAMBDA`, `AWS_ENDPOINT_URL`, `AWS_REGION`/`AWS_DEFAULT_REGION`,
+    /// `AWS_ACCESS_KEY_ID`, ...), each overridden by the given values; a local server's defaults otherwise
+    /// (the development key `test`/`test`, which `lamina serve` accepts when it is given no keys).
     pub fn from_env(url: Option<String>, region: Option<String>) -> Endpoint {
+        Self::from_env_for("LAMBDA", url, region)
+    }
+
+    /// [`Endpoint::from_env`] for the service whose endpoint variable is `AWS_ENDPOINT_URL_<service_env>`
+    /// (`LAMBDA`, `CLOUDWATCH_LOGS`, as the SDKs name them).
+    pub fn from_env_for(service_env: &str, url: Option<String>, region: Option<String>) -> Endpoint {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         Endpoint {
             url: url
-                .or_else(|| var("AWS_ENDPOINT_URL_LAMBDA"))
+                .or_else(|| var(&format!("AWS_ENDPOINT_URL_{service_env}")))
                 .or_else(|| var("AWS_ENDPOINT_URL"))
                 .unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned())
                 .trim_end_matches('/')
@@ -112,10 +118,22 @@ impl Endpoint {
         }
     }
 
-    /// Sends a signed request; `path_and_query` is already percent-encoded. Returns the answer, whatever
-    /// its status.
+    /// Sends a request signed for the Lambda API; `path_and_query` is already percent-encoded. Returns
+    /// the answer, whatever its status.
     pub fn send(
         &self,
+        method: &str,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<Answer> {
+        self.send_to("lambda", method, path_and_query, headers, body)
+    }
+
+    /// Sends a request signed for `service` (`lambda`, `logs`, ...).
+    pub fn send_to(
+        &self,
+        service: &str,
         method: &str,
         path_and_query: &str,
         headers: &[(&str, &str)],
@@ -133,7 +151,7 @@ impl Endpoint {
         let params = v4::SigningParams::builder()
             .identity(&identity)
             .region(&self.region)
-            .name("lambda")
+            .name(service)
             .time(SystemTime::now())
             .settings(SigningSettings::default())
             .build()

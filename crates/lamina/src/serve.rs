@@ -365,9 +365,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .map(|keys| lamina_auth::Verifier::new(keys, "lambda"));
     let services = crate::gateway::Services {
         sts: lamina_sts::router(lamina_sts::StsConfig {
-            credentials: keys,
+            credentials: keys.clone(),
             default_account: args.account_id.clone(),
         }),
+        logs: lamina_logs_api::router(lamina_logs_api::LogsConfig {
+            log_root: data_dir.join(lamina_logs::LOG_DIR),
+            credentials: keys,
+            default_account: args.account_id.clone(),
+        })
+        .context("the CloudWatch Logs API")?,
     };
     let config = lamina_control_api::ApiConfig {
         authentication,
@@ -435,7 +441,7 @@ fn banner(addr: SocketAddr, keys_line: &str, isolation: &Isolation) -> String {
         "\nPoint the AWS CLI and SDKs at lamina (paste into a shell):\n\n    \
          export AWS_ENDPOINT_URL=http://{addr}\n    export {keys_line}\n    \
          export AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1\n\n\
-         This endpoint serves Lambda (and function URLs) and STS; other services answer an error naming them.\n"
+         This endpoint serves Lambda (and function URLs), CloudWatch Logs and STS; other services answer an error naming them.\n"
     );
     for arch in lamina_model::Architecture::ALL {
         let line = match isolation.runs(arch) {

@@ -61,6 +61,58 @@ impl LogStore {
         Ok(streams.into_iter().map(|(_, s)| s).collect())
     }
 
+    /// The functions of `account` in `region` that have a folder of streams, by name.
+    pub fn functions(&self, account: &str, region: &str) -> io::Result<Vec<String>> {
+        let dir = self.root().join(account).join(region);
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let mut names = Vec::new();
+        for entry in entries {
+            let entry = entry?;
+            if entry.file_type()?.is_dir()
+                && let Some(name) = entry.file_name().to_str()
+            {
+                names.push(name.to_owned());
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    /// Every line of the stream `name` in `folder`, in order (its rotated part first); `None` when
+    /// there is no such stream.
+    pub fn stream_events(&self, folder: &str, name: &str) -> io::Result<Option<Vec<LogEvent>>> {
+        let Some(stream) = self.streams(folder)?.into_iter().find(|s| s.name == name) else {
+            return Ok(None);
+        };
+        let mut events = Vec::new();
+        for path in &stream.files {
+            let text = match fs::read(path) {
+                Ok(text) => text,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            };
+            let complete = text.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            events.extend(
+                String::from_utf8_lossy(&text[..complete])
+                    .lines()
+                    .map(|line| parse_line(&stream.name, line)),
+            );
+        }
+        Ok(Some(events))
+    }
+
+    /// Removes every stream in `folder` (a deleted log group).
+    pub fn remove_streams(&self, folder: &str) -> io::Result<()> {
+        match fs::remove_dir_all(self.function_dir(folder)) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
     /// A reader of the lines in `folder`'s streams, from the first.
     pub fn reader(&self, folder: &str) -> LogReader {
         LogReader {
@@ -192,6 +244,38 @@ mod tests {
                 .all(|e| e.stream == stream.name() && e.timestamp.ends_with('Z'))
         );
         assert!(reader.read_new().expect("read").is_empty());
+    }
+
+    #[test]
+    fn streams_are_read_whole_by_name_and_functions_listed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = store(dir.path(), 300);
+        let stream = store.open_stream("acct/us-east-1/f", "$LATEST").expect("open");
+        store.open_stream("acct/us-east-1/g", "1").expect("open");
+        for i in 0..20 {
+            stream.line(&format!("line {i}"));
+        }
+        let events = store
+            .stream_events("acct/us-east-1/f", stream.name())
+            .expect("read")
+            .expect("the stream");
+        // The rotated part (if it kept every line) then the current file: in order, none twice.
+        let numbers: Vec<usize> = events
+            .iter()
+            .map(|e| e.message.trim_start_matches("line ").parse().expect("number"))
+            .collect();
+        assert!(numbers.windows(2).all(|w| w[1] == w[0] + 1), "{numbers:?}");
+        assert_eq!(numbers.last(), Some(&19));
+        assert_eq!(
+            store
+                .stream_events("acct/us-east-1/f", "2026/01/01/[$LATEST]none")
+                .expect("read"),
+            None
+        );
+        assert_eq!(store.functions("acct", "us-east-1").expect("list"), ["f", "g"]);
+        assert!(store.functions("acct", "eu-west-1").expect("list").is_empty());
+        store.remove_streams("acct/us-east-1/g").expect("remove");
+        assert_eq!(store.functions("acct", "us-east-1").expect("list"), ["f"]);
     }
 
     #[test]

@@ -1,84 +1,147 @@
-//! `lamina logs NAME [--follow]`: prints a function's log streams (what its environments printed, with
-//! START, END and REPORT lines) from the server's data directory, through the log store's reader.
+//! `lamina logs NAME [--follow]`: prints a function's log events (what its environments printed, with
+//! START, END and REPORT lines) through the server's CloudWatch Logs API (FilterLogEvents on the group
+//! `/aws/lambda/NAME`), so it works against any lamina endpoint, local or not.
 
+use std::collections::HashSet;
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{Context, Result};
-use lamina_logs::{LOG_DIR, LogLimits, LogStore};
+use anyhow::{Context, Result, bail};
+use serde_json::{Value, json};
+
+use crate::client::Endpoint;
 
 /// Print a function's logs (START/END/REPORT and everything it printed), oldest first.
 #[derive(Debug, Clone, clap::Args)]
 pub struct LogsOptions {
     /// The function's name.
     pub function: String,
-    /// The function's account (the key's account that created it).
-    #[arg(long, default_value = "000000000000")]
-    pub account_id: String,
-    /// The function's region.
-    #[arg(long, default_value = "us-east-1")]
-    pub region: String,
-    /// Keep printing new lines as they are written.
+    /// Keep printing new events as they are written.
     #[arg(short, long)]
     pub follow: bool,
-    /// The server's data directory [default: $XDG_DATA_HOME/lamina or ~/.local/share/lamina].
+    /// The server [default: $AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, $AWS_ENDPOINT_URL, http://127.0.0.1:9001].
     #[arg(long)]
-    pub data_dir: Option<PathBuf>,
+    pub endpoint_url: Option<String>,
+    /// The function's region [default: $AWS_REGION, $AWS_DEFAULT_REGION, us-east-1].
+    #[arg(long)]
+    pub region: Option<String>,
 }
 
-/// Prints the function's logs from the server's data directory (the default one unless given).
+/// How often `--follow` asks for new events.
+const FOLLOW_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Prints the function's log events, oldest first, as `<time> <stream> <message>`; with `follow`, keeps
+/// printing new ones until interrupted.
 pub fn run(options: &LogsOptions, out: &mut impl Write) -> Result<()> {
-    let data_dir = options
-        .data_dir
-        .clone()
-        .unwrap_or_else(crate::data_dir::default_data_dir);
-    print_streams(
-        &data_dir,
-        &options.account_id,
-        &options.region,
-        &options.function,
-        options.follow,
-        out,
-    )
-}
-
-/// How often `--follow` looks for new lines.
-const FOLLOW_INTERVAL: Duration = Duration::from_millis(200);
-
-/// Prints every line of the streams of `function` (of `account` in `region`) kept in `data_dir`, oldest
-/// stream first, each stream's rotated part before its current file, as `<time> <stream> <message>`;
-/// with `follow`, keeps printing new lines (and new streams) until interrupted.
-pub fn print_streams(
-    data_dir: &Path,
-    account: &str,
-    region: &str,
-    function: &str,
-    follow: bool,
-    out: &mut impl Write,
-) -> Result<()> {
-    let store = LogStore::new(data_dir.join(LOG_DIR), LogLimits::default());
-    let folder = lamina_logs::function_folder(account, region, function);
-    if !follow && store.streams(&folder)?.is_empty() {
-        anyhow::bail!(
-            "no logs for '{function}' (account {account}, region {region}) in {} (has it been invoked?)",
-            store.root().display()
-        );
-    }
-    let mut reader = store.reader(&folder);
+    let endpoint = Endpoint::from_env_for(
+        "CLOUDWATCH_LOGS",
+        options.endpoint_url.clone(),
+        options.region.clone(),
+    );
+    let group = format!("/aws/lambda/{}", options.function);
+    let mut since: Option<i64> = None;
+    // The events already printed at the latest timestamp seen (the next request starts at it again).
+    let mut seen_at_since: HashSet<String> = HashSet::new();
     loop {
-        let events = reader
-            .read_new()
-            .with_context(|| format!("reading the logs in {}", store.root().display()))?;
-        for event in events {
-            writeln!(out, "{} {} {}", event.timestamp, event.stream, event.message)?;
+        match events_since(&endpoint, &group, since) {
+            Ok(events) => {
+                for event in events {
+                    let time = event["timestamp"].as_i64().unwrap_or_default();
+                    let id = event["eventId"].as_str().unwrap_or_default().to_owned();
+                    if Some(time) == since && seen_at_since.contains(&id) {
+                        continue;
+                    }
+                    if Some(time) != since {
+                        since = Some(time);
+                        seen_at_since.clear();
+                    }
+                    seen_at_since.insert(id);
+                    writeln!(
+                        out,
+                        "{} {} {}",
+                        rfc3339(time),
+                        event["logStreamName"].as_str().unwrap_or_default(),
+                        event["message"].as_str().unwrap_or_default()
+                    )?;
+                }
+                out.flush()?;
+            }
+            Err(Missing) if !options.follow => bail!(
+                "no logs for '{}' in {} at {} (has it been invoked?)",
+                options.function,
+                endpoint.region,
+                endpoint.url
+            ),
+            Err(Missing) => {}
         }
-        out.flush()?;
-        if !follow {
+        if !options.follow {
             return Ok(());
         }
         std::thread::sleep(FOLLOW_INTERVAL);
     }
+}
+
+/// The group does not exist (yet).
+struct Missing;
+
+/// Every event of `group` from `since` (ms, inclusive), through every page.
+fn events_since(endpoint: &Endpoint, group: &str, since: Option<i64>) -> Result<Vec<Value>, Missing> {
+    let mut events = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut request = json!({ "logGroupName": group, "interleaved": true });
+        if let Some(since) = since {
+            request["startTime"] = json!(since);
+        }
+        if let Some(token) = &token {
+            request["nextToken"] = json!(token);
+        }
+        let answer = call(endpoint, &request).map_err(|e| {
+            // Anything else than a missing group is worth saying, once per attempt.
+            if !e.to_string().contains("ResourceNotFoundException") {
+                eprintln!("lamina logs: {e:#}");
+            }
+            Missing
+        })?;
+        if let Some(page) = answer["events"].as_array() {
+            events.extend(page.iter().cloned());
+        }
+        token = answer["nextToken"].as_str().map(str::to_owned);
+        if token.is_none() {
+            return Ok(events);
+        }
+    }
+}
+
+fn call(endpoint: &Endpoint, request: &Value) -> Result<Value> {
+    let body = request.to_string();
+    let answer = endpoint.send_to(
+        "logs",
+        "POST",
+        "/",
+        &[
+            ("content-type", "application/x-amz-json-1.1"),
+            ("x-amz-target", "Logs_20140328.FilterLogEvents"),
+        ],
+        body.as_bytes(),
+    )?;
+    let value: Value = serde_json::from_slice(&answer.body).context("the answer is not JSON")?;
+    if !answer.is_success() {
+        bail!(
+            "{} ({}): {}",
+            value["__type"].as_str().unwrap_or("error"),
+            answer.status,
+            value["message"].as_str().unwrap_or_default()
+        );
+    }
+    Ok(value)
+}
+
+/// Milliseconds since the epoch as RFC 3339 with milliseconds, in UTC.
+fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -86,42 +149,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn prints_every_part_of_every_stream_in_order() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = LogStore::new(
-            dir.path().join(LOG_DIR),
-            LogLimits {
-                max_stream_bytes: 200,
-                max_streams_per_function: 8,
-            },
-        );
-        let folder = lamina_logs::function_folder("000000000000", "us-east-1", "f");
-        let stream = store.open_stream(&folder, "$LATEST").expect("open");
-        for i in 0..8 {
-            stream.line(&format!("line {i}"));
-        }
-        let mut out = Vec::new();
-        print_streams(dir.path(), "000000000000", "us-east-1", "f", false, &mut out).expect("run");
-        let text = String::from_utf8(out).expect("utf8");
-        let messages: Vec<&str> = text
-            .lines()
-            .map(|l| l.splitn(3, ' ').nth(2).unwrap_or(""))
-            .collect();
-        assert_eq!(messages, (0..8).map(|i| format!("line {i}")).collect::<Vec<_>>());
-        assert!(
-            text.lines().all(|l| l.split(' ').nth(1) == Some(stream.name())),
-            "{text}"
-        );
-
-        let missing = print_streams(
-            dir.path(),
-            "000000000000",
-            "eu-west-1",
-            "f",
-            false,
-            &mut Vec::new(),
-        );
-        let error = missing.expect_err("no streams in eu-west-1");
-        assert!(error.to_string().contains("no logs for 'f'"), "{error}");
+    fn times_print_as_the_streams_store_them() {
+        assert_eq!(rfc3339(1_583_348_638_390), "2020-03-04T19:03:58.390Z");
     }
 }
