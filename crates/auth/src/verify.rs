@@ -106,6 +106,17 @@ impl Verifier {
         }
     }
 
+    /// [`Verifier::verify`] for a request whose body was read whole, at the server's time now.
+    pub fn verify_whole(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<Verified, AuthError> {
+        self.verify(method, uri, headers, &sigv4::sha256_hex(body), Utc::now())
+    }
+
     /// Every check that needs no body: authentication present and well-formed, a known key, this
     /// service, the time. Run it before reading a body, so an unauthenticated client cannot make the
     /// server read (and hash) a large one; [`Verifier::verify`] repeats it.

@@ -30,7 +30,6 @@ use axum::middleware::Next;
 use axum::response::Response;
 use lamina_auth::Verifier;
 use lamina_engine::{Engine, EngineError, FunctionUrlTarget, InvocationType, InvokeInput};
-use sha2::{Digest, Sha256};
 
 use crate::response::UrlResponse;
 
@@ -199,15 +198,8 @@ fn authorize(
     let Some(verifier) = &urls.verifier else {
         return Ok((target.scope.account.clone(), None));
     };
-    let sha256 = hex::encode(Sha256::digest(body));
     let verified = verifier
-        .verify(
-            &parts.method,
-            &parts.uri,
-            &parts.headers,
-            &sha256,
-            chrono::Utc::now(),
-        )
+        .verify_whole(&parts.method, &parts.uri, &parts.headers, body)
         .map_err(|refusal| {
             tracing::info!(code = refusal.code(), "refused a function URL request: {refusal}");
             UrlResponse::message(403, "Forbidden")

@@ -23,7 +23,6 @@ use axum::http::{StatusCode, header};
 use axum::response::Response;
 use lamina_auth::{CredentialSet, Verifier};
 use lamina_logs::{LogLimits, LogStore};
-use sha2::{Digest, Sha256};
 
 use crate::groups::Groups;
 
@@ -141,15 +140,8 @@ async fn answer(logs: Arc<Logs>, request: Request) -> Result<serde_json::Value, 
         .map_err(|_| LogsError::invalid("The request body is too large."))?;
     let scope = match &logs.verifier {
         Some(verifier) => {
-            let sha256 = hex::encode(Sha256::digest(&body));
             let caller = verifier
-                .verify(
-                    &parts.method,
-                    &parts.uri,
-                    &parts.headers,
-                    &sha256,
-                    chrono::Utc::now(),
-                )
+                .verify_whole(&parts.method, &parts.uri, &parts.headers, &body)
                 .map_err(|refusal| LogsError {
                     status: StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::FORBIDDEN),
                     code: refusal.code(),

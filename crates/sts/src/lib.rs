@@ -23,7 +23,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::Response;
-use chrono::{Duration, SecondsFormat, Utc};
+use chrono::{Duration, SecondsFormat};
 use lamina_auth::{AuthError, Caller, CredentialSet, SessionPrincipal, Verifier};
 use sha2::{Digest, Sha256};
 
@@ -139,9 +139,8 @@ async fn answer(sts: &Sts, request: Request, request_id: &str) -> Result<String,
         .map_err(|_| StsError::sender("ValidationError", "The request body is too large."))?;
     let caller = match &sts.verifier {
         Some(verifier) => {
-            let sha256 = hex::encode(Sha256::digest(&body));
             verifier
-                .verify(&parts.method, &parts.uri, &parts.headers, &sha256, Utc::now())
+                .verify_whole(&parts.method, &parts.uri, &parts.headers, &body)
                 .map_err(|refusal| StsError::auth(&refusal))?
                 .caller
         }
