@@ -3,6 +3,7 @@ the AWS CLI and boto3 as CloudWatch answers (groups, streams, events, filter pat
 and groups can be created, given a retention and deleted. Another region sees none of them; `lamina logs`
 reads them through the same API."""
 
+import base64
 import json
 import os
 import queue
@@ -174,3 +175,30 @@ def test_lamina_logs_follows_a_server_it_shares_no_files_with(server, tmp_path):
                           timeout=60)
     assert once.returncode != 0
     assert "no logs for 'nothing-here'" in once.stderr
+
+
+# Prints 1,000 lines (about 50 KB, most of a pipe's buffer) just before each response.
+BURST = PRINTER.replace('    echo "handling $event"\n', '    seq -f "burst line %04g of the function\'s output" 1 1000\n')
+
+
+@pytest.mark.parametrize("isolation", ["server", "process_server"])
+def test_what_a_function_prints_comes_before_its_end(request, isolation):
+    """Output printed before the response is in the stream ahead of END and REPORT, every time, even a
+    burst that fills the pipe."""
+    srv = request.getfixturevalue(isolation)
+    lam = srv.client()
+    create(lam, "burst", make_zip({"bootstrap": BURST}))
+    for _ in range(5):
+        assert lam.invoke(FunctionName="burst", Payload=b"{}")["StatusCode"] == 200
+    logs = srv.client(service="logs")
+    stream = logs.describe_log_streams(logGroupName="/aws/lambda/burst")["logStreams"][0]["logStreamName"]
+    events = logs.get_log_events(logGroupName="/aws/lambda/burst", logStreamName=stream, startFromHead=True)
+    messages = [e["message"] for e in events["events"]]
+    ends = [n for n, m in enumerate(messages) if m.startswith("END RequestId: ")]
+    assert len(ends) == 5
+    starts = [n for n, m in enumerate(messages) if m.startswith("START RequestId: ")]
+    for start, end in zip(starts, ends):
+        between = messages[start + 1:end]
+        assert len(between) == 1000 and between[-1] == "burst line 1000 of the function's output", (
+            f"{len(between)} lines between START and END; after END: {messages[end + 1:end + 3]}"
+        )

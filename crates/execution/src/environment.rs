@@ -1,6 +1,7 @@
 //! One execution environment: a bootstrap process, its Runtime API listener and its log stream.
 
 use std::collections::BTreeMap;
+use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 use std::process::{ExitStatus, Stdio};
 use std::sync::Arc;
@@ -13,13 +14,13 @@ use lamina_runtime_api::{
 use lamina_sandbox::{
     MIB, NetworkPlan, Sandbox, SandboxError, SandboxSpec, SpecError, Stdio as SandboxStdio,
 };
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::net::TcpListener;
 use tokio::process::{Child, Command};
 use tokio::task::JoinHandle;
 
 use crate::bootstrap::Bootstrap;
 use crate::isolation::Isolation;
+use crate::output::Output;
 use crate::platform_error::{self, PlatformError};
 use crate::spec::FunctionVersion;
 use lamina_logs::{LogStore, LogStream};
@@ -54,6 +55,8 @@ pub(crate) struct Environment {
     api: Arc<RuntimeApi>,
     child: Bootstrap,
     server: JoinHandle<std::io::Result<()>>,
+    /// The bootstrap's stdout and stderr, on their way into `log`.
+    output: Output,
     log: Arc<LogStream>,
     /// The init duration, reported with the first invocation only.
     init_duration: Option<Duration>,
@@ -174,24 +177,26 @@ impl Environment {
             return Err(fail(InitFailure::UnsupportedRuntime(why)));
         }
         let started = Instant::now();
+        let mut output = Output::default();
         let spawned = match isolation.sandbox() {
             Some(sandbox) => spawn_sandboxed(sandbox, spec, network, &address, log.name()).await,
             None => spawn_bootstrap(spec, &address, log.name()).map(|mut child| {
-                capture_output(child.stdout.take(), child.stderr.take(), &log);
+                let fd = |pipe: Option<std::io::Result<OwnedFd>>| pipe.and_then(Result::ok);
+                output = Output::capture(
+                    fd(child.stdout.take().map(|p| p.into_owned_fd())),
+                    fd(child.stderr.take().map(|p| p.into_owned_fd())),
+                    &log,
+                );
                 Bootstrap::Process(Box::new(child), Default::default())
             }),
         };
         let child = match spawned {
             Ok(Bootstrap::Sandboxed(Some(mut process))) => {
-                let stdout = process
-                    .stdout
-                    .take()
-                    .and_then(|s| tokio::process::ChildStdout::from_std(s).ok());
-                let stderr = process
-                    .stderr
-                    .take()
-                    .and_then(|s| tokio::process::ChildStderr::from_std(s).ok());
-                capture_output(stdout, stderr, &log);
+                output = Output::capture(
+                    process.stdout.take().map(OwnedFd::from),
+                    process.stderr.take().map(OwnedFd::from),
+                    &log,
+                );
                 if let Some(listener) = process.take_listener() {
                     match serve_inside(api.clone(), listener) {
                         Ok(inside) => server = Some(inside),
@@ -238,6 +243,7 @@ impl Environment {
             api,
             child,
             server,
+            output,
             log: log.clone(),
             init_duration: None,
             idle_since: Instant::now(),
@@ -372,6 +378,8 @@ impl Environment {
                 (ran, error, Some(("timeout", String::new())))
             }
         };
+        // What the function printed before it answered goes ahead of END.
+        self.output.drain();
         let end = format!("END RequestId: {request_id}");
         let report = self.report_line(&request_id, spec, duration, status);
         match &platform {
@@ -815,36 +823,6 @@ fn fork_exec_error(bootstrap: &str, error: &std::io::Error) -> String {
         _ => error.to_string(),
     };
     format!("fork/exec {bootstrap}: {what}")
-}
-
-/// Copies the bootstrap's stdout and stderr into its log stream, line by line.
-fn capture_output(
-    stdout: Option<impl AsyncRead + Unpin + Send + 'static>,
-    stderr: Option<impl AsyncRead + Unpin + Send + 'static>,
-    log: &Arc<LogStream>,
-) {
-    fn pump(stream: impl AsyncRead + Unpin + Send + 'static, log: Arc<LogStream>) {
-        tokio::spawn(async move {
-            let mut reader = BufReader::new(stream);
-            let mut line = Vec::new();
-            loop {
-                line.clear();
-                match reader.read_until(b'\n', &mut line).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(_) => {
-                        let text = String::from_utf8_lossy(&line);
-                        log.line(text.trim_end_matches(['\n', '\r']));
-                    }
-                }
-            }
-        });
-    }
-    if let Some(stdout) = stdout {
-        pump(stdout, log.clone());
-    }
-    if let Some(stderr) = stderr {
-        pump(stderr, log.clone());
-    }
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@
 mod bootstrap;
 mod environment;
 mod isolation;
+mod output;
 pub mod platform_error;
 mod pool;
 mod spec;
