@@ -104,6 +104,12 @@ def test_filter_patterns_and_paging(printed):
     assert forward == whole
     with pytest.raises(logs.exceptions.InvalidParameterException):
         logs.filter_log_events(logGroupName=group, filterPattern='{ $.level = "ERROR" }')
+    # A time window: from the first handling line on, and nothing after the last event or before the first.
+    first = logs.filter_log_events(logGroupName=group, filterPattern="handling")["events"][0]["timestamp"]
+    since = logs.filter_log_events(logGroupName=group, startTime=first)["events"]
+    assert since and all(e["timestamp"] >= first for e in since)
+    assert logs.filter_log_events(logGroupName=group, startTime=whole[-1]["timestamp"] + 1)["events"] == []
+    assert logs.filter_log_events(logGroupName=group, endTime=whole[0]["timestamp"] - 1)["events"] == []
 
 
 def test_groups_are_created_kept_and_deleted(server, printed):

@@ -227,9 +227,9 @@ fn describe_log_streams(logs: &Logs, scope: &Scope, input: &Value) -> Result<Val
             if !files.name.starts_with(prefix) {
                 continue;
             }
-            let events = stream_events(logs, folder, &files.name)?.unwrap_or_default();
-            let first = events.first().map(|e| millis(&e.timestamp));
-            let last = events.last().map(|e| millis(&e.timestamp));
+            let bounds = logs.store.stream_bounds(folder, &files.name).map_err(io_error)?;
+            let first = bounds.as_ref().map(|(first, _)| millis(first));
+            let last = bounds.as_ref().map(|(_, last)| millis(last));
             let mut stream = json!({
                 "logStreamName": files.name,
                 "creationTime": first.unwrap_or_default(),
@@ -342,6 +342,23 @@ fn filter_log_events(logs: &Logs, scope: &Scope, input: &Value) -> Result<Value,
                 (None, None) => true,
             };
             if !wanted {
+                continue;
+            }
+            // A stream that ends before the window (or begins after it) is not read through.
+            let bounds = logs.store.stream_bounds(folder, &files.name).map_err(io_error)?;
+            let outside = bounds.is_some_and(|(first, last)| {
+                let (first, last) = (millis(&first), millis(&last));
+                input
+                    .get("startTime")
+                    .and_then(Value::as_i64)
+                    .is_some_and(|s| last < s)
+                    || input
+                        .get("endTime")
+                        .and_then(Value::as_i64)
+                        .is_some_and(|e| first > e)
+            });
+            if outside {
+                searched.push(json!({ "logStreamName": files.name, "searchedCompletely": true }));
                 continue;
             }
             let events = stream_events(logs, folder, &files.name)?.unwrap_or_default();

@@ -105,6 +105,24 @@ impl LogStore {
         Ok(Some(events))
     }
 
+    /// The time of the first and of the last complete line of the stream `name` in `folder` (RFC 3339),
+    /// read from the ends of its files only; `None` for a missing or empty stream.
+    pub fn stream_bounds(&self, folder: &str, name: &str) -> io::Result<Option<(String, String)>> {
+        let Some(stream) = self.streams(folder)?.into_iter().find(|s| s.name == name) else {
+            return Ok(None);
+        };
+        let mut first = None;
+        let mut last = None;
+        for path in &stream.files {
+            let Some((head, tail)) = file_bounds(path)? else {
+                continue;
+            };
+            first.get_or_insert(head);
+            last = Some(tail);
+        }
+        Ok(first.zip(last))
+    }
+
     /// Removes every stream in `folder` (a deleted log group).
     pub fn remove_streams(&self, folder: &str) -> io::Result<()> {
         match fs::remove_dir_all(self.function_dir(folder)) {
@@ -186,6 +204,48 @@ impl FileId {
             .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
             .unwrap_or_default();
         FileId(created.as_secs(), u64::from(created.subsec_nanos()))
+    }
+}
+
+/// The times of the first and last complete lines of one file, reading at most a few KiB from each
+/// end (a line's time is its first 24 bytes or so; the whole line need not be read).
+fn file_bounds(path: &std::path::Path) -> io::Result<Option<(String, String)>> {
+    const WINDOW: u64 = 4096;
+    let mut file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let len = file.metadata()?.len();
+    let mut head = vec![0u8; WINDOW.min(len) as usize];
+    file.read_exact(&mut head)?;
+    let Some(first_end) = head.iter().position(|&b| b == b'\n') else {
+        return Ok(None);
+    };
+    let time_of = |line: &[u8]| {
+        let line = String::from_utf8_lossy(line);
+        line.split_once('\t').map(|(time, _)| time.to_owned())
+    };
+    let first = time_of(&head[..first_end]);
+    // The last complete line ends at the last newline; it starts after the newline before it. A last
+    // line longer than the window is read from its start, found by going back window by window.
+    let mut end = len;
+    let mut tail = Vec::new();
+    loop {
+        let start = end.saturating_sub(WINDOW);
+        file.seek(SeekFrom::Start(start))?;
+        let mut window = vec![0u8; (end - start) as usize];
+        file.read_exact(&mut window)?;
+        window.extend_from_slice(&tail);
+        tail = window;
+        let complete = tail.iter().rposition(|&b| b == b'\n').unwrap_or(0);
+        if let Some(line_start) = tail[..complete].iter().rposition(|&b| b == b'\n') {
+            return Ok(first.zip(time_of(&tail[line_start + 1..complete])));
+        }
+        if start == 0 {
+            return Ok(first.zip(time_of(&tail[..complete])));
+        }
+        end = start;
     }
 }
 
