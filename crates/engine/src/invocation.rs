@@ -173,6 +173,7 @@ impl Engine {
             reserved_concurrency: latest.reserved_concurrency,
             runtime: record.runtime.clone(),
             package_warnings: record.package_warnings.clone(),
+            role: record.role.clone(),
         })
     }
 

@@ -160,6 +160,9 @@ pub struct EngineConfig {
     /// An S3-compatible endpoint to fetch `S3Bucket`/`S3Key` packages from (path-style); `None` reads
     /// `AWS_ENDPOINT_URL_S3`, and without it AWS S3 itself. `AWS_ENDPOINT_URL` is never used.
     pub s3_endpoint_url: Option<String>,
+    /// What execution environments get of the platform (session credentials, the platform's API);
+    /// default: nothing.
+    pub platform: Option<lamina_execution::PlatformAccess>,
 }
 
 impl EngineConfig {
@@ -172,6 +175,7 @@ impl EngineConfig {
             account_concurrency: account::ACCOUNT_CONCURRENCY,
             idle_timeout: std::time::Duration::from_secs(600),
             isolation: lamina_execution::Isolation::Process,
+            platform: None,
             s3_endpoint_url: None,
         }
     }
@@ -270,6 +274,7 @@ impl Engine {
         execution.account_concurrency = config.account_concurrency;
         execution.idle_timeout = config.idle_timeout;
         execution.isolation = config.isolation.clone();
+        execution.platform = config.platform.clone();
         Ok(Self {
             inner: Arc::new(Inner {
                 meta: backends.metadata,

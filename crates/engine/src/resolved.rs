@@ -158,6 +158,7 @@ mod tests {
             reserved_concurrency: None,
             runtime: Some("provided.al2023".to_owned()),
             package_warnings: Vec::new(),
+            role: "arn:aws:iam::000000000000:role/lambda-role".to_owned(),
         }))
     }
 

@@ -21,6 +21,7 @@ use tokio::task::JoinHandle;
 use crate::bootstrap::Bootstrap;
 use crate::isolation::Isolation;
 use crate::output::Output;
+use crate::platform::{Issued, PlatformAccess, offered_api};
 use crate::platform_error::{self, PlatformError};
 use crate::spec::FunctionVersion;
 use lamina_logs::{LogStore, LogStream};
@@ -57,6 +58,8 @@ pub(crate) struct Environment {
     server: JoinHandle<std::io::Result<()>>,
     /// The bootstrap's stdout and stderr, on their way into `log`.
     output: Output,
+    /// Its session credentials, held to be revoked when the environment is dropped.
+    _credentials: Option<Issued>,
     log: Arc<LogStream>,
     /// The init duration, reported with the first invocation only.
     init_duration: Option<Duration>,
@@ -121,6 +124,7 @@ impl Environment {
         logs: &LogStore,
         (phase, init_timeout): (InitPhase, Duration),
         isolation: &Isolation,
+        platform: Option<&PlatformAccess>,
         log: Option<Arc<LogStream>>,
     ) -> Result<Environment, (InitFailure, Option<Arc<LogStream>>)> {
         let log = match log {
@@ -157,8 +161,37 @@ impl Environment {
                         "cannot listen for the Runtime API: {e}"
                     )))
                 })?;
-                let server = tokio::spawn(lamina_runtime_api::serve(api.clone(), listener));
+                let server = tokio::spawn(lamina_runtime_api::serve_with(
+                    api.clone(),
+                    listener,
+                    offered_api(platform),
+                ));
                 (Some(server), address.to_string())
+            }
+        };
+        // The environment's credentials (and the platform's API, when offered, on the Runtime API's
+        // address), in variables Lambda reserves, so no function setting can collide with them.
+        let issued = Issued::for_environment(platform, spec);
+        let with_platform;
+        let spec = match (&issued, offered_api(platform)) {
+            (None, None) => spec,
+            (keys, api) => {
+                let mut extended = spec.clone();
+                if let Some(issued) = keys {
+                    let keys = &issued.keys;
+                    extended.environment.extend([
+                        ("AWS_ACCESS_KEY_ID".to_owned(), keys.access_key_id.clone()),
+                        ("AWS_SECRET_ACCESS_KEY".to_owned(), keys.secret_access_key.clone()),
+                        ("AWS_SESSION_TOKEN".to_owned(), keys.session_token.clone()),
+                    ]);
+                }
+                if api.is_some() {
+                    extended
+                        .environment
+                        .insert("AWS_ENDPOINT_URL".to_owned(), format!("http://{address}"));
+                }
+                with_platform = extended;
+                &with_platform
             }
         };
         if phase == InitPhase::Init {
@@ -198,7 +231,7 @@ impl Environment {
                     &log,
                 );
                 if let Some(listener) = process.take_listener() {
-                    match serve_inside(api.clone(), listener) {
+                    match serve_inside(api.clone(), listener, offered_api(platform)) {
                         Ok(inside) => server = Some(inside),
                         Err(e) => {
                             let reason = format!("cannot serve the Runtime API inside the sandbox: {e}");
@@ -244,6 +277,7 @@ impl Environment {
             child,
             server,
             output,
+            _credentials: issued,
             log: log.clone(),
             init_duration: None,
             idle_since: Instant::now(),
@@ -757,10 +791,15 @@ async fn bind_host_loopback() -> std::io::Result<TcpListener> {
 fn serve_inside(
     api: Arc<RuntimeApi>,
     listener: std::net::TcpListener,
+    platform_api: Option<axum::Router>,
 ) -> std::io::Result<JoinHandle<std::io::Result<()>>> {
     listener.set_nonblocking(true)?;
     let listener = TcpListener::from_std(listener)?;
-    Ok(tokio::spawn(lamina_runtime_api::serve(api, listener)))
+    Ok(tokio::spawn(lamina_runtime_api::serve_with(
+        api,
+        listener,
+        platform_api,
+    )))
 }
 
 fn spawn_bootstrap(
@@ -850,6 +889,7 @@ mod tests {
             reserved_concurrency: None,
             runtime: Some("provided.al2023".to_owned()),
             package_warnings: Vec::new(),
+            role: "arn:aws:iam::000000000000:role/lambda-role".to_owned(),
         };
         let sandbox = sandbox_spec(&spec, BOOTSTRAPS[0], None, "127.0.0.1:9999", "stream").expect("spec");
         assert_eq!(sandbox.program(), std::path::Path::new("/var/task/bootstrap"));
@@ -891,6 +931,7 @@ mod tests {
             reserved_concurrency: None,
             runtime: Some("provided.al2023".to_owned()),
             package_warnings: Vec::new(),
+            role: "arn:aws:iam::000000000000:role/lambda-role".to_owned(),
         };
         assert_eq!(
             find_bootstrap(&spec).expect_err("neither"),

@@ -22,6 +22,7 @@ mod bootstrap;
 mod environment;
 mod isolation;
 mod output;
+mod platform;
 pub mod platform_error;
 mod pool;
 mod spec;
@@ -30,5 +31,6 @@ pub use isolation::{ArchitectureSupport, Isolation};
 /// The log streams environments write (re-exported: callers configure them through [`ExecutorConfig`]).
 pub use lamina_logs as logs;
 pub use lamina_sandbox;
+pub use platform::{CredentialIssuer, PlatformAccess, SessionKeys};
 pub use pool::{ExecutionError, Executor, ExecutorConfig, InvokeRequest, Invoked, ThrottleReason};
 pub use spec::FunctionVersion;

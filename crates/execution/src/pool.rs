@@ -33,6 +33,9 @@ pub struct ExecutorConfig {
     pub init_timeout: Duration,
     /// How environments are isolated (default: plain processes).
     pub isolation: Isolation,
+    /// What environments get of the platform: session credentials, and its API if offered (default:
+    /// nothing).
+    pub platform: Option<crate::PlatformAccess>,
 }
 
 impl ExecutorConfig {
@@ -45,6 +48,7 @@ impl ExecutorConfig {
             idle_timeout: Duration::from_secs(600),
             init_timeout: Duration::from_secs(10),
             isolation: Isolation::Process,
+            platform: None,
         }
     }
 }
@@ -356,6 +360,7 @@ impl Executor {
             &self.inner.logs,
             (InitPhase::Init, config.init_timeout),
             &config.isolation,
+            config.platform.as_ref(),
             None,
         )
         .await;
@@ -370,6 +375,7 @@ impl Executor {
                         Duration::from_secs(u64::from(version.timeout_s)),
                     ),
                     &config.isolation,
+                    config.platform.as_ref(),
                     log,
                 )
                 .await

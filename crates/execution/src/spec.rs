@@ -43,6 +43,8 @@ pub struct FunctionVersion {
     pub runtime: Option<String>,
     /// What linting found wrong with the package at deploy: each new environment writes it to the log.
     pub package_warnings: Vec<String>,
+    /// The execution role's ARN: the environment's session credentials act as it.
+    pub role: String,
 }
 
 impl FunctionVersion {
@@ -101,6 +103,7 @@ mod tests {
             reserved_concurrency: None,
             runtime: Some("provided.al2023".to_owned()),
             package_warnings: Vec::new(),
+            role: "arn:aws:iam::000000000000:role/lambda-role".to_owned(),
         }
     }
 

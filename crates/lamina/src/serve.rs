@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use lamina_engine::{Engine, EngineConfig};
@@ -67,6 +68,12 @@ pub(crate) struct ServeArgs {
     /// Runtime API; only for trusted code). Process isolation always shares the host's network.
     #[arg(long, value_enum, default_value_t = FunctionNetworkArg::Outbound)]
     function_network: FunctionNetworkArg,
+    /// Let functions call this server's APIs (Lambda, CloudWatch Logs, STS) as their execution role:
+    /// each environment's session credentials are accepted, and the APIs are served on its Runtime API's
+    /// address (AWS_ENDPOINT_URL is set to it), whatever its network. This trusts functions with their
+    /// account's API. Without it, the credentials functions get are accepted nowhere.
+    #[arg(long)]
+    function_api_access: bool,
     /// An S3-compatible endpoint (for example http://127.0.0.1:9000) to fetch `--code S3Bucket=...,S3Key=...`
     /// packages from, path-style [default: $AWS_ENDPOINT_URL_S3, else AWS S3 in the function's region].
     /// AWS_ENDPOINT_URL is not used for S3: it usually points at lamina itself.
@@ -318,9 +325,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .canonicalize()
         .with_context(|| format!("resolving {}", data_dir.display()))?;
     let isolation = isolation(&args, &data_dir)?;
+    let (authentication, keys_line) = authentication(&args)?;
+    let keys = match &authentication {
+        lamina_control_api::Authentication::SigV4(keys) => Some(keys.clone()),
+        lamina_control_api::Authentication::None => None,
+    };
+    let (platform, offered_api) = platform_access(&args, keys.as_ref());
     // Opening the engine locks the data directory; only then is what a previous run left behind ours to
     // remove.
-    let engine = open_engine(&args, &data_dir, &isolation)?;
+    let engine = open_engine(&args, &data_dir, &isolation, platform)?;
     #[cfg(target_os = "linux")]
     if let Isolation::Sandbox(sandbox) = &isolation
         && let Some(cgroups) = sandbox.cgroups()
@@ -344,7 +357,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             "settled functions left unsettled by the last run"
         );
     }
-    let (authentication, keys_line) = authentication(&args)?;
     let server_key = lamina_auth::ServerKey::load_or_create(&data_dir.join("server-key"))
         .context("the key that signs code download URLs")?;
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -356,10 +368,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .clone()
         .map(|url| url.trim_end_matches('/').to_owned())
         .unwrap_or_else(|| format!("http://{addr}"));
-    let keys = match &authentication {
-        lamina_control_api::Authentication::SigV4(keys) => Some(keys.clone()),
-        lamina_control_api::Authentication::None => None,
-    };
     let url_verifier = keys
         .clone()
         .map(|keys| lamina_auth::Verifier::new(keys, "lambda"));
@@ -398,6 +406,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         crate::gateway::router(lamina_control_api::router(engine.clone(), config), services),
         lamina_function_urls::FunctionUrls::new(engine.clone(), url_verifier),
     );
+    if let Some(offered) = &offered_api {
+        // The environments started from now on serve it on their Runtime API's address.
+        let _ = offered.set(app.clone());
+    }
     crate::http::serve(listener, app, limits, shutdown()).await;
     engine.shut_down_environments().await;
     // The data directory's cgroup parents, now empty (a crash leaves them for the next start to reuse).
@@ -419,6 +431,7 @@ fn open_engine(
     args: &ServeArgs,
     data_dir: &std::path::Path,
     isolation: &Isolation,
+    platform: lamina_execution::PlatformAccess,
 ) -> anyhow::Result<Engine> {
     Engine::open(EngineConfig {
         data_dir: data_dir.to_path_buf(),
@@ -428,8 +441,77 @@ fn open_engine(
         idle_timeout: std::time::Duration::from_secs(args.idle_timeout),
         isolation: isolation.clone(),
         s3_endpoint_url: args.s3_endpoint_url.clone(),
+        platform: Some(platform),
     })
     .with_context(|| format!("opening the state in {}", data_dir.display()))
+}
+
+/// What environments get of the platform: session credentials for their role, issued into the server's
+/// keys with `--function-api-access` (and the APIs offered on their Runtime API's address, filled in
+/// once the router exists), else into a set nothing verifies against.
+fn platform_access(
+    args: &ServeArgs,
+    keys: Option<&lamina_auth::CredentialSet>,
+) -> (
+    lamina_execution::PlatformAccess,
+    Option<Arc<std::sync::OnceLock<axum::Router>>>,
+) {
+    let accepted = match keys {
+        Some(keys) if args.function_api_access => keys.clone(),
+        _ => lamina_auth::CredentialSet::new(),
+    };
+    let offered = args
+        .function_api_access
+        .then(|| Arc::new(std::sync::OnceLock::new()));
+    if args.function_api_access {
+        tracing::warn!(
+            "function API access: functions can call this server's APIs as their execution role \
+             (--function-api-access)"
+        );
+    }
+    let access = lamina_execution::PlatformAccess {
+        credentials: Arc::new(RoleCredentials { keys: accepted }),
+        api: offered.clone(),
+    };
+    (access, offered)
+}
+
+/// Issues each environment's credentials as its execution role's session: `arn:aws:sts::<account>:
+/// assumed-role/<role>/<function>`, in the function's account, revoked when the environment ends (and
+/// expiring after a week at the latest).
+#[derive(Debug)]
+struct RoleCredentials {
+    keys: lamina_auth::CredentialSet,
+}
+
+impl lamina_execution::CredentialIssuer for RoleCredentials {
+    fn issue(&self, version: &lamina_execution::FunctionVersion) -> Option<lamina_execution::SessionKeys> {
+        // arn:aws:lambda:<region>:<account>:function:<name>
+        let account = version.function_arn.split(':').nth(4)?.to_owned();
+        let role = version.role.rsplit('/').next().unwrap_or("lambda-role");
+        let principal = lamina_auth::SessionPrincipal {
+            arn: format!(
+                "arn:aws:sts::{account}:assumed-role/{role}/{}",
+                version.function_name
+            ),
+            user_id: format!("AROALAMINA{}:{}", account, version.function_name),
+            account_id: account,
+        };
+        let session = self
+            .keys
+            .issue_session(principal, chrono::Duration::days(7))
+            .map_err(|e| tracing::warn!("cannot make a function's credentials: {e}"))
+            .ok()?;
+        Some(lamina_execution::SessionKeys {
+            access_key_id: session.credential.access_key_id,
+            secret_access_key: session.credential.secret_access_key,
+            session_token: session.session_token,
+        })
+    }
+
+    fn revoke(&self, access_key_id: &str) {
+        self.keys.revoke_session(access_key_id);
+    }
 }
 
 /// What a user pastes into a shell to point the AWS CLI and SDKs at this server (the JavaScript SDK reads

@@ -35,4 +35,4 @@ pub mod wire;
 pub use environment::{
     EnvironmentInfo, ErrorReport, Invocation, InvokeError, Lifecycle, Outcome, RuntimeApi, ShutdownReason,
 };
-pub use routes::{router, serve};
+pub use routes::{router, serve, serve_with};

@@ -42,13 +42,27 @@ pub fn router(api: Arc<RuntimeApi>) -> Router {
 /// Serves [`router`] on `listener` until the task is dropped, with Nagle's algorithm off (every answer is
 /// one small write the bootstrap is waiting for).
 pub async fn serve(api: Arc<RuntimeApi>, listener: TcpListener) -> std::io::Result<()> {
+    serve_with(api, listener, None).await
+}
+
+/// [`serve`], with every request that is not the Runtime API's handed to `others` when given (the
+/// platform's own API, offered to the function on the same address); without it they get 404.
+pub async fn serve_with(
+    api: Arc<RuntimeApi>,
+    listener: TcpListener,
+    others: Option<Router>,
+) -> std::io::Result<()> {
     use axum::serve::ListenerExt;
     let listener = listener.tap_io(|stream| {
         if let Err(e) = stream.set_nodelay(true) {
             tracing::debug!("cannot set TCP_NODELAY on a Runtime API connection: {e}");
         }
     });
-    axum::serve(listener, router(api)).await
+    let routes = match others {
+        Some(others) => router(api).fallback_service(others),
+        None => router(api),
+    };
+    axum::serve(listener, routes).await
 }
 
 fn json(status: StatusCode, body: String) -> Response {
