@@ -29,5 +29,8 @@ pub use isolation::{ArchitectureSupport, Isolation};
 /// The log streams environments write (re-exported: callers configure them through [`ExecutorConfig`]).
 pub use lamina_logs as logs;
 pub use lamina_sandbox;
-pub use pool::{ExecutionError, Executor, ExecutorConfig, InvokeRequest, Invoked, ThrottleReason};
+pub use pool::{
+    ExecutionError, Executor, ExecutorConfig, InvokeRequest, Invoked, Provision, ProvisionedState,
+    ThrottleReason,
+};
 pub use spec::FunctionVersion;

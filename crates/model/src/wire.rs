@@ -34,6 +34,7 @@ mod aliases;
 mod code_signing;
 mod event_invoke_configs;
 mod permissions;
+mod provisioned_concurrency;
 mod settings;
 mod url_configs;
 
@@ -41,6 +42,7 @@ pub use aliases::*;
 pub use code_signing::*;
 pub use event_invoke_configs::*;
 pub use permissions::*;
+pub use provisioned_concurrency::*;
 pub use settings::*;
 pub use url_configs::*;
 
