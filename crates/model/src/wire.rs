@@ -316,6 +316,9 @@ pub struct CreateFunctionInput {
     /// `["x86_64"]` (default) or `["arm64"]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub architectures: Option<Vec<String>>,
+    /// The code signing configuration the function uses (as PutFunctionCodeSigningConfig sets it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code_signing_config_arn: Option<String>,
     /// Everything else.
     #[serde(flatten)]
     pub config: ConfigInput,
