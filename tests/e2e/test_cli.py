@@ -74,13 +74,12 @@ def test_cli_reports_aws_errors(server, tmp_path):
 
 def test_unimplemented_operation_is_a_clear_client_error(server, tmp_path):
     result = run_aws(
-        ["lambda", "get-provisioned-concurrency-config", "--function-name", "f", "--qualifier", "1",
-         "--endpoint-url", server.endpoint],
+        ["lambda", "get-capacity-provider", "--capacity-provider-name", "cp", "--endpoint-url", server.endpoint],
         check=False,
     )
     assert result.returncode != 0
     assert "UnsupportedOperationException" in result.stderr
-    assert "GetProvisionedConcurrencyConfig" in result.stderr
+    assert "GetCapacityProvider" in result.stderr
 
 
 def test_serve_prints_the_export_line_and_uses_the_account_id(tmp_path):

@@ -111,6 +111,33 @@ def test_code_signing_configs(lam):
     assert error(e)[:2] == (400, "ValidationException")
 
 
+
+def test_create_function_binds_its_code_signing_config(lam):
+    arn = lam.create_code_signing_config(AllowedPublishers={"SigningProfileVersionArns": [PROFILE]})[
+        "CodeSigningConfig"
+    ]["CodeSigningConfigArn"]
+    create(lam, "born-signed", CodeSigningConfigArn=arn)
+    got = lam.get_function_code_signing_config(FunctionName="born-signed")
+    assert got["CodeSigningConfigArn"] == arn and got["FunctionName"] == "born-signed"
+    assert lam.list_functions_by_code_signing_config(CodeSigningConfigArn=arn)["FunctionArns"] == [
+        f"{ARN}:born-signed"
+    ]
+
+    lam.delete_code_signing_config(CodeSigningConfigArn=arn)
+    with pytest.raises(ClientError) as e:
+        create(lam, "unsigned", CodeSigningConfigArn=arn)
+    assert error(e) == (
+        404,
+        "CodeSigningConfigNotFoundException",
+        f"The code signing configuration cannot be found. Check that the provided configuration is not deleted: {arn}.",
+    )
+    with pytest.raises(ClientError) as e:
+        lam.get_function(FunctionName="unsigned")
+    assert error(e)[:2] == (404, "ResourceNotFoundException"), "the refused function was not created"
+    with pytest.raises(ClientError) as e:
+        create(lam, "unsigned", CodeSigningConfigArn="csc-123")
+    assert error(e)[:2] == (400, "ValidationException")
+
 def test_event_source_mappings_are_refused_clearly(lam):
     create(lam, "consumer")
     with pytest.raises(ClientError) as e:

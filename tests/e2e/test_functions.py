@@ -482,13 +482,13 @@ def test_tags(lam):
 def test_unsupported_operation_is_not_retried(server):
     lam = server.client()
     with pytest.raises(lam.exceptions.ClientError) as e:
-        lam.list_provisioned_concurrency_configs(FunctionName="f")
+        lam.get_function_scaling_config(FunctionName="f", Qualifier="1")
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert e.value.response["ResponseMetadata"]["RetryAttempts"] == 0
     assert error_of(e) == (
         "UnsupportedOperationException",
-        "lamina does not implement the Lambda operation ListProvisionedConcurrencyConfigs "
-        "(GET /2019-09-30/functions/f/provisioned-concurrency) yet",
+        "lamina does not implement the Lambda operation GetFunctionScalingConfig "
+        "(GET /2025-11-30/functions/f/function-scaling-config) yet",
     )
 
 

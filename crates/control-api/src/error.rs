@@ -72,6 +72,7 @@ impl ApiError {
                 E::InvalidParameter(_) => ErrorCode::InvalidParameterValue,
                 E::NotFound(_) => ErrorCode::ResourceNotFound,
                 E::CodeSigningConfigNotFound(_) => ErrorCode::CodeSigningConfigNotFound,
+                E::ProvisionedConcurrencyConfigNotFound(_) => ErrorCode::ProvisionedConcurrencyConfigNotFound,
                 E::Conflict(_) => ErrorCode::ResourceConflict,
                 E::PreconditionFailed(_) => ErrorCode::PreconditionFailed,
                 E::TooLarge(_) => ErrorCode::RequestEntityTooLarge,

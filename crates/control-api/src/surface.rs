@@ -18,7 +18,7 @@ use lamina_engine::Engine;
 
 use crate::operations::{
     account, aliases, code_signing, event_invoke_configs, event_source_mappings, functions, invoke, layers,
-    permissions, settings, url_configs,
+    permissions, provisioned_concurrency, settings, url_configs,
 };
 use crate::request::Query;
 
@@ -150,10 +150,10 @@ pub(crate) const OPERATIONS: &[Operation] = &[
     served("UpdateEventSourceMapping", PUT, "/2015-03-31/event-source-mappings/{UUID}", |m| on(m, event_source_mappings::one)),
     served("DeleteEventSourceMapping", DELETE, "/2015-03-31/event-source-mappings/{UUID}", |m| on(m, event_source_mappings::one)),
     // Provisioned concurrency.
-    unsupported("PutProvisionedConcurrencyConfig", PUT, "/2019-09-30/functions/{FunctionName}/provisioned-concurrency"),
-    unsupported("GetProvisionedConcurrencyConfig", GET, "/2019-09-30/functions/{FunctionName}/provisioned-concurrency"),
-    unsupported("DeleteProvisionedConcurrencyConfig", DELETE, "/2019-09-30/functions/{FunctionName}/provisioned-concurrency"),
-    unsupported("ListProvisionedConcurrencyConfigs", GET, "/2019-09-30/functions/{FunctionName}/provisioned-concurrency?List=ALL"),
+    served("PutProvisionedConcurrencyConfig", PUT, "/2019-09-30/functions/{FunctionName}/provisioned-concurrency", |m| on(m, provisioned_concurrency::put)),
+    served("GetProvisionedConcurrencyConfig", GET, "/2019-09-30/functions/{FunctionName}/provisioned-concurrency", |m| on(m, provisioned_concurrency::get_or_list)),
+    served("DeleteProvisionedConcurrencyConfig", DELETE, "/2019-09-30/functions/{FunctionName}/provisioned-concurrency", |m| on(m, provisioned_concurrency::delete)),
+    shared("ListProvisionedConcurrencyConfigs", GET, "/2019-09-30/functions/{FunctionName}/provisioned-concurrency?List=ALL"),
     // Code signing.
     served("CreateCodeSigningConfig", POST, "/2020-04-22/code-signing-configs", |m| on(m, code_signing::create)),
     served("ListCodeSigningConfigs", GET, "/2020-04-22/code-signing-configs", |m| on(m, code_signing::list)),

@@ -39,19 +39,41 @@ impl Engine {
                         .sum::<u64>())
             })
             .await?;
-        let reserved: u32 = functions.iter().filter_map(|f| f.reserved_concurrency).sum();
+        let unreserved = self.unreserved_concurrency(scope, None).await?;
         Ok(AccountSettings {
             account_limit: AccountLimit {
                 total_code_size: TOTAL_CODE_SIZE,
                 code_size_unzipped: UNZIPPED_CODE_MAX_BYTES,
                 code_size_zipped: ZIPPED_CODE_MAX_BYTES,
                 concurrent_executions: self.inner.account_concurrency,
-                unreserved_concurrent_executions: self.inner.account_concurrency.saturating_sub(reserved),
+                unreserved_concurrent_executions: unreserved,
             },
             account_usage: AccountUsage {
                 total_code_size: functions.iter().map(|f| f.code_size).sum::<u64>() + version_bytes,
                 function_count: functions.len() as u64,
             },
         })
+    }
+
+    /// The account's unreserved concurrency in `scope`: what neither reserved concurrency nor the
+    /// provisioned concurrency of functions without reserved concurrency holds (leaving out `except`, a
+    /// function's provisioned concurrency configuration by key).
+    pub(crate) async fn unreserved_concurrency(
+        &self,
+        scope: &Scope,
+        except: Option<(&str, &str)>,
+    ) -> Result<u32, EngineError> {
+        let reserved: u32 = self
+            .region_functions(scope)
+            .await?
+            .iter()
+            .filter_map(|f| f.reserved_concurrency)
+            .sum();
+        let provisioned = self.provisioned_unreserved(scope, except).await?;
+        Ok(self
+            .inner
+            .account_concurrency
+            .saturating_sub(reserved)
+            .saturating_sub(provisioned))
     }
 }

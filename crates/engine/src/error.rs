@@ -26,6 +26,10 @@ pub enum EngineError {
     /// CodeSigningConfigNotFoundException).
     #[error("{0}")]
     CodeSigningConfigNotFound(String),
+    /// The version or alias has no provisioned concurrency configuration (AWS:
+    /// ProvisionedConcurrencyConfigNotFoundException).
+    #[error("{0}")]
+    ProvisionedConcurrencyConfigNotFound(String),
     /// The resource exists already or is busy (AWS: ResourceConflictException).
     #[error("{0}")]
     Conflict(String),

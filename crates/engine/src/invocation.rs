@@ -108,7 +108,7 @@ impl Engine {
     }
 
     /// Reads the function (and version) from the store, unpacking its code if a settle has not yet.
-    async fn resolve_from_store(
+    pub(crate) async fn resolve_from_store(
         &self,
         scope: &Scope,
         name: &str,

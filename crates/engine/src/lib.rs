@@ -18,6 +18,7 @@
 //! | `aliases/` | `create`, `get`, `list`, `update`, `delete`; the alias document, AWS's routing rules, and following an alias (`Engine::alias`) |
 //! | `permissions/` | `add`, `remove`, `get`: a function qualifier's resource-based policy (stored and returned, not enforced); the policy document and AWS's rendering of principals, shared with `layers/permissions` |
 //! | `event_invoke_configs/` | `put`, `update`, `get`, `delete`, `list`: a qualifier's asynchronous invocation settings (stored and returned) |
+//! | `provisioned_concurrency/` | `put`, `get`, `delete`, `list`: a version's or alias's provisioned concurrency, and telling the executor which environments to keep (`sync_provisioned`, `restore_provisioned` at start) |
 //! | `url_configs/` | `create`, `get`, `update`, `delete`, `list`: a function's or alias's URL configuration (stored and returned; the URL is made by the control API) |
 //! | `function_settings/` | `recursion` (Get/PutFunctionRecursionConfig), `runtime_management` (Get/PutRuntimeManagementConfig): stored and returned |
 //! | `code_signing/` | `create`, `get`, `update`, `delete`, `list` (an account's code signing configurations), `functions` (the one a function uses): stored and returned, signatures not checked |
@@ -107,6 +108,7 @@ mod opt;
 mod paging;
 mod permissions;
 mod preconditions;
+mod provisioned_concurrency;
 mod record;
 mod resolved;
 mod rows;
@@ -250,6 +252,9 @@ pub(crate) struct Inner {
     pub(crate) code_lock: tokio::sync::Mutex<()>,
     /// Function versions resolved for Invoke, kept until the function changes.
     pub(crate) resolved: resolved::ResolvedCache,
+    /// Held while telling the executor a function's provisioned concurrency, so that an older reading
+    /// of the configurations never follows a newer one.
+    pub(crate) provisioning: tokio::sync::Mutex<()>,
 }
 
 impl Engine {
@@ -288,6 +293,7 @@ impl Engine {
                 s3: s3::S3Fetcher::new(config.s3_endpoint_url),
                 code_lock: tokio::sync::Mutex::new(()),
                 resolved: resolved::ResolvedCache::default(),
+                provisioning: tokio::sync::Mutex::new(()),
                 _lock: lock,
             }),
         })

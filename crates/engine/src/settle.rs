@@ -64,6 +64,7 @@ impl Engine {
             })
             .await?;
         self.load_reserved_concurrency().await?;
+        self.restore_provisioned().await?;
         let count = unsettled.len();
         for (scope, name, token) in unsettled {
             self.settle(&scope, &name, &token, None).await?;

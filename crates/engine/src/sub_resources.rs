@@ -12,11 +12,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::aliases::cannot_find_alias;
-use crate::names::{self, NameKind, Scope};
+use crate::names::Scope;
 use crate::not_found::function_not_found;
 use crate::paging::paginate;
 use crate::record::fresh_id;
-use crate::validation::Checks;
+use crate::validate;
 use crate::{Engine, EngineError};
 
 /// A stored sub-resource: its document and the row's revision (the `RevisionId` AWS shows for aliases
@@ -189,22 +189,21 @@ impl Engine {
         .await
     }
 
-    /// The function a List operation of its sub-resources names (a namespaced `FunctionName`), after
-    /// checking `MaxItems` (1 to `most`) and that the function exists (`missing` otherwise).
+    /// The function a List operation of its sub-resources names, after checking the input against the
+    /// model (`FunctionName`, `Marker`, `MaxItems`) and that the function exists (`missing` otherwise).
     pub(crate) async fn listed_function(
         &self,
+        operation: &str,
         scope: &Scope,
         raw_name: &str,
-        max_items: Option<i64>,
-        most: i64,
+        (marker, max_items): (Option<&str>, Option<i64>),
         missing: EngineError,
     ) -> Result<String, EngineError> {
-        let f = names::parse_function_name(raw_name, NameKind::Namespaced, scope)?;
-        let mut checks = Checks::default();
-        if let Some(n) = max_items {
-            checks.range(n, "maxItems", 1, most);
-        }
-        checks.finish()?;
+        let members = [
+            ("Marker", validate::optional(marker)),
+            ("MaxItems", validate::optional(max_items)),
+        ];
+        let f = validate::function_input(operation, raw_name, &(), &members, scope)?;
         match self.load(scope, &f.name).await? {
             Some(_) => Ok(f.name),
             None => Err(missing),

@@ -61,8 +61,11 @@ pub(crate) struct Environment {
     /// Its session credentials, held to be revoked when the environment is dropped.
     _credentials: Option<Issued>,
     log: Arc<LogStream>,
-    /// The init duration, reported with the first invocation only.
+    /// The init duration, reported with the first invocation only (never for a provisioned
+    /// environment, whose init happened before any invocation asked for it).
     init_duration: Option<Duration>,
+    /// No invocation has run here yet.
+    fresh: bool,
     pub(crate) idle_since: Instant,
 }
 
@@ -280,6 +283,7 @@ impl Environment {
             _credentials: issued,
             log: log.clone(),
             init_duration: None,
+            fresh: true,
             idle_since: Instant::now(),
         };
         let mut lifecycle = environment.api.lifecycle();
@@ -317,6 +321,12 @@ impl Environment {
         }
     }
 
+    /// Makes this a provisioned environment: initialised ahead of invocations, so no invocation
+    /// reports its init (no `Init Duration` in the REPORT line).
+    pub(crate) fn provisioned(&mut self) {
+        self.init_duration = None;
+    }
+
     /// The environment's log stream.
     pub(crate) fn log(&self) -> &Arc<LogStream> {
         &self.log
@@ -352,7 +362,7 @@ impl Environment {
         ));
         // The first invocation of an environment repeats what is wrong with the package, so that the log
         // tail a client asks for shows it.
-        if self.init_duration.is_some() {
+        if std::mem::take(&mut self.fresh) {
             write_package_warnings(&self.log, spec);
         }
         let timeout = Duration::from_secs(u64::from(spec.timeout_s));

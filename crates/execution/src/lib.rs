@@ -32,5 +32,8 @@ pub use isolation::{ArchitectureSupport, Isolation};
 pub use lamina_logs as logs;
 pub use lamina_sandbox;
 pub use platform::{CredentialIssuer, PlatformAccess, SessionKeys};
-pub use pool::{ExecutionError, Executor, ExecutorConfig, InvokeRequest, Invoked, ThrottleReason};
+pub use pool::{
+    ExecutionError, Executor, ExecutorConfig, InvokeRequest, Invoked, Provision, ProvisionedState,
+    ThrottleReason,
+};
 pub use spec::FunctionVersion;

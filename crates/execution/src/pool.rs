@@ -1,4 +1,7 @@
-//! The [`Executor`]: pools of warm environments, concurrency accounting and the reaper.
+//! The [`Executor`]: pools of warm environments, concurrency accounting and the reaper. Provisioned
+//! environments (started ahead of invocations and kept) are in `provisioned`.
+
+mod provisioned;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -13,6 +16,9 @@ use crate::isolation::Isolation;
 use crate::platform_error;
 use crate::spec::FunctionVersion;
 use lamina_logs::{LogLimits, LogStore, LogStream};
+
+use provisioned::Provisioned;
+pub use provisioned::{Provision, ProvisionedState};
 
 /// How long a warm environment's runtime may take to come back to `/next` after its last answer
 /// before the environment is given up.
@@ -137,15 +143,19 @@ struct State {
     reserved: HashMap<String, u32>,
     /// In-flight invocations per function ARN.
     running: HashMap<String, u32>,
-    /// In-flight invocations of functions without reserved concurrency.
+    /// In-flight invocations of functions without reserved concurrency, outside provisioned
+    /// environments.
     running_unreserved: u32,
+    /// Provisioned environments by function version (`<function ARN>:<version>`).
+    provisioned: HashMap<String, Provisioned>,
 }
 
 /// A held unit of concurrency, given back on drop.
 struct Slot {
     inner: Arc<Inner>,
     function_arn: String,
-    reserved: bool,
+    /// Whether it counts in `running_unreserved`.
+    unreserved: bool,
 }
 
 impl Drop for Slot {
@@ -154,7 +164,7 @@ impl Drop for Slot {
         if let Some(n) = state.running.get_mut(&self.function_arn) {
             *n = n.saturating_sub(1);
         }
-        if !self.reserved {
+        if self.unreserved {
             state.running_unreserved = state.running_unreserved.saturating_sub(1);
         }
     }
@@ -193,7 +203,8 @@ impl Executor {
         };
     }
 
-    /// Runs one invocation of `version`: in an idle environment if there is one, else in a new one.
+    /// Runs one invocation of `version`: in one of its provisioned environments if one is free, else
+    /// in an idle environment if there is one, else in a new one.
     pub async fn invoke(
         &self,
         version: &FunctionVersion,
@@ -201,19 +212,32 @@ impl Executor {
     ) -> Result<Invoked, ExecutionError> {
         self.start_reaper();
         self.set_reserved_concurrency(&version.function_arn, version.reserved_concurrency);
-        let _slot = self.acquire(&version.function_arn)?;
+        let provisioned = self.take_provisioned(version).await;
+        let _slot = match self.acquire(&version.function_arn, provisioned.is_some()) {
+            Ok(slot) => slot,
+            Err(throttled) => {
+                if let Some((environment, ticket)) = provisioned {
+                    self.give_back(ticket, environment, true).await;
+                }
+                return Err(throttled);
+            }
+        };
         let request_id = if request.request_id.is_empty() {
             uuid::Uuid::new_v4().to_string()
         } else {
             request.request_id.clone()
         };
         let key = version.pool_key();
-        let warm = self.take_ready(version, &key).await;
-        let mut environment = match warm {
-            Some(environment) => environment,
-            None => match self.start_environment(version).await {
-                Ok(environment) => environment,
-                Err((failure, log)) => return self.failed_start(version, &request, request_id, failure, log),
+        let (mut environment, ticket) = match provisioned {
+            Some((environment, ticket)) => (environment, Some(ticket)),
+            None => match self.take_ready(version, &key).await {
+                Some(environment) => (environment, None),
+                None => match self.start_environment(version).await {
+                    Ok(environment) => (environment, None),
+                    Err((failure, log)) => {
+                        return self.failed_start(version, &request, request_id, failure, log);
+                    }
+                },
             },
         };
         if request.tail {
@@ -227,7 +251,10 @@ impl Executor {
         invocation.client_context = request.client_context.clone();
         let ran = environment.invoke(version, invocation).await;
         let log_tail = request.tail.then(|| environment.log().end_capture());
-        if ran.reusable && environment.is_alive() && self.is_current(version) {
+        let reusable = ran.reusable && environment.is_alive();
+        if let Some(ticket) = ticket {
+            self.give_back(ticket, environment, reusable).await;
+        } else if reusable && self.is_current(version) {
             self.inner.lock().idle.entry(key).or_default().push(environment);
         } else {
             environment.kill().await;
@@ -262,15 +289,18 @@ impl Executor {
         }
     }
 
-    /// Shuts down every idle environment (at server shutdown).
+    /// Shuts down every idle environment, provisioned ones included (at server shutdown).
     pub async fn shut_down_all(&self) {
-        let all: Vec<Environment> = self
-            .inner
-            .lock()
-            .idle
-            .drain()
-            .flat_map(|(_, envs)| envs)
-            .collect();
+        let all: Vec<Environment> = {
+            let mut state = self.inner.lock();
+            let provisioned: Vec<Environment> = state.provisioned.drain().flat_map(|(_, p)| p.idle).collect();
+            state
+                .idle
+                .drain()
+                .flat_map(|(_, envs)| envs)
+                .chain(provisioned)
+                .collect()
+        };
         for environment in all {
             environment.shut_down(ShutdownReason::Spindown).await;
         }
@@ -281,37 +311,43 @@ impl Executor {
         self.inner.lock().idle.values().map(Vec::len).sum()
     }
 
-    fn acquire(&self, function_arn: &str) -> Result<Slot, ExecutionError> {
+    /// Takes a unit of the function's concurrency: of its reserved concurrency if it has some, else of
+    /// the account's unreserved concurrency (what neither reservations nor the provisioned
+    /// environments of functions without one hold), unless the invocation runs in a provisioned
+    /// environment, whose concurrency is allocated already.
+    fn acquire(&self, function_arn: &str, provisioned: bool) -> Result<Slot, ExecutionError> {
         let mut state = self.inner.lock();
         let running = state.running.get(function_arn).copied().unwrap_or(0);
         let reserved = state.reserved.get(function_arn).copied();
+        let unreserved = reserved.is_none() && !provisioned;
         match reserved {
             Some(limit) if running >= limit => {
                 return Err(ExecutionError::Throttled(
                     ThrottleReason::ReservedFunctionConcurrentInvocationLimitExceeded,
                 ));
             }
-            Some(_) => {}
-            None => {
+            _ if unreserved => {
                 let total_reserved: u32 = state.reserved.values().sum();
-                let unreserved = self
+                let available = self
                     .inner
                     .config
                     .account_concurrency
-                    .saturating_sub(total_reserved);
-                if state.running_unreserved >= unreserved {
+                    .saturating_sub(total_reserved)
+                    .saturating_sub(state.provisioned_unreserved());
+                if state.running_unreserved >= available {
                     return Err(ExecutionError::Throttled(
                         ThrottleReason::ConcurrentInvocationLimitExceeded,
                     ));
                 }
                 state.running_unreserved += 1;
             }
+            _ => {}
         }
         *state.running.entry(function_arn.to_owned()).or_default() += 1;
         Ok(Slot {
             inner: self.inner.clone(),
             function_arn: function_arn.to_owned(),
-            reserved: reserved.is_some(),
+            unreserved,
         })
     }
 
@@ -467,7 +503,12 @@ impl Executor {
                         state.idle.retain(|_, pool| !pool.is_empty());
                         expired
                     };
-                    drop(inner);
+                    let executor = Executor { inner };
+                    // Provisioned environments are never reaped, but one that died is replaced.
+                    for mut dead in executor.sweep_provisioned() {
+                        dead.kill().await;
+                    }
+                    drop(executor);
                     for environment in expired {
                         environment.shut_down(ShutdownReason::Spindown).await;
                     }

@@ -19,6 +19,8 @@ pub enum ErrorCode {
     UnknownOperation,
     /// No such code signing configuration (404).
     CodeSigningConfigNotFound,
+    /// No provisioned concurrency configuration for the version or alias (404).
+    ProvisionedConcurrencyConfigNotFound,
     /// The resource exists already or is busy (409).
     ResourceConflict,
     /// The `RevisionId` given is not the current one (412).
@@ -48,7 +50,7 @@ pub enum MessageMember {
 
 impl ErrorCode {
     /// Every code, for checks against the service model.
-    pub const ALL: [ErrorCode; 14] = [
+    pub const ALL: [ErrorCode; 15] = [
         ErrorCode::Validation,
         ErrorCode::InvalidParameterValue,
         ErrorCode::InvalidRequestContent,
@@ -56,6 +58,7 @@ impl ErrorCode {
         ErrorCode::ResourceNotFound,
         ErrorCode::UnknownOperation,
         ErrorCode::CodeSigningConfigNotFound,
+        ErrorCode::ProvisionedConcurrencyConfigNotFound,
         ErrorCode::ResourceConflict,
         ErrorCode::PreconditionFailed,
         ErrorCode::RequestEntityTooLarge,
@@ -75,6 +78,9 @@ impl ErrorCode {
             ErrorCode::ResourceNotFound => "ResourceNotFoundException",
             ErrorCode::UnknownOperation => "UnknownOperationException",
             ErrorCode::CodeSigningConfigNotFound => "CodeSigningConfigNotFoundException",
+            ErrorCode::ProvisionedConcurrencyConfigNotFound => {
+                "ProvisionedConcurrencyConfigNotFoundException"
+            }
             ErrorCode::ResourceConflict => "ResourceConflictException",
             ErrorCode::PreconditionFailed => "PreconditionFailedException",
             ErrorCode::RequestEntityTooLarge => "RequestEntityTooLargeException",
@@ -95,7 +101,8 @@ impl ErrorCode {
             ErrorCode::AccessDenied => 403,
             ErrorCode::ResourceNotFound
             | ErrorCode::UnknownOperation
-            | ErrorCode::CodeSigningConfigNotFound => 404,
+            | ErrorCode::CodeSigningConfigNotFound
+            | ErrorCode::ProvisionedConcurrencyConfigNotFound => 404,
             ErrorCode::ResourceConflict => 409,
             ErrorCode::PreconditionFailed => 412,
             ErrorCode::RequestEntityTooLarge => 413,

@@ -34,6 +34,7 @@ mod aliases;
 mod code_signing;
 mod event_invoke_configs;
 mod permissions;
+mod provisioned_concurrency;
 mod settings;
 mod url_configs;
 
@@ -41,6 +42,7 @@ pub use aliases::*;
 pub use code_signing::*;
 pub use event_invoke_configs::*;
 pub use permissions::*;
+pub use provisioned_concurrency::*;
 pub use settings::*;
 pub use url_configs::*;
 
@@ -314,6 +316,9 @@ pub struct CreateFunctionInput {
     /// `["x86_64"]` (default) or `["arm64"]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub architectures: Option<Vec<String>>,
+    /// The code signing configuration the function uses (as PutFunctionCodeSigningConfig sets it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code_signing_config_arn: Option<String>,
     /// Everything else.
     #[serde(flatten)]
     pub config: ConfigInput,

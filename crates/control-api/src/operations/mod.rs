@@ -10,6 +10,7 @@ pub(crate) mod functions;
 pub(crate) mod invoke;
 pub(crate) mod layers;
 pub(crate) mod permissions;
+pub(crate) mod provisioned_concurrency;
 pub(crate) mod settings;
 pub(crate) mod url_configs;
 

@@ -31,6 +31,8 @@ impl Engine {
             .await?;
         if deleted {
             tracing::info!(function = %f.name, alias, "deleted alias");
+            // Its provisioned concurrency went with it.
+            self.sync_provisioned(scope, &f.name).await?;
         }
         Ok(())
     }

@@ -71,6 +71,8 @@ impl Engine {
             )
             .await?;
         tracing::info!(function = %f.name, alias, version = %updated_alias.function_version, "updated alias");
+        // Its provisioned concurrency, if any, follows it to its version.
+        self.sync_provisioned(scope, &f.name).await?;
         Ok(updated_alias.configuration(scope, &f.name, &revision.unwrap_or_default()))
     }
 }

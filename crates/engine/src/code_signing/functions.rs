@@ -30,7 +30,27 @@ impl Engine {
         input: FunctionCodeSigningInput,
     ) -> Result<FunctionCodeSigningConfig, EngineError> {
         let f = names::parse_function_name(raw_name, NameKind::Namespaced, scope)?;
-        let raw_arn = input.code_signing_config_arn.as_deref();
+        let id = self
+            .code_signing_config_for_function(scope, input.code_signing_config_arn.as_deref())
+            .await?;
+        if self.load(scope, &f.name).await?.is_none() {
+            return Err(function_not_found(scope, &f.name, None));
+        }
+        self.bind_code_signing_config(scope, &f.name, &id).await?;
+        Ok(FunctionCodeSigningConfig {
+            code_signing_config_arn: Some(arn(scope, &id)),
+            function_name: Some(f.name),
+        })
+    }
+
+    /// The id of the configuration a function is to use (PutFunctionCodeSigningConfig's
+    /// `CodeSigningConfigArn`, CreateFunction's): AWS's CodeSigningConfigNotFoundException when it does
+    /// not exist.
+    pub(crate) async fn code_signing_config_for_function(
+        &self,
+        scope: &Scope,
+        raw_arn: Option<&str>,
+    ) -> Result<String, EngineError> {
         parse_arn(scope, raw_arn)?;
         let (id, _) = self.code_signing_config(scope, raw_arn).await.map_err(|e| match e {
             EngineError::NotFound(_) => EngineError::CodeSigningConfigNotFound(format!(
@@ -40,16 +60,23 @@ impl Engine {
             )),
             other => other,
         })?;
-        if self.load(scope, &f.name).await?.is_none() {
-            return Err(function_not_found(scope, &f.name, None));
-        }
+        Ok(id)
+    }
+
+    /// Makes function `name` use the configuration `id`.
+    pub(crate) async fn bind_code_signing_config(
+        &self,
+        scope: &Scope,
+        name: &str,
+        id: &str,
+    ) -> Result<(), EngineError> {
         let binding = Binding {
-            code_signing_config_id: id.clone(),
+            code_signing_config_id: id.to_owned(),
         };
         self.change_sub_resource(
             scope,
-            function_key(scope, &f.name, SubResourceKind::CodeSigningBinding, ""),
-            function_not_found(scope, &f.name, None),
+            function_key(scope, name, SubResourceKind::CodeSigningBinding, ""),
+            function_not_found(scope, name, None),
             move |_: Option<Stored<Binding>>| {
                 Ok(Change::Write {
                     doc: binding.clone(),
@@ -59,10 +86,7 @@ impl Engine {
             },
         )
         .await?;
-        Ok(FunctionCodeSigningConfig {
-            code_signing_config_arn: Some(arn(scope, &id)),
-            function_name: Some(f.name),
-        })
+        Ok(())
     }
 
     /// GetFunctionCodeSigningConfig (`{}` when the function uses none).

@@ -7,6 +7,9 @@ use crate::names::Scope;
 use crate::sub_resources::{Change, Stored};
 use crate::{Engine, EngineError};
 
+/// The operation, as the model names it.
+const OPERATION: &str = "DeleteFunctionEventInvokeConfig";
+
 impl Engine {
     /// DeleteFunctionEventInvokeConfig.
     pub async fn delete_function_event_invoke_config(
@@ -15,7 +18,7 @@ impl Engine {
         raw_name: &str,
         qualifier: Option<&str>,
     ) -> Result<(), EngineError> {
-        let target = target(scope, raw_name, qualifier)?;
+        let target = target(OPERATION, scope, raw_name, qualifier, &())?;
         let arn = target.arn.clone();
         self.change_sub_resource(
             scope,

@@ -7,6 +7,9 @@ use crate::names::Scope;
 use crate::wire::FunctionEventInvokeConfig;
 use crate::{Engine, EngineError};
 
+/// The operation, as the model names it.
+const OPERATION: &str = "GetFunctionEventInvokeConfig";
+
 impl Engine {
     /// GetFunctionEventInvokeConfig.
     pub async fn get_function_event_invoke_config(
@@ -15,7 +18,7 @@ impl Engine {
         raw_name: &str,
         qualifier: Option<&str>,
     ) -> Result<FunctionEventInvokeConfig, EngineError> {
-        let target = target(scope, raw_name, qualifier)?;
+        let target = target(OPERATION, scope, raw_name, qualifier, &())?;
         let key = target.key(scope, SubResourceKind::EventInvokeConfig);
         match self.sub_resource::<EventInvokeRecord>(key).await? {
             Some(stored) => Ok(stored.doc.configuration(target.arn)),

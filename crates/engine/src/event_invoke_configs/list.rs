@@ -19,7 +19,13 @@ impl Engine {
         max_items: Option<i64>,
     ) -> Result<ListEventInvokeConfigsOutput, EngineError> {
         let name = self
-            .listed_function(scope, raw_name, max_items, 50, function_missing())
+            .listed_function(
+                "ListFunctionEventInvokeConfigs",
+                scope,
+                raw_name,
+                (marker, max_items),
+                function_missing(),
+            )
             .await?;
         let (function_event_invoke_configs, next_marker) = self
             .sub_resource_page(

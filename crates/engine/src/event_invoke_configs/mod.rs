@@ -15,17 +15,12 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::names::{self, NameKind, Scope};
+use crate::names::{self, Scope};
 use crate::sub_resources::{Qualified, Target};
-use crate::validation::Checks;
+use crate::validate;
 use crate::wire::{Destination, DestinationConfig, EventInvokeConfigInput, FunctionEventInvokeConfig};
 use crate::{Engine, EngineError};
 
-const DESTINATION_PATTERN: &str = r"$|kafka://([^.]([a-zA-Z0-9\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.*)";
-static DESTINATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(|kafka://([^.]([a-zA-Z0-9\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.*))$")
-        .expect("static pattern")
-});
 static LAMBDA_DESTINATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"^arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):(\d{12}):function:([a-zA-Z0-9_-]+)(:[a-zA-Z0-9$_-]+)?$",
@@ -86,9 +81,17 @@ fn now() -> f64 {
     seconds
 }
 
-/// Parses `FunctionName` and `Qualifier` of an event invoke config operation.
-fn target(scope: &Scope, raw_name: &str, qualifier: Option<&str>) -> Result<Target, EngineError> {
-    let f = names::parse_function_name(raw_name, NameKind::Namespaced, scope)?;
+/// Checks the input of an event invoke config operation against the model (`body`: its members besides
+/// `FunctionName` and `Qualifier`) and parses `FunctionName` and `Qualifier`.
+fn target<B: serde::Serialize>(
+    operation: &str,
+    scope: &Scope,
+    raw_name: &str,
+    qualifier: Option<&str>,
+    body: &B,
+) -> Result<Target, EngineError> {
+    let members = [("Qualifier", validate::optional(qualifier))];
+    let f = validate::function_input(operation, raw_name, body, &members, scope)?;
     let q = names::resolve_qualifier(f.qualifier, qualifier)?;
     let qualified = match Qualified::of(q.as_deref()) {
         Qualified::Function => Qualified::Latest,
@@ -102,27 +105,8 @@ fn target(scope: &Scope, raw_name: &str, qualifier: Option<&str>) -> Result<Targ
     })
 }
 
-/// The model's checks of the settings' members.
+/// The rule of Put and Update the model cannot state: at least one setting.
 fn check_input(input: &EventInvokeConfigInput) -> Result<(), EngineError> {
-    let mut checks = Checks::default();
-    if let Some(n) = input.maximum_retry_attempts {
-        checks.range(n, "maximumRetryAttempts", 0, 2);
-    }
-    if let Some(n) = input.maximum_event_age_in_seconds {
-        checks.range(n, "maximumEventAgeInSeconds", 60, 21_600);
-    }
-    if let Some(config) = &input.destination_config {
-        for (destination, path) in [
-            (&config.on_success, "destinationConfig.onSuccess.destination"),
-            (&config.on_failure, "destinationConfig.onFailure.destination"),
-        ] {
-            if let Some(arn) = destination.as_ref().and_then(|d| d.destination.as_deref()) {
-                checks.length(arn, path, 0, 350);
-                checks.pattern(arn, path, &DESTINATION, DESTINATION_PATTERN);
-            }
-        }
-    }
-    checks.finish()?;
     if input.maximum_retry_attempts.is_none()
         && input.maximum_event_age_in_seconds.is_none()
         && input.destination_config.is_none()
@@ -139,12 +123,13 @@ impl Engine {
     /// and its version or alias exist (AWS's "The function doesn't exist." otherwise), the destinations.
     async fn event_invoke_target(
         &self,
+        operation: &str,
         scope: &Scope,
         raw_name: &str,
         qualifier: Option<&str>,
         input: &EventInvokeConfigInput,
     ) -> Result<Target, EngineError> {
-        let target = target(scope, raw_name, qualifier)?;
+        let target = target(operation, scope, raw_name, qualifier, input)?;
         check_input(input)?;
         self.check_qualifier_exists(scope, &target.name, &target.qualified)
             .await
@@ -195,6 +180,14 @@ impl Engine {
 mod tests {
     use super::*;
 
+    fn put(input: &EventInvokeConfigInput) -> Result<Target, EngineError> {
+        let scope = Scope {
+            region: "us-east-1".into(),
+            account: "000000000000".into(),
+        };
+        target("PutFunctionEventInvokeConfig", &scope, "f", None, input)
+    }
+
     #[test]
     fn settings_need_one_member_in_range() {
         let none = EventInvokeConfigInput::default();
@@ -208,7 +201,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            check_input(&out_of_range).expect_err("range").to_string(),
+            put(&out_of_range).err().expect("range").to_string(),
             "2 validation errors detected: Value '3' at 'maximumRetryAttempts' failed to satisfy constraint: \
              Member must have value less than or equal to 2; Value '59' at 'maximumEventAgeInSeconds' failed to \
              satisfy constraint: Member must have value greater than or equal to 60"
@@ -223,8 +216,9 @@ mod tests {
             ..Default::default()
         };
         assert!(
-            check_input(&bad_arn)
-                .expect_err("pattern")
+            put(&bad_arn)
+                .err()
+                .expect("pattern")
                 .to_string()
                 .contains("Value 'not-an-arn' at 'destinationConfig.onFailure.destination'")
         );
@@ -233,7 +227,7 @@ mod tests {
             ..Default::default()
         };
         assert!(
-            check_input(&empty).is_ok(),
+            check_input(&empty).is_ok() && put(&empty).is_ok(),
             "an empty DestinationConfig is a setting"
         );
     }

@@ -18,7 +18,7 @@ impl Engine {
         input: EventInvokeConfigInput,
     ) -> Result<FunctionEventInvokeConfig, EngineError> {
         let target = self
-            .event_invoke_target(scope, raw_name, qualifier, &input)
+            .event_invoke_target("PutFunctionEventInvokeConfig", scope, raw_name, qualifier, &input)
             .await?;
         let destinations = input.destination_config.clone().unwrap_or_default();
         let record = EventInvokeRecord {

@@ -19,7 +19,13 @@ impl Engine {
         input: EventInvokeConfigInput,
     ) -> Result<FunctionEventInvokeConfig, EngineError> {
         let target = self
-            .event_invoke_target(scope, raw_name, qualifier, &input)
+            .event_invoke_target(
+                "UpdateFunctionEventInvokeConfig",
+                scope,
+                raw_name,
+                qualifier,
+                &input,
+            )
             .await?;
         let arn = target.arn.clone();
         let (written, _) = self

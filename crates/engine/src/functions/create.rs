@@ -141,6 +141,13 @@ impl Engine {
             key: code_input.and_then(|c| c.s3_key.as_deref()),
             version: code_input.and_then(|c| c.s3_object_version.as_deref()),
         };
+        let code_signing = match input.code_signing_config_arn.as_deref() {
+            Some(raw_arn) => Some(
+                self.code_signing_config_for_function(scope, Some(raw_arn))
+                    .await?,
+            ),
+            None => None,
+        };
         let staged = self.resolve_code(scope, staged, s3).await?;
         let layers = match &config.layers {
             Some(arns) => self.resolve_function_layers(scope, arns).await?,
@@ -172,6 +179,9 @@ impl Engine {
             self.commit_blob(staged).await?;
             self.insert_function(scope, record.clone(), version.clone())
                 .await?;
+        }
+        if let Some(id) = code_signing {
+            self.bind_code_signing_config(scope, &record.name, &id).await?;
         }
         tracing::info!(function = %record.name, region = %scope.region, code_sha256 = %record.code_sha256, "created function");
         self.spawn_settle(scope.clone(), record.name.clone(), token);

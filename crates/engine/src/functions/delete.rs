@@ -69,9 +69,13 @@ impl Engine {
         match q.as_deref() {
             None => {
                 self.inner.executor.set_reserved_concurrency(&arn, None);
+                self.inner.executor.provision(&arn, Vec::new());
                 self.inner.executor.retire(&arn).await;
             }
-            Some(version) => self.inner.executor.retire(&format!("{arn}:{version}")).await,
+            Some(version) => {
+                self.sync_provisioned(scope, &f.name).await?;
+                self.inner.executor.retire(&format!("{arn}:{version}")).await;
+            }
         }
         let _guard = self.inner.code_lock.lock().await;
         self.sweep_unreferenced(shas).await;

@@ -26,7 +26,13 @@ impl Engine {
         max_items: Option<i64>,
     ) -> Result<UrlConfigPage, EngineError> {
         let name = self
-            .listed_function(scope, raw_name, max_items, 50, function_missing())
+            .listed_function(
+                "ListFunctionUrlConfigs",
+                scope,
+                raw_name,
+                (marker, max_items),
+                function_missing(),
+            )
             .await?;
         let (configs, next_marker) = self
             .sub_resource_page(
