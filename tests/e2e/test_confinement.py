@@ -143,6 +143,7 @@ def test_a_hostile_function_reaches_nothing_of_the_host_but_reaches_out(tmp_path
                 "runtimeApis": [f"127.0.0.1:{port}" for port in server_ports],
                 "outbound": outside_server,
                 "markers": [MARKER],
+                "secrets": list(SERVER_SECRETS.values()),
             },
         )
         assert report["lambdaApi"].startswith("error"), report
@@ -157,6 +158,8 @@ def test_a_hostile_function_reaches_nothing_of_the_host_but_reaches_out(tmp_path
             "AWS_SESSION_TOKEN": False,
             MARKER: False,
         }, report
+        # Its own session credentials, never the server's.
+        assert report["accessKeyId"].startswith("ASIA"), report
         assert report["runtimeApi"] == "127.0.0.1:9001"
         assert report["outbound"] == "status 200: outside", report
         # The neighbour still gets its own events and answers.
@@ -176,7 +179,10 @@ def test_without_function_network_there_is_no_way_out_and_the_runtime_api_works(
         report = invoke(
             lam,
             "hostile",
-            {"action": "network", "outbound": outside_server, "lambdaApi": server.endpoint, "markers": [MARKER]},
+            {
+                "action": "network", "outbound": outside_server, "lambdaApi": server.endpoint,
+                "markers": [MARKER], "secrets": list(SERVER_SECRETS.values()),
+            },
         )
         assert report["runtimeApi"] == "127.0.0.1:9001"
         assert report["outbound"].startswith("error"), report
