@@ -16,7 +16,10 @@ use crate::metadata::{
     SubResourceRow, VersionRow, WriteCondition,
 };
 
+mod queue;
 mod sub_resources;
+
+pub use queue::SqliteEventQueue;
 
 /// The first schema (user_version 1), as the first release created it. Applied as is, then migrated.
 const SCHEMA: &str = "
