@@ -82,6 +82,7 @@ impl ApiError {
                 E::Internal(_)
                 | E::Store(_)
                 | E::CodeStore(_)
+                | E::Queue(_)
                 | E::Io { .. }
                 | E::Document(_)
                 | E::Digest(_)

@@ -87,6 +87,19 @@ pub(crate) struct ServeArgs {
     /// over 1 MiB are written to <data-dir>/spool as they arrive and loaded when their turn comes.
     #[arg(long, value_name = "MIB", default_value_t = 192)]
     upload_memory: u64,
+    /// Multiplies the delays between retries of asynchronous invocations: 1 is Lambda's (a function
+    /// error is retried after about one minute, then two; throttles from 1 s up to 5 minutes); tests use
+    /// a small fraction.
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0, value_parser = retry_scale)]
+    async_retry_delay_scale: f64,
+}
+
+/// `--async-retry-delay-scale`: a finite factor from 0 to 1000.
+fn retry_scale(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(f) if f.is_finite() && (0.0..=1000.0).contains(&f) => Ok(f),
+        _ => Err(format!("'{s}' is not a factor from 0 to 1000")),
+    }
 }
 
 /// How request bodies are received, from the options.
@@ -344,6 +357,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             "settled functions left unsettled by the last run"
         );
     }
+    let waiting = engine
+        .start_event_worker()
+        .await
+        .context("starting the worker of asynchronous invocations")?;
+    if waiting > 0 {
+        tracing::info!(
+            count = waiting,
+            "asynchronous invocations accepted by the last run are queued"
+        );
+    }
     let (authentication, keys_line) = authentication(&args)?;
     let server_key = lamina_auth::ServerKey::load_or_create(&data_dir.join("server-key"))
         .context("the key that signs code download URLs")?;
@@ -411,6 +434,7 @@ fn open_engine(
         idle_timeout: std::time::Duration::from_secs(args.idle_timeout),
         isolation: isolation.clone(),
         s3_endpoint_url: args.s3_endpoint_url.clone(),
+        async_retry_delay_scale: args.async_retry_delay_scale,
     })
     .with_context(|| format!("opening the state in {}", data_dir.display()))
 }
