@@ -7,6 +7,12 @@
 //! it syncs, the next callers' jobs gather in the channel and become the next batch, so the more
 //! concurrent enqueues there are, the more share each `fsync`.
 //!
+//! Only the changes a crash must not undo wait for the `fsync` (enqueue, complete, reschedule): a batch
+//! of claims alone commits with `synchronous=NORMAL` (WAL frames written, not synced), as a lease lost
+//! in a crash only makes its event claimable again, which the next start does anyway
+//! ([`EventQueue::release_leases`]). The next durable commit syncs them too. So an idle worker's claim
+//! does not add a second `fsync` between an enqueue and the start of its event.
+//!
 //! A row's `available_at` is when it can next be claimed: its due time while unleased, its lease's
 //! expiry while leased. Claims read the rows with the smallest `available_at` (indexed).
 
@@ -40,7 +46,13 @@ const BATCH_MAX: usize = 4096;
 const EVENT_COLUMNS: &str = "id, enqueued_at, due_at, attempts, document, payload";
 
 /// A job runs in the batch's transaction (or learns that it could not begin).
-type Job = Box<dyn FnOnce(Result<&Transaction<'_>, &rusqlite::Error>) -> Finish + Send>;
+type Run = Box<dyn FnOnce(Result<&Transaction<'_>, &rusqlite::Error>) -> Finish + Send>;
+
+/// A job, and whether its commit must be durable before it is answered.
+struct Job {
+    durable: bool,
+    run: Run,
+}
 /// Sends a job's answer once the batch's commit is known (`Some`: it failed).
 type Finish = Box<dyn FnOnce(Option<&rusqlite::Error>) + Send>;
 
@@ -98,14 +110,24 @@ impl SqliteEventQueue {
         })
     }
 
-    /// Runs `work` in the writer's next transaction and answers once that committed.
+    /// Runs `work` in the writer's next transaction and answers once that committed durably.
     fn submit<T, F>(&self, work: F) -> Result<T, QueueError>
     where
         T: Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<T, QueueError> + Send + 'static,
     {
+        self.submit_as(true, work)
+    }
+
+    /// Runs `work` in the writer's next transaction and answers once that committed (durably, or only
+    /// written when no job of the batch needs durability and `durable` is false).
+    fn submit_as<T, F>(&self, durable: bool, work: F) -> Result<T, QueueError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, QueueError> + Send + 'static,
+    {
         let (answer, answered) = mpsc::sync_channel(1);
-        let job: Job = Box::new(move |tx| {
+        let run: Run = Box::new(move |tx| {
             let result = match tx {
                 Ok(tx) => in_savepoint(tx, work),
                 Err(e) => Err(backend(e)),
@@ -120,7 +142,7 @@ impl SqliteEventQueue {
         self.jobs
             .as_ref()
             .ok_or_else(|| backend("the queue is closed"))?
-            .send(job)
+            .send(Job { durable, run })
             .map_err(|_| backend("the queue's writer has stopped"))?;
         answered
             .recv()
@@ -140,6 +162,7 @@ impl Drop for SqliteEventQueue {
 
 /// The writer thread: one transaction per batch of waiting jobs.
 fn write_batches(conn: &mut Connection, incoming: &mpsc::Receiver<Job>) {
+    let mut synced = true;
     while let Ok(first) = incoming.recv() {
         let mut batch = vec![first];
         while batch.len() < BATCH_MAX {
@@ -148,9 +171,22 @@ fn write_batches(conn: &mut Connection, incoming: &mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
+        let durable = batch.iter().any(|job| job.durable);
+        if durable != synced {
+            let mode = if durable { "FULL" } else { "NORMAL" };
+            match conn.execute_batch(&format!("PRAGMA synchronous = {mode}")) {
+                Ok(()) => synced = durable,
+                Err(e) => {
+                    for job in batch {
+                        (job.run)(Err(&e))(None);
+                    }
+                    continue;
+                }
+            }
+        }
         match conn.transaction() {
             Ok(tx) => {
-                let finishes: Vec<Finish> = batch.into_iter().map(|job| job(Ok(&tx))).collect();
+                let finishes: Vec<Finish> = batch.into_iter().map(|job| (job.run)(Ok(&tx))).collect();
                 let committed = tx.commit();
                 for finish in finishes {
                     finish(committed.as_ref().err());
@@ -158,7 +194,7 @@ fn write_batches(conn: &mut Connection, incoming: &mpsc::Receiver<Job>) {
             }
             Err(e) => {
                 for job in batch {
-                    job(Err(&e))(None);
+                    (job.run)(Err(&e))(None);
                 }
             }
         }
