@@ -29,8 +29,14 @@ fn event(id: String) -> QueuedEvent {
     }
 }
 
-fn micros(h: &Histogram<u64>, q: f64) -> u64 {
-    h.value_at_quantile(q)
+/// One line of the table: what, the rate (or nothing), and p50, p99 and max of `h` (µs).
+fn row(what: &str, rate: &str, h: &Histogram<u64>) {
+    println!(
+        "| {what} | {rate} | {} µs | {} µs | {} µs |",
+        h.value_at_quantile(0.5),
+        h.value_at_quantile(0.99),
+        h.max()
+    );
 }
 
 /// Enqueues from `threads` threads for `seconds`; prints the rate and the per-enqueue latency.
@@ -68,11 +74,10 @@ fn enqueue_rate(queue: &Arc<SqliteEventQueue>, threads: usize, seconds: u64) -> 
     let n = done.load(Ordering::Relaxed);
     #[allow(clippy::cast_precision_loss)]
     let rate = n as f64 / elapsed;
-    println!(
-        "| durable enqueue, {threads} threads | {rate:.0} events/s | {} µs | {} µs | {} µs |",
-        micros(&latency, 0.5),
-        micros(&latency, 0.99),
-        latency.max()
+    row(
+        &format!("durable enqueue, {threads} threads"),
+        &format!("{rate:.0} events/s"),
+        &latency,
     );
     Ok(())
 }
@@ -133,17 +138,15 @@ fn enqueue_to_claim(queue: &Arc<SqliteEventQueue>, samples: u64) -> Result<()> {
     consumer
         .join()
         .map_err(|_| anyhow::anyhow!("claiming thread panicked"))??;
-    println!(
-        "| idle enqueue-to-claim, {samples} events | | {} µs | {} µs | {} µs |",
-        micros(&latency, 0.5),
-        micros(&latency, 0.99),
-        latency.max()
+    row(
+        &format!("idle enqueue-to-claim, {samples} events (from the enqueue's start)"),
+        "",
+        &latency,
     );
-    println!(
-        "| idle acknowledged-to-claim (from the enqueue's return, i.e. the 202) | | {} µs | {} µs | {} µs |",
-        micros(&after_ack, 0.5),
-        micros(&after_ack, 0.99),
-        after_ack.max()
+    row(
+        "idle acknowledged-to-claim (from the enqueue's return, the 202)",
+        "",
+        &after_ack,
     );
     Ok(())
 }

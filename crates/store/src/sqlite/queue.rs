@@ -85,13 +85,7 @@ impl SqliteEventQueue {
     }
 
     fn start(mut conn: Connection) -> Result<Self, QueueError> {
-        conn.busy_timeout(std::time::Duration::from_secs(10))
-            .map_err(backend)?;
-        let _mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(backend)?;
-        conn.execute_batch("PRAGMA synchronous = FULL;")
-            .map_err(backend)?;
+        super::durable(&conn).map_err(backend)?;
         conn.execute_batch(SCHEMA).map_err(backend)?;
         let (jobs, incoming) = mpsc::channel::<Job>();
         let writer = std::thread::Builder::new()
@@ -260,7 +254,7 @@ impl EventQueue for SqliteEventQueue {
 
     fn claim(&self, now_ms: i64, lease_ms: i64, limit: usize) -> Result<Vec<ClaimedEvent>, QueueError> {
         let first_lease = self.next_lease.fetch_add(limit as u64, Ordering::Relaxed);
-        self.submit(move |tx| {
+        self.submit_as(false, move |tx| {
             let limit = i64::try_from(limit).unwrap_or(i64::MAX);
             let mut select = tx
                 .prepare_cached(&format!(
