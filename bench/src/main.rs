@@ -8,6 +8,7 @@
 
 mod load;
 mod procs;
+mod queue;
 mod report;
 mod verify;
 
@@ -39,6 +40,13 @@ enum Command {
         /// How many verifications to time.
         #[arg(long, default_value_t = 200_000)]
         iterations: u64,
+    },
+    /// Measures the event queue of asynchronous invocations on disk: the durable enqueue rate (each
+    /// enqueue after its fsync, as Invoke's 202) and the idle enqueue-to-claim latency, and prints them.
+    Queue {
+        /// Seconds of each enqueue-rate run.
+        #[arg(long, default_value_t = 3)]
+        seconds: u64,
     },
 }
 
@@ -231,6 +239,7 @@ fn main() -> Result<()> {
             runtime.block_on(run(args))
         }
         Command::Verify { iterations } => verify::run(iterations),
+        Command::Queue { seconds } => queue::run(seconds),
     }
 }
 

@@ -83,6 +83,7 @@ impl ApiError {
                 E::Internal(_)
                 | E::Store(_)
                 | E::CodeStore(_)
+                | E::Queue(_)
                 | E::Io { .. }
                 | E::Document(_)
                 | E::Digest(_)

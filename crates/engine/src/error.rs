@@ -57,6 +57,9 @@ pub enum EngineError {
     /// The metadata store failed.
     #[error("the metadata store failed")]
     Store(#[from] lamina_store::StoreError),
+    /// The queue of asynchronous invocations failed.
+    #[error("the event queue failed")]
+    Queue(#[from] lamina_store::QueueError),
     /// The code store failed.
     #[error("the code store failed")]
     CodeStore(#[from] lamina_store::CodeStoreError),
@@ -101,6 +104,7 @@ impl EngineError {
             EngineError::Internal(_)
                 | EngineError::Store(_)
                 | EngineError::CodeStore(_)
+                | EngineError::Queue(_)
                 | EngineError::Io { .. }
                 | EngineError::Document(_)
                 | EngineError::Digest(_)

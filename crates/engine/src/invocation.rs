@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use lamina_execution::{ExecutionError, FunctionVersion, InvokeRequest};
 
+use crate::async_invocations::EventDocument;
 use crate::code::unpack;
 use crate::names::{self, NameKind, Scope};
 use crate::not_found::function_not_found;
@@ -72,7 +73,12 @@ impl Engine {
     }
 
     /// What `name` at `q` resolves to, from the cache or the store.
-    async fn routed(&self, scope: &Scope, name: &str, q: &str) -> Result<Arc<Routed>, EngineError> {
+    pub(crate) async fn routed(
+        &self,
+        scope: &Scope,
+        name: &str,
+        q: &str,
+    ) -> Result<Arc<Routed>, EngineError> {
         let cache = &self.inner.resolved;
         if let Some(routed) = cache.get(&scope.account, &scope.region, name, q) {
             return Ok(routed);
@@ -197,7 +203,7 @@ impl Engine {
             .pick();
         // The ARN the caller invoked, as the function's context reports it: qualified when a qualifier
         // (a version or alias) was given, in the name or beside it.
-        let invoked_function_arn = match q {
+        let invoked_function_arn = match &q {
             Some(q) => format!("{}:{q}", version.function_arn),
             None => version.function_arn.clone(),
         };
@@ -217,15 +223,17 @@ impl Engine {
                 log_tail: None,
             }),
             InvocationType::Event => {
-                // Queued in memory for now: the invocation runs in the background, throttled
-                // invocations are retried for a while as Lambda's async queue does.
-                let executor = self.inner.executor.clone();
-                let request = InvokeRequest {
-                    tail: false,
-                    client_context: None,
-                    ..request
+                // Durable before the 202: the worker (`async_invocations`) runs it, with the version
+                // picked now.
+                let document = EventDocument {
+                    account: scope.account.clone(),
+                    region: scope.region.clone(),
+                    function: f.name.clone(),
+                    version: version.version.clone(),
+                    qualifier: q.clone(),
                 };
-                tokio::spawn(async move { run_event(executor, version, request).await });
+                self.enqueue_event(request.request_id, request.payload.to_vec(), &document)
+                    .await?;
                 Ok(InvokeOutput {
                     status: 202,
                     executed_version: None,
@@ -256,33 +264,4 @@ impl Engine {
             }
         }
     }
-}
-
-/// Runs an `Event` invocation, retrying while it is throttled (for up to six hours on Lambda; here for
-/// a few minutes with backoff).
-async fn run_event(
-    executor: lamina_execution::Executor,
-    version: Arc<FunctionVersion>,
-    request: InvokeRequest,
-) {
-    let mut delay = std::time::Duration::from_millis(100);
-    for _ in 0..20 {
-        match executor.invoke(&version, request.clone()).await {
-            Ok(invoked) => {
-                if invoked.function_error {
-                    tracing::info!(function = %version.function_name, request_id = %invoked.request_id, "asynchronous invocation failed");
-                }
-                return;
-            }
-            Err(ExecutionError::Throttled(_)) => {
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(std::time::Duration::from_secs(30));
-            }
-            Err(ExecutionError::Platform(message)) => {
-                tracing::error!(function = %version.function_name, "asynchronous invocation not run: {message}");
-                return;
-            }
-        }
-    }
-    tracing::warn!(function = %version.function_name, "asynchronous invocation dropped after being throttled for too long");
 }

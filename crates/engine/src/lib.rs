@@ -27,6 +27,7 @@
 //! | `layers/` | `publish`, `get`, `list`, `delete`; `record` (a layer version's stored document); `for_functions` (a function's `Layers` resolved and checked) |
 //! | `account` | GetAccountSettings |
 //! | `invocation` | Invoke, and the cache of resolved versions it answers from (`resolved`) |
+//! | `async_invocations/` | `Event` invocations: enqueued durably before the 202 (`mod`), the `worker` that runs them with retries per the event invoke config, `destinations` (the invocation record, OnSuccess/OnFailure) |
 //! | `deploy` | what every deploy shares: the package's source (inline or S3), checking and linting it, committing the blob, sweeping code nothing references |
 //! | `code`, `s3` | packages on their way in (base64 staging, lint rules, unpacked trees); fetching them from S3 |
 //! | `stacks`, `opt` | the `/opt` of a function with layers: hard-link stacks of unpacked layers, and choosing or building one |
@@ -37,14 +38,13 @@
 //! | [`config_rules`], [`runtime`] | member rules the model cannot state, runtimes; the name and ARN grammar ([`names`]), the `ValidationException` grammar and the wire shapes ([`wire`]) come from `lamina-model` |
 //!
 //! The next operations go where their resource is, each resource a directory of one file per operation
-//! over `sub_resources`. Asynchronous invocations (today queued
-//! in memory by `invocation`) become durable behind an event-queue interface of `lamina-store`, next to
-//! [`MetadataStore`](lamina_store::MetadataStore) and [`CodeStore`](lamina_store::CodeStore).
+//! over `sub_resources`.
 //!
 //! # Backends
 //!
 //! The engine is given its stores ([`Backends`]): a [`MetadataStore`](lamina_store::MetadataStore) for
-//! rows, a [`CodeStore`](lamina_store::CodeStore) for packages, and the directory execution environments
+//! rows, a [`CodeStore`](lamina_store::CodeStore) for packages, an
+//! [`EventQueue`](lamina_store::EventQueue) for accepted asynchronous invocations, and the directory execution environments
 //! write their log streams to. [`Engine::open`] builds the local ones from [`EngineConfig::data_dir`]
 //! (SQLite, files); [`Engine::with_backends`] takes any others, such as a PostgreSQL metadata store
 //! that passes `lamina_store::conformance::run`. Either way the data directory stays the engine's local
@@ -90,6 +90,7 @@
 
 mod account;
 mod aliases;
+mod async_invocations;
 mod code;
 mod code_signing;
 pub mod config_rules;
@@ -128,7 +129,7 @@ mod writes;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use lamina_store::{CodeStore, FsCodeStore, MetadataStore, SqliteStore};
+use lamina_store::{CodeStore, EventQueue, FsCodeStore, MetadataStore, SqliteEventQueue, SqliteStore};
 
 pub use code::{REQUEST_MAX_BYTES, StagedCode, is_out_of_space, out_of_space, request_too_large};
 pub use deploy::Deployed;
@@ -165,6 +166,9 @@ pub struct EngineConfig {
     /// What execution environments get of the platform (session credentials, the platform's API);
     /// default: nothing.
     pub platform: Option<lamina_execution::PlatformAccess>,
+    /// Multiplies the delays between retries of asynchronous invocations (1.0: Lambda's, about a minute
+    /// after a function error; tests make them short).
+    pub async_retry_delay_scale: f64,
 }
 
 impl EngineConfig {
@@ -179,6 +183,7 @@ impl EngineConfig {
             isolation: lamina_execution::Isolation::Process,
             platform: None,
             s3_endpoint_url: None,
+            async_retry_delay_scale: 1.0,
         }
     }
 }
@@ -190,6 +195,8 @@ pub struct Backends {
     pub metadata: Arc<dyn MetadataStore>,
     /// Deployment packages by `CodeSha256`.
     pub code: Arc<dyn CodeStore>,
+    /// Accepted asynchronous invocations until they ran.
+    pub events: Arc<dyn EventQueue>,
     /// Where execution environments write their log streams (`<account>/<region>/<function>/...`, read by
     /// `lamina logs`).
     pub log_dir: PathBuf,
@@ -206,11 +213,14 @@ impl std::fmt::Debug for Backends {
 
 impl Backends {
     /// The local backends in `data_dir`: SQLite at `lamina.db` (rows without an account, from releases
-    /// before accounts, belong to `default_account`), blobs under `code/`, logs under `logs/`.
+    /// before accounts, belong to `default_account`), the event queue in its own SQLite file
+    /// `events.db` (its own writer and WAL, so thousands of enqueues a second never wait behind a
+    /// metadata write), blobs under `code/`, logs under `logs/`.
     pub fn local(data_dir: &Path, default_account: &str) -> Result<Self, EngineError> {
         Ok(Backends {
             metadata: Arc::new(SqliteStore::open(&data_dir.join("lamina.db"), default_account)?),
             code: Arc::new(FsCodeStore::open(data_dir.join("code"))?),
+            events: Arc::new(SqliteEventQueue::open(&data_dir.join("events.db"))?),
             log_dir: data_dir.join(lamina_execution::logs::LOG_DIR),
         })
     }
@@ -234,6 +244,11 @@ pub(crate) struct Inner {
     /// Read it directly; write it only through `writes` (which keeps `resolved` true).
     pub(crate) meta: Arc<dyn MetadataStore>,
     pub(crate) code: Arc<dyn CodeStore>,
+    /// Accepted asynchronous invocations (`async_invocations`).
+    pub(crate) events: Arc<dyn EventQueue>,
+    /// Wakes the event worker when an event is queued.
+    pub(crate) event_wakeup: tokio::sync::Notify,
+    pub(crate) async_retry_delay_scale: f64,
     pub(crate) unpacked: code::Unpacked,
     /// The combined `/opt` of functions with several layers.
     pub(crate) stacks: stacks::Stacks,
@@ -284,6 +299,9 @@ impl Engine {
             inner: Arc::new(Inner {
                 meta: backends.metadata,
                 code: backends.code,
+                events: backends.events,
+                event_wakeup: tokio::sync::Notify::new(),
+                async_retry_delay_scale: config.async_retry_delay_scale,
                 unpacked,
                 stacks,
                 account: config.account_id,

@@ -94,6 +94,19 @@ pub(crate) struct ServeArgs {
     /// over 1 MiB are written to <data-dir>/spool as they arrive and loaded when their turn comes.
     #[arg(long, value_name = "MIB", default_value_t = 192)]
     upload_memory: u64,
+    /// Multiplies the delays between retries of asynchronous invocations: 1 is Lambda's (a function
+    /// error is retried after about one minute, then two; throttles from 1 s up to 5 minutes); tests use
+    /// a small fraction.
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0, value_parser = retry_scale)]
+    async_retry_delay_scale: f64,
+}
+
+/// `--async-retry-delay-scale`: a finite factor from 0 to 1000.
+fn retry_scale(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(f) if f.is_finite() && (0.0..=1000.0).contains(&f) => Ok(f),
+        _ => Err(format!("'{s}' is not a factor from 0 to 1000")),
+    }
 }
 
 /// How request bodies are received, from the options.
@@ -410,6 +423,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         // The environments started from now on serve it on their Runtime API's address.
         let _ = offered.set(app.clone());
     }
+    // Started once the environments it starts get everything the others do.
+    let waiting = engine
+        .start_event_worker()
+        .await
+        .context("starting the worker of asynchronous invocations")?;
+    if waiting > 0 {
+        tracing::info!(
+            count = waiting,
+            "asynchronous invocations accepted by the last run are queued"
+        );
+    }
     crate::http::serve(listener, app, limits, shutdown()).await;
     engine.shut_down_environments().await;
     // The data directory's cgroup parents, now empty (a crash leaves them for the next start to reuse).
@@ -442,6 +466,7 @@ fn open_engine(
         isolation: isolation.clone(),
         s3_endpoint_url: args.s3_endpoint_url.clone(),
         platform: Some(platform),
+        async_retry_delay_scale: args.async_retry_delay_scale,
     })
     .with_context(|| format!("opening the state in {}", data_dir.display()))
 }

@@ -1,5 +1,6 @@
 //! The behaviour every backend must show: a [`MetadataStore`] is done when `conformance::run(&store)`
-//! passes on a fresh, empty store, a [`CodeStore`] when `conformance::run_code(&store)` does.
+//! passes on a fresh, empty store, a [`CodeStore`] when `conformance::run_code(&store)` does, an
+//! [`EventQueue`](crate::EventQueue) when [`run_queue`] and [`run_queue_concurrent`] do.
 //!
 //! The checks panic with a message naming the broken rule, so they are meant for test code.
 
@@ -8,6 +9,10 @@ use std::sync::Arc;
 use std::io::{Read, Write};
 
 use lamina_model::CodeSha256;
+
+mod queue;
+
+pub use queue::{run_queue, run_queue_concurrent};
 
 use crate::code::CodeStore;
 use crate::metadata::{

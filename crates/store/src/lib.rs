@@ -21,13 +21,16 @@
 //!   while it is being decoded, then *committed* with `fsync` + `rename` + directory `fsync`, so a blob
 //!   is either complete under its final name or absent; [`CodeStore::open`] reads one back for a
 //!   download. Every backend must pass [`conformance::run_code`].
+//! - [`EventQueue`] (default backend [`SqliteEventQueue`], its own database file `events.db`) holds
+//!   accepted asynchronous invocations until they ran: enqueued durably before the 202 (group commit:
+//!   concurrent enqueues share one `fsync`), claimed with a lease, completed or rescheduled. Every
+//!   backend must pass [`conformance::run_queue`] (and [`conformance::run_queue_concurrent`]).
 //!
 //! Where the next backends go: a PostgreSQL metadata store is a new module here implementing
 //! [`MetadataStore`] (behind a cargo feature, so the default build stays SQLite) with its own run of
 //! [`conformance::run`] in `tests/main.rs`; an object-store [`CodeStore`] likewise, with
-//! [`conformance::run_code`]. A durable queue of asynchronous invocations (`Event` invokes, today kept in
-//! memory by the engine) is a third interface of this crate, with its trait, a SQLite backend and its
-//! own conformance checks.
+//! [`conformance::run_code`]; a PostgreSQL [`EventQueue`] (claiming with `FOR UPDATE SKIP LOCKED`)
+//! with [`conformance::run_queue`].
 //!
 //! The order that makes deploys crash-safe is the caller's: commit the blob, then commit the metadata
 //! row that references it. A crash in between leaves an unreferenced blob, which
@@ -60,6 +63,7 @@
 mod code;
 pub mod conformance;
 mod metadata;
+mod queue;
 mod sqlite;
 
 pub use code::{BlobDigest, CodeStore, CodeStoreError, FsCodeStore, StagedBlob, StoredBlob};
@@ -67,4 +71,5 @@ pub use metadata::{
     FunctionRow, LayerVersionRow, MetadataStore, Owner, StoreError, SubResourceKey, SubResourceKind,
     SubResourceRow, VersionRow, WriteCondition,
 };
-pub use sqlite::SqliteStore;
+pub use queue::{ClaimedEvent, EventQueue, QueueError, QueuedEvent};
+pub use sqlite::{SqliteEventQueue, SqliteStore};

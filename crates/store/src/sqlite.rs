@@ -16,7 +16,10 @@ use crate::metadata::{
     SubResourceRow, VersionRow, WriteCondition,
 };
 
+mod queue;
 mod sub_resources;
+
+pub use queue::SqliteEventQueue;
 
 /// The first schema (user_version 1), as the first release created it. Applied as is, then migrated.
 const SCHEMA: &str = "
@@ -147,6 +150,15 @@ fn split_codes(joined: &str) -> Vec<String> {
     joined.split_whitespace().map(str::to_owned).collect()
 }
 
+/// Sets a connection up for durable commits: WAL journal, `synchronous=FULL` (a commit is `fsync`ed
+/// before it returns), and a 10 s wait for a lock. Shared by every SQLite backend.
+fn durable(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // journal_mode answers with a row, so it is queried rather than executed.
+    let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    conn.execute_batch("PRAGMA synchronous = FULL;")
+}
+
 /// [`MetadataStore`] on one SQLite database file.
 pub struct SqliteStore {
     conn: Mutex<Connection>,
@@ -177,14 +189,7 @@ impl SqliteStore {
     }
 
     fn init(conn: Connection, legacy_account: &str) -> Result<Self, StoreError> {
-        conn.busy_timeout(std::time::Duration::from_secs(10))
-            .map_err(backend)?;
-        // journal_mode answers with a row, so it is queried rather than executed.
-        let _mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(backend)?;
-        conn.execute_batch("PRAGMA synchronous = FULL;")
-            .map_err(backend)?;
+        durable(&conn).map_err(backend)?;
         conn.execute_batch(SCHEMA).map_err(backend)?;
         Self::migrate(&conn, legacy_account)?;
         Ok(Self {

@@ -18,8 +18,11 @@ use crate::request;
 
 /// Largest synchronous request payload (6 MB).
 const SYNC_PAYLOAD_MAX: u64 = 6_291_456;
-/// Largest asynchronous (`Event`) payload, and InvokeAsync's.
-const EVENT_PAYLOAD_MAX: u64 = 262_144;
+/// Largest asynchronous (`Event`) payload: 1 MB since AWS raised it in 2025 (the Invoke API reference;
+/// see docs/async-invocations.md).
+const EVENT_PAYLOAD_MAX: u64 = 1_048_576;
+/// Largest InvokeAsync payload: still 256 KB.
+const INVOKE_ASYNC_PAYLOAD_MAX: u64 = 262_144;
 /// Largest `X-Amz-Client-Context`, base64 (the model's limit).
 const CLIENT_CONTEXT_MAX: usize = 3583;
 
@@ -126,7 +129,7 @@ pub(crate) async fn invoke(
         SYNC_PAYLOAD_MAX
     };
     let payload = request::read_body(body, &headers, limit, || {
-        too_large(invocation_type, declared_length.unwrap_or(limit + 1))
+        too_large(invocation_type, limit, declared_length.unwrap_or(limit + 1))
     })
     .await?;
     let payload = check_json(payload)?;
@@ -179,8 +182,12 @@ pub(crate) async fn invoke_async(
     body: Body,
 ) -> Result<Response, ApiError> {
     let declared = declared_length(&headers);
-    let payload = request::read_body(body, &headers, EVENT_PAYLOAD_MAX, || {
-        too_large(InvocationType::Event, declared.unwrap_or(EVENT_PAYLOAD_MAX + 1))
+    let payload = request::read_body(body, &headers, INVOKE_ASYNC_PAYLOAD_MAX, || {
+        too_large(
+            InvocationType::Event,
+            INVOKE_ASYNC_PAYLOAD_MAX,
+            declared.unwrap_or(INVOKE_ASYNC_PAYLOAD_MAX + 1),
+        )
     })
     .await?;
     let payload = check_json(payload)?;
@@ -205,10 +212,11 @@ pub(crate) async fn invoke_async(
     Ok(response)
 }
 
-fn too_large(invocation_type: InvocationType, size: u64) -> ApiError {
+/// AWS's 413 for a payload of `size` bytes over `limit`.
+fn too_large(invocation_type: InvocationType, limit: u64, size: u64) -> ApiError {
     match invocation_type {
         InvocationType::Event => EngineError::TooLarge(format!(
-            "{size} byte payload is too large for the Event invocation type (limit {EVENT_PAYLOAD_MAX} bytes)"
+            "{size} byte payload is too large for the Event invocation type (limit {limit} bytes)"
         )),
         _ => EngineError::TooLarge(format!(
             "Request must be smaller than {SYNC_PAYLOAD_MAX} bytes for the InvokeFunction operation"

@@ -1,8 +1,8 @@
 //! Asynchronous invocation settings of a function qualifier (`$LATEST`, a version or an alias), one file
 //! per operation: `put` (PutFunctionEventInvokeConfig: replaces), `update` (UpdateFunctionEventInvokeConfig:
 //! merges), `get`, `delete`, `list`. Each is a sub-resource of its function (key: the qualifier, `$LATEST`
-//! for the unqualified function), deleted with its version or alias. They are stored and returned; the
-//! durable queue of asynchronous invocations is what will apply them.
+//! for the unqualified function), deleted with its version or alias. The worker of the event queue
+//! (`async_invocations`) applies them.
 
 mod delete;
 mod get;
@@ -21,7 +21,8 @@ use crate::validate;
 use crate::wire::{Destination, DestinationConfig, EventInvokeConfigInput, FunctionEventInvokeConfig};
 use crate::{Engine, EngineError};
 
-static LAMBDA_DESTINATION: LazyLock<Regex> = LazyLock::new(|| {
+/// A lamina function as destination: region, account, name and an optional `:qualifier`.
+pub(crate) static LAMBDA_DESTINATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"^arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):(\d{12}):function:([a-zA-Z0-9_-]+)(:[a-zA-Z0-9$_-]+)?$",
     )
