@@ -36,6 +36,7 @@ fn app() -> App {
             default_account: "000000000000".into(),
             public_endpoint: "http://lamina.test:9001".into(),
             server_key: lamina_auth::ServerKey::from_secret("fuzz"),
+            uploads: lamina_control_api::Uploads::new(dir.path().join("spool")),
         };
         lamina_control_api::router(engine, config)
     });
