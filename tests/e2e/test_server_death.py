@@ -1,14 +1,12 @@
 """A function never outlives the server: after `kill -9` of `lamina serve`, every process of every
 sandboxed environment it started is gone (each sandbox's helper holds the read end of a pipe only the
-server writes to, and kills its sandbox at end-of-file), and so is every plain bootstrap of process
-isolation (its parent-death signal)."""
+server writes to, and kills its sandbox at end-of-file)."""
 
 import threading
 from pathlib import Path
 
-import pytest
 
-from conftest import Server, create, make_zip, require_root, wait_for
+from conftest import Server, create, make_zip, wait_for
 
 # A bootstrap that never asks for an invocation: its environment stays in INIT until the server goes.
 MARKER = "2999.0417"
@@ -30,11 +28,8 @@ def marked_processes() -> list[int]:
     return pids
 
 
-@pytest.mark.parametrize("isolation", ["sandbox", "process"])
-def test_functions_die_with_the_server(tmp_path, isolation):
-    if isolation == "sandbox":
-        require_root("sandbox isolation needs root")
-    srv = Server(tmp_path / "data", ["--isolation", isolation]).start()
+def test_sandboxes_die_with_the_server(tmp_path):
+    srv = Server(tmp_path / "data", ["--isolation", "sandbox"]).start()
     try:
         assert not marked_processes(), "a process of an earlier run is still alive"
         lam = srv.client(read_timeout=60)

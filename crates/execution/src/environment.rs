@@ -842,15 +842,6 @@ fn spawn_bootstrap(
         // Its own process group, so that a timeout or teardown can kill everything it started.
         .process_group(0)
         .kill_on_drop(true);
-    // It dies with the server, even by `kill -9` (processes it starts itself are only confined by a
-    // sandbox). The spawning thread is a runtime worker, which lives as long as the server. The exec
-    // then runs a file the kernel refuses through /bin/sh: such a file is refused here, as the kernel
-    // does.
-    if !lamina_sandbox::kernel_executes(&bootstrap) {
-        let refused = std::io::Error::from_raw_os_error(nix::libc::ENOEXEC);
-        return Err(fork_exec_error(inside, &refused).into());
-    }
-    lamina_sandbox::die_with_parent(command.as_std_mut());
     let mut attempt = 1;
     loop {
         match command.spawn() {

@@ -74,7 +74,6 @@ pub use arch::Arch;
 pub use cgroup::{CgroupBackend, CgroupVersion, SandboxStats};
 pub use detect::{Detection, detect};
 pub use error::{Errno, ExecError, ExecErrorKind, MissingEmulator, SandboxError, SetupError, TmpDiskError};
-pub use plain::{die_with_parent, kernel_executes};
 pub use process::SandboxedProcess;
 pub use spec::{
     Emulation, IsolationMode, MIB, Network, NetworkPlan, OUTBOUND_DNS, SandboxSpec, SandboxSpecBuilder,

@@ -114,70 +114,10 @@ fn executable_format(program: &std::path::Path) -> bool {
     }
 }
 
-/// Whether the kernel executes `program`'s format: a `#!` script, an ELF of the host's architecture (or of
-/// a machine it does not classify), or an ELF of the other one that a binfmt_misc handler is registered
-/// and enabled for. Check it before a fork and exec ([`die_with_parent`]): the C library's `execvp` runs
-/// a file the kernel refuses with ENOEXEC through `/bin/sh` instead of failing. Unreadable and missing
-/// files pass: the exec reports them.
-pub fn kernel_executes(program: &std::path::Path) -> bool {
-    if !executable_format(program) {
-        return false;
-    }
-    match Arch::of_elf_file(program) {
-        Some(arch) if Some(arch) != Arch::host() => binfmt_handles(arch),
-        _ => true,
-    }
-}
-
-/// Whether binfmt_misc is enabled with an enabled handler named for `arch` (`qemu-aarch64`, as
-/// qemu-user-static and binfmt-support register them).
-fn binfmt_handles(arch: Arch) -> bool {
-    let root = std::path::Path::new("/proc/sys/fs/binfmt_misc");
-    let enabled = |path: &std::path::Path| {
-        std::fs::read_to_string(path).is_ok_and(|text| text.lines().next() == Some("enabled"))
-    };
-    enabled(&root.join("status"))
-        && std::fs::read_dir(root)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .any(|entry| {
-                let name = entry.file_name();
-                name.to_str()
-                    .is_some_and(|n| n.starts_with("qemu-") && n.contains(arch.as_str()))
-                    && enabled(&entry.path())
-            })
-}
-
 fn foreign_arch(spec: &SandboxSpec, program: &std::path::Path) -> Option<Arch> {
     if spec.emulation == Emulation::Disabled {
         return None;
     }
     let arch = Arch::of_elf_file(program)?;
     (Some(arch) != Arch::host()).then_some(arch)
-}
-
-/// Makes the program `command` starts die (SIGKILL) when the process that started it dies, even by
-/// `kill -9`, for programs started outside a sandbox (a sandbox's helper does this for its whole tree).
-///
-/// The kernel sends the parent-death signal when the *thread* that forked the child ends: start the
-/// program from a thread that lives as long as the process (a runtime worker thread, the main thread).
-/// A parent already gone before the signal was armed is caught by comparing the parent's pid. This
-/// adds code between the clone and the exec, so the standard library forks instead of using
-/// `posix_spawn` (a cost of a few hundred microseconds for a large parent) and execs with `execvp`:
-/// check [`kernel_executes`] first.
-#[allow(unsafe_code)]
-pub fn die_with_parent(command: &mut Command) {
-    let parent = nix::unistd::getpid();
-    // SAFETY: between fork and exec the closure only makes system calls (async-signal-safe), allocates
-    // nothing and touches no memory another thread of the parent could hold locked.
-    unsafe {
-        command.pre_exec(move || {
-            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)?;
-            if nix::unistd::getppid() != parent {
-                return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
-            }
-            Ok(())
-        });
-    }
 }
