@@ -227,7 +227,7 @@ fn describe_log_streams(logs: &Logs, scope: &Scope, input: &Value) -> Result<Val
             if !files.name.starts_with(prefix) {
                 continue;
             }
-            let bounds = logs.store.stream_bounds(folder, &files.name).map_err(io_error)?;
+            let bounds = files.bounds().map_err(io_error)?;
             let first = bounds.as_ref().map(|(first, _)| millis(first));
             let last = bounds.as_ref().map(|(_, last)| millis(last));
             let mut stream = json!({
@@ -345,7 +345,7 @@ fn filter_log_events(logs: &Logs, scope: &Scope, input: &Value) -> Result<Value,
                 continue;
             }
             // A stream that ends before the window (or begins after it) is not read through.
-            let bounds = logs.store.stream_bounds(folder, &files.name).map_err(io_error)?;
+            let bounds = files.bounds().map_err(io_error)?;
             let outside = bounds.is_some_and(|(first, last)| {
                 let (first, last) = (millis(&first), millis(&last));
                 input
@@ -361,7 +361,7 @@ fn filter_log_events(logs: &Logs, scope: &Scope, input: &Value) -> Result<Value,
                 searched.push(json!({ "logStreamName": files.name, "searchedCompletely": true }));
                 continue;
             }
-            let events = stream_events(logs, folder, &files.name)?.unwrap_or_default();
+            let events = files.events().map_err(io_error)?;
             for (index, event) in events.into_iter().enumerate() {
                 let t = millis(&event.timestamp);
                 if in_window(input, t) && pattern.matches(&event.message) {

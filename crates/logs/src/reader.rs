@@ -18,6 +18,42 @@ pub struct StreamFiles {
     pub files: Vec<PathBuf>,
 }
 
+impl StreamFiles {
+    /// Every line of the stream, in order (its rotated part first).
+    pub fn events(&self) -> io::Result<Vec<LogEvent>> {
+        let mut events = Vec::new();
+        for path in &self.files {
+            let text = match fs::read(path) {
+                Ok(text) => text,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            };
+            let complete = text.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            events.extend(
+                String::from_utf8_lossy(&text[..complete])
+                    .lines()
+                    .map(|line| parse_line(&self.name, line)),
+            );
+        }
+        Ok(events)
+    }
+
+    /// The time of the first and of the last complete line (RFC 3339), read from the ends of the files
+    /// only; `None` for an empty stream.
+    pub fn bounds(&self) -> io::Result<Option<(String, String)>> {
+        let mut first = None;
+        let mut last = None;
+        for path in &self.files {
+            let Some((head, tail)) = file_bounds(path)? else {
+                continue;
+            };
+            first.get_or_insert(head);
+            last = Some(tail);
+        }
+        Ok(first.zip(last))
+    }
+}
+
 /// One line of a stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogEvent {
@@ -85,42 +121,10 @@ impl LogStore {
     /// Every line of the stream `name` in `folder`, in order (its rotated part first); `None` when
     /// there is no such stream.
     pub fn stream_events(&self, folder: &str, name: &str) -> io::Result<Option<Vec<LogEvent>>> {
-        let Some(stream) = self.streams(folder)?.into_iter().find(|s| s.name == name) else {
-            return Ok(None);
-        };
-        let mut events = Vec::new();
-        for path in &stream.files {
-            let text = match fs::read(path) {
-                Ok(text) => text,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(e),
-            };
-            let complete = text.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-            events.extend(
-                String::from_utf8_lossy(&text[..complete])
-                    .lines()
-                    .map(|line| parse_line(&stream.name, line)),
-            );
+        match self.streams(folder)?.into_iter().find(|s| s.name == name) {
+            Some(stream) => stream.events().map(Some),
+            None => Ok(None),
         }
-        Ok(Some(events))
-    }
-
-    /// The time of the first and of the last complete line of the stream `name` in `folder` (RFC 3339),
-    /// read from the ends of its files only; `None` for a missing or empty stream.
-    pub fn stream_bounds(&self, folder: &str, name: &str) -> io::Result<Option<(String, String)>> {
-        let Some(stream) = self.streams(folder)?.into_iter().find(|s| s.name == name) else {
-            return Ok(None);
-        };
-        let mut first = None;
-        let mut last = None;
-        for path in &stream.files {
-            let Some((head, tail)) = file_bounds(path)? else {
-                continue;
-            };
-            first.get_or_insert(head);
-            last = Some(tail);
-        }
-        Ok(first.zip(last))
     }
 
     /// Removes every stream in `folder` (a deleted log group).
@@ -307,7 +311,7 @@ mod tests {
     }
 
     #[test]
-    fn streams_are_read_whole_by_name_and_functions_listed() {
+    fn streams_are_read_whole_and_by_their_ends_and_functions_listed() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = store(dir.path(), 300);
         let stream = store.open_stream("acct/us-east-1/f", "$LATEST").expect("open");
@@ -332,6 +336,29 @@ mod tests {
                 .expect("read"),
             None
         );
+        let files = |store: &LogStore| {
+            store
+                .streams("acct/us-east-1/f")
+                .expect("list")
+                .into_iter()
+                .find(|s| s.name == stream.name())
+                .expect("the stream")
+        };
+        assert_eq!(files(&store).events().expect("read"), events);
+        let (first, last) = files(&store).bounds().expect("read").expect("bounds");
+        assert_eq!(
+            (first.as_str(), last.as_str()),
+            (
+                events[0].timestamp.as_str(),
+                events[events.len() - 1].timestamp.as_str()
+            )
+        );
+        // A last line longer than the window the bounds are read in.
+        stream.line(&"x".repeat(10_000));
+        let (_, last) = files(&store).bounds().expect("read").expect("bounds");
+        let events = files(&store).events().expect("read");
+        let newest = events.last().expect("an event");
+        assert_eq!((&newest.timestamp, newest.message.len()), (&last, 10_000));
         assert_eq!(store.functions("acct", "us-east-1").expect("list"), ["f", "g"]);
         assert!(store.functions("acct", "eu-west-1").expect("list").is_empty());
         store.remove_streams("acct/us-east-1/g").expect("remove");
