@@ -223,13 +223,14 @@ fn file_bounds(path: &std::path::Path) -> io::Result<Option<(String, String)>> {
     let len = file.metadata()?.len();
     let mut head = vec![0u8; WINDOW.min(len) as usize];
     file.read_exact(&mut head)?;
-    let Some(first_end) = head.iter().position(|&b| b == b'\n') else {
-        return Ok(None);
-    };
     let time_of = |line: &[u8]| {
         let line = String::from_utf8_lossy(line);
         line.split_once('\t').map(|(time, _)| time.to_owned())
     };
+    // A line's time is at its start, so the window holds the first line's even when the line is
+    // longer than the window; the line counts once a newline ends it, which the search for the last
+    // complete line below finds (or finds that there is none).
+    let first_end = head.iter().position(|&b| b == b'\n').unwrap_or(head.len());
     let first = time_of(&head[..first_end]);
     // The last complete line ends at the last newline; it starts after the newline before it. A last
     // line longer than the window is read from its start, found by going back window by window.
@@ -363,6 +364,34 @@ mod tests {
         assert!(store.functions("acct", "eu-west-1").expect("list").is_empty());
         store.remove_streams("acct/us-east-1/g").expect("remove");
         assert_eq!(store.functions("acct", "us-east-1").expect("list"), ["f"]);
+    }
+
+    #[test]
+    fn bounds_hold_lines_longer_than_the_window_and_skip_a_partial_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("s.log");
+        let long = "x".repeat(10_000);
+        fs::write(&path, "2026-11-24T00:00:00.000Z\tpar").expect("write");
+        assert_eq!(file_bounds(&path).expect("read"), None);
+        fs::write(
+            &path,
+            format!("2026-11-24T00:00:00.000Z\t{long}\n2026-11-24T00:00:01.000Z\tp"),
+        )
+        .expect("write");
+        let only = "2026-11-24T00:00:00.000Z".to_owned();
+        assert_eq!(
+            file_bounds(&path).expect("read"),
+            Some((only.clone(), only.clone()))
+        );
+        fs::write(
+            &path,
+            format!("2026-11-24T00:00:00.000Z\t{long}\n2026-11-24T00:00:02.000Z\t{long}\n"),
+        )
+        .expect("write");
+        assert_eq!(
+            file_bounds(&path).expect("read"),
+            Some((only, "2026-11-24T00:00:02.000Z".to_owned()))
+        );
     }
 
     #[test]
