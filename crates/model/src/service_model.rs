@@ -103,13 +103,15 @@ pub enum Kind {
     String,
     /// `integer` or `long`.
     Integer,
+    /// `double` or `float`.
+    Double,
     /// `list`.
     List,
     /// `map`.
     Map,
     /// `structure`.
     Structure,
-    /// Anything else (`boolean`, `blob`, `timestamp`, `double`, `float`): nothing to check.
+    /// Anything else (`boolean`, `blob`, `timestamp`): nothing to check.
     Other,
 }
 
@@ -170,6 +172,7 @@ impl Shape {
         match self.kind.as_str() {
             "string" => Kind::String,
             "integer" | "long" => Kind::Integer,
+            "double" | "float" => Kind::Double,
             "list" => Kind::List,
             "map" => Kind::Map,
             "structure" => Kind::Structure,
@@ -185,6 +188,11 @@ impl Shape {
     /// The largest length or value.
     pub fn max(&self) -> Option<i64> {
         self.max.map(whole)
+    }
+
+    /// The smallest and largest value of a number shape, as the model states them (`Weight`: 0.0 to 1.0).
+    pub fn value_bounds(&self) -> (Option<f64>, Option<f64>) {
+        (self.min, self.max)
     }
 
     /// The pattern as the model (and AWS's messages) state it.

@@ -202,6 +202,28 @@ impl Checks {
                     }
                 }
             }
+            (Kind::Double, Value::Number(n)) => {
+                let (min, max) = shape.value_bounds();
+                if let Some(n) = n.as_f64() {
+                    if let Some(max) = max.filter(|max| n > *max) {
+                        text(
+                            self,
+                            format!(
+                                "Member must have value less than or equal to {}",
+                                java_double(max)
+                            ),
+                        );
+                    } else if let Some(min) = min.filter(|min| n < *min) {
+                        text(
+                            self,
+                            format!(
+                                "Member must have value greater than or equal to {}",
+                                java_double(min)
+                            ),
+                        );
+                    }
+                }
+            }
             (Kind::List, Value::Array(items)) => {
                 if let Some(constraint) = length_violation(items.len(), shape.min(), max) {
                     text(self, constraint);
@@ -258,8 +280,10 @@ impl Checks {
                 {
                     text(
                         self,
+                        // As for list items, AWS adds that a value may not be null
+                        // (control-api.md, the weights of an alias).
                         format!(
-                            "Map value must satisfy constraint: [{}]",
+                            "Map value must satisfy constraint: [{}, Member must not be null]",
                             constraints(item).join(", ")
                         ),
                     );
@@ -433,6 +457,11 @@ fn string_violations(shape: &Shape, max: Option<i64>, value: &str) -> Vec<String
 fn scalar_violation(shape: &Shape, value: &Value) -> bool {
     match value {
         Value::String(s) => !string_violations(shape, shape.max(), s).is_empty(),
+        Value::Number(n) if shape.kind() == Kind::Double => {
+            let (min, max) = shape.value_bounds();
+            n.as_f64()
+                .is_some_and(|n| max.is_some_and(|max| n > max) || min.is_some_and(|min| n < min))
+        }
         Value::Number(n) => n.as_i64().is_some_and(|n| {
             shape.max().is_some_and(|max| n > max) || shape.min().is_some_and(|min| n < min)
         }),
@@ -445,16 +474,31 @@ fn scalar_violation(shape: &Shape, value: &Value) -> bool {
 /// minimum, pattern, enum.
 fn constraints(shape: &Shape) -> Vec<String> {
     let (length, value) = ("Member must have length", "Member must have value");
-    let noun = if shape.kind() == Kind::Integer {
-        value
-    } else {
-        length
+    let (noun, (min, max)) = match shape.kind() {
+        Kind::Integer => (
+            value,
+            (
+                shape.min().map(|n| n.to_string()),
+                shape.max().map(|n| n.to_string()),
+            ),
+        ),
+        Kind::Double => {
+            let (min, max) = shape.value_bounds();
+            (value, (min.map(java_double), max.map(java_double)))
+        }
+        _ => (
+            length,
+            (
+                shape.min().map(|n| n.to_string()),
+                shape.max().map(|n| n.to_string()),
+            ),
+        ),
     };
     let mut out = Vec::new();
-    if let Some(max) = shape.max() {
+    if let Some(max) = max {
         out.push(format!("{noun} less than or equal to {max}"));
     }
-    if let Some(min) = shape.min() {
+    if let Some(min) = min {
         out.push(format!("{noun} greater than or equal to {min}"));
     }
     if let Some(pattern) = shape.pattern() {
@@ -469,6 +513,15 @@ fn constraints(shape: &Shape) -> Vec<String> {
         ));
     }
     out
+}
+
+/// A double as Java prints it (`2.0`, `0.25`), as AWS's messages quote the bounds of a number.
+fn java_double(value: f64) -> String {
+    if value.is_finite() && value.fract() == 0.0 && value.abs() < 1e7 {
+        format!("{value:.1}")
+    } else {
+        format!("{value}")
+    }
 }
 
 /// What a set of checks found: one ValidationException, its items in the order found.
@@ -585,6 +638,27 @@ mod tests {
             ),
             ""
         );
+    }
+
+    #[test]
+    fn doubles_are_bounded_and_quoted_as_java_prints_them() {
+        let weights = |w: serde_json::Value| {
+            input_items(
+                "UpdateAlias",
+                serde_json::json!({"FunctionName": "f", "Name": "a",
+                    "RoutingConfig": {"AdditionalVersionWeights": {"2": w}}}),
+            )
+        };
+        assert_eq!(
+            weights(serde_json::json!(-0.5)),
+            "1 validation error detected: Value '{2=-0.5}' at 'routingConfig.additionalVersionWeights' failed to \
+             satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to \
+             1.0, Member must have value greater than or equal to 0.0, Member must not be null]"
+        );
+        assert_eq!(weights(serde_json::json!(1.0)), "");
+        assert_eq!(weights(serde_json::json!(0.0)), "");
+        assert_eq!(java_double(2.0), "2.0");
+        assert_eq!(java_double(0.25), "0.25");
     }
 
     #[test]

@@ -3,13 +3,12 @@
 
 use lamina_store::SubResourceKind;
 
-use super::{AliasRecord, check_name, check_routing, check_version, routing_rules};
-use crate::names::{self, NameKind, Scope};
+use super::{AliasRecord, routing_rules};
+use crate::names::Scope;
 use crate::not_found::function_not_found;
 use crate::sub_resources::{Change, function_key};
-use crate::validation::Checks;
 use crate::wire::{AliasConfiguration, CreateAliasInput};
-use crate::{Engine, EngineError};
+use crate::{Engine, EngineError, validate};
 
 /// AWS's 409 for an alias name that is taken.
 fn exists(scope: &Scope, function: &str, alias: &str) -> EngineError {
@@ -27,23 +26,9 @@ impl Engine {
         raw_name: &str,
         input: CreateAliasInput,
     ) -> Result<AliasConfiguration, EngineError> {
-        let f = names::parse_function_name(raw_name, NameKind::Plain, scope)?;
-        let mut checks = Checks::default();
-        match &input.name {
-            None => checks.null("name"),
-            Some(name) => check_name(&mut checks, name),
-        }
-        match &input.function_version {
-            None => checks.null("functionVersion"),
-            Some(version) => check_version(&mut checks, version, "functionVersion"),
-        }
-        if let Some(description) = &input.description {
-            checks.length(description, "description", 0, 256);
-        }
-        check_routing(&mut checks, input.routing_config.as_ref());
-        checks.finish()?;
+        let f = validate::function_input("CreateAlias", raw_name, &input, &[], scope)?;
         let (Some(name), Some(target)) = (input.name, input.function_version) else {
-            unreachable!("the checks above refuse a missing name or version");
+            unreachable!("the model requires the name and the version");
         };
         if self.load(scope, &f.name).await?.is_none() {
             return Err(function_not_found(scope, &f.name, Some(&target)));

@@ -3,19 +3,15 @@
 
 use lamina_store::SubResourceKind;
 
-use super::{AliasRecord, check_name};
-use crate::names::{self, NameKind, Scope};
+use super::AliasRecord;
+use crate::names::Scope;
 use crate::sub_resources::{Change, Stored, function_key};
-use crate::validation::Checks;
-use crate::{Engine, EngineError};
+use crate::{Engine, EngineError, validate};
 
 impl Engine {
     /// DeleteAlias.
     pub async fn delete_alias(&self, scope: &Scope, raw_name: &str, alias: &str) -> Result<(), EngineError> {
-        let f = names::parse_function_name(raw_name, NameKind::Plain, scope)?;
-        let mut checks = Checks::default();
-        check_name(&mut checks, alias);
-        checks.finish()?;
+        let f = validate::function_input("DeleteAlias", raw_name, &(), &[("Name", alias.into())], scope)?;
         let (deleted, _) = self
             .change_sub_resource(
                 scope,

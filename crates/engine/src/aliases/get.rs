@@ -1,11 +1,10 @@
 //! GetAlias.
 
-use super::{cannot_find_alias, check_name};
-use crate::names::{self, NameKind, Scope};
+use super::cannot_find_alias;
+use crate::names::Scope;
 use crate::not_found::function_not_found;
-use crate::validation::Checks;
 use crate::wire::AliasConfiguration;
-use crate::{Engine, EngineError};
+use crate::{Engine, EngineError, validate};
 
 impl Engine {
     /// GetAlias.
@@ -15,10 +14,7 @@ impl Engine {
         raw_name: &str,
         alias: &str,
     ) -> Result<AliasConfiguration, EngineError> {
-        let f = names::parse_function_name(raw_name, NameKind::Plain, scope)?;
-        let mut checks = Checks::default();
-        check_name(&mut checks, alias);
-        checks.finish()?;
+        let f = validate::function_input("GetAlias", raw_name, &(), &[("Name", alias.into())], scope)?;
         if self.load(scope, &f.name).await?.is_none() {
             return Err(function_not_found(scope, &f.name, None));
         }

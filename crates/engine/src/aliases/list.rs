@@ -2,13 +2,12 @@
 
 use lamina_store::{Owner, SubResourceKind};
 
-use super::{AliasRecord, check_version};
-use crate::names::{self, NameKind, Scope};
+use super::AliasRecord;
+use crate::names::Scope;
 use crate::not_found::function_not_found;
 use crate::sub_resources::Stored;
-use crate::validation::Checks;
 use crate::wire::ListAliasesOutput;
-use crate::{Engine, EngineError};
+use crate::{Engine, EngineError, validate};
 
 impl Engine {
     /// ListAliases.
@@ -20,15 +19,12 @@ impl Engine {
         marker: Option<&str>,
         max_items: Option<i64>,
     ) -> Result<ListAliasesOutput, EngineError> {
-        let f = names::parse_function_name(raw_name, NameKind::Plain, scope)?;
-        let mut checks = Checks::default();
-        if let Some(version) = function_version {
-            check_version(&mut checks, version, "functionVersion");
-        }
-        if let Some(n) = max_items {
-            checks.range(n, "maxItems", 1, 10_000);
-        }
-        checks.finish()?;
+        let members = [
+            ("FunctionVersion", validate::optional(function_version)),
+            ("Marker", validate::optional(marker)),
+            ("MaxItems", validate::optional(max_items)),
+        ];
+        let f = validate::function_input("ListAliases", raw_name, &(), &members, scope)?;
         if self.load(scope, &f.name).await?.is_none() {
             return Err(function_not_found(scope, &f.name, None));
         }

@@ -11,30 +11,16 @@ mod list;
 mod update;
 
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
 
 use lamina_store::SubResourceKind;
-use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::names::Scope;
 use crate::not_found::function_not_found;
 use crate::record::FunctionRecord;
 use crate::sub_resources::{Stored, function_key};
-use crate::validation::Checks;
 use crate::wire::{AliasConfiguration, AliasRoutingConfiguration};
 use crate::{Engine, EngineError};
-
-/// AWS's pattern for alias names (not all digits), as its messages quote it.
-pub(crate) const ALIAS_PATTERN: &str = "(?!^[0-9]+$)([a-zA-Z0-9-_]+)";
-/// AWS's pattern for the version an alias points to.
-const VERSION_PATTERN: &str = r"(\$LATEST(\.PUBLISHED)?|[0-9]+)";
-
-static ALIAS_CHARS: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[a-zA-Z0-9_-]+$").expect("static pattern"));
-static VERSION: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(\$LATEST(\.PUBLISHED)?|[0-9]+)$").expect("static pattern"));
-static DIGITS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[0-9]+$").expect("static pattern"));
 
 /// What the engine stores for an alias (its RevisionId is the row's revision).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -91,68 +77,6 @@ pub(crate) fn cannot_find_alias(scope: &Scope, function: &str, alias: &str) -> E
         "Cannot find alias arn: {}:{alias}",
         scope.function_arn(function)
     ))
-}
-
-/// Checks an alias name (the `Name` member or path label).
-pub(crate) fn check_name(checks: &mut Checks, name: &str) {
-    checks.length(name, "name", 1, 128);
-    if !ALIAS_CHARS.is_match(name) || DIGITS.is_match(name) {
-        checks.string(
-            name,
-            "name",
-            format!("Member must satisfy regular expression pattern: {ALIAS_PATTERN}"),
-        );
-    }
-}
-
-/// Checks the `FunctionVersion` member (or query parameter).
-pub(crate) fn check_version(checks: &mut Checks, version: &str, path: &str) {
-    checks.length(version, path, 1, 1024);
-    checks.pattern(version, path, &VERSION, VERSION_PATTERN);
-}
-
-/// A double as Java prints it (`2.0`, `0.25`), as AWS's messages quote weights.
-fn java_double(value: f64) -> String {
-    if value.is_finite() && value.fract() == 0.0 && value.abs() < 1e7 {
-        format!("{value:.1}")
-    } else {
-        format!("{value}")
-    }
-}
-
-/// Checks `RoutingConfig` against the model: weights from 0.0 to 1.0, keys version numbers.
-pub(crate) fn check_routing(checks: &mut Checks, routing: Option<&AliasRoutingConfiguration>) {
-    let Some(weights) = routing.and_then(|r| r.additional_version_weights.as_ref()) else {
-        return;
-    };
-    let shown = format!(
-        "{{{}}}",
-        weights
-            .iter()
-            .map(|(k, v)| format!("{k}={}", java_double(*v)))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    let path = "routingConfig.additionalVersionWeights";
-    if weights.values().any(|w| !(0.0..=1.0).contains(w)) {
-        checks.string(
-            &shown,
-            path,
-            "Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must \
-             have value greater than or equal to 0.0, Member must not be null]",
-        );
-    }
-    if weights
-        .keys()
-        .any(|k| k.is_empty() || k.len() > 1024 || !DIGITS.is_match(k))
-    {
-        checks.string(
-            &shown,
-            path,
-            "Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must \
-             have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+]",
-        );
-    }
 }
 
 /// AWS's rules for the weights of an alias pointing to `target` (after the model's checks): one
@@ -245,6 +169,17 @@ mod tests {
         }
     }
 
+    fn create(name: &str, routing: Option<AliasRoutingConfiguration>) -> Result<(), String> {
+        let input = crate::wire::CreateAliasInput {
+            name: Some(name.into()),
+            function_version: Some("1".into()),
+            routing_config: routing,
+            ..Default::default()
+        };
+        crate::validate::input("CreateAlias", &input, &[("FunctionName", "f".into())])
+            .map_err(|e| e.to_string())
+    }
+
     #[test]
     fn alias_names_are_not_all_digits() {
         for (name, ok) in [
@@ -254,14 +189,10 @@ mod tests {
             ("2024", false),
             ("a b", false),
         ] {
-            let mut checks = Checks::default();
-            check_name(&mut checks, name);
-            assert_eq!(checks.finish().is_ok(), ok, "{name}");
+            assert_eq!(create(name, None).is_ok(), ok, "{name}");
         }
-        let mut checks = Checks::default();
-        check_name(&mut checks, "2024");
         assert_eq!(
-            checks.finish().expect_err("digits").to_string(),
+            create("2024", None).expect_err("digits"),
             "1 validation error detected: Value '2024' at 'name' failed to satisfy constraint: Member must satisfy \
              regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)"
         );
@@ -269,26 +200,22 @@ mod tests {
 
     #[test]
     fn weights_are_checked_as_aws_checks_them() {
-        let mut checks = Checks::default();
-        check_routing(&mut checks, Some(&weights(&[("2", 2.0)])));
         assert_eq!(
-            checks.finish().expect_err("too heavy").to_string(),
+            create("live", Some(weights(&[("2", 2.0)]))).expect_err("too heavy"),
             "1 validation error detected: Value '{2=2.0}' at 'routingConfig.additionalVersionWeights' failed to \
              satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to \
              1.0, Member must have value greater than or equal to 0.0, Member must not be null]"
         );
-        let mut checks = Checks::default();
-        check_routing(&mut checks, Some(&weights(&[("$LATEST", 0.5)])));
+        let message = create("live", Some(weights(&[("$LATEST", 0.5)]))).expect_err("not a version");
         assert!(
-            checks
-                .finish()
-                .expect_err("not a version")
-                .to_string()
-                .contains("Value '{$LATEST=0.5}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map keys must satisfy constraint")
+            message.contains(
+                "Value '{$LATEST=0.5}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map \
+                 keys must satisfy constraint"
+            ),
+            "{message}"
         );
-        let mut checks = Checks::default();
-        check_routing(&mut checks, Some(&weights(&[("2", 0.0), ("3", 1.0)])));
-        assert!(checks.finish().is_ok(), "0.0 and 1.0 are weights");
+        assert_eq!(create("live", Some(weights(&[("2", 0.0), ("3", 1.0)]))), Ok(()));
+        assert_eq!(create("live", Some(weights(&[("2", 0.25)]))), Ok(()));
     }
 
     #[test]
@@ -330,7 +257,5 @@ mod tests {
             ..alias
         };
         assert!(latest.versions().is_empty());
-        assert_eq!(java_double(0.25), "0.25");
-        assert_eq!(java_double(1.0), "1.0");
     }
 }

@@ -3,14 +3,13 @@
 
 use lamina_store::SubResourceKind;
 
-use super::{AliasRecord, check_name, check_routing, check_version, routing_rules};
-use crate::names::{self, NameKind, Scope};
+use super::{AliasRecord, routing_rules};
+use crate::names::Scope;
 use crate::not_found::function_not_found;
 use crate::preconditions::check_revision_id;
 use crate::sub_resources::{Change, Stored, function_key};
-use crate::validation::Checks;
 use crate::wire::{AliasConfiguration, UpdateAliasInput};
-use crate::{Engine, EngineError};
+use crate::{Engine, EngineError, validate};
 
 /// AWS's 404 for an alias UpdateAlias cannot find.
 fn alias_not_found(scope: &Scope, function: &str, alias: &str) -> EngineError {
@@ -29,17 +28,7 @@ impl Engine {
         alias: &str,
         input: UpdateAliasInput,
     ) -> Result<AliasConfiguration, EngineError> {
-        let f = names::parse_function_name(raw_name, NameKind::Plain, scope)?;
-        let mut checks = Checks::default();
-        check_name(&mut checks, alias);
-        if let Some(version) = &input.function_version {
-            check_version(&mut checks, version, "functionVersion");
-        }
-        if let Some(description) = &input.description {
-            checks.length(description, "description", 0, 256);
-        }
-        check_routing(&mut checks, input.routing_config.as_ref());
-        checks.finish()?;
+        let f = validate::function_input("UpdateAlias", raw_name, &input, &[("Name", alias.into())], scope)?;
         if self.load(scope, &f.name).await?.is_none() {
             return Err(function_not_found(scope, &f.name, None));
         }
