@@ -2,31 +2,22 @@
 //! layer version, a sub-resource of the layer (key: the version number) kept as `permissions` keeps a
 //! function's, and deleted with the layer version.
 
-use std::sync::LazyLock;
-
 use lamina_store::{Owner, SubResourceKey, SubResourceKind};
-use regex::Regex;
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::{layer_arn, parse_layer_name, version_number};
 use crate::names::Scope;
-use crate::permissions::{PolicyRecord, check_statement_id, check_statement_id_label, no_policy, principal};
+use crate::permissions::{PolicyRecord, no_policy, principal};
 use crate::sub_resources::Stored;
-use crate::validation::Checks;
 use crate::wire::{AddLayerVersionPermissionInput, AddLayerVersionPermissionOutput, GetPolicyOutput};
-use crate::{Engine, EngineError};
+use crate::{Engine, EngineError, validate};
 
 /// AWS's 412 for a stale `RevisionId` of a layer version's policy.
 const STALE_LAYER_POLICY: &str = "The Revision Id provided does not match the latest Revision Id. Call the \
                                   GetLayerPolicy API to retrieve the latest Revision Id";
+/// The one action a layer version's policy grants (the model allows no other).
 const ACTION: &str = "lambda:GetLayerVersion";
-const PRINCIPAL_PATTERN: &str = r"\d{12}|\*|arn:(aws[a-zA-Z-]*):iam::\d{12}:root";
-const ORGANIZATION_PATTERN: &str = "o-[a-z0-9]{10,32}";
-static PRINCIPAL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(\d{12}|\*|arn:(aws[a-zA-Z-]*):iam::\d{12}:root)$").expect("static pattern")
-});
-static ORGANIZATION: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^o-[a-z0-9]{10,32}$").expect("static pattern"));
 
 /// The layer version a policy operation names, checked: its name and number, and the key of its policy.
 struct PolicyTarget {
@@ -46,13 +37,18 @@ impl PolicyTarget {
 }
 
 impl Engine {
-    /// The layer version `raw_name`:`version`, which must exist.
-    async fn policy_target(
+    /// The layer version `raw_name`:`version`, which must exist, once `operation`'s input (`body` and the
+    /// `members` beside the layer's name and version) is checked against the model.
+    async fn policy_target<B: Serialize>(
         &self,
         scope: &Scope,
+        (operation, body, members): (&str, &B, &[(&str, Value)]),
         raw_name: &str,
         version: i64,
     ) -> Result<PolicyTarget, EngineError> {
+        let mut all = vec![("LayerName", raw_name.into()), ("VersionNumber", version.into())];
+        all.extend_from_slice(members);
+        validate::input(operation, body, &all)?;
         let name = parse_layer_name(raw_name, scope)?;
         let version = version_number(version)?;
         let target = PolicyTarget {
@@ -81,31 +77,9 @@ impl Engine {
         revision_id: Option<&str>,
         input: AddLayerVersionPermissionInput,
     ) -> Result<AddLayerVersionPermissionOutput, EngineError> {
-        let mut checks = Checks::default();
-        check_statement_id(&mut checks, input.statement_id.as_deref());
-        match &input.action {
-            None => checks.null("action"),
-            Some(action) => {
-                checks.length(action, "action", 0, 22);
-                if action != ACTION {
-                    checks.string(
-                        action,
-                        "action",
-                        format!("Member must satisfy regular expression pattern: {ACTION}"),
-                    );
-                }
-            }
-        }
-        match &input.principal {
-            None => checks.null("principal"),
-            Some(principal) => checks.pattern(principal, "principal", &PRINCIPAL, PRINCIPAL_PATTERN),
-        }
-        if let Some(org) = &input.organization_id {
-            checks.length(org, "organizationId", 0, 34);
-            checks.pattern(org, "organizationId", &ORGANIZATION, ORGANIZATION_PATTERN);
-        }
-        checks.finish()?;
-        let target = self.policy_target(scope, raw_name, version).await?;
+        let members = [("RevisionId", validate::optional(revision_id))];
+        let operation = ("AddLayerVersionPermission", &input, &members[..]);
+        let target = self.policy_target(scope, operation, raw_name, version).await?;
         let sid = input.statement_id.clone().unwrap_or_default();
         let mut statement = Map::new();
         statement.insert("Sid".into(), json!(sid));
@@ -151,10 +125,12 @@ impl Engine {
         sid: &str,
         revision_id: Option<&str>,
     ) -> Result<(), EngineError> {
-        let mut checks = Checks::default();
-        check_statement_id_label(&mut checks, sid, false);
-        checks.finish()?;
-        let target = self.policy_target(scope, raw_name, version).await?;
+        let members = [
+            ("StatementId", sid.into()),
+            ("RevisionId", validate::optional(revision_id)),
+        ];
+        let operation = ("RemoveLayerVersionPermission", &(), &members[..]);
+        let target = self.policy_target(scope, operation, raw_name, version).await?;
         let (sid, revision) = (sid.to_owned(), revision_id.map(str::to_owned));
         let missing = target.missing(scope);
         self.change_sub_resource(
@@ -176,7 +152,8 @@ impl Engine {
         raw_name: &str,
         version: i64,
     ) -> Result<GetPolicyOutput, EngineError> {
-        let target = self.policy_target(scope, raw_name, version).await?;
+        let operation = ("GetLayerVersionPolicy", &(), &[][..]);
+        let target = self.policy_target(scope, operation, raw_name, version).await?;
         match self.sub_resource::<PolicyRecord>(target.key).await? {
             Some(stored) => Ok(GetPolicyOutput {
                 policy: stored.doc.document(),

@@ -1,36 +1,15 @@
 //! AddPermission: a statement added to the policy of a function, version or alias.
 
-use std::sync::LazyLock;
-
 use lamina_store::SubResourceKind;
-use regex::Regex;
 use serde_json::{Map, Value, json};
 
-use super::{ACCOUNT, PolicyRecord, STALE_POLICY, check_statement_id, principal};
-use crate::names::{self, NameKind, Scope};
+use super::{PolicyRecord, STALE_POLICY, principal};
+use crate::names::{self, Scope};
 use crate::not_found::function_not_found;
 use crate::sub_resources::{Qualified, Stored, function_key};
-use crate::validation::Checks;
 use crate::wire::{AddPermissionInput, AddPermissionOutput};
-use crate::{Engine, EngineError};
+use crate::{Engine, EngineError, validate};
 
-const ACTION_PATTERN: &str = "(lambda:[*]|lambda:[a-zA-Z]+|[*])";
-const PRINCIPAL_PATTERN: &str = r"[^\s]+";
-const SOURCE_ARN_PATTERN: &str =
-    r"arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:([a-z]{2}(-gov)?-[a-z]+-\d{1})?:(\d{12})?:(.*)";
-const SOURCE_ACCOUNT_PATTERN: &str = r"\d{12}";
-const TOKEN_PATTERN: &str = r"[a-zA-Z0-9._\-]+";
-const ORG_PATTERN: &str = "o-[a-z0-9]{10,32}";
-
-static ACTION: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(lambda:[*]|lambda:[a-zA-Z]+|[*])$").expect("static pattern"));
-static PRINCIPAL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[^\s]+$").expect("static pattern"));
-static SOURCE_ARN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:([a-z]{2}(-gov)?-[a-z]+-\d{1})?:(\d{12})?:(.*)$")
-        .expect("static pattern")
-});
-static TOKEN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-zA-Z0-9._\-]+$").expect("static pattern"));
-static ORG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^o-[a-z0-9]{10,32}$").expect("static pattern"));
 /// The statement AddPermission adds, with its members in AWS's order.
 fn statement(input: &AddPermissionInput, resource: &str) -> Result<Value, EngineError> {
     let mut statement = Map::new();
@@ -74,43 +53,6 @@ fn statement(input: &AddPermissionInput, resource: &str) -> Result<Value, Engine
     Ok(Value::Object(statement))
 }
 
-/// The model's checks of AddPermission's members, in the model's member order.
-fn check_input(checks: &mut Checks, input: &AddPermissionInput) {
-    check_statement_id(checks, input.statement_id.as_deref());
-    match &input.action {
-        None => checks.null("action"),
-        Some(action) => checks.pattern(action, "action", &ACTION, ACTION_PATTERN),
-    }
-    match &input.principal {
-        None => checks.null("principal"),
-        Some(principal) => checks.pattern(principal, "principal", &PRINCIPAL, PRINCIPAL_PATTERN),
-    }
-    if let Some(arn) = &input.source_arn {
-        checks.pattern(arn, "sourceArn", &SOURCE_ARN, SOURCE_ARN_PATTERN);
-    }
-    if let Some(account) = &input.source_account {
-        checks.length(account, "sourceAccount", 0, 12);
-        checks.pattern(account, "sourceAccount", &ACCOUNT, SOURCE_ACCOUNT_PATTERN);
-    }
-    if let Some(token) = &input.event_source_token {
-        checks.length(token, "eventSourceToken", 0, 256);
-        checks.pattern(token, "eventSourceToken", &TOKEN, TOKEN_PATTERN);
-    }
-    if let Some(org) = &input.principal_org_id {
-        checks.length(org, "principalOrgID", 12, 34);
-        checks.pattern(org, "principalOrgID", &ORG, ORG_PATTERN);
-    }
-    if let Some(auth_type) = &input.function_url_auth_type
-        && !["NONE", "AWS_IAM"].contains(&auth_type.as_str())
-    {
-        checks.string(
-            auth_type,
-            "functionUrlAuthType",
-            "Member must satisfy enum value set: [NONE, AWS_IAM]",
-        );
-    }
-}
-
 impl Engine {
     /// AddPermission.
     pub async fn add_permission(
@@ -120,11 +62,9 @@ impl Engine {
         qualifier: Option<&str>,
         input: AddPermissionInput,
     ) -> Result<AddPermissionOutput, EngineError> {
-        let f = names::parse_function_name(raw_name, NameKind::Namespaced, scope)?;
+        let members = [("Qualifier", validate::optional(qualifier))];
+        let f = validate::function_input("AddPermission", raw_name, &input, &members, scope)?;
         let q = names::resolve_qualifier(f.qualifier, qualifier)?;
-        let mut checks = Checks::default();
-        check_input(&mut checks, &input);
-        checks.finish()?;
         let qualified = Qualified::of(q.as_deref());
         if qualified == Qualified::Latest {
             return Err(EngineError::InvalidParameter(

@@ -3,11 +3,11 @@
 use lamina_store::SubResourceKind;
 
 use super::PolicyRecord;
-use crate::names::{self, NameKind, Scope};
+use crate::names::{self, Scope};
 use crate::not_found::function_not_found;
 use crate::sub_resources::{Qualified, function_key};
 use crate::wire::GetPolicyOutput;
-use crate::{Engine, EngineError};
+use crate::{Engine, EngineError, validate};
 
 impl Engine {
     /// GetPolicy.
@@ -17,7 +17,8 @@ impl Engine {
         raw_name: &str,
         qualifier: Option<&str>,
     ) -> Result<GetPolicyOutput, EngineError> {
-        let f = names::parse_function_name(raw_name, NameKind::Namespaced, scope)?;
+        let members = [("Qualifier", validate::optional(qualifier))];
+        let f = validate::function_input("GetPolicy", raw_name, &(), &members, scope)?;
         let q = names::resolve_qualifier(f.qualifier, qualifier)?;
         if self.load(scope, &f.name).await?.is_none() {
             return Err(function_not_found(scope, &f.name, None));

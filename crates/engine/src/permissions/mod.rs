@@ -18,7 +18,6 @@ use serde_json::{Value, json};
 
 use crate::EngineError;
 use crate::sub_resources::{Change, Stored};
-use crate::validation::Checks;
 
 /// AWS's 412 for a stale `RevisionId` of a function's policy.
 pub(crate) const STALE_POLICY: &str = "The Revision Id provided does not match the latest Revision Id. Call the \
@@ -131,37 +130,6 @@ impl PolicyRecord {
     }
 }
 
-/// Checks a `StatementId` of AddPermission or AddLayerVersionPermission (`[a-zA-Z0-9-_]+`, 1 to 100).
-pub(crate) fn check_statement_id(checks: &mut Checks, sid: Option<&str>) {
-    check_sid(checks, sid, false);
-}
-
-/// Checks a `StatementId` path label: RemovePermission's also takes dots.
-pub(crate) fn check_statement_id_label(checks: &mut Checks, sid: &str, dots: bool) {
-    check_sid(checks, Some(sid), dots);
-}
-
-fn check_sid(checks: &mut Checks, sid: Option<&str>, dots: bool) {
-    let Some(sid) = sid else {
-        checks.null("statementId");
-        return;
-    };
-    checks.length(sid, "statementId", 1, 100);
-    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_' || (dots && c == '.');
-    if sid.is_empty() || !sid.chars().all(allowed) {
-        let pattern = if dots {
-            "([a-zA-Z0-9-_.]+)"
-        } else {
-            "([a-zA-Z0-9-_]+)"
-        };
-        checks.string(
-            sid,
-            "statementId",
-            format!("Member must satisfy regular expression pattern: {pattern}"),
-        );
-    }
-}
-
 /// AWS's 409 for a `Sid` the policy has already.
 fn duplicate_statement(sid: &str) -> EngineError {
     EngineError::Conflict(format!(
@@ -217,16 +185,22 @@ mod tests {
     }
 
     #[test]
-    fn statement_ids_follow_their_patterns() {
-        let mut checks = Checks::default();
-        check_statement_id(&mut checks, Some("a.b"));
+    fn statement_ids_follow_the_models_patterns() {
+        let add = crate::wire::AddPermissionInput {
+            statement_id: Some("a.b".into()),
+            action: Some("lambda:InvokeFunction".into()),
+            principal: Some("s3.amazonaws.com".into()),
+            ..Default::default()
+        };
+        let message = crate::validate::input("AddPermission", &add, &[("FunctionName", "f".into())])
+            .expect_err("a dot")
+            .to_string();
         assert_eq!(
-            checks.finish().expect_err("dot").to_string(),
+            message,
             "1 validation error detected: Value 'a.b' at 'statementId' failed to satisfy constraint: Member must \
              satisfy regular expression pattern: ([a-zA-Z0-9-_]+)"
         );
-        let mut checks = Checks::default();
-        check_statement_id_label(&mut checks, "a.b", true);
-        assert!(checks.finish().is_ok());
+        let remove = [("FunctionName", "f".into()), ("StatementId", "a.b".into())];
+        assert!(crate::validate::input("RemovePermission", &(), &remove).is_ok());
     }
 }

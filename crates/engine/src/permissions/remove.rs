@@ -3,11 +3,10 @@
 
 use lamina_store::SubResourceKind;
 
-use super::{PolicyRecord, STALE_POLICY, check_statement_id_label, no_policy};
-use crate::names::{self, NameKind, Scope};
+use super::{PolicyRecord, STALE_POLICY, no_policy};
+use crate::names::{self, Scope};
 use crate::sub_resources::{Qualified, Stored, function_key};
-use crate::validation::Checks;
-use crate::{Engine, EngineError};
+use crate::{Engine, EngineError, validate};
 
 impl Engine {
     /// RemovePermission.
@@ -19,11 +18,13 @@ impl Engine {
         qualifier: Option<&str>,
         revision_id: Option<&str>,
     ) -> Result<(), EngineError> {
-        let f = names::parse_function_name(raw_name, NameKind::Namespaced, scope)?;
+        let members = [
+            ("StatementId", sid.into()),
+            ("Qualifier", validate::optional(qualifier)),
+            ("RevisionId", validate::optional(revision_id)),
+        ];
+        let f = validate::function_input("RemovePermission", raw_name, &(), &members, scope)?;
         let q = names::resolve_qualifier(f.qualifier, qualifier)?;
-        let mut checks = Checks::default();
-        check_statement_id_label(&mut checks, sid, true);
-        checks.finish()?;
         if self.load(scope, &f.name).await?.is_none() {
             return Err(EngineError::NotFound(format!(
                 "No policy found for: {}",
