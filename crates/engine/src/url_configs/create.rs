@@ -17,7 +17,9 @@ impl Engine {
         qualifier: Option<&str>,
         input: UrlConfigInput,
     ) -> Result<UrlConfigView, EngineError> {
-        let target = self.url_target(scope, raw_name, qualifier, &input, true).await?;
+        let target = self
+            .url_target(scope, "CreateFunctionUrlConfig", raw_name, qualifier, &input)
+            .await?;
         let created = now();
         let record = UrlRecord {
             url_id: uuid::Uuid::new_v4().simple().to_string(),

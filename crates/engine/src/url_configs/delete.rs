@@ -15,7 +15,7 @@ impl Engine {
         raw_name: &str,
         qualifier: Option<&str>,
     ) -> Result<(), EngineError> {
-        let target = target(scope, raw_name, qualifier)?;
+        let target = target(scope, "DeleteFunctionUrlConfig", raw_name, qualifier, &())?;
         self.change_sub_resource(
             scope,
             target.key(scope, SubResourceKind::UrlConfig),

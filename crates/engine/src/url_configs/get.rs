@@ -14,7 +14,7 @@ impl Engine {
         raw_name: &str,
         qualifier: Option<&str>,
     ) -> Result<UrlConfigView, EngineError> {
-        let target = target(scope, raw_name, qualifier)?;
+        let target = target(scope, "GetFunctionUrlConfig", raw_name, qualifier, &())?;
         let key = target.key(scope, SubResourceKind::UrlConfig);
         match self.sub_resource::<UrlRecord>(key).await? {
             Some(stored) => Ok(stored.doc.view(target.arn)),

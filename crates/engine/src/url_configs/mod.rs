@@ -17,23 +17,12 @@ mod update;
 pub use list::UrlConfigPage;
 pub use lookup::FunctionUrlTarget;
 
-use std::sync::LazyLock;
-
-use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::EngineError;
-use crate::names::{self, NameKind, Scope};
+use crate::names::{self, Scope};
 use crate::sub_resources::{Qualified, Target};
-use crate::validation::Checks;
 use crate::wire::{Cors, FunctionUrlConfig, UrlConfigInput};
-
-const QUALIFIER_PATTERN: &str = r"((?!^\d+$)^[0-9a-zA-Z-_]+$)";
-static ALIAS_CHARS: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[0-9a-zA-Z_-]+$").expect("static pattern"));
-const AUTH_TYPES: [&str; 2] = ["NONE", "AWS_IAM"];
-/// The values of `InvokeMode`, in the order AWS's message lists them.
-const INVOKE_MODES: [&str; 2] = ["RESPONSE_STREAM", "BUFFERED"];
+use crate::{EngineError, validate};
 
 /// AWS's 404 of Create, Update and List when the function (or alias) does not exist.
 fn function_missing() -> EngineError {
@@ -98,22 +87,19 @@ fn now() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
-/// Parses `FunctionName` and `Qualifier` of a URL operation: the qualifier must be an alias name.
-fn target(scope: &Scope, raw_name: &str, qualifier: Option<&str>) -> Result<Target, EngineError> {
-    let f = names::parse_function_name(raw_name, NameKind::Plain, scope)?;
+/// Checks `operation`'s input (`body`, with `FunctionName` and `Qualifier`) against the model and
+/// takes the name apart. The qualifier must be an alias name: the model's `FunctionUrlQualifier` for the
+/// `Qualifier` member, and its `FunctionUrlFunctionName` for a qualifier in the name.
+fn target<B: Serialize>(
+    scope: &Scope,
+    operation: &str,
+    raw_name: &str,
+    qualifier: Option<&str>,
+    body: &B,
+) -> Result<Target, EngineError> {
+    let members = [("Qualifier", validate::optional(qualifier))];
+    let f = validate::function_input(operation, raw_name, body, &members, scope)?;
     let q = names::resolve_qualifier(f.qualifier, qualifier)?;
-    if let Some(q) = &q {
-        let mut checks = Checks::default();
-        checks.length(q, "qualifier", 1, 128);
-        if !ALIAS_CHARS.is_match(q) || q.bytes().all(|b| b.is_ascii_digit()) {
-            checks.string(
-                q,
-                "qualifier",
-                format!("Member must satisfy regular expression pattern: {QUALIFIER_PATTERN}"),
-            );
-        }
-        checks.finish()?;
-    }
     let qualified = Qualified::of(q.as_deref());
     let arn = match &q {
         Some(q) => format!("{}:{q}", scope.function_arn(&f.name)),
@@ -126,98 +112,18 @@ fn target(scope: &Scope, raw_name: &str, qualifier: Option<&str>) -> Result<Targ
     })
 }
 
-fn check_list(checks: &mut Checks, values: Option<&Vec<String>>, path: &str, most: usize, longest: usize) {
-    let Some(values) = values else { return };
-    let shown = format!("[{}]", values.join(", "));
-    if values.len() > most {
-        checks.string(
-            &shown,
-            path,
-            format!("Member must have length less than or equal to {most}"),
-        );
-    }
-    if values.iter().any(|v| v.chars().count() > longest) {
-        checks.string(
-            &shown,
-            path,
-            format!(
-                "Member must satisfy constraint: [Member must have length less than or equal to {longest}, \
-                 Member must satisfy regular expression pattern: .*]"
-            ),
-        );
-    }
-}
-
-/// The model's checks of a URL configuration's members (`AuthType` required when `required`).
-fn check_input(input: &UrlConfigInput, required: bool) -> Result<(), EngineError> {
-    let mut checks = Checks::default();
-    let enumerated = |checks: &mut Checks, value: &str, path: &str, values: &[&str]| {
-        if !values.contains(&value) {
-            checks.string(
-                value,
-                path,
-                format!("Member must satisfy enum value set: [{}]", values.join(", ")),
-            );
-        }
-    };
-    match &input.auth_type {
-        None if required => checks.null("authType"),
-        None => {}
-        Some(auth_type) => enumerated(&mut checks, auth_type, "authType", &AUTH_TYPES),
-    }
-    if let Some(cors) = &input.cors {
-        check_list(
-            &mut checks,
-            cors.allow_headers.as_ref(),
-            "cors.allowHeaders",
-            100,
-            1024,
-        );
-        check_list(
-            &mut checks,
-            cors.allow_methods.as_ref(),
-            "cors.allowMethods",
-            6,
-            6,
-        );
-        check_list(
-            &mut checks,
-            cors.allow_origins.as_ref(),
-            "cors.allowOrigins",
-            100,
-            253,
-        );
-        check_list(
-            &mut checks,
-            cors.expose_headers.as_ref(),
-            "cors.exposeHeaders",
-            100,
-            1024,
-        );
-        if let Some(age) = cors.max_age {
-            checks.range(age, "cors.maxAge", 0, 86_400);
-        }
-    }
-    if let Some(mode) = &input.invoke_mode {
-        enumerated(&mut checks, mode, "invokeMode", &INVOKE_MODES);
-    }
-    Ok(checks.finish()?)
-}
-
 impl crate::Engine {
-    /// The target of Create and Update, after their checks in AWS's order: the qualifier, the members
-    /// (`AuthType` required when `required`), that the function and the alias exist (AWS's "Function
-    /// does not exist" otherwise).
+    /// The target of Create and Update (`operation`), after their checks in AWS's order: the model's,
+    /// then that the function and the alias exist (AWS's "Function does not exist" otherwise).
     async fn url_target(
         &self,
         scope: &Scope,
+        operation: &str,
         raw_name: &str,
         qualifier: Option<&str>,
         input: &UrlConfigInput,
-        required: bool,
     ) -> Result<Target, EngineError> {
-        let target = target(scope, raw_name, qualifier)?;
-        check_input(input, required)?;
+        let target = target(scope, operation, raw_name, qualifier, input)?;
         self.check_qualifier_exists(scope, &target.name, &target.qualified)
             .await
             .map_err(|e| match e {
@@ -241,17 +147,25 @@ mod tests {
 
     #[test]
     fn a_url_qualifier_is_an_alias() {
-        assert!(target(&scope(), "f", Some("live")).is_ok());
-        for refused in ["1", "$LATEST"] {
+        let get = |name: &str, q: Option<&str>| target(&scope(), "GetFunctionUrlConfig", name, q, &());
+        assert!(get("f", Some("live")).is_ok());
+        let in_the_name = get("f:7", None).err().map(|e| e.to_string());
+        assert!(
+            in_the_name
+                .as_deref()
+                .is_some_and(|m| m.contains("Value 'f:7' at 'functionName' failed to satisfy constraint")),
+            "{in_the_name:?}"
+        );
+        for (name, q, refused) in [("f", Some("1"), "1"), ("f", Some("$LATEST"), "$LATEST")] {
             assert_eq!(
-                target(&scope(), "f", Some(refused)).err().map(|e| e.to_string()),
+                get(name, q).err().map(|e| e.to_string()),
                 Some(format!(
                     "1 validation error detected: Value '{refused}' at 'qualifier' failed to satisfy constraint: \
                      Member must satisfy regular expression pattern: ((?!^\\d+$)^[0-9a-zA-Z-_]+$)"
                 ))
             );
         }
-        let unqualified = target(&scope(), "f", None).expect("function");
+        let unqualified = get("f", None).expect("function");
         assert_eq!(
             unqualified.arn,
             "arn:aws:lambda:us-east-1:000000000000:function:f"
@@ -259,19 +173,42 @@ mod tests {
     }
 
     #[test]
-    fn auth_type_and_invoke_mode_are_enums() {
+    fn members_are_checked_as_aws_checks_them() {
+        let check = |input: &UrlConfigInput| {
+            target(&scope(), "CreateFunctionUrlConfig", "f", None, input)
+                .err()
+                .map(|e| e.to_string())
+        };
         let input = UrlConfigInput {
             auth_type: Some("OPEN".into()),
             invoke_mode: Some("FAST".into()),
             ..Default::default()
         };
         assert_eq!(
-            check_input(&input, true).expect_err("enums").to_string(),
+            check(&input).expect("enums"),
             "2 validation errors detected: Value 'OPEN' at 'authType' failed to satisfy constraint: Member must \
              satisfy enum value set: [NONE, AWS_IAM]; Value 'FAST' at 'invokeMode' failed to satisfy constraint: \
-             Member must satisfy enum value set: [RESPONSE_STREAM, BUFFERED]"
+             Member must satisfy enum value set: [BUFFERED, RESPONSE_STREAM]"
         );
-        assert!(check_input(&UrlConfigInput::default(), false).is_ok());
-        assert!(check_input(&UrlConfigInput::default(), true).is_err());
+        assert!(
+            check(&UrlConfigInput::default()).is_some(),
+            "AuthType is required"
+        );
+        // AWS's answer to a method longer than six characters, as real responses show it.
+        let input = UrlConfigInput {
+            auth_type: Some("NONE".into()),
+            cors: Some(Cors {
+                allow_methods: Some(vec!["GET".into(), "POST".into(), "OPTIONS".into()]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert_eq!(
+            check(&input).expect("a long method"),
+            "1 validation error detected: Value '[GET, POST, OPTIONS]' at 'cors.allowMethods' failed to satisfy \
+             constraint: Member must satisfy constraint: [Member must have length less than or equal to 6, Member \
+             must have length greater than or equal to 0, Member must satisfy regular expression pattern: .*, \
+             Member must not be null]"
+        );
     }
 }

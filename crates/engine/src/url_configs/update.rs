@@ -17,7 +17,9 @@ impl Engine {
         qualifier: Option<&str>,
         input: UrlConfigInput,
     ) -> Result<UrlConfigView, EngineError> {
-        let target = self.url_target(scope, raw_name, qualifier, &input, false).await?;
+        let target = self
+            .url_target(scope, "UpdateFunctionUrlConfig", raw_name, qualifier, &input)
+            .await?;
         let (record, _) = self
             .change_sub_resource(
                 scope,
