@@ -1,11 +1,11 @@
 //! CreateCodeSigningConfig.
 
-use super::{CodeSigningRecord, check_input, key};
+use super::{CodeSigningRecord, key};
 use crate::names::Scope;
 use crate::record::now_timestamp;
 use crate::sub_resources::{Change, Stored};
 use crate::wire::{CodeSigningConfigInput, CodeSigningConfigOutput};
-use crate::{Engine, EngineError};
+use crate::{Engine, EngineError, validate};
 
 impl Engine {
     /// CreateCodeSigningConfig.
@@ -14,7 +14,7 @@ impl Engine {
         scope: &Scope,
         input: CodeSigningConfigInput,
     ) -> Result<CodeSigningConfigOutput, EngineError> {
-        check_input(&input, true)?;
+        validate::input("CreateCodeSigningConfig", &input, &[])?;
         // `csc-` and 17 lowercase letters and digits, as AWS's ids.
         let hex = uuid::Uuid::new_v4().simple().to_string();
         let id = format!("csc-{}", &hex[..17]);

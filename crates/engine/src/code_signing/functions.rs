@@ -4,16 +4,15 @@
 use lamina_store::{Owner, SubResourceKind};
 use serde::{Deserialize, Serialize};
 
-use super::{arn, parse_arn};
-use crate::names::{self, NameKind, Scope};
+use super::arn;
+use crate::names::Scope;
 use crate::not_found::function_not_found;
 use crate::paging::paginate;
 use crate::sub_resources::{Change, Stored, function_key};
-use crate::validation::Checks;
 use crate::wire::{
     FunctionCodeSigningConfig, FunctionCodeSigningInput, ListFunctionsByCodeSigningConfigOutput,
 };
-use crate::{Engine, EngineError};
+use crate::{Engine, EngineError, validate};
 
 /// What the engine stores for the configuration a function uses: its id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,10 +28,9 @@ impl Engine {
         raw_name: &str,
         input: FunctionCodeSigningInput,
     ) -> Result<FunctionCodeSigningConfig, EngineError> {
-        let f = names::parse_function_name(raw_name, NameKind::Namespaced, scope)?;
-        let id = self
-            .code_signing_config_for_function(scope, input.code_signing_config_arn.as_deref())
-            .await?;
+        let f = validate::function_input("PutFunctionCodeSigningConfig", raw_name, &input, &[], scope)?;
+        let raw_arn = input.code_signing_config_arn.as_deref().unwrap_or_default();
+        let id = self.code_signing_config_for_function(scope, raw_arn).await?;
         if self.load(scope, &f.name).await?.is_none() {
             return Err(function_not_found(scope, &f.name, None));
         }
@@ -44,19 +42,17 @@ impl Engine {
     }
 
     /// The id of the configuration a function is to use (PutFunctionCodeSigningConfig's
-    /// `CodeSigningConfigArn`, CreateFunction's): AWS's CodeSigningConfigNotFoundException when it does
-    /// not exist.
+    /// `CodeSigningConfigArn`, CreateFunction's, checked against the model by the operation): AWS's
+    /// CodeSigningConfigNotFoundException when it does not exist.
     pub(crate) async fn code_signing_config_for_function(
         &self,
         scope: &Scope,
-        raw_arn: Option<&str>,
+        raw_arn: &str,
     ) -> Result<String, EngineError> {
-        parse_arn(scope, raw_arn)?;
         let (id, _) = self.code_signing_config(scope, raw_arn).await.map_err(|e| match e {
             EngineError::NotFound(_) => EngineError::CodeSigningConfigNotFound(format!(
                 "The code signing configuration cannot be found. Check that the provided configuration is not \
-                 deleted: {}.",
-                raw_arn.unwrap_or_default()
+                 deleted: {raw_arn}."
             )),
             other => other,
         })?;
@@ -95,7 +91,7 @@ impl Engine {
         scope: &Scope,
         raw_name: &str,
     ) -> Result<FunctionCodeSigningConfig, EngineError> {
-        let f = names::parse_function_name(raw_name, NameKind::Namespaced, scope)?;
+        let f = validate::function_input("GetFunctionCodeSigningConfig", raw_name, &(), &[], scope)?;
         if self.load(scope, &f.name).await?.is_none() {
             return Err(function_not_found(scope, &f.name, None));
         }
@@ -122,7 +118,7 @@ impl Engine {
         scope: &Scope,
         raw_name: &str,
     ) -> Result<(), EngineError> {
-        let f = names::parse_function_name(raw_name, NameKind::Namespaced, scope)?;
+        let f = validate::function_input("DeleteFunctionCodeSigningConfig", raw_name, &(), &[], scope)?;
         if self.load(scope, &f.name).await?.is_none() {
             return Err(function_not_found(scope, &f.name, None));
         }
@@ -149,12 +145,13 @@ impl Engine {
         marker: Option<&str>,
         max_items: Option<i64>,
     ) -> Result<ListFunctionsByCodeSigningConfigOutput, EngineError> {
-        let mut checks = Checks::default();
-        if let Some(n) = max_items {
-            checks.range(n, "maxItems", 1, 10_000);
-        }
-        checks.finish()?;
-        let (id, _) = self.code_signing_config(scope, Some(raw_arn)).await?;
+        let members = [
+            ("CodeSigningConfigArn", raw_arn.into()),
+            ("Marker", validate::optional(marker)),
+            ("MaxItems", validate::optional(max_items)),
+        ];
+        validate::input("ListFunctionsByCodeSigningConfig", &(), &members)?;
+        let (id, _) = self.code_signing_config(scope, raw_arn).await?;
         let bindings = self
             .sub_resources::<Binding>(scope, None, SubResourceKind::CodeSigningBinding)
             .await?;

@@ -2,7 +2,7 @@
 
 use crate::names::Scope;
 use crate::wire::CodeSigningConfigOutput;
-use crate::{Engine, EngineError};
+use crate::{Engine, EngineError, validate};
 
 impl Engine {
     /// GetCodeSigningConfig.
@@ -11,7 +11,9 @@ impl Engine {
         scope: &Scope,
         raw_arn: &str,
     ) -> Result<CodeSigningConfigOutput, EngineError> {
-        let (id, record) = self.code_signing_config(scope, Some(raw_arn)).await?;
+        let arn = [("CodeSigningConfigArn", raw_arn.into())];
+        validate::input("GetCodeSigningConfig", &(), &arn)?;
+        let (id, record) = self.code_signing_config(scope, raw_arn).await?;
         Ok(CodeSigningConfigOutput {
             code_signing_config: record.configuration(scope, &id),
         })

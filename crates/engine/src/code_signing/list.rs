@@ -5,9 +5,8 @@ use lamina_store::{Owner, SubResourceKind};
 use super::CodeSigningRecord;
 use crate::names::Scope;
 use crate::sub_resources::Stored;
-use crate::validation::Checks;
 use crate::wire::ListCodeSigningConfigsOutput;
-use crate::{Engine, EngineError};
+use crate::{Engine, EngineError, validate};
 
 impl Engine {
     /// ListCodeSigningConfigs.
@@ -17,11 +16,11 @@ impl Engine {
         marker: Option<&str>,
         max_items: Option<i64>,
     ) -> Result<ListCodeSigningConfigsOutput, EngineError> {
-        let mut checks = Checks::default();
-        if let Some(n) = max_items {
-            checks.range(n, "maxItems", 1, 10_000);
-        }
-        checks.finish()?;
+        let members = [
+            ("Marker", validate::optional(marker)),
+            ("MaxItems", validate::optional(max_items)),
+        ];
+        validate::input("ListCodeSigningConfigs", &(), &members)?;
         let (code_signing_configs, next_marker) = self
             .sub_resource_page(
                 scope,

@@ -18,23 +18,13 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::names::Scope;
-use crate::validation::Checks;
-use crate::wire::{AllowedPublishers, CodeSigningConfig, CodeSigningConfigInput, CodeSigningPolicies};
+use crate::wire::{AllowedPublishers, CodeSigningConfig, CodeSigningPolicies};
 use crate::{Engine, EngineError};
 
-const ARN_PATTERN: &str = r"arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\d{1}:\d{12}:code-signing-config:csc-[a-z0-9]{17}";
 static ARN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^arn:(?:aws[a-zA-Z-]*)?:lambda:([a-z]{2}(?:(?:-gov)|(?:-iso(?:b?)))?-[a-z]+-\d{1}):(\d{12}):code-signing-config:(csc-[a-z0-9]{17})$")
         .expect("static pattern")
 });
-const PUBLISHER_PATTERN: &str =
-    r"arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:([a-z]{2}(-gov)?-[a-z]+-\d{1})?:(\d{12})?:(.*)";
-static PUBLISHER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:([a-z]{2}(-gov)?-[a-z]+-\d{1})?:(\d{12})?:(.*)$")
-        .expect("static pattern")
-});
-const POLICIES: [&str; 2] = ["Warn", "Enforce"];
-
 /// What the engine stores for a code signing configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct CodeSigningRecord {
@@ -86,69 +76,11 @@ fn not_found(arn: &str) -> EngineError {
     ))
 }
 
-/// Checks a `CodeSigningConfigArn` and returns the id it names in the caller's account and region
-/// (`None` for another account's or region's, which the caller cannot see).
-fn parse_arn(scope: &Scope, raw: Option<&str>) -> Result<Option<String>, EngineError> {
-    let mut checks = Checks::default();
-    match raw {
-        None => checks.null("codeSigningConfigArn"),
-        Some(raw) => {
-            checks.length(raw, "codeSigningConfigArn", 0, 200);
-            checks.pattern(raw, "codeSigningConfigArn", &ARN, ARN_PATTERN);
-        }
-    }
-    checks.finish()?;
-    let caps = ARN
-        .captures(raw.unwrap_or_default())
-        .ok_or_else(|| EngineError::Internal("pattern matched without captures".into()))?;
-    Ok((caps[1] == *scope.region && caps[2] == *scope.account).then(|| caps[3].to_owned()))
-}
-
-/// The model's checks of a configuration's members (`AllowedPublishers` required when `create`).
-fn check_input(input: &CodeSigningConfigInput, create: bool) -> Result<(), EngineError> {
-    let mut checks = Checks::default();
-    if let Some(description) = &input.description {
-        checks.length(description, "description", 0, 256);
-    }
-    match input.allowed_publishers.as_ref() {
-        None if create => checks.null("allowedPublishers"),
-        None => {}
-        Some(publishers) => match &publishers.signing_profile_version_arns {
-            None => checks.null("allowedPublishers.signingProfileVersionArns"),
-            Some(arns) => {
-                let path = "allowedPublishers.signingProfileVersionArns";
-                let shown = format!("[{}]", arns.join(", "));
-                if arns.is_empty() {
-                    checks.string(&shown, path, "Member must have length greater than or equal to 1");
-                } else if arns.len() > 20 {
-                    checks.string(&shown, path, "Member must have length less than or equal to 20");
-                }
-                if arns.iter().any(|a| !PUBLISHER.is_match(a)) {
-                    checks.string(
-                        &shown,
-                        path,
-                        format!(
-                            "Member must satisfy constraint: [Member must satisfy regular expression pattern: \
-                             {PUBLISHER_PATTERN}]"
-                        ),
-                    );
-                }
-            }
-        },
-    }
-    if let Some(policy) = input
-        .code_signing_policies
-        .as_ref()
-        .and_then(|p| p.untrusted_artifact_on_deployment.as_ref())
-        && !POLICIES.contains(&policy.as_str())
-    {
-        checks.string(
-            policy,
-            "codeSigningPolicies.untrustedArtifactOnDeployment",
-            format!("Member must satisfy enum value set: [{}]", POLICIES.join(", ")),
-        );
-    }
-    Ok(checks.finish()?)
+/// The id a `CodeSigningConfigArn` (checked against the model by the operation) names in the caller's
+/// account and region; `None` for another account's or region's, which the caller cannot see.
+fn config_id(scope: &Scope, raw: &str) -> Option<String> {
+    let caps = ARN.captures(raw)?;
+    (caps[1] == *scope.region && caps[2] == *scope.account).then(|| caps[3].to_owned())
 }
 
 impl Engine {
@@ -156,10 +88,10 @@ impl Engine {
     async fn code_signing_config(
         &self,
         scope: &Scope,
-        raw_arn: Option<&str>,
+        raw_arn: &str,
     ) -> Result<(String, CodeSigningRecord), EngineError> {
-        let missing = || not_found(raw_arn.unwrap_or_default());
-        let Some(id) = parse_arn(scope, raw_arn)? else {
+        let missing = || not_found(raw_arn);
+        let Some(id) = config_id(scope, raw_arn) else {
             return Err(missing());
         };
         match self.sub_resource::<CodeSigningRecord>(key(scope, &id)).await? {
@@ -172,6 +104,7 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::CodeSigningConfigInput;
 
     fn scope() -> Scope {
         Scope {
@@ -183,29 +116,34 @@ mod tests {
     #[test]
     fn configuration_arns_name_this_account() {
         let arn = "arn:aws:lambda:us-east-1:000000000000:code-signing-config:csc-0123456789abcdefg";
-        assert_eq!(
-            parse_arn(&scope(), Some(arn)).expect("arn"),
-            Some("csc-0123456789abcdefg".into())
-        );
+        assert_eq!(config_id(&scope(), arn), Some("csc-0123456789abcdefg".into()));
         let theirs = "arn:aws:lambda:us-east-1:111111111111:code-signing-config:csc-0123456789abcdefg";
-        assert_eq!(parse_arn(&scope(), Some(theirs)).expect("arn"), None);
-        assert!(
-            parse_arn(&scope(), Some("csc-1"))
-                .expect_err("not an arn")
-                .to_string()
-                .contains("at 'codeSigningConfigArn' failed to satisfy constraint")
-        );
+        assert_eq!(config_id(&scope(), theirs), None);
+        let elsewhere = "arn:aws:lambda:eu-west-1:000000000000:code-signing-config:csc-0123456789abcdefg";
+        assert_eq!(config_id(&scope(), elsewhere), None);
     }
 
     #[test]
-    fn publishers_are_required_on_create() {
+    fn members_are_the_models() {
+        let check =
+            |operation: &str, input: &CodeSigningConfigInput, members: &[(&str, serde_json::Value)]| {
+                crate::validate::input(operation, input, members).map_err(|e| e.to_string())
+            };
         assert_eq!(
-            check_input(&CodeSigningConfigInput::default(), true)
-                .expect_err("missing")
-                .to_string(),
-            "1 validation error detected: Value null at 'allowedPublishers' failed to satisfy constraint: Member \
-             must not be null"
+            check("CreateCodeSigningConfig", &CodeSigningConfigInput::default(), &[]),
+            Err("1 validation error detected: Value null at 'allowedPublishers' failed to satisfy constraint: \
+                 Member must not be null"
+                .into())
         );
-        assert!(check_input(&CodeSigningConfigInput::default(), false).is_ok());
+        let arn = [("CodeSigningConfigArn", "csc-1".into())];
+        assert!(
+            check(
+                "UpdateCodeSigningConfig",
+                &CodeSigningConfigInput::default(),
+                &arn
+            )
+            .expect_err("not an arn")
+            .contains("Value 'csc-1' at 'codeSigningConfigArn' failed to satisfy constraint")
+        );
     }
 }

@@ -1,11 +1,11 @@
 //! UpdateCodeSigningConfig: the members given change.
 
-use super::{CodeSigningRecord, check_input, key, not_found};
+use super::{CodeSigningRecord, key, not_found};
 use crate::names::Scope;
 use crate::record::now_timestamp;
 use crate::sub_resources::{Change, Stored};
 use crate::wire::{CodeSigningConfigInput, CodeSigningConfigOutput};
-use crate::{Engine, EngineError};
+use crate::{Engine, EngineError, validate};
 
 impl Engine {
     /// UpdateCodeSigningConfig.
@@ -15,8 +15,9 @@ impl Engine {
         raw_arn: &str,
         input: CodeSigningConfigInput,
     ) -> Result<CodeSigningConfigOutput, EngineError> {
-        check_input(&input, false)?;
-        let (id, _) = self.code_signing_config(scope, Some(raw_arn)).await?;
+        let arn = [("CodeSigningConfigArn", raw_arn.into())];
+        validate::input("UpdateCodeSigningConfig", &input, &arn)?;
+        let (id, _) = self.code_signing_config(scope, raw_arn).await?;
         let arn = raw_arn.to_owned();
         let (updated, _) = self
             .change_sub_resource(

@@ -3,29 +3,22 @@
 
 use lamina_store::SubResourceKind;
 
-use crate::names::{self, NameKind, Scope};
+use crate::names::Scope;
 use crate::not_found::function_not_found;
 use crate::sub_resources::{Change, Stored, function_key};
-use crate::validation::Checks;
 use crate::wire::RecursionConfig;
-use crate::{Engine, EngineError};
+use crate::{Engine, EngineError, validate};
 
-/// AWS's pattern for the name of these operations: no qualifier.
-const UNQUALIFIED_PATTERN: &str = r"(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)";
-const LOOPS: [&str; 2] = ["Allow", "Terminate"];
-
-/// The function of an `UnqualifiedFunctionName`.
-fn unqualified(scope: &Scope, raw_name: &str) -> Result<String, EngineError> {
-    let f = names::parse_function_name(raw_name, NameKind::Plain, scope)?;
-    if f.qualifier.is_some() {
-        let mut checks = Checks::default();
-        checks.string(
-            raw_name,
-            "functionName",
-            format!("Member must satisfy regular expression pattern: {UNQUALIFIED_PATTERN}"),
-        );
-        checks.finish()?;
-    }
+/// The function an operation on its recursion setting names, once `operation`'s input (`body` with
+/// the name) is checked against the model, whose `UnqualifiedFunctionName` takes no qualifier.
+fn unqualified<B: serde::Serialize>(
+    scope: &Scope,
+    operation: &str,
+    raw_name: &str,
+    body: &B,
+) -> Result<String, EngineError> {
+    let f = validate::function_input(operation, raw_name, body, &[], scope)?;
+    debug_assert!(f.qualifier.is_none(), "the model refuses a qualified name");
     Ok(f.name)
 }
 
@@ -36,7 +29,7 @@ impl Engine {
         scope: &Scope,
         raw_name: &str,
     ) -> Result<RecursionConfig, EngineError> {
-        let name = unqualified(scope, raw_name)?;
+        let name = unqualified(scope, "GetFunctionRecursionConfig", raw_name, &())?;
         if self.load(scope, &name).await?.is_none() {
             return Err(function_not_found(scope, &name, None));
         }
@@ -55,18 +48,7 @@ impl Engine {
         raw_name: &str,
         input: RecursionConfig,
     ) -> Result<RecursionConfig, EngineError> {
-        let name = unqualified(scope, raw_name)?;
-        let mut checks = Checks::default();
-        match &input.recursive_loop {
-            None => checks.null("recursiveLoop"),
-            Some(mode) if !LOOPS.contains(&mode.as_str()) => checks.string(
-                mode,
-                "recursiveLoop",
-                format!("Member must satisfy enum value set: [{}]", LOOPS.join(", ")),
-            ),
-            Some(_) => {}
-        }
-        checks.finish()?;
+        let name = unqualified(scope, "PutFunctionRecursionConfig", raw_name, &input)?;
         if self.load(scope, &name).await?.is_none() {
             return Err(function_not_found(scope, &name, None));
         }

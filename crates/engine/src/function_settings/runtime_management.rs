@@ -2,25 +2,13 @@
 //! (`Auto`, the default; `FunctionUpdate`; `Manual` with a runtime version). Stored per qualifier and
 //! returned; lamina runs the host's operating system, so no runtime version is applied.
 
-use std::sync::LazyLock;
-
 use lamina_store::SubResourceKind;
-use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::names::{self, NameKind, Scope};
+use crate::names::{self, Scope};
 use crate::sub_resources::{Change, Qualified, Stored, Target, function_key};
-use crate::validation::Checks;
 use crate::wire::{RuntimeManagementConfig, RuntimeManagementInput};
-use crate::{Engine, EngineError};
-
-const MODES: [&str; 3] = ["Auto", "Manual", "FunctionUpdate"];
-const RUNTIME_VERSION_PATTERN: &str =
-    r"arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\d{1}::runtime:.+";
-static RUNTIME_VERSION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\d{1}::runtime:.+$")
-        .expect("static pattern")
-});
+use crate::{Engine, EngineError, validate};
 
 /// What the engine stores for a qualifier's runtime update mode.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -30,9 +18,17 @@ struct RuntimeManagementRecord {
     runtime_version_arn: Option<String>,
 }
 
-/// The function, what the qualifier names (`$LATEST` for none) and the ARN the answer names.
-fn target(scope: &Scope, raw_name: &str, qualifier: Option<&str>) -> Result<Target, EngineError> {
-    let f = names::parse_function_name(raw_name, NameKind::Namespaced, scope)?;
+/// The function, what the qualifier names (`$LATEST` for none) and the ARN the answer names, once
+/// `operation`'s input (`body`, the name and the qualifier) is checked against the model.
+fn target<B: Serialize>(
+    scope: &Scope,
+    operation: &str,
+    raw_name: &str,
+    qualifier: Option<&str>,
+    body: &B,
+) -> Result<Target, EngineError> {
+    let members = [("Qualifier", validate::optional(qualifier))];
+    let f = validate::function_input(operation, raw_name, body, &members, scope)?;
     let q = names::resolve_qualifier(f.qualifier, qualifier)?;
     let arn = match &q {
         Some(q) => format!("{}:{q}", scope.function_arn(&f.name)),
@@ -57,7 +53,8 @@ impl Engine {
         raw_name: &str,
         qualifier: Option<&str>,
     ) -> Result<RuntimeManagementConfig, EngineError> {
-        let Target { name, qualified, arn } = target(scope, raw_name, qualifier)?;
+        let operation = "GetRuntimeManagementConfig";
+        let Target { name, qualified, arn } = target(scope, operation, raw_name, qualifier, &())?;
         self.check_qualifier_exists(scope, &name, &qualified).await?;
         let stored = self
             .sub_resource::<RuntimeManagementRecord>(function_key(
@@ -89,27 +86,8 @@ impl Engine {
         qualifier: Option<&str>,
         input: RuntimeManagementInput,
     ) -> Result<RuntimeManagementConfig, EngineError> {
-        let Target { name, qualified, arn } = target(scope, raw_name, qualifier)?;
-        let mut checks = Checks::default();
-        match &input.update_runtime_on {
-            None => checks.null("updateRuntimeOn"),
-            Some(mode) if !MODES.contains(&mode.as_str()) => checks.string(
-                mode,
-                "updateRuntimeOn",
-                format!("Member must satisfy enum value set: [{}]", MODES.join(", ")),
-            ),
-            Some(_) => {}
-        }
-        if let Some(version) = &input.runtime_version_arn {
-            checks.length(version, "runtimeVersionArn", 26, 2048);
-            checks.pattern(
-                version,
-                "runtimeVersionArn",
-                &RUNTIME_VERSION,
-                RUNTIME_VERSION_PATTERN,
-            );
-        }
-        checks.finish()?;
+        let operation = "PutRuntimeManagementConfig";
+        let Target { name, qualified, arn } = target(scope, operation, raw_name, qualifier, &input)?;
         self.check_qualifier_exists(scope, &name, &qualified).await?;
         let record = RuntimeManagementRecord {
             update_runtime_on: input.update_runtime_on.unwrap_or_default(),

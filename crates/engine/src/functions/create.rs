@@ -142,10 +142,7 @@ impl Engine {
             version: code_input.and_then(|c| c.s3_object_version.as_deref()),
         };
         let code_signing = match input.code_signing_config_arn.as_deref() {
-            Some(raw_arn) => Some(
-                self.code_signing_config_for_function(scope, Some(raw_arn))
-                    .await?,
-            ),
+            Some(raw_arn) => Some(self.code_signing_config_for_function(scope, raw_arn).await?),
             None => None,
         };
         let staged = self.resolve_code(scope, staged, s3).await?;
