@@ -4,7 +4,6 @@
 //! saying why), ListEventSourceMappings lists none, and Get, Update and DeleteEventSourceMapping find
 //! none.
 
-use crate::validation::Checks;
 use crate::{Engine, EngineError};
 
 /// Why CreateEventSourceMapping is refused.
@@ -20,11 +19,11 @@ impl Engine {
 
     /// ListEventSourceMappings: none (after checking `MaxItems`).
     pub fn list_event_source_mappings(&self, max_items: Option<i64>) -> Result<(), EngineError> {
-        let mut checks = Checks::default();
-        if let Some(n) = max_items {
-            checks.range(n, "maxItems", 1, 10_000);
-        }
-        Ok(checks.finish()?)
+        crate::validate::input(
+            "ListEventSourceMappings",
+            &(),
+            &[("MaxItems", crate::validate::optional(max_items))],
+        )
     }
 
     /// Get, Update and DeleteEventSourceMapping's answer: AWS's 404, as no mapping exists.
