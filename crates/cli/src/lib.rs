@@ -9,11 +9,10 @@
 //! - [`commands::logs`]: print (and follow) a function's log streams.
 //! - [`commands::deploy`]: create or update the functions and layers of a SAM or CloudFormation template.
 //!
-//! [`template`] reads SAM and CloudFormation templates (with positions for errors) and translates them
-//! into Lambda API terms; [`client`] talks to the Lambda API.
+//! `lamina-template` reads SAM and CloudFormation templates (with positions for errors) and translates
+//! them into Lambda API terms; [`client`] talks to the Lambda API.
 
 pub mod client;
 pub mod commands;
 pub mod data_dir;
 mod output;
-pub mod template;

@@ -10,7 +10,7 @@ use lamina_model::wire::{FunctionConfiguration, LastUpdateStatus, State};
 use super::api::Lambda;
 use super::code::Package;
 use super::plan::{FunctionDiff, code_body, configuration_body, create_body, publish_body};
-use crate::template::resources::{FunctionSpec, LayerSpec};
+use lamina_template::resources::{FunctionSpec, LayerSpec};
 
 /// How long one function may take to settle.
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(300);

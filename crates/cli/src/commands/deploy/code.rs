@@ -12,7 +12,7 @@ use lamina_model::wire::{CodeInput, ZipFile};
 use lamina_package::{PackageBuilder, code_sha256};
 
 use crate::commands::build::go_build;
-use crate::template::resources::CodeSource;
+use lamina_template::resources::CodeSource;
 
 /// Code ready to send.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -28,9 +28,9 @@ use code::Package;
 use plan::{Action, LayerVersion, Row};
 
 use crate::client::Endpoint;
-use crate::template::intrinsics::{Context, Pseudo};
-use crate::template::resources::{self, FunctionSpec, Kind, LayerSpec, Resource};
-use crate::template::{self, Template};
+use lamina_template::Template;
+use lamina_template::intrinsics::{Context, Pseudo};
+use lamina_template::resources::{self, FunctionSpec, Kind, LayerSpec, Resource};
 
 /// Create or update the functions and layers of a SAM or CloudFormation template.
 ///
@@ -169,7 +169,7 @@ pub fn run(options: &DeployOptions, out: &mut impl Write) -> Result<Summary> {
             }),
             None => None,
         };
-        let layer_arn = template::layer_arn(&pseudo, &spec.name);
+        let layer_arn = lamina_template::layer_arn(&pseudo, &spec.name);
         let (action, version_arn) = match &latest {
             None => (Action::Create, format!("{layer_arn}:1")),
             Some(latest) if plan::layer_is_current(&spec, &package, latest) => {
@@ -180,7 +180,7 @@ pub fn run(options: &DeployOptions, out: &mut impl Write) -> Result<Summary> {
                 format!("{layer_arn}:{}", latest.version + 1),
             ),
         };
-        template::set_layer_version(&mut ctx, &spec.logical_id, &version_arn);
+        lamina_template::set_layer_version(&mut ctx, &spec.logical_id, &version_arn);
         note_ignored(&mut notes, &spec.logical_id, &spec.ignored);
         layers.push(PlannedLayer {
             spec,
@@ -273,7 +273,7 @@ pub fn run(options: &DeployOptions, out: &mut impl Write) -> Result<Summary> {
         }
         let arn = apply::publish_layer(&api, &layer.spec, &layer.package, out)?;
         if arn != layer.version_arn {
-            template::set_layer_version(&mut ctx, &layer.spec.logical_id, &arn);
+            lamina_template::set_layer_version(&mut ctx, &layer.spec.logical_id, &arn);
         }
     }
     for planned in &functions {
@@ -286,7 +286,7 @@ pub fn run(options: &DeployOptions, out: &mut impl Write) -> Result<Summary> {
             resources::function(resource, template.globals(), &ctx, &dir).map_err(|e| template.locate(e))?;
         match &planned.existing {
             None => {
-                let role = template::role_arn(&pseudo, &format!("{}Role", spec.logical_id));
+                let role = lamina_template::role_arn(&pseudo, &format!("{}Role", spec.logical_id));
                 apply::create_function(&api, &spec, &planned.package, &role, out)?;
             }
             Some(existing) => {
@@ -311,7 +311,7 @@ pub fn run(options: &DeployOptions, out: &mut impl Write) -> Result<Summary> {
 
 /// The template's `Outputs`, evaluated now that the resources exist; one that refers to something lamina
 /// does not deploy (an API's URL, ...) is shown as such rather than failing the deploy.
-fn print_outputs(outputs: &crate::template::node::Node, ctx: &Context, out: &mut impl Write) -> Result<()> {
+fn print_outputs(outputs: &lamina_template::node::Node, ctx: &Context, out: &mut impl Write) -> Result<()> {
     let Some(entries) = outputs.as_map() else {
         return Ok(());
     };

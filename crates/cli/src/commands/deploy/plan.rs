@@ -13,7 +13,7 @@ use lamina_model::wire::{
 use serde_json::Value;
 
 use super::code::Package;
-use crate::template::resources::{FunctionSpec, LayerSpec};
+use lamina_template::resources::{FunctionSpec, LayerSpec};
 
 /// What happens to one resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -273,8 +273,8 @@ pub(crate) fn print_table(out: &mut impl Write, rows: &[Row]) -> io::Result<()> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::template::resources::CodeSource;
     use lamina_model::Architecture;
+    use lamina_template::resources::CodeSource;
     use serde_json::json;
 
     fn spec() -> FunctionSpec {

@@ -591,7 +591,7 @@ fn inline_code(node: &Node, runtime: Option<&str>, key: &str) -> Result<CodeSour
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::template::load::parse;
+    use crate::load::parse;
 
     fn translate(yaml: &str, dir: &Path) -> Result<Vec<FunctionSpec>, TemplateError> {
         let root = parse(yaml)?;

@@ -498,7 +498,7 @@ fn args<'a, const N: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::template::load::parse;
+    use crate::load::parse;
 
     fn context() -> Context {
         let mut ctx = Context {

@@ -205,7 +205,7 @@ fn check(name: &str, declaration: &Node, kind: &str, value: &str) -> Result<(), 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::template::load::parse;
+    use crate::load::parse;
 
     const SECTION: &str = "\
 Stage:
