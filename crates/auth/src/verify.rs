@@ -441,6 +441,17 @@ pub struct AuthorizationHeader<'a> {
 /// `Authorization` header or a presigned query; `None` for a request that is not signed (or not well
 /// enough to say). Only routes the request: [`Verifier::verify`] still checks everything.
 pub fn signed_service(headers: &HeaderMap, uri: &Uri) -> Option<String> {
+    signed_scope(headers, uri).map(|(_, service)| service)
+}
+
+/// The region a request is signed for, as [`signed_service`] reads the service: where a server that
+/// does not authenticate still takes the caller's region from.
+pub fn signed_region(headers: &HeaderMap, uri: &Uri) -> Option<String> {
+    signed_scope(headers, uri).map(|(region, _)| region)
+}
+
+/// The region and service of a request's credential scope, unverified.
+fn signed_scope(headers: &HeaderMap, uri: &Uri) -> Option<(String, String)> {
     let credential = match headers.get(http::header::AUTHORIZATION) {
         Some(auth) => parse_authorization(auth.to_str().ok()?)
             .ok()?
@@ -450,7 +461,12 @@ pub fn signed_service(headers: &HeaderMap, uri: &Uri) -> Option<String> {
     };
     let mut parts = credential.rsplit('/');
     // <key>/<date>/<region>/<service>/aws4_request, read from the end (a key id has no '/').
-    (parts.next() == Some("aws4_request")).then(|| parts.next().map(str::to_owned))?
+    if parts.next() != Some("aws4_request") {
+        return None;
+    }
+    let service = parts.next()?.to_owned();
+    let region = parts.next()?.to_owned();
+    Some((region, service))
 }
 
 /// Parses an `Authorization` header of SigV4; anything else is AWS's IncompleteSignatureException.
@@ -618,6 +634,10 @@ mod tests {
         assert_eq!(
             signed_service(&HeaderMap::new(), &presigned).as_deref(),
             Some("s3")
+        );
+        assert_eq!(
+            signed_region(&HeaderMap::new(), &presigned).as_deref(),
+            Some("us-east-1")
         );
         assert_eq!(
             signed_service(&HeaderMap::new(), &"http://h/".parse().expect("uri")),

@@ -71,10 +71,7 @@ fn not_served(service: &str, headers: &HeaderMap) -> Response {
         let body = format!(
             "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>{}</Message></Error>\
              <RequestId>{request_id}</RequestId></ErrorResponse>",
-            message
-                .replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;")
+            lamina_query::escape(&message)
         );
         ("text/xml", body, "InvalidAction")
     };

@@ -13,22 +13,16 @@
 //!
 //! Other STS operations answer 400 `InvalidAction` naming the operation.
 
-mod request;
-mod xml;
-
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{Duration, SecondsFormat};
-use lamina_auth::{AuthError, Caller, CredentialSet, SessionPrincipal, Verifier};
+use lamina_auth::{Caller, CredentialSet, SessionPrincipal};
+use lamina_query::{Element, Params, QueryError, Service};
 use sha2::{Digest, Sha256};
-
-use crate::request::Params;
-use crate::xml::{Element, escape};
 
 const NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 
@@ -46,129 +40,39 @@ pub struct StsConfig {
 }
 
 struct Sts {
-    verifier: Option<Verifier>,
+    service: Service,
     credentials: CredentialSet,
-    default_account: String,
 }
 
 /// The STS API as a router that answers every path.
 pub fn router(config: StsConfig) -> Router {
     let sts = Sts {
-        verifier: config.credentials.clone().map(|keys| Verifier::new(keys, "sts")),
+        service: Service::new(
+            "sts",
+            (NAMESPACE, "2011-06-15"),
+            config.credentials.clone(),
+            config.default_account,
+            BODY_MAX,
+        ),
         credentials: config.credentials.unwrap_or_default(),
-        default_account: config.default_account,
     };
     Router::new().fallback(handle).with_state(Arc::new(sts))
 }
 
-/// An STS error: status, code, message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct StsError {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-}
-
-impl StsError {
-    fn sender(code: &'static str, message: impl Into<String>) -> Self {
-        StsError {
-            status: StatusCode::BAD_REQUEST,
-            code,
-            message: message.into(),
-        }
-    }
-
-    fn validation(message: impl Into<String>) -> Self {
-        Self::sender("ValidationError", message)
-    }
-
-    /// The query protocol's names for a refused signature (no `Exception` suffix; STS's own for an
-    /// unknown key).
-    fn auth(refusal: &AuthError) -> Self {
-        let code = match refusal.code() {
-            "MissingAuthenticationTokenException" => "MissingAuthenticationToken",
-            "IncompleteSignatureException" => "IncompleteSignature",
-            "UnrecognizedClientException" => "InvalidClientTokenId",
-            "ExpiredTokenException" => "ExpiredToken",
-            "AccessDenied" => "AccessDenied",
-            _ => "SignatureDoesNotMatch",
-        };
-        let message = refusal.to_string();
-        StsError {
-            status: StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::FORBIDDEN),
-            code,
-            message: message.trim_end().to_owned(),
-        }
-    }
-}
-
 async fn handle(State(sts): State<Arc<Sts>>, request: Request) -> Response {
-    let request_id = uuid::Uuid::new_v4().to_string();
-    match answer(&sts, request, &request_id).await {
-        Ok(body) => xml_response(StatusCode::OK, body, &request_id),
-        Err(e) => {
-            let body = format!(
-                "<ErrorResponse xmlns=\"{NAMESPACE}\"><Error><Type>{}</Type><Code>{}</Code><Message>{}</Message>\
-                 </Error><RequestId>{request_id}</RequestId></ErrorResponse>",
-                if e.status.is_server_error() {
-                    "Receiver"
-                } else {
-                    "Sender"
-                },
-                e.code,
-                escape(&e.message)
-            );
-            xml_response(e.status, body, &request_id)
-        }
-    }
-}
-
-fn xml_response(status: StatusCode, body: String, request_id: &str) -> Response {
-    Response::builder()
-        .status(status)
-        .header(header::CONTENT_TYPE, "text/xml")
-        .header("x-amzn-RequestId", request_id)
-        .body(Body::from(body))
-        .unwrap_or_else(|_| Response::new(Body::empty()))
-}
-
-async fn answer(sts: &Sts, request: Request, request_id: &str) -> Result<String, StsError> {
-    let (parts, body) = request.into_parts();
-    let body = axum::body::to_bytes(body, BODY_MAX)
-        .await
-        .map_err(|_| StsError::sender("ValidationError", "The request body is too large."))?;
-    let caller = match &sts.verifier {
-        Some(verifier) => {
-            verifier
-                .verify_whole(&parts.method, &parts.uri, &parts.headers, &body)
-                .map_err(|refusal| StsError::auth(&refusal))?
-                .caller
-        }
-        None => Caller {
-            access_key_id: String::new(),
-            account_id: sts.default_account.clone(),
-            region: "us-east-1".into(),
-        },
+    let request = match sts.service.read(request).await {
+        Ok(request) => request,
+        Err(e) => return sts.service.answer("", Err(e)),
     };
-    let params = Params::parse(parts.uri.query(), &body);
-    let action = params.get("Action").unwrap_or_default();
-    let result = match action {
-        "GetCallerIdentity" => get_caller_identity(sts, &caller),
-        "AssumeRole" => assume_role(sts, &caller, &params)?,
-        "GetSessionToken" => get_session_token(sts, &caller, &params)?,
-        "GetAccessKeyInfo" => get_access_key_info(sts, &params)?,
-        "" => return Err(StsError::sender("MissingAction", "Missing Action")),
-        other => {
-            return Err(StsError::sender(
-                "InvalidAction",
-                format!("Could not find operation {other} for version 2011-06-15 on this server (lamina)"),
-            ));
-        }
+    let (caller, params) = (&request.caller, &request.params);
+    let result = match request.action() {
+        "GetCallerIdentity" => Ok(get_caller_identity(&sts, caller)),
+        "AssumeRole" => assume_role(&sts, caller, params),
+        "GetSessionToken" => get_session_token(&sts, caller, params),
+        "GetAccessKeyInfo" => get_access_key_info(&sts, params),
+        other => Err(sts.service.unknown_action(other)),
     };
-    Ok(format!(
-        "<{action}Response xmlns=\"{NAMESPACE}\"><{action}Result>{result}</{action}Result>\
-         <ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{action}Response>"
-    ))
+    sts.service.answer(request.action(), result)
 }
 
 /// Who the caller is: `(user id, ARN)`.
@@ -192,12 +96,12 @@ fn get_caller_identity(sts: &Sts, caller: &Caller) -> String {
 }
 
 /// `DurationSeconds` within `min..=max`, or `default`.
-fn duration(params: &Params, min: i64, max: i64, default: i64) -> Result<Duration, StsError> {
+fn duration(params: &Params, min: i64, max: i64, default: i64) -> Result<Duration, QueryError> {
     let Some(given) = params.get("DurationSeconds") else {
         return Ok(Duration::seconds(default));
     };
     let seconds: i64 = given.parse().map_err(|_| {
-        StsError::validation(format!(
+        QueryError::validation(format!(
             "Value '{given}' for parameter DurationSeconds is invalid."
         ))
     })?;
@@ -208,7 +112,7 @@ fn duration(params: &Params, min: i64, max: i64, default: i64) -> Result<Duratio
     } else {
         return Ok(Duration::seconds(seconds));
     };
-    Err(StsError::validation(format!(
+    Err(QueryError::validation(format!(
         "1 validation error detected: Value '{seconds}' at 'durationSeconds' failed to satisfy constraint: {constraint}"
     )))
 }
@@ -229,17 +133,13 @@ fn issue(
     sts: &Sts,
     principal: SessionPrincipal,
     lifetime: Duration,
-) -> Result<lamina_auth::SessionCredential, StsError> {
+) -> Result<lamina_auth::SessionCredential, QueryError> {
     sts.credentials
         .issue_session(principal, lifetime)
-        .map_err(|e| StsError {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            code: "InternalFailure",
-            message: format!("cannot make credentials: {e}"),
-        })
+        .map_err(|e| QueryError::internal(format!("cannot make credentials: {e}")))
 }
 
-fn assume_role(sts: &Sts, caller: &Caller, params: &Params) -> Result<String, StsError> {
+fn assume_role(sts: &Sts, caller: &Caller, params: &Params) -> Result<String, QueryError> {
     let role_arn = params.get("RoleArn").unwrap_or_default();
     let session_name = params.get("RoleSessionName").unwrap_or_default();
     let mut problems = Vec::new();
@@ -265,7 +165,7 @@ fn assume_role(sts: &Sts, caller: &Caller, params: &Params) -> Result<String, St
     if !problems.is_empty() {
         let count = problems.len();
         let noun = if count == 1 { "error" } else { "errors" };
-        return Err(StsError::validation(format!(
+        return Err(QueryError::validation(format!(
             "{count} validation {noun} detected: {}",
             problems.join("; ")
         )));
@@ -277,10 +177,10 @@ fn assume_role(sts: &Sts, caller: &Caller, params: &Params) -> Result<String, St
         .filter(|(account, name)| {
             account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) && !name.is_empty()
         })
-        .ok_or_else(|| StsError::validation(format!("{role_arn} is invalid")))?;
+        .ok_or_else(|| QueryError::validation(format!("{role_arn} is invalid")))?;
     if account != caller.account_id {
         let (_, caller_arn) = identity(sts, caller);
-        return Err(StsError {
+        return Err(QueryError {
             status: StatusCode::FORBIDDEN,
             code: "AccessDenied",
             message: format!(
@@ -313,7 +213,7 @@ fn role_id(role_arn: &str) -> String {
     hex::encode_upper(&digest[..8])
 }
 
-fn get_session_token(sts: &Sts, caller: &Caller, params: &Params) -> Result<String, StsError> {
+fn get_session_token(sts: &Sts, caller: &Caller, params: &Params) -> Result<String, QueryError> {
     let lifetime = duration(params, 900, 129_600, 43_200)?;
     let (user_id, arn) = identity(sts, caller);
     let principal = SessionPrincipal {
@@ -328,7 +228,7 @@ fn get_session_token(sts: &Sts, caller: &Caller, params: &Params) -> Result<Stri
     ))
 }
 
-fn get_access_key_info(sts: &Sts, params: &Params) -> Result<String, StsError> {
+fn get_access_key_info(sts: &Sts, params: &Params) -> Result<String, QueryError> {
     let id = params.get("AccessKeyId").unwrap_or_default();
     let account = sts
         .credentials
@@ -336,7 +236,7 @@ fn get_access_key_info(sts: &Sts, params: &Params) -> Result<String, StsError> {
         .map(|c| c.account_id.clone())
         .or_else(|| sts.credentials.session(id).map(|s| s.credential.account_id))
         .ok_or_else(|| {
-            StsError::sender(
+            QueryError::sender(
                 "InvalidClientTokenId",
                 "The security token included in the request is invalid.",
             )
@@ -347,6 +247,7 @@ fn get_access_key_info(sts: &Sts, params: &Params) -> Result<String, StsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::body::Body;
     use tower::ServiceExt;
 
     fn unauthenticated() -> Router {
