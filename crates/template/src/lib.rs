@@ -10,6 +10,7 @@ pub mod intrinsics;
 pub mod load;
 pub mod node;
 pub mod parameters;
+pub mod requests;
 pub mod resources;
 
 use std::collections::HashMap;
@@ -59,18 +60,21 @@ impl Template {
     pub fn load(path: &Path) -> anyhow::Result<Template> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| anyhow::anyhow!("cannot read the template {}: {e}", path.display()))?;
+        Ok(Template::parse(&text, path)?)
+    }
+
+    /// Parses `text` (YAML or JSON), named `path` in errors (a service names it after the request).
+    pub fn parse(text: &str, path: &Path) -> Result<Template, LocatedError> {
         let template = Template {
             path: path.to_owned(),
             root: Node::new(node::Value::Null, node::Pos::default()),
         };
-        let root = load::parse(&text).map_err(|e| template.locate(e))?;
+        let root = load::parse(text).map_err(|e| template.locate(e))?;
         let template = Template { root, ..template };
         if let Some(version) = template.root.get("AWSTemplateFormatVersion")
             && version.as_scalar() != Some("2010-09-09")
         {
-            return Err(template
-                .locate(version.error("AWSTemplateFormatVersion must be 2010-09-09"))
-                .into());
+            return Err(template.locate(version.error("AWSTemplateFormatVersion must be 2010-09-09")));
         }
         Ok(template)
     }

@@ -9,7 +9,8 @@ use lamina_model::wire::{FunctionConfiguration, LastUpdateStatus, State};
 
 use super::api::Lambda;
 use super::code::Package;
-use super::plan::{FunctionDiff, code_body, configuration_body, create_body, publish_body};
+use super::plan::FunctionDiff;
+use lamina_template::requests;
 use lamina_template::resources::{FunctionSpec, LayerSpec};
 
 /// How long one function may take to settle.
@@ -27,7 +28,7 @@ pub(crate) fn publish_layer(
     write!(out, "{}: PublishLayerVersion {} ... ", spec.logical_id, spec.name)?;
     out.flush()?;
     let reply = ended(
-        api.publish_layer_version(&spec.name, &publish_body(spec, package)),
+        api.publish_layer_version(&spec.name, &requests::publish_layer(spec, package.code())),
         out,
     )?;
     writeln!(out, "version {}", reply.body.version)?;
@@ -45,7 +46,7 @@ pub(crate) fn create_function(
 ) -> Result<()> {
     step(out, spec, "CreateFunction")?;
     let reply = ended(
-        api.create_function(&create_body(spec, package, default_role)),
+        api.create_function(&requests::create_function(spec, package.code(), default_role)),
         out,
     )?;
     settle(api, spec, out)?;
@@ -73,7 +74,7 @@ pub(crate) fn update_function(
     if !diff.code.is_empty() {
         step(out, spec, "UpdateFunctionCode")?;
         let reply = ended(
-            api.update_function_code(&spec.name, &code_body(spec, package)),
+            api.update_function_code(&spec.name, &requests::update_code(spec, package.code())),
             out,
         )?;
         settle(api, spec, out)?;
@@ -82,7 +83,7 @@ pub(crate) fn update_function(
     if !diff.configuration.is_empty() {
         step(out, spec, "UpdateFunctionConfiguration")?;
         ended(
-            api.update_function_configuration(&spec.name, &configuration_body(spec)),
+            api.update_function_configuration(&spec.name, &requests::update_configuration(spec)),
             out,
         )?;
         settle(api, spec, out)?;

@@ -1,16 +1,11 @@
 //! What a deploy will do to each resource: compare the template's function or layer with what the
-//! server has (GetFunction, the latest layer version), say create / update / unchanged, and write the
-//! request bodies that get there.
+//! server has (GetFunction, the latest layer version), say create / update / unchanged (the request
+//! bodies that get there are `lamina_template::requests`).
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use lamina_model::wire::{
-    ConfigInput, CreateFunctionInput, EnvironmentInput, EphemeralStorageInput, GetFunctionOutput,
-    LayerContentInput, LayerVersionOutput, PublishLayerVersionInput, UpdateCodeInput,
-    UpdateConfigurationInput,
-};
-use serde_json::Value;
+use lamina_model::wire::{GetFunctionOutput, LayerVersionOutput};
 
 use super::code::Package;
 use lamina_template::resources::{FunctionSpec, LayerSpec};
@@ -111,77 +106,6 @@ pub(crate) fn diff_function(
     diff
 }
 
-/// UpdateFunctionConfiguration's body: every member the template controls, so that a value removed
-/// from the template goes back to Lambda's default, as with CloudFormation.
-pub(crate) fn configuration_body(spec: &FunctionSpec) -> UpdateConfigurationInput {
-    UpdateConfigurationInput {
-        revision_id: None,
-        config: config_input(spec),
-    }
-}
-
-/// The configuration members of a function as the template describes it.
-fn config_input(spec: &FunctionSpec) -> ConfigInput {
-    let variables = spec
-        .environment
-        .iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-        .collect();
-    ConfigInput {
-        role: spec.role.clone(),
-        runtime: spec.runtime.clone(),
-        handler: spec.handler.clone(),
-        description: Some(spec.description.clone()),
-        timeout: Some(number(spec.timeout)),
-        memory_size: Some(number(spec.memory_size)),
-        environment: Some(EnvironmentInput {
-            variables: Some(variables),
-        }),
-        layers: Some(spec.layers.clone()),
-        ephemeral_storage: Some(EphemeralStorageInput {
-            size: Some(number(spec.ephemeral_storage)),
-        }),
-        ..ConfigInput::default()
-    }
-}
-
-/// A template's number as the API's (template values are checked far below `i64::MAX`).
-fn number(value: u64) -> i64 {
-    i64::try_from(value).unwrap_or(i64::MAX)
-}
-
-/// CreateFunction's body; `default_role` stands for `Role` when the template has none.
-pub(crate) fn create_body(spec: &FunctionSpec, package: &Package, default_role: &str) -> CreateFunctionInput {
-    let mut config = config_input(spec);
-    config.role = Some(spec.role.clone().unwrap_or_else(|| default_role.to_owned()));
-    if spec.environment.is_empty() {
-        config.environment = None;
-    }
-    if spec.layers.is_empty() {
-        config.layers = None;
-    }
-    CreateFunctionInput {
-        function_name: Some(spec.name.clone()),
-        code: Some(package.code()),
-        architectures: Some(vec![spec.architecture.as_str().to_owned()]),
-        config,
-        ..CreateFunctionInput::default()
-    }
-}
-
-/// UpdateFunctionCode's body.
-pub(crate) fn code_body(spec: &FunctionSpec, package: &Package) -> UpdateCodeInput {
-    let code = package.code();
-    UpdateCodeInput {
-        zip_file: code.zip_file,
-        s3_bucket: code.s3_bucket,
-        s3_key: code.s3_key,
-        s3_object_version: code.s3_object_version,
-        architectures: Some(vec![spec.architecture.as_str().to_owned()]),
-        ..UpdateCodeInput::default()
-    }
-}
-
 /// The latest version of a layer, as the server has it.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct LayerVersion {
@@ -200,24 +124,6 @@ pub(crate) fn layer_is_current(spec: &LayerSpec, package: &Package, latest: &Lay
         && d.license_info == spec.license_info
         && listed(&d.compatible_runtimes) == spec.compatible_runtimes
         && listed(&d.compatible_architectures) == spec.compatible_architectures
-}
-
-/// PublishLayerVersion's body.
-pub(crate) fn publish_body(spec: &LayerSpec, package: &Package) -> PublishLayerVersionInput {
-    let code = package.code();
-    let listed = |values: &Vec<String>| (!values.is_empty()).then(|| values.clone());
-    PublishLayerVersionInput {
-        content: Some(LayerContentInput {
-            zip_file: code.zip_file,
-            s3_bucket: code.s3_bucket,
-            s3_key: code.s3_key,
-            s3_object_version: code.s3_object_version,
-        }),
-        description: Some(spec.description.clone()),
-        compatible_runtimes: listed(&spec.compatible_runtimes),
-        compatible_architectures: listed(&spec.compatible_architectures),
-        license_info: spec.license_info.clone(),
-    }
 }
 
 /// One line of the plan table.
@@ -275,7 +181,7 @@ mod tests {
     use super::*;
     use lamina_model::Architecture;
     use lamina_template::resources::CodeSource;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     fn spec() -> FunctionSpec {
         FunctionSpec {
@@ -325,10 +231,6 @@ mod tests {
 
     fn from<T: serde::de::DeserializeOwned>(value: Value) -> T {
         serde_json::from_value(value).expect("the API's shape")
-    }
-
-    fn to_json(value: &impl serde::Serialize) -> Value {
-        serde_json::to_value(value).expect("serialisable")
     }
 
     #[test]
@@ -386,38 +288,6 @@ mod tests {
     }
 
     #[test]
-    fn writes_the_request_bodies() {
-        let mut s = spec();
-        s.layers = vec!["arn:aws:lambda:us-east-1:000000000000:layer:shared:1".into()];
-        let body = to_json(&create_body(
-            &s,
-            &zip("abc"),
-            "arn:aws:iam::000000000000:role/HelloRole",
-        ));
-        assert_eq!(
-            body,
-            json!({
-                "FunctionName": "hello", "Role": "arn:aws:iam::000000000000:role/HelloRole",
-                "Runtime": "provided.al2023", "Handler": "bootstrap", "Description": "", "MemorySize": 128,
-                "Timeout": 3, "EphemeralStorage": {"Size": 512}, "Architectures": ["x86_64"],
-                "Layers": ["arn:aws:lambda:us-east-1:000000000000:layer:shared:1"],
-                "Code": {"ZipFile": "UEs="}
-            })
-        );
-        let body = to_json(&configuration_body(&spec()));
-        assert_eq!(
-            body["Environment"],
-            json!({"Variables": {}}),
-            "clears removed variables"
-        );
-        assert_eq!(body["Layers"], json!([]), "clears removed layers");
-        assert_eq!(
-            to_json(&code_body(&spec(), &zip("abc"))),
-            json!({"ZipFile": "UEs=", "Architectures": ["x86_64"]})
-        );
-    }
-
-    #[test]
     fn layers_are_published_when_content_or_metadata_differ() {
         let spec = LayerSpec {
             logical_id: "Shared".into(),
@@ -445,10 +315,6 @@ mod tests {
         let mut described = spec.clone();
         described.description = "other".into();
         assert!(!layer_is_current(&described, &zip("abc"), &latest));
-        assert_eq!(
-            to_json(&publish_body(&spec, &zip("abc"))),
-            json!({"Content": {"ZipFile": "UEs="}, "Description": "libs", "CompatibleRuntimes": ["provided.al2023"]})
-        );
     }
 
     #[test]
