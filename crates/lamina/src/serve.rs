@@ -391,10 +391,19 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }),
         logs: lamina_logs_api::router(lamina_logs_api::LogsConfig {
             log_root: data_dir.join(lamina_logs::LOG_DIR),
-            credentials: keys,
+            credentials: keys.clone(),
             default_account: args.account_id.clone(),
         })
         .context("the CloudWatch Logs API")?,
+        cloudformation: lamina_cloudformation::router(lamina_cloudformation::CloudFormationConfig {
+            credentials: keys,
+            default_account: args.account_id.clone(),
+            engine: engine.clone(),
+            dir: data_dir.join("cloudformation"),
+            objects: None,
+        })
+        .await
+        .context("the CloudFormation API")?,
     };
     let config = lamina_control_api::ApiConfig {
         authentication,

@@ -81,6 +81,9 @@ pub struct Context {
     pub conditions: HashMap<String, bool>,
     /// What resources stand for, by logical id.
     pub resources: HashMap<String, ResourceValues>,
+    /// Physical names chosen for resources whose template gives none (CloudFormation generates them),
+    /// by logical id; a resource not listed is named after its logical id.
+    pub generated_names: HashMap<String, String>,
     /// Stand-in values used, for the user to see.
     pub notes: RefCell<BTreeSet<String>>,
 }

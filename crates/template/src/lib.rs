@@ -110,7 +110,19 @@ impl Template {
     /// (its version ARN) is only known once the server has been asked; it is set with
     /// [`set_layer_version`] before functions are translated.
     pub fn context(&self, pseudo: Pseudo, overrides: &[(String, String)]) -> anyhow::Result<Context> {
+        self.context_named(pseudo, overrides, HashMap::new())
+    }
+
+    /// [`Template::context`], with the physical names of resources the template does not name
+    /// (CloudFormation's generated names), by logical id.
+    pub fn context_named(
+        &self,
+        pseudo: Pseudo,
+        overrides: &[(String, String)],
+        generated_names: HashMap<String, String>,
+    ) -> anyhow::Result<Context> {
         let mut ctx = Context {
+            generated_names,
             parameters: parameters::resolve(self.root.get("Parameters"), overrides).map_err(|e| match e {
                 ParameterError::Template(e) => anyhow::Error::from(self.locate(e)),
                 other => other.into(),

@@ -95,17 +95,34 @@ impl Resource<'_> {
         })
     }
 
-    /// The physical name: `FunctionName` or `LayerName`, else the logical id.
+    /// The physical name: `FunctionName` or `LayerName`, else the name generated for it
+    /// ([`Context::generated_names`]), else the logical id.
     pub fn physical_name(&self, ctx: &Context) -> Result<String, TemplateError> {
-        let property = if self.kind == Kind::Layer {
+        match self.name_property() {
+            Some(name) => ctx.eval_string(name, self.name_property_key()),
+            None => Ok(ctx
+                .generated_names
+                .get(&self.logical_id)
+                .cloned()
+                .unwrap_or_else(|| self.logical_id.clone())),
+        }
+    }
+
+    /// Whether the template names the resource itself (`FunctionName`, `LayerName`).
+    pub fn is_named(&self) -> bool {
+        self.name_property().is_some()
+    }
+
+    fn name_property_key(&self) -> &'static str {
+        if self.kind == Kind::Layer {
             "LayerName"
         } else {
             "FunctionName"
-        };
-        match self.node.get("Properties").and_then(|p| p.get(property)) {
-            Some(name) => ctx.eval_string(name, property),
-            None => Ok(self.logical_id.clone()),
         }
+    }
+
+    fn name_property(&self) -> Option<&Node> {
+        self.node.get("Properties")?.get(self.name_property_key())
     }
 
     fn metadata(&self, key: &str) -> Option<&str> {

@@ -1,0 +1,491 @@
+//! Stack operations as they run after their request is answered: creating, updating (directly or by
+//! executing a change set) and deleting a stack, one resource at a time with an event for each status,
+//! rolling back as CloudFormation does when a resource fails. Each operation is the only writer of its
+//! stack while the stack's status is `*_IN_PROGRESS` (requests refuse to start another), and saves the
+//! stack after every step, so DescribeStacks and DescribeStackEvents show the progress and a restart
+//! finds where it stopped ([`Stacks::recover`]).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::Utc;
+use lamina_engine::Scope;
+use lamina_template::intrinsics::Pseudo;
+
+use crate::desired::{self, Desired, Inputs, Making, Wanted};
+use crate::provision::{Provisioner, Refused};
+use crate::record::{ChangeRecord, ResourceRecord, StackRecord};
+use crate::store::StackStore;
+
+/// The stacks and what makes their resources.
+pub(crate) struct Stacks {
+    pub(crate) store: StackStore,
+    pub(crate) provisioner: Provisioner,
+}
+
+/// What a deploy makes the stack into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Target {
+    pub(crate) template: String,
+    pub(crate) parameters: Vec<(String, String)>,
+    pub(crate) capabilities: Vec<String>,
+    pub(crate) tags: Vec<(String, String)>,
+}
+
+/// Whether a deploy creates the stack or updates it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Deploy {
+    Create,
+    Update,
+}
+
+/// A resource that failed, and why.
+struct Failed {
+    logical_id: String,
+}
+
+impl Stacks {
+    fn scope(stack: &StackRecord) -> Scope {
+        Scope {
+            region: stack.region.clone(),
+            account: stack.account.clone(),
+        }
+    }
+
+    pub(crate) fn pseudo(stack: &StackRecord) -> Pseudo {
+        Pseudo {
+            region: stack.region.clone(),
+            account_id: stack.account.clone(),
+            stack_name: stack.name.clone(),
+        }
+    }
+
+    /// Saves `stack`; a store that cannot be written is logged (the operation goes on: its result is
+    /// saved at its next step, or found by [`Stacks::recover`]).
+    async fn save(&self, stack: &StackRecord) {
+        if let Err(e) = self.store.save(stack.clone()).await {
+            tracing::error!(stack = %stack.name, "cannot save the stack: {e}");
+        }
+    }
+
+    /// Runs a deploy of `stack` (whose status is already `CREATE_IN_PROGRESS` or `UPDATE_IN_PROGRESS`,
+    /// saved) to `target`, then its cleanup or rollback; `change_set` is the id of the change set being
+    /// executed, if any.
+    pub(crate) async fn deploy(
+        self: Arc<Self>,
+        mut stack: StackRecord,
+        target: Target,
+        kind: Deploy,
+        change_set: Option<String>,
+    ) {
+        let before = stack.clone();
+        let outcome = self.apply(&mut stack, &target).await;
+        let succeeded = outcome.is_ok();
+        match (outcome, kind) {
+            (Ok(desired), Deploy::Create) => {
+                stack.outputs = desired.outputs;
+                stack.description = desired.description;
+                self.accept(&mut stack, &target);
+                stack.set_status("CREATE_COMPLETE", None);
+            }
+            (Ok(desired), Deploy::Update) => {
+                let kept: Vec<String> = desired.resources.iter().map(|w| w.logical_id.clone()).collect();
+                stack.outputs = desired.outputs;
+                stack.description = desired.description;
+                self.accept(&mut stack, &target);
+                stack.updated = Some(Utc::now());
+                stack.set_status("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", None);
+                self.save(&stack).await;
+                self.remove_all(&mut stack, |r| !kept.contains(&r.logical_id), false)
+                    .await
+                    .ok();
+                stack.set_status("UPDATE_COMPLETE", None);
+            }
+            (Err(failed), Deploy::Create) => {
+                let reason = format!(
+                    "The following resource(s) failed to create: [{}]. ",
+                    failed.logical_id
+                );
+                if stack.disable_rollback {
+                    stack.set_status("CREATE_FAILED", Some(reason));
+                } else {
+                    stack.set_status(
+                        "ROLLBACK_IN_PROGRESS",
+                        Some(format!("{reason}Rollback requested by user.")),
+                    );
+                    self.save(&stack).await;
+                    let status = match self.remove_all(&mut stack, |_| true, true).await {
+                        Ok(()) => "ROLLBACK_COMPLETE",
+                        Err(_) => "ROLLBACK_FAILED",
+                    };
+                    stack.set_status(status, None);
+                }
+            }
+            (Err(failed), Deploy::Update) => {
+                let reason = format!(
+                    "The following resource(s) failed to update: [{}]. ",
+                    failed.logical_id
+                );
+                stack.set_status("UPDATE_ROLLBACK_IN_PROGRESS", Some(reason));
+                self.save(&stack).await;
+                let previous = Target {
+                    template: before.template.clone(),
+                    parameters: before.parameters.clone(),
+                    capabilities: before.capabilities.clone(),
+                    tags: before.tags.clone(),
+                };
+                let restored = self.apply(&mut stack, &previous).await;
+                stack.set_status("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", None);
+                self.save(&stack).await;
+                let kept: Vec<String> = before.resources.iter().map(|r| r.logical_id.clone()).collect();
+                let cleaned = self
+                    .remove_all(&mut stack, |r| !kept.contains(&r.logical_id), false)
+                    .await;
+                let status = if restored.is_ok() && cleaned.is_ok() {
+                    "UPDATE_ROLLBACK_COMPLETE"
+                } else {
+                    "UPDATE_ROLLBACK_FAILED"
+                };
+                stack.set_status(status, None);
+            }
+        }
+        if let Some(id) = change_set
+            && let Some(set) = stack.change_sets.iter_mut().find(|c| c.id == id)
+        {
+            set.execution_status = if succeeded {
+                "EXECUTE_COMPLETE"
+            } else {
+                "EXECUTE_FAILED"
+            }
+            .into();
+        }
+        self.save(&stack).await;
+    }
+
+    /// Takes the target's template, parameters, capabilities and tags as the stack's.
+    fn accept(&self, stack: &mut StackRecord, target: &Target) {
+        stack.template = target.template.clone();
+        stack.parameters = target.parameters.clone();
+        stack.capabilities = target.capabilities.clone();
+        stack.tags = target.tags.clone();
+    }
+
+    /// Makes or changes every resource `target` asks for that differs from what the stack has.
+    async fn apply(&self, stack: &mut StackRecord, target: &Target) -> Result<Desired, Failed> {
+        let scope = Self::scope(stack);
+        let pseudo = Self::pseudo(stack);
+        let failed_template = |stack: &mut StackRecord, reason: String| {
+            stack.status_reason = Some(reason);
+            Failed {
+                logical_id: stack.name.clone(),
+            }
+        };
+        let template = match desired::parse(&target.template) {
+            Ok(t) => t,
+            Err(desired::Invalid(reason)) => return Err(failed_template(stack, reason)),
+        };
+        let mut names: HashMap<String, String> = HashMap::new();
+        let mut layer_versions: HashMap<String, String> = HashMap::new();
+        for r in &stack.resources {
+            match r.type_name.as_str() {
+                "AWS::Lambda::Function" | "AWS::Serverless::Function" => {
+                    names.insert(r.logical_id.clone(), r.physical_id.clone());
+                }
+                "AWS::Lambda::LayerVersion" | "AWS::Serverless::LayerVersion" => {
+                    layer_versions.insert(r.logical_id.clone(), r.physical_id.clone());
+                }
+                _ => {}
+            }
+        }
+        let evaluate = |layer_versions: &HashMap<String, String>| {
+            desired::evaluate(
+                &template,
+                &Inputs {
+                    pseudo: &pseudo,
+                    parameters: &target.parameters,
+                    names: &names,
+                    layer_versions,
+                },
+            )
+        };
+        let first = match evaluate(&layer_versions) {
+            Ok(d) => d,
+            Err(desired::Invalid(reason)) => return Err(failed_template(stack, reason)),
+        };
+        // Recorded resources and layers first: functions refer to the layers' versions.
+        for wanted in first
+            .resources
+            .iter()
+            .filter(|w| !matches!(w.making, Making::Function(_)))
+        {
+            if let Some(arn) = self.step(stack, &scope, wanted).await? {
+                layer_versions.insert(wanted.logical_id.clone(), arn);
+            }
+        }
+        let second = match evaluate(&layer_versions) {
+            Ok(d) => d,
+            Err(desired::Invalid(reason)) => return Err(failed_template(stack, reason)),
+        };
+        for wanted in second
+            .resources
+            .iter()
+            .filter(|w| matches!(w.making, Making::Function(_)))
+        {
+            self.step(stack, &scope, wanted).await?;
+        }
+        Ok(second)
+    }
+
+    /// Makes or changes one resource if what the stack has differs; returns its physical id when it
+    /// made a layer version.
+    async fn step(
+        &self,
+        stack: &mut StackRecord,
+        scope: &Scope,
+        wanted: &Wanted,
+    ) -> Result<Option<String>, Failed> {
+        let old = stack.resource(&wanted.logical_id).cloned();
+        if old.as_ref().is_some_and(|o| unchanged(o, wanted)) {
+            return Ok(None);
+        }
+        let made_before = old.as_ref().is_some_and(|o| !o.physical_id.is_empty());
+        let verb = if made_before { "UPDATE" } else { "CREATE" };
+        // A function's physical id is its name, known before it is made: a rollback then removes a
+        // function whose creation failed half way.
+        let physical_id = match (&wanted.making, &old) {
+            (Making::Function(spec), _) => spec.name.clone(),
+            (_, Some(old)) => old.physical_id.clone(),
+            (_, None) => String::new(),
+        };
+        let mut record = ResourceRecord {
+            logical_id: wanted.logical_id.clone(),
+            type_name: wanted.type_name.clone(),
+            physical_id,
+            status: format!("{verb}_IN_PROGRESS"),
+            reason: None,
+            updated: Utc::now(),
+            fingerprint: old.as_ref().map(|o| o.fingerprint.clone()).unwrap_or_default(),
+        };
+        stack.set_resource(record.clone());
+        self.save(stack).await;
+        let default_role =
+            lamina_template::role_arn(&Self::pseudo(stack), &format!("{}Role", wanted.logical_id));
+        match self
+            .provisioner
+            .make(scope, wanted, old.as_ref(), &default_role)
+            .await
+        {
+            Ok(physical_id) => {
+                if let Some(old) = &old
+                    && !old.physical_id.is_empty()
+                    && old.physical_id != physical_id
+                {
+                    // Replaced: the old one goes in the cleanup, as CloudFormation removes it.
+                    self.provisioner.remove(scope, old).await.ok();
+                }
+                record.physical_id = physical_id.clone();
+                record.status = format!("{verb}_COMPLETE");
+                record.reason = match &wanted.making {
+                    Making::Recorded { note, .. } => note.clone(),
+                    _ => None,
+                };
+                record.fingerprint = wanted.fingerprint();
+                record.updated = Utc::now();
+                stack.set_resource(record);
+                self.save(stack).await;
+                Ok(matches!(wanted.making, Making::Layer(_)).then_some(physical_id))
+            }
+            Err(Refused(reason)) => {
+                record.status = format!("{verb}_FAILED");
+                record.reason = Some(reason);
+                record.updated = Utc::now();
+                stack.set_resource(record);
+                self.save(stack).await;
+                Err(Failed {
+                    logical_id: wanted.logical_id.clone(),
+                })
+            }
+        }
+    }
+
+    /// Removes the stack's resources that `which` picks, newest first, with their events; `rollback`
+    /// removes what failed too. Returns the first failure after trying them all.
+    async fn remove_all(
+        &self,
+        stack: &mut StackRecord,
+        which: impl Fn(&ResourceRecord) -> bool,
+        rollback: bool,
+    ) -> Result<(), Refused> {
+        let scope = Self::scope(stack);
+        let chosen: Vec<ResourceRecord> = stack
+            .resources
+            .iter()
+            .rev()
+            .filter(|r| which(r) && r.status != "DELETE_COMPLETE")
+            .cloned()
+            .collect();
+        let mut first_failure = None;
+        for mut resource in chosen {
+            if resource.physical_id.is_empty() && rollback {
+                // Never made: nothing to remove.
+                resource.status = "DELETE_COMPLETE".into();
+                resource.reason = None;
+                resource.updated = Utc::now();
+                stack.set_resource(resource);
+                continue;
+            }
+            resource.status = "DELETE_IN_PROGRESS".into();
+            resource.reason = None;
+            resource.updated = Utc::now();
+            stack.set_resource(resource.clone());
+            self.save(stack).await;
+            match self.provisioner.remove(&scope, &resource).await {
+                Ok(()) => {
+                    resource.status = "DELETE_COMPLETE".into();
+                    resource.updated = Utc::now();
+                    stack.set_resource(resource);
+                }
+                Err(refused) => {
+                    resource.status = "DELETE_FAILED".into();
+                    resource.reason = Some(refused.0.clone());
+                    resource.updated = Utc::now();
+                    stack.set_resource(resource);
+                    first_failure.get_or_insert(refused);
+                }
+            }
+            self.save(stack).await;
+        }
+        // What is gone is no longer the stack's (its events stay).
+        stack.resources.retain(|r| r.status != "DELETE_COMPLETE");
+        match first_failure {
+            Some(refused) => Err(refused),
+            None => Ok(()),
+        }
+    }
+
+    /// Deletes `stack` (whose status is already `DELETE_IN_PROGRESS`, saved) and everything it made.
+    pub(crate) async fn delete(self: Arc<Self>, mut stack: StackRecord) {
+        match self.remove_all(&mut stack, |_| true, false).await {
+            Ok(()) => {
+                stack.deleted = Some(Utc::now());
+                stack.set_status("DELETE_COMPLETE", None);
+            }
+            Err(_) => {
+                let failed: Vec<String> = stack
+                    .resources
+                    .iter()
+                    .filter(|r| r.status == "DELETE_FAILED")
+                    .map(|r| r.logical_id.clone())
+                    .collect();
+                stack.set_status(
+                    "DELETE_FAILED",
+                    Some(format!(
+                        "The following resource(s) failed to delete: [{}]. ",
+                        failed.join(", ")
+                    )),
+                );
+            }
+        }
+        self.save(&stack).await;
+    }
+
+    /// After a restart: a stack whose operation was cut off is marked as failed, with the reason, so that
+    /// it can be updated or deleted again (its resources are as the events say).
+    pub(crate) async fn recover(&self) {
+        for mut stack in self.store.all() {
+            if !stack.busy() {
+                continue;
+            }
+            let failed = match stack.status.as_str() {
+                "CREATE_IN_PROGRESS" => "CREATE_FAILED",
+                "ROLLBACK_IN_PROGRESS" => "ROLLBACK_FAILED",
+                "DELETE_IN_PROGRESS" => "DELETE_FAILED",
+                "UPDATE_ROLLBACK_IN_PROGRESS" | "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS" => {
+                    "UPDATE_ROLLBACK_FAILED"
+                }
+                _ => "UPDATE_FAILED",
+            };
+            for set in &mut stack.change_sets {
+                if set.execution_status == "EXECUTE_IN_PROGRESS" {
+                    set.execution_status = "EXECUTE_FAILED".into();
+                }
+            }
+            stack.set_status(
+                failed,
+                Some("The server stopped while this operation was in progress.".into()),
+            );
+            self.save(&stack).await;
+        }
+    }
+}
+
+/// Whether the stack's `record` already is what `wanted` asks for.
+fn unchanged(record: &ResourceRecord, wanted: &Wanted) -> bool {
+    let settled = record.status.ends_with("_COMPLETE") && !record.status.starts_with("DELETE");
+    settled && record.fingerprint == wanted.fingerprint()
+}
+
+impl Stacks {
+    /// What deploying `target` would change in `stack`: resources added, modified (replaced for a new
+    /// layer version or a function's new name) and removed, as a change set lists them.
+    pub(crate) fn changes(
+        stack: &StackRecord,
+        target: &Target,
+    ) -> Result<Vec<ChangeRecord>, desired::Invalid> {
+        let template = desired::parse(&target.template)?;
+        let mut names = HashMap::new();
+        let mut layer_versions = HashMap::new();
+        for r in &stack.resources {
+            if r.type_name.ends_with("::Function") {
+                names.insert(r.logical_id.clone(), r.physical_id.clone());
+            } else if r.type_name.ends_with("::LayerVersion") {
+                layer_versions.insert(r.logical_id.clone(), r.physical_id.clone());
+            }
+        }
+        let pseudo = Self::pseudo(stack);
+        let desired = desired::evaluate(
+            &template,
+            &Inputs {
+                pseudo: &pseudo,
+                parameters: &target.parameters,
+                names: &names,
+                layer_versions: &layer_versions,
+            },
+        )?;
+        let mut changes = Vec::new();
+        for wanted in &desired.resources {
+            let old = stack.resource(&wanted.logical_id);
+            let (action, replacement) = match old {
+                None => ("Add", None),
+                Some(old) if unchanged(old, wanted) => continue,
+                Some(old) => {
+                    let replaced = match &wanted.making {
+                        Making::Layer(_) => true,
+                        Making::Function(spec) => spec.name != old.physical_id,
+                        Making::Recorded { .. } => false,
+                    };
+                    ("Modify", Some(if replaced { "True" } else { "False" }.to_owned()))
+                }
+            };
+            changes.push(ChangeRecord {
+                action: action.into(),
+                logical_id: wanted.logical_id.clone(),
+                physical_id: old.map(|o| o.physical_id.clone()).filter(|p| !p.is_empty()),
+                type_name: wanted.type_name.clone(),
+                replacement,
+            });
+        }
+        for old in &stack.resources {
+            if !desired.resources.iter().any(|w| w.logical_id == old.logical_id) {
+                changes.push(ChangeRecord {
+                    action: "Remove".into(),
+                    logical_id: old.logical_id.clone(),
+                    physical_id: Some(old.physical_id.clone()).filter(|p| !p.is_empty()),
+                    type_name: old.type_name.clone(),
+                    replacement: None,
+                });
+            }
+        }
+        Ok(changes)
+    }
+}

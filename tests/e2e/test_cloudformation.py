@@ -1,0 +1,231 @@
+"""CloudFormation on lamina's endpoint: stacks made, updated and deleted by boto3 and the AWS CLI
+(`aws cloudformation deploy`), their functions made by lamina with code from S3, events and outputs as
+CloudFormation reports them, a failing stack rolled back, capabilities checked, stacks kept across a
+restart."""
+
+import json
+import shutil
+
+import botocore.exceptions
+import pytest
+
+from conftest import ACCOUNT, GO_FIXTURES, make_zip, run_aws
+
+WAIT = {"Delay": 1, "MaxAttempts": 60}
+
+
+def shell_package(tmp_path, s3_store):
+    """The shell fixture zipped and uploaded to a fresh versioned bucket: (bucket, key)."""
+    bucket = s3_store.new_bucket(versioned=True)
+    shutil.copy(GO_FIXTURES.parent / "shell" / "bootstrap", tmp_path / "bootstrap")
+    package = tmp_path / "function.zip"
+    package.write_bytes(make_zip({"bootstrap": (tmp_path / "bootstrap").read_text()}))
+    s3_store.aws(["s3", "cp", str(package), f"s3://{bucket}/builds/function.zip"])
+    return bucket, "builds/function.zip"
+
+
+def template(bucket, key, stage="dev", extra=None):
+    resources = {
+        "Role": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {"AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []}},
+        },
+        "Fn": {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {
+                "Runtime": "provided.al2023",
+                "Handler": "bootstrap",
+                "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+                "Code": {"S3Bucket": bucket, "S3Key": key},
+                "Environment": {"Variables": {"STAGE": {"Ref": "Stage"}}},
+            },
+        },
+        "Queue": {"Type": "AWS::SQS::Queue"},
+    }
+    resources.update(extra or {})
+    return json.dumps(
+        {
+            "AWSTemplateFormatVersion": "2010-09-09",
+            "Description": "a function from S3",
+            "Parameters": {"Stage": {"Type": "String", "Default": stage}},
+            "Resources": resources,
+            "Outputs": {
+                "FunctionArn": {"Value": {"Fn::GetAtt": ["Fn", "Arn"]}, "Description": "the function"},
+                "FunctionName": {"Value": {"Ref": "Fn"}},
+            },
+        }
+    )
+
+
+def error_of(excinfo):
+    error = excinfo.value.response["Error"]
+    return excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"], error["Code"], error["Message"]
+
+
+def outputs(stack):
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+def test_a_stack_is_created_updated_and_deleted(s3_server, s3_store, tmp_path):
+    cfn = s3_server.client(service="cloudformation")
+    lam = s3_server.client()
+    bucket, key = shell_package(tmp_path, s3_store)
+    stack_id = cfn.create_stack(
+        StackName="app", TemplateBody=template(bucket, key), Capabilities=["CAPABILITY_IAM"]
+    )["StackId"]
+    assert stack_id.startswith(f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/app/")
+    cfn.get_waiter("stack_create_complete").wait(StackName="app", WaiterConfig=WAIT)
+    stack = cfn.describe_stacks(StackName="app")["Stacks"][0]
+    assert (stack["StackId"], stack["StackStatus"], stack["Description"]) == (
+        stack_id, "CREATE_COMPLETE", "a function from S3"
+    )
+    name = outputs(stack)["FunctionName"]
+    assert name.startswith("app-Fn-") and len(name) == len("app-Fn-") + 12, name
+    assert outputs(stack)["FunctionArn"] == f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{name}"
+    out = lam.invoke(FunctionName=name, Payload=b'{"from":"cfn"}')
+    assert json.loads(out["Payload"].read()) == {"shell": True, "event": {"from": "cfn"}}
+    assert lam.get_function_configuration(FunctionName=name)["Environment"]["Variables"] == {"STAGE": "dev"}
+
+    resources = {r["LogicalResourceId"]: r for r in cfn.describe_stack_resources(StackName="app")["StackResources"]}
+    assert {k: (r["ResourceType"], r["ResourceStatus"]) for k, r in resources.items()} == {
+        "Role": ("AWS::IAM::Role", "CREATE_COMPLETE"),
+        "Queue": ("AWS::SQS::Queue", "CREATE_COMPLETE"),
+        "Fn": ("AWS::Lambda::Function", "CREATE_COMPLETE"),
+    }
+    assert resources["Fn"]["PhysicalResourceId"] == name
+    assert "lamina does not provision AWS::SQS::Queue" in resources["Queue"]["ResourceStatusReason"]
+    events = cfn.describe_stack_events(StackName="app")["StackEvents"]
+    # Newest first; the stack's own events open and close it.
+    assert (events[0]["LogicalResourceId"], events[0]["ResourceStatus"]) == ("app", "CREATE_COMPLETE")
+    assert (events[-1]["ResourceStatus"], events[-1]["ResourceStatusReason"]) == ("CREATE_IN_PROGRESS", "User Initiated")
+    fn_events = [e["ResourceStatus"] for e in reversed(events) if e["LogicalResourceId"] == "Fn"]
+    assert fn_events == ["CREATE_IN_PROGRESS", "CREATE_COMPLETE"]
+
+    # An update changes what changed, and keeps the function's name.
+    cfn.update_stack(
+        StackName="app",
+        UsePreviousTemplate=True,
+        Parameters=[{"ParameterKey": "Stage", "ParameterValue": "prod"}],
+        Capabilities=["CAPABILITY_IAM"],
+    )
+    cfn.get_waiter("stack_update_complete").wait(StackName="app", WaiterConfig=WAIT)
+    assert lam.get_function_configuration(FunctionName=name)["Environment"]["Variables"] == {"STAGE": "prod"}
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        cfn.update_stack(
+            StackName="app",
+            UsePreviousTemplate=True,
+            Parameters=[{"ParameterKey": "Stage", "UsePreviousValue": True}],
+            Capabilities=["CAPABILITY_IAM"],
+        )
+    assert error_of(excinfo) == (400, "ValidationError", "No updates are to be performed.")
+    # botocore decodes a JSON template.
+    assert cfn.get_template(TemplateStage="Original", StackName="app")["TemplateBody"]["Description"] == (
+        "a function from S3"
+    )
+
+    # Stacks are durable.
+    s3_server.restart()
+    cfn = s3_server.client(service="cloudformation")
+    assert cfn.describe_stacks(StackName=stack_id)["Stacks"][0]["StackStatus"] == "UPDATE_COMPLETE"
+
+    cfn.delete_stack(StackName="app")
+    cfn.get_waiter("stack_delete_complete").wait(StackName="app", WaiterConfig=WAIT)
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        s3_server.client().get_function(FunctionName=name)
+    assert error_of(excinfo)[1] == "ResourceNotFoundException"
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        cfn.describe_stacks(StackName="app")
+    assert error_of(excinfo) == (400, "ValidationError", "Stack with id app does not exist")
+    # By its id, a deleted stack is still described.
+    assert cfn.describe_stacks(StackName=stack_id)["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
+    listed = cfn.list_stacks(StackStatusFilter=["DELETE_COMPLETE"])["StackSummaries"]
+    assert [s["StackId"] for s in listed] == [stack_id]
+
+
+def test_a_failing_resource_rolls_the_stack_back(s3_server, s3_store, tmp_path):
+    cfn = s3_server.client(service="cloudformation")
+    bucket, key = shell_package(tmp_path, s3_store)
+    broken = {
+        "Broken": {
+            "Type": "AWS::Lambda::Function",
+            "DependsOn": "Fn",
+            "Properties": {
+                "Runtime": "provided.al2023",
+                "Handler": "bootstrap",
+                "Role": f"arn:aws:iam::{ACCOUNT}:role/r",
+                "Code": {"S3Bucket": bucket, "S3Key": "no/such/key.zip"},
+            },
+        }
+    }
+    cfn.create_stack(StackName="broken", TemplateBody=template(bucket, key, extra=broken), Capabilities=["CAPABILITY_IAM"])
+    with pytest.raises(botocore.exceptions.WaiterError):
+        cfn.get_waiter("stack_create_complete").wait(StackName="broken", WaiterConfig=WAIT)
+    stack = cfn.describe_stacks(StackName="broken")["Stacks"][0]
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    events = cfn.describe_stack_events(StackName="broken")["StackEvents"]
+    rollback = next(e for e in events if e["ResourceStatus"] == "ROLLBACK_IN_PROGRESS")
+    assert rollback["ResourceStatusReason"] == (
+        "The following resource(s) failed to create: [Broken]. Rollback requested by user."
+    )
+    failed = next(e for e in events if e["LogicalResourceId"] == "Broken" and e["ResourceStatus"] == "CREATE_FAILED")
+    assert failed["ResourceStatusReason"].startswith("Resource handler returned message: ")
+    assert "NoSuchKey" in failed["ResourceStatusReason"] or "does not exist" in failed["ResourceStatusReason"]
+    # What was made is gone again.
+    made = next(e for e in events if e["LogicalResourceId"] == "Fn" and e["ResourceStatus"] == "DELETE_COMPLETE")
+    with pytest.raises(botocore.exceptions.ClientError):
+        s3_server.client().get_function(FunctionName=made["PhysicalResourceId"])
+    assert cfn.describe_stack_resources(StackName="broken")["StackResources"] == []
+
+
+def test_requests_are_checked_as_cloudformation_checks_them(server):
+    cfn = server.client(service="cloudformation")
+    body = template("b", "k")
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        cfn.create_stack(StackName="needs-iam", TemplateBody=body)
+    assert error_of(excinfo) == (400, "InsufficientCapabilitiesException", "Requires capabilities : [CAPABILITY_IAM]")
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        cfn.create_stack(StackName="bad_name", TemplateBody=body)
+    assert error_of(excinfo)[:2] == (400, "ValidationError")
+    assert "Value 'bad_name' at 'stackName' failed to satisfy constraint" in error_of(excinfo)[2]
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        cfn.describe_stacks(StackName="nothing")
+    assert error_of(excinfo) == (400, "ValidationError", "Stack with id nothing does not exist")
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        cfn.create_stack(StackName="local", TemplateBody=body.replace('{"S3Bucket": "b", "S3Key": "k"}', '"./src"'))
+    assert error_of(excinfo)[1] == "ValidationError"
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        cfn.validate_template(TemplateBody="Resources: [")
+    assert error_of(excinfo)[2].startswith("Template format error: ")
+    validated = cfn.validate_template(TemplateBody=body)
+    assert validated["Parameters"] == [{"ParameterKey": "Stage", "DefaultValue": "dev", "NoEcho": False}]
+    assert validated["Capabilities"] == ["CAPABILITY_IAM"]
+    # Deleting what does not exist succeeds.
+    cfn.delete_stack(StackName="nothing")
+
+
+def test_aws_cloudformation_deploy_uses_change_sets(s3_server, s3_store, tmp_path):
+    bucket, key = shell_package(tmp_path, s3_store)
+    path = tmp_path / "template.json"
+    path.write_text(template(bucket, key))
+    env = {"AWS_ENDPOINT_URL_CLOUDFORMATION": s3_server.endpoint, "AWS_DEFAULT_REGION": "us-east-1"}
+    args = ["cloudformation", "deploy", "--template-file", str(path), "--stack-name", "cli", "--capabilities", "CAPABILITY_IAM"]
+    out = run_aws(args, env)
+    assert "Successfully created/updated stack - cli" in out.stdout, out.stdout
+    cfn = s3_server.client(service="cloudformation")
+    stack = cfn.describe_stacks(StackName="cli")["Stacks"][0]
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+        # The executed change set is no longer listed, and is described by its id.
+    assert cfn.list_change_sets(StackName="cli")["Summaries"] == []
+    described = cfn.describe_change_set(ChangeSetName=stack["ChangeSetId"])
+    assert (described["Status"], described["ExecutionStatus"]) == ("CREATE_COMPLETE", "EXECUTE_COMPLETE")
+    assert sorted((c["ResourceChange"]["Action"], c["ResourceChange"]["LogicalResourceId"]) for c in described["Changes"]) == [
+        ("Add", "Fn"), ("Add", "Queue"), ("Add", "Role")
+    ]
+        # A parameter override updates the function.
+    run_aws(args + ["--parameter-overrides", "Stage=prod"], env)
+    name = outputs(cfn.describe_stacks(StackName="cli")["Stacks"][0])["FunctionName"]
+    variables = s3_server.client().get_function_configuration(FunctionName=name)["Environment"]["Variables"]
+    assert variables == {"STAGE": "prod"}
+    # Nothing changed: the CLI says so (its change set failed with CloudFormation's reason).
+    again = run_aws(args + ["--no-fail-on-empty-changeset"], env)
+    assert "No changes to deploy. Stack cli is up to date" in again.stdout, again.stdout
