@@ -557,7 +557,7 @@ fn banner(addr: SocketAddr, keys_line: &str, isolation: &Isolation) -> String {
         "\nPoint the AWS CLI and SDKs at lamina (paste into a shell):\n\n    \
          export AWS_ENDPOINT_URL=http://{addr}\n    export {keys_line}\n    \
          export AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1\n\n\
-         This endpoint serves Lambda (and function URLs), CloudWatch Logs and STS; other services answer an error naming them.\n"
+         This endpoint serves Lambda (and function URLs), CloudWatch Logs, STS and CloudFormation; other services answer an error naming them.\n"
     );
     for arch in lamina_model::Architecture::ALL {
         let line = match isolation.runs(arch) {
