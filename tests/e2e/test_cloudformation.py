@@ -229,3 +229,56 @@ def test_aws_cloudformation_deploy_uses_change_sets(s3_server, s3_store, tmp_pat
     # Nothing changed: the CLI says so (its change set failed with CloudFormation's reason).
     again = run_aws(args + ["--no-fail-on-empty-changeset"], env)
     assert "No changes to deploy. Stack cli is up to date" in again.stdout, again.stdout
+
+
+def test_a_failing_update_rolls_back_to_the_stack_as_it_was(s3_server, s3_store, tmp_path):
+    cfn = s3_server.client(service="cloudformation")
+    lam = s3_server.client()
+    bucket, key = shell_package(tmp_path, s3_store)
+    cfn.create_stack(StackName="steady", TemplateBody=template(bucket, key), Capabilities=["CAPABILITY_IAM"])
+    cfn.get_waiter("stack_create_complete").wait(StackName="steady", WaiterConfig=WAIT)
+    name = outputs(cfn.describe_stacks(StackName="steady")["Stacks"][0])["FunctionName"]
+    added = {
+        "Added": {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {
+                "Runtime": "provided.al2023",
+                "Handler": "bootstrap",
+                "Role": f"arn:aws:iam::{ACCOUNT}:role/r",
+                "Code": {"S3Bucket": bucket, "S3Key": key},
+                "FunctionName": "added-by-update",
+            },
+        },
+        "Broken": {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {
+                "Runtime": "provided.al2023",
+                "Handler": "bootstrap",
+                "Role": f"arn:aws:iam::{ACCOUNT}:role/r",
+                "Code": {"S3Bucket": bucket, "S3Key": "missing.zip"},
+                "FunctionName": "zz-broken",
+            },
+        },
+    }
+    cfn.update_stack(
+        StackName="steady",
+        TemplateBody=template(bucket, key, stage="changed", extra=added),
+        Capabilities=["CAPABILITY_IAM"],
+    )
+    with pytest.raises(botocore.exceptions.WaiterError):
+        cfn.get_waiter("stack_update_complete").wait(StackName="steady", WaiterConfig=WAIT)
+    stack = cfn.describe_stacks(StackName="steady")["Stacks"][0]
+    assert stack["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    # The function is as it was, what the update added is gone, and the stack keeps its template.
+    assert lam.get_function_configuration(FunctionName=name)["Environment"]["Variables"] == {"STAGE": "dev"}
+    with pytest.raises(botocore.exceptions.ClientError):
+        lam.get_function(FunctionName="added-by-update")
+    logical = sorted(r["LogicalResourceId"] for r in cfn.describe_stack_resources(StackName="steady")["StackResources"])
+    assert logical == ["Fn", "Queue", "Role"]
+    statuses = [e["ResourceStatus"] for e in cfn.describe_stack_events(StackName="steady")["StackEvents"] if e["LogicalResourceId"] == "steady"]
+    assert statuses[:4] == [
+        "UPDATE_ROLLBACK_COMPLETE",
+        "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
+        "UPDATE_ROLLBACK_IN_PROGRESS",
+        "UPDATE_IN_PROGRESS",
+    ]
