@@ -30,6 +30,25 @@ async fn start(operation: impl std::future::Future<Output = ()> + Send + 'static
     let _ = tokio::time::timeout(ANSWER_WITHIN, running).await;
 }
 
+/// Starts a deploy of `stack` to `target` (its status set and saved first); returns the stack's id.
+async fn deploy(
+    cf: &CloudFormation,
+    mut stack: StackRecord,
+    target: Target,
+    kind: Deploy,
+    change_set: Option<String>,
+) -> Result<String, QueryError> {
+    let status = match kind {
+        Deploy::Create => "CREATE_IN_PROGRESS",
+        Deploy::Update => "UPDATE_IN_PROGRESS",
+    };
+    stack.set_status(status, Some("User Initiated".into()));
+    save(cf, &stack).await?;
+    let id = stack.id.clone();
+    start(Arc::clone(&cf.stacks).deploy(stack, target, kind, change_set)).await;
+    Ok(id)
+}
+
 /// CloudFormation's pattern for stack names, as its messages quote it.
 const STACK_NAME_PATTERN: &str = "[a-zA-Z][-a-zA-Z0-9]*|arn:[-a-zA-Z0-9:/._+]*";
 
@@ -217,7 +236,7 @@ async fn template(
 /// (`auto_expand`: a template with a transform needs CAPABILITY_AUTO_EXPAND, as outside change sets).
 fn check_target(caller: &Caller, name: &str, target: &Target, auto_expand: bool) -> Result<(), QueryError> {
     let template = desired::parse(&target.template).map_err(|Invalid(m)| validation(m))?;
-    let stack = StackRecord::blank(caller, name);
+    let stack = StackRecord::blank(&caller.account_id, &caller.region, name);
     let desired = desired::evaluate(
         &template,
         &desired::Inputs {
@@ -245,38 +264,6 @@ fn check_target(caller: &Caller, name: &str, target: &Target, auto_expand: bool)
         ));
     }
     Ok(())
-}
-
-impl StackRecord {
-    /// A new stack of `caller`'s, named `name`, in REVIEW_IN_PROGRESS with no template yet.
-    pub(crate) fn blank(caller: &Caller, name: &str) -> StackRecord {
-        StackRecord {
-            id: format!(
-                "arn:aws:cloudformation:{}:{}:stack/{name}/{}",
-                caller.region,
-                caller.account_id,
-                uuid::Uuid::new_v4()
-            ),
-            name: name.to_owned(),
-            account: caller.account_id.clone(),
-            region: caller.region.clone(),
-            status: "REVIEW_IN_PROGRESS".into(),
-            status_reason: None,
-            description: None,
-            template: String::new(),
-            parameters: Vec::new(),
-            capabilities: Vec::new(),
-            tags: Vec::new(),
-            disable_rollback: false,
-            created: Utc::now(),
-            updated: None,
-            deleted: None,
-            outputs: Vec::new(),
-            resources: Vec::new(),
-            events: Vec::new(),
-            change_sets: Vec::new(),
-        }
-    }
 }
 
 async fn save(cf: &CloudFormation, stack: &StackRecord) -> Result<(), QueryError> {
@@ -312,17 +299,14 @@ pub(crate) async fn create_stack(
         tags: given_tags(params),
     };
     check_target(caller, name, &target, true)?;
-    let mut stack = StackRecord::blank(caller, name);
+    let mut stack = StackRecord::blank(&caller.account_id, &caller.region, name);
     stack.template = target.template.clone();
     stack.parameters = target.parameters.clone();
     stack.capabilities = target.capabilities.clone();
     stack.tags = target.tags.clone();
     stack.disable_rollback =
         params.get("DisableRollback") == Some("true") || params.get("OnFailure") == Some("DO_NOTHING");
-    stack.set_status("CREATE_IN_PROGRESS", Some("User Initiated".into()));
-    save(cf, &stack).await?;
-    let id = stack.id.clone();
-    start(Arc::clone(&cf.stacks).deploy(stack, target, Deploy::Create, None)).await;
+    let id = deploy(cf, stack, target, Deploy::Create, None).await?;
     Ok(Element::new().text("StackId", &id).finish())
 }
 
@@ -332,7 +316,7 @@ pub(crate) async fn update_stack(
     params: &Params,
 ) -> Result<String, QueryError> {
     let name = required(params, "StackName", "stackName")?;
-    let Some(mut stack) = stack_of(cf, caller, name).filter(|s| s.status != "REVIEW_IN_PROGRESS") else {
+    let Some(stack) = stack_of(cf, caller, name).filter(|s| s.status != "REVIEW_IN_PROGRESS") else {
         return Err(validation(format!("Stack [{name}] does not exist")));
     };
     if stack.busy() || stack.status.ends_with("_FAILED") && stack.status != "UPDATE_FAILED" {
@@ -358,10 +342,7 @@ pub(crate) async fn update_stack(
     {
         return Err(validation("No updates are to be performed."));
     }
-    stack.set_status("UPDATE_IN_PROGRESS", Some("User Initiated".into()));
-    save(cf, &stack).await?;
-    let id = stack.id.clone();
-    start(Arc::clone(&cf.stacks).deploy(stack, target, Deploy::Update, None)).await;
+    let id = deploy(cf, stack, target, Deploy::Update, None).await?;
     Ok(Element::new().text("StackId", &id).finish())
 }
 
@@ -654,7 +635,7 @@ pub(crate) async fn create_change_set(
         }
         ("CREATE", Some(s)) => s,
         ("CREATE", None) => {
-            let mut s = StackRecord::blank(caller, name);
+            let mut s = StackRecord::blank(&caller.account_id, &caller.region, name);
             s.set_status("REVIEW_IN_PROGRESS", Some("User Initiated".into()));
             s
         }
@@ -812,19 +793,16 @@ pub(crate) async fn execute_change_set(
     }
     let kind = if stack.status == "REVIEW_IN_PROGRESS" {
         stack.disable_rollback = params.get("DisableRollback") == Some("true");
-        stack.set_status("CREATE_IN_PROGRESS", Some("User Initiated".into()));
         Deploy::Create
     } else {
-        stack.set_status("UPDATE_IN_PROGRESS", Some("User Initiated".into()));
         Deploy::Update
     };
-    save(cf, &stack).await?;
     let target = Target {
         template: set.template.clone(),
         parameters: set.parameters.clone(),
         capabilities: set.capabilities.clone(),
         tags: set.tags.clone(),
     };
-    start(Arc::clone(&cf.stacks).deploy(stack, target, kind, Some(set.id))).await;
+    deploy(cf, stack, target, kind, Some(set.id)).await?;
     Ok(String::new())
 }

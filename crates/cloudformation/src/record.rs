@@ -38,6 +38,34 @@ pub(crate) struct StackRecord {
 }
 
 impl StackRecord {
+    /// A new stack named `name` of `account` in `region`, in REVIEW_IN_PROGRESS with no template yet.
+    pub(crate) fn blank(account: &str, region: &str, name: &str) -> StackRecord {
+        StackRecord {
+            id: format!(
+                "arn:aws:cloudformation:{region}:{account}:stack/{name}/{}",
+                uuid::Uuid::new_v4()
+            ),
+            name: name.to_owned(),
+            account: account.to_owned(),
+            region: region.to_owned(),
+            status: "REVIEW_IN_PROGRESS".into(),
+            status_reason: None,
+            description: None,
+            template: String::new(),
+            parameters: Vec::new(),
+            capabilities: Vec::new(),
+            tags: Vec::new(),
+            disable_rollback: false,
+            created: Utc::now(),
+            updated: None,
+            deleted: None,
+            outputs: Vec::new(),
+            resources: Vec::new(),
+            events: Vec::new(),
+            change_sets: Vec::new(),
+        }
+    }
+
     /// The resource `logical_id`, if the stack has it.
     pub(crate) fn resource(&self, logical_id: &str) -> Option<&ResourceRecord> {
         self.resources.iter().find(|r| r.logical_id == logical_id)

@@ -121,7 +121,7 @@ impl StackStore {
         let store = self.clone();
         tokio::task::spawn_blocking(move || store.save_now(record))
             .await
-                        .map_err(|e| StoreError::Io {
+            .map_err(|e| StoreError::Io {
                 path: self.dir.clone(),
                 source: io::Error::other(e),
             })?
@@ -148,8 +148,6 @@ impl StackStore {
     }
 }
 
-
-
 /// The file name of a stack: the uuid at the end of its id.
 fn file_stem(id: &str) -> &str {
     id.rsplit('/').next().unwrap_or(id)
@@ -157,43 +155,23 @@ fn file_stem(id: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use chrono::Utc;
-
     use super::*;
 
-    fn stack(name: &str, uuid: &str) -> StackRecord {
-        StackRecord {
-            id: format!("arn:aws:cloudformation:us-east-1:123456789012:stack/{name}/{uuid}"),
-            name: name.into(),
-            account: "123456789012".into(),
-            region: "us-east-1".into(),
-            status: "CREATE_COMPLETE".into(),
-            status_reason: None,
-            description: None,
-            template: "{}".into(),
-            parameters: Vec::new(),
-            capabilities: Vec::new(),
-            tags: Vec::new(),
-            disable_rollback: false,
-            created: Utc::now(),
-            updated: None,
-            deleted: None,
-            outputs: Vec::new(),
-            resources: Vec::new(),
-            events: Vec::new(),
-            change_sets: Vec::new(),
-        }
+    fn stack(name: &str) -> StackRecord {
+        let mut stack = StackRecord::blank("123456789012", "us-east-1", name);
+        stack.status = "CREATE_COMPLETE".into();
+        stack
     }
 
     #[tokio::test]
     async fn stacks_survive_a_reopen_and_are_found_by_name_or_id() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = StackStore::open(dir.path()).expect("open");
-        let mut first = stack("app", "1111");
+        let mut first = stack("app");
         store.save(first.clone()).await.expect("save");
         first.status = "DELETE_COMPLETE".into();
         store.save(first.clone()).await.expect("save");
-        let second = stack("app", "2222");
+        let second = stack("app");
         store.save(second.clone()).await.expect("save");
         // A torn write of another stack is not read.
         fs::write(dir.path().join("stacks/3333.json.tmp"), b"{").expect("write");

@@ -102,6 +102,38 @@ pub(crate) struct Target {
 }
 
 impl Target {
+    /// Checks `operation`'s input against the model (`body`, with `FunctionName` and `Qualifier`) and
+    /// names its target: the function and its qualifier (the `Qualifier` member or the name's ARN's);
+    /// the ARN is the function's, qualified when a qualifier was given.
+    pub(crate) fn checked<B: Serialize>(
+        operation: &str,
+        scope: &Scope,
+        raw_name: &str,
+        qualifier: Option<&str>,
+        body: &B,
+    ) -> Result<Target, EngineError> {
+        let members = [("Qualifier", validate::optional(qualifier))];
+        let f = validate::function_input(operation, raw_name, body, &members, scope)?;
+        let q = crate::names::resolve_qualifier(f.qualifier, qualifier)?;
+        let arn = match &q {
+            Some(q) => format!("{}:{q}", scope.function_arn(&f.name)),
+            None => scope.function_arn(&f.name),
+        };
+        Ok(Target {
+            name: f.name,
+            qualified: Qualified::of(q.as_deref()),
+            arn,
+        })
+    }
+
+    /// The same target, with no qualifier standing for `$LATEST` (for settings kept per version).
+    pub(crate) fn unqualified_is_latest(mut self) -> Target {
+        if self.qualified == Qualified::Function {
+            self.qualified = Qualified::Latest;
+        }
+        self
+    }
+
     /// The key of the sub-resource of `kind` of this qualifier.
     pub(crate) fn key(&self, scope: &Scope, kind: SubResourceKind) -> SubResourceKey {
         function_key(scope, &self.name, kind, &self.qualified.key())

@@ -15,9 +15,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::names::{self, Scope};
-use crate::sub_resources::{Qualified, Target};
-use crate::validate;
+use crate::names::Scope;
+use crate::sub_resources::Target;
 use crate::wire::{Destination, DestinationConfig, EventInvokeConfigInput, FunctionEventInvokeConfig};
 use crate::{Engine, EngineError};
 
@@ -91,19 +90,10 @@ fn target<B: serde::Serialize>(
     qualifier: Option<&str>,
     body: &B,
 ) -> Result<Target, EngineError> {
-    let members = [("Qualifier", validate::optional(qualifier))];
-    let f = validate::function_input(operation, raw_name, body, &members, scope)?;
-    let q = names::resolve_qualifier(f.qualifier, qualifier)?;
-    let qualified = match Qualified::of(q.as_deref()) {
-        Qualified::Function => Qualified::Latest,
-        other => other,
-    };
-    let arn = format!("{}:{}", scope.function_arn(&f.name), qualified.key());
-    Ok(Target {
-        name: f.name,
-        qualified,
-        arn,
-    })
+    let mut target = Target::checked(operation, scope, raw_name, qualifier, body)?.unqualified_is_latest();
+    // Always qualified: `...:$LATEST` for the function itself.
+    target.arn = format!("{}:{}", scope.function_arn(&target.name), target.qualified.key());
+    Ok(target)
 }
 
 /// The rule of Put and Update the model cannot state: at least one setting.

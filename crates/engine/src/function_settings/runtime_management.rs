@@ -5,10 +5,10 @@
 use lamina_store::SubResourceKind;
 use serde::{Deserialize, Serialize};
 
-use crate::names::{self, Scope};
-use crate::sub_resources::{Change, Qualified, Stored, Target, function_key};
+use crate::names::Scope;
+use crate::sub_resources::{Change, Stored, Target, function_key};
 use crate::wire::{RuntimeManagementConfig, RuntimeManagementInput};
-use crate::{Engine, EngineError, validate};
+use crate::{Engine, EngineError};
 
 /// What the engine stores for a qualifier's runtime update mode.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,22 +27,7 @@ fn target<B: Serialize>(
     qualifier: Option<&str>,
     body: &B,
 ) -> Result<Target, EngineError> {
-    let members = [("Qualifier", validate::optional(qualifier))];
-    let f = validate::function_input(operation, raw_name, body, &members, scope)?;
-    let q = names::resolve_qualifier(f.qualifier, qualifier)?;
-    let arn = match &q {
-        Some(q) => format!("{}:{q}", scope.function_arn(&f.name)),
-        None => scope.function_arn(&f.name),
-    };
-    let qualified = match Qualified::of(q.as_deref()) {
-        Qualified::Function => Qualified::Latest,
-        other => other,
-    };
-    Ok(Target {
-        name: f.name,
-        qualified,
-        arn,
-    })
+    Ok(Target::checked(operation, scope, raw_name, qualifier, body)?.unqualified_is_latest())
 }
 
 impl Engine {

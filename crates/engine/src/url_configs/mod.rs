@@ -19,10 +19,10 @@ pub use lookup::FunctionUrlTarget;
 
 use serde::{Deserialize, Serialize};
 
-use crate::names::{self, Scope};
-use crate::sub_resources::{Qualified, Target};
+use crate::EngineError;
+use crate::names::Scope;
+use crate::sub_resources::Target;
 use crate::wire::{Cors, FunctionUrlConfig, UrlConfigInput};
-use crate::{EngineError, validate};
 
 /// AWS's 404 of Create, Update and List when the function (or alias) does not exist.
 fn function_missing() -> EngineError {
@@ -97,19 +97,7 @@ fn target<B: Serialize>(
     qualifier: Option<&str>,
     body: &B,
 ) -> Result<Target, EngineError> {
-    let members = [("Qualifier", validate::optional(qualifier))];
-    let f = validate::function_input(operation, raw_name, body, &members, scope)?;
-    let q = names::resolve_qualifier(f.qualifier, qualifier)?;
-    let qualified = Qualified::of(q.as_deref());
-    let arn = match &q {
-        Some(q) => format!("{}:{q}", scope.function_arn(&f.name)),
-        None => scope.function_arn(&f.name),
-    };
-    Ok(Target {
-        name: f.name,
-        qualified,
-        arn,
-    })
+    Target::checked(operation, scope, raw_name, qualifier, body)
 }
 
 impl crate::Engine {
