@@ -170,6 +170,12 @@ def test_a_failing_resource_rolls_the_stack_back(s3_server, s3_store, tmp_path):
     failed = next(e for e in events if e["LogicalResourceId"] == "Broken" and e["ResourceStatus"] == "CREATE_FAILED")
     assert failed["ResourceStatusReason"].startswith("Resource handler returned message: ")
     assert "NoSuchKey" in failed["ResourceStatusReason"] or "does not exist" in failed["ResourceStatusReason"]
+        # A stack that rolled back can only be deleted.
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        cfn.update_stack(StackName="broken", UsePreviousTemplate=True, Capabilities=["CAPABILITY_IAM"])
+    assert error_of(excinfo) == (
+        400, "ValidationError", f"Stack:{stack['StackId']} is in ROLLBACK_COMPLETE state and can not be updated."
+    )
     # What was made is gone again.
     made = next(e for e in events if e["LogicalResourceId"] == "Fn" and e["ResourceStatus"] == "DELETE_COMPLETE")
     with pytest.raises(botocore.exceptions.ClientError):

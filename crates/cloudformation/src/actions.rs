@@ -319,7 +319,7 @@ pub(crate) async fn update_stack(
     let Some(stack) = stack_of(cf, caller, name).filter(|s| s.status != "REVIEW_IN_PROGRESS") else {
         return Err(validation(format!("Stack [{name}] does not exist")));
     };
-    if stack.busy() || stack.status.ends_with("_FAILED") && stack.status != "UPDATE_FAILED" {
+    if !stack.updatable() {
         return Err(busy(&stack));
     }
     let text = template(cf, caller, params, Some(&stack)).await?;
@@ -639,6 +639,7 @@ pub(crate) async fn create_change_set(
             s.set_status("REVIEW_IN_PROGRESS", Some("User Initiated".into()));
             s
         }
+        ("UPDATE", Some(s)) if s.status != "REVIEW_IN_PROGRESS" && !s.updatable() => return Err(busy(&s)),
         ("UPDATE", Some(s)) if s.status != "REVIEW_IN_PROGRESS" => s,
         ("UPDATE", _) => return Err(validation(format!("Stack [{name}] does not exist"))),
         (other, _) => {

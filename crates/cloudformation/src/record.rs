@@ -76,6 +76,15 @@ impl StackRecord {
         self.status.ends_with("_IN_PROGRESS") && self.status != "REVIEW_IN_PROGRESS"
     }
 
+    /// Whether an update may start: the stack was created, or its last update ended either way (a stack
+    /// whose creation failed or rolled back can only be deleted).
+    pub(crate) fn updatable(&self) -> bool {
+        matches!(
+            self.status.as_str(),
+            "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "UPDATE_ROLLBACK_COMPLETE" | "UPDATE_FAILED"
+        )
+    }
+
     /// Appends an event, keeping the newest [`MAX_EVENTS`].
     pub(crate) fn event(&mut self, event: EventRecord) {
         self.events.push(event);
