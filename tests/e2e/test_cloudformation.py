@@ -205,6 +205,14 @@ def test_requests_are_checked_as_cloudformation_checks_them(server):
     validated = cfn.validate_template(TemplateBody=body)
     assert validated["Parameters"] == [{"ParameterKey": "Stage", "DefaultValue": "dev", "NoEcho": False}]
     assert validated["Capabilities"] == ["CAPABILITY_IAM"]
+        # A template body is at most 51,200 bytes (inline code cannot reach the 4 MB zip limit through it).
+    large = json.dumps({"Description": "x" * 60_000, "Resources": {"Q": {"Type": "AWS::SQS::Queue"}}})
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        cfn.create_stack(StackName="large", TemplateBody=large)
+    assert error_of(excinfo)[1] == "ValidationError"
+    assert "at 'templateBody' failed to satisfy constraint: Member must have length less than or equal to 51200" in (
+        error_of(excinfo)[2]
+    )
     # Deleting what does not exist succeeds.
     cfn.delete_stack(StackName="nothing")
 
