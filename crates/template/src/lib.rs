@@ -151,12 +151,24 @@ impl Template {
                 },
                 Kind::Other => ResourceValues {
                     attributes: match resource.type_name.as_str() {
-                        "AWS::IAM::Role" => {
-                            HashMap::from([("Arn".to_owned(), role_arn(&pseudo, &resource.logical_id))])
-                        }
+                        "AWS::IAM::Role" => HashMap::from([("Arn".to_owned(), role_arn(&pseudo, &name))]),
+                        "AWS::S3::Bucket" => HashMap::from([
+                            (
+                                "Arn".to_owned(),
+                                format!("arn:{}:s3:::{name}", pseudo.partition()),
+                            ),
+                            (
+                                "DomainName".to_owned(),
+                                format!("{name}.s3.{}", pseudo.url_suffix()),
+                            ),
+                            (
+                                "RegionalDomainName".to_owned(),
+                                format!("{name}.s3.{}.{}", pseudo.region, pseudo.url_suffix()),
+                            ),
+                        ]),
                         _ => HashMap::new(),
                     },
-                    reference: resource.logical_id.clone(),
+                    reference: name,
                     stand_in: true,
                 },
             };
@@ -277,6 +289,35 @@ mod tests {
             "arn:aws:lambda:us-east-1:000000000000:layer:shared:4"
         );
         assert!(!ctx.resources["Shared"].stand_in);
+    }
+
+    #[test]
+    fn named_and_generated_names_give_ref_and_getatt() {
+        let template = Template::parse(
+            "Resources:\n  Named:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: my-bucket\n  \
+             Unnamed:\n    Type: AWS::S3::Bucket\n  Fn:\n    Type: AWS::Lambda::Function\n  \
+             Role:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: runner\n",
+            Path::new("template.yaml"),
+        )
+        .expect("parse");
+        let names = HashMap::from([
+            ("Unnamed".to_owned(), "demo-unnamed-abc".to_owned()),
+            ("Fn".to_owned(), "demo-Fn-XYZ".to_owned()),
+        ]);
+        let ctx = template.context_named(pseudo(), &[], names).expect("context");
+        let values = |id: &str| ctx.resources[id].clone();
+        assert_eq!(values("Named").reference, "my-bucket");
+        assert_eq!(values("Named").attributes["Arn"], "arn:aws:s3:::my-bucket");
+        assert_eq!(values("Unnamed").reference, "demo-unnamed-abc");
+        assert_eq!(
+            values("Unnamed").attributes["RegionalDomainName"],
+            "demo-unnamed-abc.s3.us-east-1.amazonaws.com"
+        );
+        assert_eq!(values("Fn").reference, "demo-Fn-XYZ");
+        assert_eq!(
+            values("Role").attributes["Arn"],
+            "arn:aws:iam::000000000000:role/runner"
+        );
     }
 
     #[test]

@@ -113,16 +113,24 @@ impl Resource<'_> {
         self.name_property().is_some()
     }
 
+    /// The property that names the resource, for the types that have one.
     fn name_property_key(&self) -> &'static str {
-        if self.kind == Kind::Layer {
-            "LayerName"
-        } else {
-            "FunctionName"
+        match (self.kind, self.type_name.as_str()) {
+            (Kind::Layer, _) => "LayerName",
+            (Kind::Function, _) => "FunctionName",
+            (_, "AWS::S3::Bucket") => "BucketName",
+            (_, "AWS::IAM::Role") => "RoleName",
+            (_, "AWS::Logs::LogGroup") => "LogGroupName",
+            (_, "AWS::SSM::Parameter") => "Name",
+            _ => "",
         }
     }
 
     fn name_property(&self) -> Option<&Node> {
-        self.node.get("Properties")?.get(self.name_property_key())
+        match self.name_property_key() {
+            "" => None,
+            key => self.node.get("Properties")?.get(key),
+        }
     }
 
     fn metadata(&self, key: &str) -> Option<&str> {
