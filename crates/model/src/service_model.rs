@@ -147,6 +147,55 @@ impl ServiceModel {
     pub fn named(&self, name: &str) -> Option<&Shape> {
         self.shapes.get(name)
     }
+
+    /// Converts the text scalars of `value` (an input of `operation`, as a template writes it) to the
+    /// types the model gives their members: integers, doubles and booleans written as text become
+    /// numbers and booleans, as CloudFormation converts a template's scalars. What does not convert is
+    /// left for validation to refuse.
+    pub fn coerce(&self, operation: &str, value: &mut serde_json::Value) {
+        if let Some(shape) = self.input(operation) {
+            self.coerce_shape(shape, value);
+        }
+    }
+
+    fn coerce_shape(&self, shape: &Shape, value: &mut serde_json::Value) {
+        use serde_json::Value;
+        match (shape.kind.as_str(), value) {
+            ("structure", Value::Object(fields)) => {
+                for (name, member) in &shape.members {
+                    if let (Some(field), Some(member)) = (fields.get_mut(name), self.shape(member)) {
+                        self.coerce_shape(member, field);
+                    }
+                }
+            }
+            ("list", Value::Array(items)) => {
+                if let Some(item) = shape.member.as_ref().and_then(|m| self.shape(m)) {
+                    items.iter_mut().for_each(|i| self.coerce_shape(item, i));
+                }
+            }
+            ("map", Value::Object(entries)) => {
+                if let Some(item) = shape.value.as_ref().and_then(|m| self.shape(m)) {
+                    entries.values_mut().for_each(|v| self.coerce_shape(item, v));
+                }
+            }
+            ("integer" | "long", v @ Value::String(_)) => {
+                if let Some(n) = v.as_str().and_then(|s| s.trim().parse::<i64>().ok()) {
+                    *v = Value::from(n);
+                }
+            }
+            ("double" | "float", v @ Value::String(_)) => {
+                if let Some(n) = v.as_str().and_then(|s| s.trim().parse::<f64>().ok()) {
+                    *v = Value::from(n);
+                }
+            }
+            ("boolean", v @ Value::String(_)) => match v.as_str() {
+                Some("true") => *v = Value::Bool(true),
+                Some("false") => *v = Value::Bool(false),
+                _ => {}
+            },
+            _ => {}
+        }
+    }
 }
 
 impl ShapeRef {
@@ -295,6 +344,34 @@ fn ordered<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<(String, Sh
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn template_scalars_become_the_members_types() {
+        let mut input = serde_json::json!({
+            "MaximumRetryAttempts": "1",
+            "MaximumEventAgeInSeconds": "not a number",
+            "DestinationConfig": {"OnSuccess": {"Destination": "arn:x"}},
+        });
+        ServiceModel::get().coerce("PutFunctionEventInvokeConfig", &mut input);
+        assert_eq!(input["MaximumRetryAttempts"], serde_json::json!(1));
+        assert_eq!(
+            input["MaximumEventAgeInSeconds"],
+            serde_json::json!("not a number")
+        );
+        let mut url =
+            serde_json::json!({"AuthType": "NONE", "Cors": {"AllowCredentials": "true", "MaxAge": "60"}});
+        ServiceModel::get().coerce("CreateFunctionUrlConfig", &mut url);
+        assert_eq!(
+            url["Cors"],
+            serde_json::json!({"AllowCredentials": true, "MaxAge": 60})
+        );
+        let mut alias = serde_json::json!({"RoutingConfig": {"AdditionalVersionWeights": {"2": "0.5"}}});
+        ServiceModel::get().coerce("CreateAlias", &mut alias);
+        assert_eq!(
+            alias["RoutingConfig"]["AdditionalVersionWeights"]["2"],
+            serde_json::json!(0.5)
+        );
+    }
 
     #[test]
     fn members_keep_the_models_order() {
