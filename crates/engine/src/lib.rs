@@ -140,7 +140,7 @@ pub use lamina_store::StoredBlob;
 pub use layers::LayerVersionView;
 pub use names::Scope;
 pub use s3::S3Location;
-pub use url_configs::{FunctionUrlTarget, UrlConfigPage, UrlConfigView};
+pub use url_configs::{FunctionUrlTarget, UrlAddresses, UrlConfigPage, UrlConfigView};
 
 /// How to open an [`Engine`].
 #[derive(Debug, Clone)]

@@ -24,6 +24,51 @@ use crate::names::Scope;
 use crate::sub_resources::Target;
 use crate::wire::{Cors, FunctionUrlConfig, UrlConfigInput};
 
+/// The addresses of function URLs: `<scheme>://<url-id>.lambda-url.<region>.<host>[:<port>]/`, the shape of AWS's
+/// `https://<url-id>.lambda-url.<region>.on.aws/` on lamina's public endpoint (`--public-endpoint`), so
+/// that one listener can tell a function URL's requests from the API's by their `Host`. A loopback
+/// address becomes `localhost`, whose subdomains resolve to the loopback address.
+pub struct UrlAddresses {
+    scheme: String,
+    host: String,
+}
+
+impl UrlAddresses {
+    /// The addresses on `public_endpoint` (`--public-endpoint`, else the listener's).
+    pub fn new(public_endpoint: &str) -> Self {
+        let (scheme, rest) = public_endpoint
+            .split_once("://")
+            .unwrap_or(("http", public_endpoint));
+        let authority = rest.split('/').next().unwrap_or_default();
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((host, port)) if !host.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => {
+                (host, Some(port))
+            }
+            _ => (authority, None),
+        };
+        let host = match host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+        {
+            Ok(ip) if ip.is_loopback() => "localhost",
+            _ => host,
+        };
+        UrlAddresses {
+            scheme: scheme.to_owned(),
+            host: match port {
+                Some(port) => format!("{host}:{port}"),
+                None => host.to_owned(),
+            },
+        }
+    }
+
+    /// The URL of the function URL `url_id` in `region`.
+    pub fn url(&self, region: &str, url_id: &str) -> String {
+        format!("{}://{url_id}.lambda-url.{region}.{}/", self.scheme, self.host)
+    }
+}
+
 /// AWS's 404 of Create, Update and List when the function (or alias) does not exist.
 fn function_missing() -> EngineError {
     EngineError::NotFound("Function does not exist".into())
@@ -131,6 +176,23 @@ mod tests {
             region: "us-east-1".into(),
             account: "000000000000".into(),
         }
+    }
+
+    #[test]
+    fn function_urls_live_on_the_public_endpoint() {
+        let id = "a".repeat(32);
+        assert_eq!(
+            UrlAddresses::new("http://127.0.0.1:9001").url("us-east-1", &id),
+            format!("http://{id}.lambda-url.us-east-1.localhost:9001/")
+        );
+        assert_eq!(
+            UrlAddresses::new("https://lamina.example.com/").url("eu-west-1", &id),
+            format!("https://{id}.lambda-url.eu-west-1.lamina.example.com/")
+        );
+        assert_eq!(
+            UrlAddresses::new("http://[::1]:9001").url("us-east-1", &id),
+            format!("http://{id}.lambda-url.us-east-1.localhost:9001/")
+        );
     }
 
     #[test]
