@@ -5,6 +5,7 @@ scripts/test sets it when run as root, and CI always)."""
 
 import contextlib
 import gzip
+import http.client
 import io
 import json
 import os
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -385,6 +387,19 @@ def aws_cli() -> str:
     if not found:
         pytest.fail("the AWS CLI is not installed (scripts/test installs awscli into .venv)")
     return found
+
+
+def send_to_function_url(url, method="GET", path="", headers=None, body=b""):
+    """Sends a request to a function URL: to the server's address, with the URL's host name in `Host`
+    (Python does not resolve `*.localhost`; browsers and curl do). Returns (status, headers, body)."""
+    parsed = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection("127.0.0.1", parsed.port, timeout=60)
+    try:
+        connection.request(method, "/" + path, body=body or None, headers={"Host": parsed.netloc, **(headers or {})})
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
 
 
 def run_aws(args, env_extra=None, cwd=None, check=True):

@@ -9,7 +9,7 @@ import shutil
 import botocore.exceptions
 import pytest
 
-from conftest import ACCOUNT, GO_FIXTURES, make_zip, run_aws
+from conftest import ACCOUNT, GO_FIXTURES, make_zip, run_aws, send_to_function_url as send
 
 WAIT = {"Delay": 1, "MaxAttempts": 60}
 
@@ -296,3 +296,88 @@ def test_a_failing_update_rolls_back_to_the_stack_as_it_was(s3_server, s3_store,
         "UPDATE_ROLLBACK_IN_PROGRESS",
         "UPDATE_IN_PROGRESS",
     ]
+
+
+def test_versions_aliases_permissions_urls_and_invoke_configs(s3_server, s3_store, tmp_path):
+    """A function's sub-resources are made in order (the alias names the version the template just
+    published), their `Ref` and `Fn::GetAtt` resolve, and they go with the stack."""
+    
+
+    cfn = s3_server.client(service="cloudformation")
+    lam = s3_server.client()
+    bucket, key = shell_package(tmp_path, s3_store)
+    fn = {
+        "Type": "AWS::Lambda::Function",
+        "Properties": {
+            "FunctionName": "subs-fn",
+            "Runtime": "provided.al2023",
+            "Handler": "bootstrap",
+            "Role": f"arn:aws:iam::{ACCOUNT}:role/r",
+            "Code": {"S3Bucket": bucket, "S3Key": key},
+        },
+    }
+    body = {
+        "Resources": {
+            "Fn": fn,
+            "Live": {
+                "Type": "AWS::Lambda::Alias",
+                "Properties": {"FunctionName": {"Ref": "Fn"}, "Name": "live", "FunctionVersion": {"Fn::GetAtt": ["V1", "Version"]}},
+            },
+            "V1": {"Type": "AWS::Lambda::Version", "Properties": {"FunctionName": {"Ref": "Fn"}, "Description": "first"}},
+            "FromS3": {
+                "Type": "AWS::Lambda::Permission",
+                "Properties": {"FunctionName": {"Ref": "Live"}, "Action": "lambda:InvokeFunction", "Principal": "s3.amazonaws.com"},
+            },
+            "Url": {
+                "Type": "AWS::Lambda::Url",
+                "Properties": {"TargetFunctionArn": {"Ref": "Fn"}, "Qualifier": "live", "AuthType": "NONE"},
+                "DependsOn": "Live",
+            },
+            "Async": {
+                "Type": "AWS::Lambda::EventInvokeConfig",
+                "Properties": {"FunctionName": {"Ref": "Fn"}, "Qualifier": "$LATEST", "MaximumRetryAttempts": "0"},
+            },
+        },
+        "Outputs": {
+            "Url": {"Value": {"Fn::GetAtt": ["Url", "FunctionUrl"]}},
+            "Alias": {"Value": {"Ref": "Live"}},
+            "Version": {"Value": {"Ref": "V1"}},
+        },
+    }
+    cfn.create_stack(StackName="subs", TemplateBody=json.dumps(body))
+    cfn.get_waiter("stack_create_complete").wait(StackName="subs", WaiterConfig=WAIT)
+    out = outputs(cfn.describe_stacks(StackName="subs")["Stacks"][0])
+    base = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:subs-fn"
+    assert out["Version"] == f"{base}:1"
+    assert out["Alias"] == f"{base}:live"
+    alias = lam.get_alias(FunctionName="subs-fn", Name="live")
+    assert alias["FunctionVersion"] == "1"
+    policy = json.loads(lam.get_policy(FunctionName="subs-fn", Qualifier="live")["Policy"])
+    assert [s["Principal"] for s in policy["Statement"]] == [{"Service": "s3.amazonaws.com"}]
+    assert policy["Statement"][0]["Sid"].startswith("subs-FromS3-")
+    assert lam.get_function_event_invoke_config(FunctionName="subs-fn")["MaximumRetryAttempts"] == 0
+    assert out["Url"] == lam.get_function_url_config(FunctionName="subs-fn", Qualifier="live")["FunctionUrl"]
+    status, _, answer = send(out["Url"], path="?x=1")
+    assert status == 200
+    event = json.loads(answer)["event"]
+    assert event["rawQueryString"] == "x=1"
+    invoked = lam.invoke(FunctionName="subs-fn", Qualifier="live", Payload=b"{}")
+    assert invoked["ExecutedVersion"] == "1"
+
+    # A second version: the alias moves to it, the first version goes in the cleanup.
+    body["Resources"]["V2"] = {"Type": "AWS::Lambda::Version", "Properties": {"FunctionName": {"Ref": "Fn"}}}
+    fn["Properties"]["Environment"] = {"Variables": {"RELEASE": "2"}}
+    body["Resources"]["V2"]["DependsOn"] = "Fn"
+    body["Resources"]["Live"]["Properties"]["FunctionVersion"] = {"Fn::GetAtt": ["V2", "Version"]}
+    del body["Resources"]["V1"]
+    body["Outputs"]["Version"] = {"Value": {"Ref": "V2"}}
+    cfn.update_stack(StackName="subs", TemplateBody=json.dumps(body))
+    cfn.get_waiter("stack_update_complete").wait(StackName="subs", WaiterConfig=WAIT)
+    assert lam.get_alias(FunctionName="subs-fn", Name="live")["FunctionVersion"] == "2"
+    versions = [v["Version"] for v in lam.list_versions_by_function(FunctionName="subs-fn")["Versions"]]
+    assert versions == ["$LATEST", "2"]
+
+    cfn.delete_stack(StackName="subs")
+    cfn.get_waiter("stack_delete_complete").wait(StackName="subs", WaiterConfig=WAIT)
+    with pytest.raises(botocore.exceptions.ClientError):
+        lam.get_function(FunctionName="subs-fn")

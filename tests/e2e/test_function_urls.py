@@ -4,7 +4,6 @@ its `events.LambdaFunctionURLResponse` is the HTTP response. AWS_IAM URLs take S
 CORS settings are applied by the URL."""
 
 import base64
-import http.client
 import json
 import shutil
 import subprocess
@@ -15,20 +14,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from conftest import create
-
-
-def send(url, method="GET", path="", headers=None, body=b""):
-    """Sends a request to a function URL: to the server's address, with the URL's host name in `Host`
-    (Python does not resolve `*.localhost`; browsers and curl do). Returns (status, headers, body)."""
-    parsed = urllib.parse.urlsplit(url)
-    connection = http.client.HTTPConnection("127.0.0.1", parsed.port, timeout=60)
-    try:
-        connection.request(method, "/" + path, body=body or None, headers={"Host": parsed.netloc, **(headers or {})})
-        response = connection.getresponse()
-        return response.status, response.headers, response.read()
-    finally:
-        connection.close()
+from conftest import create, send_to_function_url as send
 
 
 @pytest.fixture

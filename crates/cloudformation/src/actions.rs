@@ -243,7 +243,7 @@ fn check_target(caller: &Caller, name: &str, target: &Target, auto_expand: bool)
             pseudo: &Stacks::pseudo(&stack),
             parameters: &target.parameters,
             names: &Default::default(),
-            layer_versions: &Default::default(),
+            known: &Default::default(),
         },
     )
     .map_err(|Invalid(m)| validation(m))?;

@@ -6,11 +6,11 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use lamina_template::Template;
 use lamina_template::intrinsics::Pseudo;
 use lamina_template::resources::{self, CodeSource, FunctionSpec, Kind, LayerSpec};
-use lamina_template::{Template, set_layer_version};
 
-use crate::record::OutputRecord;
+use crate::record::{Known, OutputRecord};
 
 /// Types lamina records without making anything: their `Ref` and `Fn::GetAtt` values resolve, and nothing
 /// enforces them (IAM is not evaluated by lamina).
@@ -27,6 +27,36 @@ const RECORDED: &[&str] = &[
     "AWS::CloudFormation::WaitConditionHandle",
 ];
 
+/// The resources of a function lamina makes through the engine's sub-resource operations, in the order
+/// they are made (a version before the alias that points to it, both before what names them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum SubKind {
+    /// `AWS::Lambda::Version`: PublishVersion.
+    Version,
+    /// `AWS::Lambda::Alias`: CreateAlias, UpdateAlias.
+    Alias,
+    /// `AWS::Lambda::Permission`: AddPermission.
+    Permission,
+    /// `AWS::Lambda::EventInvokeConfig`: PutFunctionEventInvokeConfig.
+    EventInvokeConfig,
+    /// `AWS::Lambda::Url`: CreateFunctionUrlConfig, UpdateFunctionUrlConfig.
+    Url,
+}
+
+impl SubKind {
+    /// The kind of a resource type, if lamina makes it.
+    pub(crate) fn of(type_name: &str) -> Option<SubKind> {
+        Some(match type_name {
+            "AWS::Lambda::Version" => SubKind::Version,
+            "AWS::Lambda::Alias" => SubKind::Alias,
+            "AWS::Lambda::Permission" => SubKind::Permission,
+            "AWS::Lambda::EventInvokeConfig" => SubKind::EventInvokeConfig,
+            "AWS::Lambda::Url" => SubKind::Url,
+            _ => return None,
+        })
+    }
+}
+
 /// What lamina does for one resource.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Making {
@@ -34,6 +64,12 @@ pub(crate) enum Making {
     Function(Box<FunctionSpec>),
     /// A layer version (`AWS::Lambda::LayerVersion`, `AWS::Serverless::LayerVersion`).
     Layer(LayerSpec),
+    /// A version, alias, permission, event invoke config or URL of a function, with its properties
+    /// evaluated (as JSON, the template's scalars still text).
+    Sub {
+        kind: SubKind,
+        properties: serde_json::Value,
+    },
     /// Nothing: the resource is recorded under `physical_id`; `note` says why when lamina does not
     /// serve its type at all.
     Recorded {
@@ -56,6 +92,7 @@ impl Wanted {
         match &self.making {
             Making::Function(spec) => format!("{spec:?}"),
             Making::Layer(spec) => format!("{spec:?}"),
+            Making::Sub { kind, properties } => format!("{kind:?}:{properties}"),
             Making::Recorded { physical_id, .. } => format!("{}:{physical_id}", self.type_name),
         }
     }
@@ -66,8 +103,9 @@ impl Wanted {
 pub(crate) struct Desired {
     /// Its `Description`.
     pub(crate) description: Option<String>,
-    /// Recorded resources first, then layers, then functions (each group in the template's order):
-    /// the order they are made in.
+    /// Recorded resources first, then layers, then functions, then the functions' versions, aliases,
+    /// permissions, event invoke configs and URLs (each group in the template's order): the order they
+    /// are made in.
     pub(crate) resources: Vec<Wanted>,
     /// Its outputs, evaluated.
     pub(crate) outputs: Vec<OutputRecord>,
@@ -95,12 +133,13 @@ pub(crate) fn parse(text: &str) -> Result<Template, Invalid> {
 
 /// What a template is evaluated against: the stack's pseudo parameters, the parameters given, the
 /// physical names its functions already have (by logical id; an unnamed function without one gets a
-/// generated name, as CloudFormation generates them) and the version ARNs its layers' `Ref` stands for.
+/// generated name, as CloudFormation generates them) and what the `Ref` and `Fn::GetAtt` of resources
+/// already made stand for (layer versions, versions, aliases, URLs), by logical id.
 pub(crate) struct Inputs<'a> {
     pub(crate) pseudo: &'a Pseudo,
     pub(crate) parameters: &'a [(String, String)],
     pub(crate) names: &'a HashMap<String, String>,
-    pub(crate) layer_versions: &'a HashMap<String, String>,
+    pub(crate) known: &'a HashMap<String, Known>,
 }
 
 /// The name CloudFormation gives a function the template does not name: `<stack>-<logical id>-<12
@@ -118,31 +157,49 @@ fn generated_name(stack: &str, logical_id: &str) -> String {
     format!("{base}-{random}")
 }
 
-/// Evaluates `template` with `inputs`.
-pub(crate) fn evaluate(template: &Template, inputs: &Inputs<'_>) -> Result<Desired, Invalid> {
-    let located = |e: lamina_template::LocatedError| Invalid(without_file(&e.to_string()));
+/// The names of the template's functions it does not name: those in `existing` (by logical id), and a
+/// generated one for each other. Evaluating with the result again gives the same names.
+pub(crate) fn names(
+    template: &Template,
+    stack: &str,
+    existing: &HashMap<String, String>,
+) -> Result<HashMap<String, String>, Invalid> {
     let mut names = HashMap::new();
-    for resource in template.resources().map_err(located)? {
+    let resources = template
+        .resources()
+        .map_err(|e| Invalid(without_file(&e.to_string())))?;
+    for resource in resources {
         if resource.kind == Kind::Function && !resource.is_named() {
-            let name = inputs
-                .names
+            let name = existing
                 .get(&resource.logical_id)
                 .cloned()
-                .unwrap_or_else(|| generated_name(&inputs.pseudo.stack_name, &resource.logical_id));
+                .unwrap_or_else(|| generated_name(stack, &resource.logical_id));
             names.insert(resource.logical_id.clone(), name);
         }
     }
+    Ok(names)
+}
+
+/// Evaluates `template` with `inputs`.
+pub(crate) fn evaluate(template: &Template, inputs: &Inputs<'_>) -> Result<Desired, Invalid> {
+    let located = |e: lamina_template::LocatedError| Invalid(without_file(&e.to_string()));
+    let names = names(template, &inputs.pseudo.stack_name, inputs.names)?;
     let mut ctx = template
         .context_named(inputs.pseudo.clone(), inputs.parameters, names)
         .map_err(|e| Invalid(without_file(&e.to_string())))?;
-    let layer_versions = inputs.layer_versions;
-    for (logical_id, arn) in layer_versions {
-        set_layer_version(&mut ctx, logical_id, arn);
+    for (logical_id, known) in inputs.known {
+        let values = ctx.resources.entry(logical_id.clone()).or_default();
+        values.reference = known.reference.clone();
+        values
+            .attributes
+            .extend(known.attributes.iter().map(|(k, v)| (k.clone(), v.clone())));
+        values.stand_in = false;
     }
     let all = template.resources().map_err(located)?;
     let mut recorded = Vec::new();
     let mut layers = Vec::new();
     let mut functions = Vec::new();
+    let mut subs = Vec::new();
     let mut needs = Vec::new();
     // A template's relative paths have no folder on the server: code must be in S3 or inline.
     let no_dir = Path::new("/nonexistent");
@@ -183,6 +240,17 @@ pub(crate) fn evaluate(template: &Template, inputs: &Inputs<'_>) -> Result<Desir
                 check_code(&resource.logical_id, &resource.type_name, &spec.content)?;
                 layers.push(wanted(Making::Layer(spec)));
             }
+            Kind::Other if SubKind::of(&resource.type_name).is_some() => {
+                let kind = SubKind::of(&resource.type_name).expect("checked");
+                let properties = match resource.node.get("Properties") {
+                    Some(node) => ctx
+                        .eval(node)
+                        .map_err(|e| located(template.locate(e)))?
+                        .map_or(serde_json::Value::Null, |n| n.to_json()),
+                    None => serde_json::Value::Null,
+                };
+                subs.push(wanted(Making::Sub { kind, properties }));
+            }
             Kind::Other => {
                 if resource.type_name.starts_with("AWS::IAM::") {
                     let named = ["RoleName", "UserName", "GroupName", "ManagedPolicyName"]
@@ -210,9 +278,15 @@ pub(crate) fn evaluate(template: &Template, inputs: &Inputs<'_>) -> Result<Desir
     }
     needs.sort_unstable();
     needs.dedup();
+    let sub_kind = |w: &Wanted| match &w.making {
+        Making::Sub { kind, .. } => Some(*kind),
+        _ => None,
+    };
+    subs.sort_by_key(sub_kind);
     let mut resources = recorded;
     resources.extend(layers);
     resources.extend(functions);
+    resources.extend(subs);
     Ok(Desired {
         description: template
             .root
@@ -313,13 +387,14 @@ mod tests {
     use super::*;
 
     static NONE: std::sync::LazyLock<HashMap<String, String>> = std::sync::LazyLock::new(HashMap::new);
+    static NO_VALUES: std::sync::LazyLock<HashMap<String, Known>> = std::sync::LazyLock::new(HashMap::new);
 
     fn inputs<'a>(pseudo: &'a Pseudo, parameters: &'a [(String, String)]) -> Inputs<'a> {
         Inputs {
             pseudo,
             parameters,
             names: &NONE,
-            layer_versions: &NONE,
+            known: &NO_VALUES,
         }
     }
 

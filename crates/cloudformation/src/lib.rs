@@ -49,6 +49,8 @@ pub struct CloudFormationConfig {
     pub default_account: String,
     /// The engine resources are made with.
     pub engine: Engine,
+    /// The endpoint's public address (function URLs' `FunctionUrl` is made on it).
+    pub public_endpoint: String,
     /// Where stacks are kept (`<data-dir>/cloudformation`).
     pub dir: PathBuf,
     /// lamina's S3, for `TemplateURL` (`None`: only `TemplateBody` works).
@@ -69,6 +71,7 @@ pub async fn router(config: CloudFormationConfig) -> Result<Router, StoreError> 
         store,
         provisioner: provision::Provisioner {
             engine: config.engine,
+            urls: Arc::new(lamina_engine::UrlAddresses::new(&config.public_endpoint)),
         },
     });
     stacks.recover().await;

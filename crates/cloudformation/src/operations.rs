@@ -12,9 +12,9 @@ use chrono::Utc;
 use lamina_engine::Scope;
 use lamina_template::intrinsics::Pseudo;
 
-use crate::desired::{self, Desired, Inputs, Making, Wanted};
+use crate::desired::{self, Desired, Inputs, Making, SubKind, Wanted};
 use crate::provision::{Provisioner, Refused};
-use crate::record::{ChangeRecord, ResourceRecord, StackRecord};
+use crate::record::{ChangeRecord, EventRecord, Known, ResourceRecord, StackRecord};
 use crate::store::StackStore;
 
 /// The stacks and what makes their resources.
@@ -99,6 +99,7 @@ impl Stacks {
                 self.remove_all(&mut stack, |r| !kept.contains(&r.logical_id), false)
                     .await
                     .ok();
+                self.remove_replaced(&mut stack).await;
                 stack.set_status("UPDATE_COMPLETE", None);
             }
             (Err(failed), Deploy::Create) => {
@@ -122,6 +123,8 @@ impl Stacks {
                 }
             }
             (Err(failed), Deploy::Update) => {
+                // What the update replaced is what the stack goes back to: it stays.
+                stack.replaced.clear();
                 let reason = format!(
                     "The following resource(s) failed to update: [{}]. ",
                     failed.logical_id
@@ -184,66 +187,79 @@ impl Stacks {
             Ok(t) => t,
             Err(desired::Invalid(reason)) => return Err(failed_template(stack, reason)),
         };
-        let mut names: HashMap<String, String> = HashMap::new();
-        let mut layer_versions: HashMap<String, String> = HashMap::new();
-        for r in &stack.resources {
-            match r.type_name.as_str() {
-                "AWS::Lambda::Function" | "AWS::Serverless::Function" => {
-                    names.insert(r.logical_id.clone(), r.physical_id.clone());
-                }
-                "AWS::Lambda::LayerVersion" | "AWS::Serverless::LayerVersion" => {
-                    layer_versions.insert(r.logical_id.clone(), r.physical_id.clone());
-                }
-                _ => {}
-            }
-        }
-        let evaluate = |layer_versions: &HashMap<String, String>| {
+        let (names, mut known) = made_values(stack);
+        // Named once: every evaluation below gives the template's functions the same names.
+        let names = match desired::names(&template, &stack.name, &names) {
+            Ok(names) => names,
+            Err(desired::Invalid(reason)) => return Err(failed_template(stack, reason)),
+        };
+        let evaluate = |known: &HashMap<String, Known>| {
             desired::evaluate(
                 &template,
                 &Inputs {
                     pseudo: &pseudo,
                     parameters: &target.parameters,
                     names: &names,
-                    layer_versions,
+                    known,
                 },
             )
         };
-        let first = match evaluate(&layer_versions) {
+        let first = match evaluate(&known) {
             Ok(d) => d,
             Err(desired::Invalid(reason)) => return Err(failed_template(stack, reason)),
         };
         // Recorded resources and layers first: functions refer to the layers' versions.
-        for wanted in first
-            .resources
-            .iter()
-            .filter(|w| !matches!(w.making, Making::Function(_)))
-        {
-            if let Some(arn) = self.step(stack, &scope, wanted).await? {
-                layer_versions.insert(wanted.logical_id.clone(), arn);
+        let group = |w: &Wanted| match w.making {
+            Making::Recorded { .. } | Making::Layer(_) => 0,
+            Making::Function(_) => 1,
+            Making::Sub { .. } => 2,
+        };
+        for wanted in first.resources.iter().filter(|w| group(w) == 0) {
+            if let Some(values) = self.step(stack, &scope, wanted).await? {
+                known.insert(wanted.logical_id.clone(), values);
             }
         }
-        let second = match evaluate(&layer_versions) {
+        let mut latest = match evaluate(&known) {
             Ok(d) => d,
             Err(desired::Invalid(reason)) => return Err(failed_template(stack, reason)),
         };
-        for wanted in second
-            .resources
-            .iter()
-            .filter(|w| matches!(w.making, Making::Function(_)))
-        {
+        for wanted in latest.resources.iter().filter(|w| group(w) == 1) {
             self.step(stack, &scope, wanted).await?;
         }
-        Ok(second)
+        // Then the functions' versions, aliases and the rest, one at a time: each may name what the one
+        // before it made (an alias its version), so the template is evaluated again after each.
+        let subs: Vec<String> = latest
+            .resources
+            .iter()
+            .filter(|w| group(w) == 2)
+            .map(|w| w.logical_id.clone())
+            .collect();
+        for logical_id in subs {
+            latest = match evaluate(&known) {
+                Ok(d) => d,
+                Err(desired::Invalid(reason)) => return Err(failed_template(stack, reason)),
+            };
+            let Some(wanted) = latest.resources.iter().find(|w| w.logical_id == logical_id) else {
+                continue;
+            };
+            if let Some(values) = self.step(stack, &scope, wanted).await? {
+                known.insert(logical_id, values);
+            }
+        }
+        match evaluate(&known) {
+            Ok(d) => Ok(d),
+            Err(desired::Invalid(reason)) => Err(failed_template(stack, reason)),
+        }
     }
 
-    /// Makes or changes one resource if what the stack has differs; returns its physical id when it
-    /// made a layer version.
+    /// Makes or changes one resource if what the stack has differs; returns what its `Ref` and
+    /// `Fn::GetAtt` stand for when the making tells.
     async fn step(
         &self,
         stack: &mut StackRecord,
         scope: &Scope,
         wanted: &Wanted,
-    ) -> Result<Option<String>, Failed> {
+    ) -> Result<Option<Known>, Failed> {
         let old = stack.resource(&wanted.logical_id).cloned();
         if old.as_ref().is_some_and(|o| unchanged(o, wanted)) {
             return Ok(None);
@@ -265,6 +281,8 @@ impl Stacks {
             reason: None,
             updated: Utc::now(),
             fingerprint: old.as_ref().map(|o| o.fingerprint.clone()).unwrap_or_default(),
+            known: old.as_ref().and_then(|o| o.known.clone()),
+            properties: old.as_ref().and_then(|o| o.properties.clone()),
         };
         stack.set_resource(record.clone());
         self.save(stack).await;
@@ -272,18 +290,27 @@ impl Stacks {
             lamina_template::role_arn(&Self::pseudo(stack), &format!("{}Role", wanted.logical_id));
         match self
             .provisioner
-            .make(scope, wanted, old.as_ref(), &default_role)
+            .make(scope, wanted, old.as_ref(), (&stack.name, &default_role))
             .await
         {
-            Ok(physical_id) => {
+            Ok(made) => {
                 if let Some(old) = &old
                     && !old.physical_id.is_empty()
-                    && old.physical_id != physical_id
+                    && old.physical_id != made.physical_id
+                    && !matches!(
+                        wanted.making,
+                        Making::Sub {
+                            kind: SubKind::Permission,
+                            ..
+                        }
+                    )
                 {
-                    // Replaced: the old one goes in the cleanup, as CloudFormation removes it.
-                    self.provisioner.remove(scope, old).await.ok();
+                    // Replaced: the old one is removed in the cleanup, once nothing uses it.
+                    stack.replaced.push(old.clone());
                 }
-                record.physical_id = physical_id.clone();
+                record.physical_id = made.physical_id;
+                record.known = made.known.clone();
+                record.properties = made.properties;
                 record.status = format!("{verb}_COMPLETE");
                 record.reason = match &wanted.making {
                     Making::Recorded { note, .. } => note.clone(),
@@ -293,7 +320,7 @@ impl Stacks {
                 record.updated = Utc::now();
                 stack.set_resource(record);
                 self.save(stack).await;
-                Ok(matches!(wanted.making, Making::Layer(_)).then_some(physical_id))
+                Ok(made.known)
             }
             Err(Refused(reason)) => {
                 record.status = format!("{verb}_FAILED");
@@ -317,13 +344,15 @@ impl Stacks {
         rollback: bool,
     ) -> Result<(), Refused> {
         let scope = Self::scope(stack);
-        let chosen: Vec<ResourceRecord> = stack
+        let mut chosen: Vec<ResourceRecord> = stack
             .resources
             .iter()
             .rev()
             .filter(|r| which(r) && r.status != "DELETE_COMPLETE")
             .cloned()
             .collect();
+        // What names others goes after them: an alias before its version, both before the function.
+        chosen.sort_by_key(|r| std::cmp::Reverse(make_order(&r.type_name)));
         let mut first_failure = None;
         for mut resource in chosen {
             if resource.physical_id.is_empty() && rollback {
@@ -360,6 +389,30 @@ impl Stacks {
         match first_failure {
             Some(refused) => Err(refused),
             None => Ok(()),
+        }
+    }
+
+    /// Removes what an update replaced (a layer's or function's earlier version, a function under its
+    /// old name), with events naming the old physical ids. A failure is an event, not the update's.
+    async fn remove_replaced(&self, stack: &mut StackRecord) {
+        let scope = Self::scope(stack);
+        for old in std::mem::take(&mut stack.replaced) {
+            let event = |status: &str, reason: Option<String>| EventRecord {
+                id: format!("{}-{}", old.logical_id, uuid::Uuid::new_v4()),
+                logical_id: old.logical_id.clone(),
+                physical_id: old.physical_id.clone(),
+                type_name: old.type_name.clone(),
+                timestamp: Utc::now(),
+                status: status.to_owned(),
+                reason,
+            };
+            stack.event(event("DELETE_IN_PROGRESS", None));
+            let done = match self.provisioner.remove(&scope, &old).await {
+                Ok(()) => event("DELETE_COMPLETE", None),
+                Err(Refused(reason)) => event("DELETE_FAILED", Some(reason)),
+            };
+            stack.event(done);
+            self.save(stack).await;
         }
     }
 
@@ -433,15 +486,7 @@ impl Stacks {
         target: &Target,
     ) -> Result<Vec<ChangeRecord>, desired::Invalid> {
         let template = desired::parse(&target.template)?;
-        let mut names = HashMap::new();
-        let mut layer_versions = HashMap::new();
-        for r in &stack.resources {
-            if r.type_name.ends_with("::Function") {
-                names.insert(r.logical_id.clone(), r.physical_id.clone());
-            } else if r.type_name.ends_with("::LayerVersion") {
-                layer_versions.insert(r.logical_id.clone(), r.physical_id.clone());
-            }
-        }
+        let (names, known) = made_values(stack);
         let pseudo = Self::pseudo(stack);
         let desired = desired::evaluate(
             &template,
@@ -449,7 +494,7 @@ impl Stacks {
                 pseudo: &pseudo,
                 parameters: &target.parameters,
                 names: &names,
-                layer_versions: &layer_versions,
+                known: &known,
             },
         )?;
         let mut changes = Vec::new();
@@ -462,6 +507,8 @@ impl Stacks {
                     let replaced = match &wanted.making {
                         Making::Layer(_) => true,
                         Making::Function(spec) => spec.name != old.physical_id,
+                        // A new version, or a permission (added again under a new id).
+                        Making::Sub { kind, .. } => matches!(kind, SubKind::Version | SubKind::Permission),
                         Making::Recorded { .. } => false,
                     };
                     ("Modify", Some(if replaced { "True" } else { "False" }.to_owned()))
@@ -487,5 +534,32 @@ impl Stacks {
             }
         }
         Ok(changes)
+    }
+}
+
+/// The names of the stack's functions and what its made resources' `Ref` and `Fn::GetAtt` stand for,
+/// by logical id.
+fn made_values(stack: &StackRecord) -> (HashMap<String, String>, HashMap<String, Known>) {
+    let mut names = HashMap::new();
+    let mut known = HashMap::new();
+    for r in &stack.resources {
+        if r.type_name.ends_with("::Function") && !r.physical_id.is_empty() {
+            names.insert(r.logical_id.clone(), r.physical_id.clone());
+        }
+        if let Some(values) = &r.known {
+            known.insert(r.logical_id.clone(), values.clone());
+        }
+    }
+    (names, known)
+}
+
+/// The order resources of a type are made in (the reverse of the order they are removed in): recorded
+/// resources and layers, functions, then a function's versions, aliases, permissions, event invoke
+/// configs and URLs.
+fn make_order(type_name: &str) -> u8 {
+    match (type_name, SubKind::of(type_name)) {
+        (_, Some(kind)) => 2 + kind as u8,
+        ("AWS::Lambda::Function" | "AWS::Serverless::Function", None) => 1,
+        _ => 0,
     }
 }

@@ -6,13 +6,21 @@
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use lamina_engine::wire::{CodeInput, LastUpdateStatus, PutConcurrencyInput, State, ZipFile};
-use lamina_engine::{Engine, EngineError, Scope, StagedCode};
+use std::sync::Arc;
+
+use lamina_engine::wire::{
+    AddPermissionInput, AliasRoutingConfiguration, CodeInput, CreateAliasInput, EventInvokeConfigInput,
+    LastUpdateStatus, PublishVersionInput, PutConcurrencyInput, State, UpdateAliasInput, UrlConfigInput,
+    ZipFile,
+};
+use lamina_engine::{Engine, EngineError, Scope, StagedCode, UrlAddresses};
+use lamina_model::service_model::ServiceModel;
 use lamina_template::requests;
 use lamina_template::resources::{CodeSource, FunctionSpec, LayerSpec};
+use serde_json::Value;
 
-use crate::desired::{Making, Wanted};
-use crate::record::ResourceRecord;
+use crate::desired::{Making, SubKind, Wanted};
+use crate::record::{Known, ResourceRecord};
 
 /// How long a function may take to become Active (CloudFormation's handler waits as long).
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(300);
@@ -43,45 +51,104 @@ impl Refused {
     }
 }
 
+/// What making a resource gave.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Made {
+    /// Its physical id.
+    pub(crate) physical_id: String,
+    /// What its `Ref` and `Fn::GetAtt` stand for, when only the making tells.
+    pub(crate) known: Option<Known>,
+    /// The properties it was made with, when removing it needs them.
+    pub(crate) properties: Option<Value>,
+}
+
+impl Made {
+    fn named(physical_id: String) -> Made {
+        Made {
+            physical_id,
+            known: None,
+            properties: None,
+        }
+    }
+}
+
 /// Makes resources with the engine, in one account and region.
 #[derive(Clone)]
 pub(crate) struct Provisioner {
     pub(crate) engine: Engine,
+    /// Where function URLs live.
+    pub(crate) urls: Arc<UrlAddresses>,
 }
 
 impl Provisioner {
-    /// Makes `wanted` (or changes `old`, what the stack has for it); returns its physical id.
+    /// Makes `wanted` (or changes `old`, what the stack has for it); `stack` names generated ids.
     pub(crate) async fn make(
         &self,
         scope: &Scope,
         wanted: &Wanted,
         old: Option<&ResourceRecord>,
-        default_role: &str,
-    ) -> Result<String, Refused> {
+        (stack, default_role): (&str, &str),
+    ) -> Result<Made, Refused> {
         match &wanted.making {
-            Making::Recorded { physical_id, .. } => Ok(physical_id.clone()),
-            Making::Layer(spec) => self.publish_layer(scope, spec).await,
-            Making::Function(spec) => match old.filter(|o| o.physical_id == spec.name) {
-                Some(_) => self
-                    .update_function(scope, spec)
-                    .await
-                    .map(|()| spec.name.clone()),
-                None => self
-                    .create_function(scope, spec, default_role)
-                    .await
-                    .map(|()| spec.name.clone()),
-            },
+            Making::Recorded { physical_id, .. } => Ok(Made::named(physical_id.clone())),
+            Making::Layer(spec) => {
+                let arn = self.publish_layer(scope, spec).await?;
+                let known = Known {
+                    reference: arn.clone(),
+                    attributes: [("LayerVersionArn".to_owned(), arn.clone())].into(),
+                };
+                Ok(Made {
+                    known: Some(known),
+                    ..Made::named(arn)
+                })
+            }
+            Making::Function(spec) => {
+                match old.filter(|o| o.physical_id == spec.name) {
+                    Some(_) => self.update_function(scope, spec).await?,
+                    None => self.create_function(scope, spec, default_role).await?,
+                }
+                Ok(Made::named(spec.name.clone()))
+            }
+            Making::Sub { kind, properties } => {
+                let sub = Sub {
+                    engine: &self.engine,
+                    scope,
+                    properties: properties.clone(),
+                };
+                match kind {
+                    SubKind::Version => sub.version().await,
+                    SubKind::Alias => sub.alias(old).await,
+                    SubKind::Permission => {
+                        let sid = old.map_or_else(
+                            || generated_id(stack, &wanted.logical_id),
+                            |o| o.physical_id.clone(),
+                        );
+                        if let Some(old) = old {
+                            self.remove(scope, old).await?;
+                        }
+                        sub.permission(sid).await
+                    }
+                    SubKind::EventInvokeConfig => sub.event_invoke_config().await,
+                    SubKind::Url => sub.url(old, &self.urls).await,
+                }
+                .map_err(|e| Refused::engine(&e))
+            }
         }
     }
 
-    /// Removes what `record` made (nothing for a recorded resource; a function or layer version already
-    /// gone is removed).
+    /// Removes what `record` made (nothing for a recorded resource; what is already gone is removed).
     pub(crate) async fn remove(&self, scope: &Scope, record: &ResourceRecord) -> Result<(), Refused> {
         if record.physical_id.is_empty() {
             return Ok(());
         }
+        let properties = record.properties.clone().unwrap_or(Value::Null);
+        let text = |key: &str| properties.get(key).and_then(Value::as_str).map(str::to_owned);
+        let function = text("FunctionName")
+            .or_else(|| text("TargetFunctionArn"))
+            .unwrap_or_default();
         let result = match record.type_name.as_str() {
-            "AWS::Lambda::Function" | "AWS::Serverless::Function" => {
+            "AWS::Lambda::Function" | "AWS::Serverless::Function" | "AWS::Lambda::Version" => {
+                // A version's physical id is its ARN, which names the version to delete.
                 self.engine
                     .delete_function(scope, &record.physical_id, None)
                     .await
@@ -96,6 +163,27 @@ impl Provisioner {
                     return Ok(());
                 };
                 self.engine.delete_layer_version(scope, layer, version).await
+            }
+            "AWS::Lambda::Alias" => {
+                let name = text("Name").unwrap_or_default();
+                self.engine.delete_alias(scope, &function, &name).await
+            }
+            "AWS::Lambda::Permission" => {
+                self.engine
+                    .remove_permission(scope, &function, &record.physical_id, None, None)
+                    .await
+            }
+            "AWS::Lambda::EventInvokeConfig" => {
+                let qualifier = text("Qualifier");
+                self.engine
+                    .delete_function_event_invoke_config(scope, &function, qualifier.as_deref())
+                    .await
+            }
+            "AWS::Lambda::Url" => {
+                let qualifier = text("Qualifier");
+                self.engine
+                    .delete_function_url_config(scope, &function, qualifier.as_deref())
+                    .await
             }
             _ => Ok(()),
         };
@@ -252,5 +340,204 @@ impl Provisioner {
                 path.display()
             ))),
         }
+    }
+}
+
+/// A physical id CloudFormation generates: `<stack>-<logical id>-<12 characters>`.
+fn generated_id(stack: &str, logical_id: &str) -> String {
+    let random: String = uuid::Uuid::new_v4()
+        .simple()
+        .to_string()
+        .to_ascii_uppercase()
+        .chars()
+        .take(12)
+        .collect();
+    format!("{stack}-{logical_id}-{random}")
+}
+
+/// One of a function's sub-resources, made from its evaluated properties.
+struct Sub<'a> {
+    engine: &'a Engine,
+    scope: &'a Scope,
+    properties: Value,
+}
+
+impl Sub<'_> {
+    fn text(&self, key: &str) -> Option<String> {
+        self.properties
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    }
+
+    /// The properties as the input of `operation`, without `drop` (members that travel elsewhere), with
+    /// the template's text scalars converted to the model's types.
+    fn input<T: serde::de::DeserializeOwned>(
+        &self,
+        operation: &str,
+        drop: &[&str],
+    ) -> Result<T, EngineError> {
+        let mut value = match &self.properties {
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .filter(|(k, _)| !drop.contains(&k.as_str()))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            ),
+            _ => Value::Object(serde_json::Map::new()),
+        };
+        ServiceModel::get().coerce(operation, &mut value);
+        serde_json::from_value(value)
+            .map_err(|e| EngineError::InvalidParameter(format!("Properties validation failed: {e}")))
+    }
+
+    fn made(&self, physical_id: String, known: Known) -> Made {
+        Made {
+            physical_id,
+            known: Some(known),
+            properties: Some(self.properties.clone()),
+        }
+    }
+
+    async fn version(&self) -> Result<Made, EngineError> {
+        let function = self.text("FunctionName").unwrap_or_default();
+        let input: PublishVersionInput = self.input(
+            "PublishVersion",
+            &["FunctionName", "ProvisionedConcurrencyConfig"],
+        )?;
+        let published = self.engine.publish_version(self.scope, &function, input).await?;
+        let unqualified = published
+            .function_arn
+            .strip_suffix(&format!(":{}", published.version))
+            .unwrap_or(&published.function_arn)
+            .to_owned();
+        let arn = format!("{unqualified}:{}", published.version);
+        let known = Known {
+            reference: arn.clone(),
+            attributes: [
+                ("Version".to_owned(), published.version.clone()),
+                ("FunctionArn".to_owned(), unqualified),
+            ]
+            .into(),
+        };
+        Ok(self.made(arn, known))
+    }
+
+    async fn alias(&self, old: Option<&ResourceRecord>) -> Result<Made, EngineError> {
+        let function = self.text("FunctionName").unwrap_or_default();
+        // CloudFormation lists the weights (`[{FunctionVersion, FunctionWeight}]`); the API maps them.
+        let weights = self
+            .properties
+            .get("RoutingConfig")
+            .and_then(|r| r.get("AdditionalVersionWeights"))
+            .and_then(Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|i| {
+                        let version = i.get("FunctionVersion")?.as_str()?.to_owned();
+                        let weight = match i.get("FunctionWeight")? {
+                            Value::String(s) => s.parse().ok()?,
+                            other => other.as_f64()?,
+                        };
+                        Some((version, weight))
+                    })
+                    .collect()
+            });
+        let routing = weights.map(|w| AliasRoutingConfiguration {
+            additional_version_weights: Some(w),
+        });
+        let name = self.text("Name").unwrap_or_default();
+        let same = old.and_then(|o| o.properties.as_ref()).is_some_and(|p| {
+            p.get("Name").and_then(Value::as_str) == Some(name.as_str())
+                && p.get("FunctionName").and_then(Value::as_str) == Some(function.as_str())
+        });
+        let configuration = if same {
+            let input = UpdateAliasInput {
+                function_version: self.text("FunctionVersion"),
+                description: Some(self.text("Description").unwrap_or_default()),
+                routing_config: Some(routing.unwrap_or_default()),
+                revision_id: None,
+            };
+            self.engine
+                .update_alias(self.scope, &function, &name, input)
+                .await?
+        } else {
+            let input = CreateAliasInput {
+                name: Some(name),
+                function_version: self.text("FunctionVersion"),
+                description: self.text("Description"),
+                routing_config: routing,
+            };
+            self.engine.create_alias(self.scope, &function, input).await?
+        };
+        let arn = configuration.alias_arn.clone();
+        let known = Known {
+            reference: arn.clone(),
+            attributes: [("AliasArn".to_owned(), arn.clone())].into(),
+        };
+        Ok(self.made(arn, known))
+    }
+
+    async fn permission(&self, sid: String) -> Result<Made, EngineError> {
+        let function = self.text("FunctionName").unwrap_or_default();
+        let mut input: AddPermissionInput = self.input("AddPermission", &["FunctionName"])?;
+        input.statement_id = Some(sid.clone());
+        self.engine
+            .add_permission(self.scope, &function, None, input)
+            .await?;
+        let known = Known {
+            reference: sid.clone(),
+            attributes: Default::default(),
+        };
+        Ok(self.made(sid, known))
+    }
+
+    async fn event_invoke_config(&self) -> Result<Made, EngineError> {
+        let function = self.text("FunctionName").unwrap_or_default();
+        let qualifier = self.text("Qualifier");
+        let input: EventInvokeConfigInput =
+            self.input("PutFunctionEventInvokeConfig", &["FunctionName", "Qualifier"])?;
+        let config = self
+            .engine
+            .put_function_event_invoke_config(self.scope, &function, qualifier.as_deref(), input)
+            .await?;
+        let id = config.function_arn.clone();
+        let known = Known {
+            reference: id.clone(),
+            attributes: Default::default(),
+        };
+        Ok(self.made(id, known))
+    }
+
+    async fn url(&self, old: Option<&ResourceRecord>, urls: &UrlAddresses) -> Result<Made, EngineError> {
+        let target = self.text("TargetFunctionArn").unwrap_or_default();
+        let qualifier = self.text("Qualifier");
+        let input: UrlConfigInput =
+            self.input("CreateFunctionUrlConfig", &["TargetFunctionArn", "Qualifier"])?;
+        let same = old.and_then(|o| o.properties.as_ref()).is_some_and(|p| {
+            p.get("TargetFunctionArn").and_then(Value::as_str) == Some(target.as_str())
+                && p.get("Qualifier").and_then(Value::as_str) == qualifier.as_deref()
+        });
+        let view = if same {
+            self.engine
+                .update_function_url_config(self.scope, &target, qualifier.as_deref(), input)
+                .await?
+        } else {
+            self.engine
+                .create_function_url_config(self.scope, &target, qualifier.as_deref(), input)
+                .await?
+        };
+        let arn = view.config.function_arn.clone();
+        let url = urls.url(&self.scope.region, &view.url_id);
+        let known = Known {
+            reference: arn.clone(),
+            attributes: [
+                ("FunctionArn".to_owned(), arn.clone()),
+                ("FunctionUrl".to_owned(), url),
+            ]
+            .into(),
+        };
+        Ok(self.made(arn, known))
     }
 }

@@ -35,6 +35,9 @@ pub(crate) struct StackRecord {
     /// Oldest first.
     pub(crate) events: Vec<EventRecord>,
     pub(crate) change_sets: Vec<ChangeSetRecord>,
+    /// Resources an update replaced, removed once it succeeds.
+    #[serde(default)]
+    pub(crate) replaced: Vec<ResourceRecord>,
 }
 
 impl StackRecord {
@@ -63,6 +66,7 @@ impl StackRecord {
             resources: Vec::new(),
             events: Vec::new(),
             change_sets: Vec::new(),
+            replaced: Vec::new(),
         }
     }
 
@@ -145,6 +149,20 @@ pub(crate) struct ResourceRecord {
     pub(crate) updated: DateTime<Utc>,
     /// What the resource was made from, to tell whether an update changes it.
     pub(crate) fingerprint: String,
+    /// What its `Ref` and `Fn::GetAtt` stand for, once made (for types whose values only the making
+    /// tells: layer versions, versions, aliases, URLs).
+    #[serde(default)]
+    pub(crate) known: Option<Known>,
+    /// The properties it was made with (what removing it needs: the function of a permission, ...).
+    #[serde(default)]
+    pub(crate) properties: Option<serde_json::Value>,
+}
+
+/// What a made resource's `Ref` and `Fn::GetAtt` stand for.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub(crate) struct Known {
+    pub(crate) reference: String,
+    pub(crate) attributes: std::collections::BTreeMap<String, String>,
 }
 
 /// One event of a stack.

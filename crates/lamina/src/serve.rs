@@ -399,6 +399,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             credentials: keys,
             default_account: args.account_id.clone(),
             engine: engine.clone(),
+            public_endpoint: public_endpoint.clone(),
             dir: data_dir.join("cloudformation"),
             objects: None,
         })
