@@ -381,3 +381,20 @@ def test_versions_aliases_permissions_urls_and_invoke_configs(s3_server, s3_stor
     cfn.get_waiter("stack_delete_complete").wait(StackName="subs", WaiterConfig=WAIT)
     with pytest.raises(botocore.exceptions.ClientError):
         lam.get_function(FunctionName="subs-fn")
+
+
+def test_a_retained_resource_outlives_its_stack(s3_server, s3_store, tmp_path):
+    cfn = s3_server.client(service="cloudformation")
+    lam = s3_server.client()
+    bucket, key = shell_package(tmp_path, s3_store)
+    body = json.loads(template(bucket, key))
+    body["Resources"]["Fn"]["DeletionPolicy"] = "Retain"
+    body["Resources"]["Fn"]["Properties"]["FunctionName"] = "kept-fn"
+    cfn.create_stack(StackName="keeper", TemplateBody=json.dumps(body), Capabilities=["CAPABILITY_IAM"])
+    cfn.get_waiter("stack_create_complete").wait(StackName="keeper", WaiterConfig=WAIT)
+    cfn.delete_stack(StackName="keeper")
+    cfn.get_waiter("stack_delete_complete").wait(StackName="keeper", WaiterConfig=WAIT)
+    assert lam.get_function(FunctionName="kept-fn")["Configuration"]["State"] == "Active"
+    stack_id = cfn.list_stacks(StackStatusFilter=["DELETE_COMPLETE"])["StackSummaries"][0]["StackId"]
+    events = cfn.describe_stack_events(StackName=stack_id)["StackEvents"]
+    assert any(e["LogicalResourceId"] == "Fn" and e["ResourceStatus"] == "DELETE_SKIPPED" for e in events)

@@ -84,6 +84,8 @@ pub(crate) struct Wanted {
     pub(crate) logical_id: String,
     pub(crate) type_name: String,
     pub(crate) making: Making,
+    /// `DeletionPolicy: Retain`: the resource outlives its removal from the stack.
+    pub(crate) retain: bool,
 }
 
 impl Wanted {
@@ -207,10 +209,12 @@ pub(crate) fn evaluate(template: &Template, inputs: &Inputs<'_>) -> Result<Desir
         if !template.included(resource, &ctx).map_err(located)? {
             continue;
         }
+        let retain = resource.node.get("DeletionPolicy").and_then(|p| p.as_scalar()) == Some("Retain");
         let wanted = |making| Wanted {
             logical_id: resource.logical_id.clone(),
             type_name: resource.type_name.clone(),
             making,
+            retain,
         };
         match resource.kind {
             Kind::Function => {
@@ -229,6 +233,7 @@ pub(crate) fn evaluate(template: &Template, inputs: &Inputs<'_>) -> Result<Desir
                             physical_id: role,
                             note: None,
                         },
+                        retain: false,
                     });
                 }
                 functions.push(wanted(Making::Function(Box::new(spec))));

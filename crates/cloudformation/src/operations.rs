@@ -262,6 +262,14 @@ impl Stacks {
     ) -> Result<Option<Known>, Failed> {
         let old = stack.resource(&wanted.logical_id).cloned();
         if old.as_ref().is_some_and(|o| unchanged(o, wanted)) {
+            // A new DeletionPolicy changes nothing made, and is kept without an event.
+            if let Some(r) = stack
+                .resources
+                .iter_mut()
+                .find(|r| r.logical_id == wanted.logical_id)
+            {
+                r.retain = wanted.retain;
+            }
             return Ok(None);
         }
         let made_before = old.as_ref().is_some_and(|o| !o.physical_id.is_empty());
@@ -283,6 +291,7 @@ impl Stacks {
             fingerprint: old.as_ref().map(|o| o.fingerprint.clone()).unwrap_or_default(),
             known: old.as_ref().and_then(|o| o.known.clone()),
             properties: old.as_ref().and_then(|o| o.properties.clone()),
+            retain: wanted.retain,
         };
         stack.set_resource(record.clone());
         self.save(stack).await;
@@ -355,6 +364,14 @@ impl Stacks {
         chosen.sort_by_key(|r| std::cmp::Reverse(make_order(&r.type_name)));
         let mut first_failure = None;
         for mut resource in chosen {
+            if resource.retain && resource.status.ends_with("_COMPLETE") {
+                // Kept, as its DeletionPolicy says.
+                resource.status = "DELETE_SKIPPED".into();
+                resource.reason = None;
+                resource.updated = Utc::now();
+                stack.set_resource(resource);
+                continue;
+            }
             if resource.physical_id.is_empty() && rollback {
                 // Never made: nothing to remove.
                 resource.status = "DELETE_COMPLETE".into();
@@ -384,8 +401,10 @@ impl Stacks {
             }
             self.save(stack).await;
         }
-        // What is gone is no longer the stack's (its events stay).
-        stack.resources.retain(|r| r.status != "DELETE_COMPLETE");
+        // What is gone (or kept) is no longer the stack's (its events stay).
+        stack
+            .resources
+            .retain(|r| r.status != "DELETE_COMPLETE" && r.status != "DELETE_SKIPPED");
         match first_failure {
             Some(refused) => Err(refused),
             None => Ok(()),

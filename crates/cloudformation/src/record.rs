@@ -156,6 +156,9 @@ pub(crate) struct ResourceRecord {
     /// The properties it was made with (what removing it needs: the function of a permission, ...).
     #[serde(default)]
     pub(crate) properties: Option<serde_json::Value>,
+    /// `DeletionPolicy: Retain`: removing it from the stack leaves it in place.
+    #[serde(default)]
+    pub(crate) retain: bool,
 }
 
 /// What a made resource's `Ref` and `Fn::GetAtt` stand for.
