@@ -582,3 +582,57 @@ fn make_order(type_name: &str) -> u8 {
         _ => 0,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_operation_cut_off_by_a_stop_is_failed_at_start() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let engine = lamina_engine::Engine::open(lamina_engine::EngineConfig {
+            data_dir: dir.path().join("data"),
+            account_id: "000000000000".into(),
+            ..lamina_engine::EngineConfig::new(std::path::PathBuf::new())
+        })
+        .expect("engine");
+        let store = StackStore::open(&dir.path().join("cloudformation")).expect("store");
+        let mut creating = StackRecord::blank("000000000000", "us-east-1", "creating");
+        creating.set_status("CREATE_IN_PROGRESS", Some("User Initiated".into()));
+        let mut rolling_back = StackRecord::blank("000000000000", "us-east-1", "rolling");
+        rolling_back.set_status("UPDATE_ROLLBACK_IN_PROGRESS", None);
+        let mut done = StackRecord::blank("000000000000", "us-east-1", "done");
+        done.set_status("CREATE_COMPLETE", None);
+        for stack in [&creating, &rolling_back, &done] {
+            store.save(stack.clone()).await.expect("save");
+        }
+        let stacks = Stacks {
+            store: StackStore::open(&dir.path().join("cloudformation")).expect("reopen"),
+            provisioner: Provisioner {
+                engine,
+                urls: std::sync::Arc::new(lamina_engine::UrlAddresses::new("http://127.0.0.1:9001")),
+            },
+        };
+        stacks.recover().await;
+        let status = |name: &str| {
+            let stack = stacks
+                .store
+                .find("000000000000", "us-east-1", name)
+                .expect("stack");
+            (stack.status, stack.status_reason)
+        };
+        let stopped = Some("The server stopped while this operation was in progress.".to_owned());
+        assert_eq!(status("creating"), ("CREATE_FAILED".to_owned(), stopped.clone()));
+        assert_eq!(status("rolling"), ("UPDATE_ROLLBACK_FAILED".to_owned(), stopped));
+        assert_eq!(status("done"), ("CREATE_COMPLETE".to_owned(), None));
+        // A failed create can be deleted again.
+        let reopened = StackStore::open(&dir.path().join("cloudformation")).expect("reopen");
+        assert_eq!(
+            reopened
+                .find("000000000000", "us-east-1", "creating")
+                .expect("stack")
+                .status,
+            "CREATE_FAILED"
+        );
+    }
+}
