@@ -40,5 +40,5 @@ pub use sessions::{SessionCredential, SessionPrincipal};
 pub use sign::{SignError, Signer, sign_request};
 pub use verify::{
     AuthorizationHeader, Caller, MAX_EXPIRES_SECONDS, MAX_SKEW, PayloadSigning, Verified, Verifier,
-    canonical, parse_authorization, query_param, signed_service,
+    canonical, parse_authorization, query_param, signed_region, signed_service,
 };

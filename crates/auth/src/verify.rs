@@ -261,29 +261,9 @@ impl Verifier {
         token: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<crate::Credential, AuthError> {
-        let id = &signature.scope.access_key_id;
-        let credential = match self.credentials.get(id) {
-            Some(credential) => credential.clone(),
-            None => {
-                let session = self
-                    .credentials
-                    .session(id)
-                    .ok_or_else(|| AuthError::UnknownAccessKey(id.clone()))?;
-                let matches = token.is_some_and(|t| {
-                    bool::from(subtle::ConstantTimeEq::ct_eq(
-                        t.as_bytes(),
-                        session.session_token.as_bytes(),
-                    ))
-                });
-                if !matches {
-                    return Err(AuthError::InvalidSessionToken);
-                }
-                if session.expires <= now {
-                    return Err(AuthError::ExpiredSessionToken);
-                }
-                session.credential
-            }
-        };
+        let credential = self
+            .credentials
+            .resolve(&signature.scope.access_key_id, token, now)?;
         if signature.scope.service != self.service {
             return Err(AuthError::WrongService {
                 expected: self.service.clone(),
@@ -441,6 +421,12 @@ pub struct AuthorizationHeader<'a> {
 /// `Authorization` header or a presigned query; `None` for a request that is not signed (or not well
 /// enough to say). Only routes the request: [`Verifier::verify`] still checks everything.
 pub fn signed_service(headers: &HeaderMap, uri: &Uri) -> Option<String> {
+    scope_part(headers, uri, 1)
+}
+
+/// A part of the credential scope, counted from its end: `<key>/<date>/<region>/<service>/aws4_request`
+/// (1: the service, 2: the region), read from the end as a key id has no '/'.
+fn scope_part(headers: &HeaderMap, uri: &Uri, from_end: usize) -> Option<String> {
     let credential = match headers.get(http::header::AUTHORIZATION) {
         Some(auth) => parse_authorization(auth.to_str().ok()?)
             .ok()?
@@ -449,8 +435,16 @@ pub fn signed_service(headers: &HeaderMap, uri: &Uri) -> Option<String> {
         None => query_param(uri.query(), "X-Amz-Credential")?,
     };
     let mut parts = credential.rsplit('/');
-    // <key>/<date>/<region>/<service>/aws4_request, read from the end (a key id has no '/').
-    (parts.next() == Some("aws4_request")).then(|| parts.next().map(str::to_owned))?
+    if parts.next() != Some("aws4_request") {
+        return None;
+    }
+    parts.nth(from_end - 1).map(str::to_owned)
+}
+
+/// The region a request is signed for (header or presigned query), whether or not the signature is
+/// good.
+pub fn signed_region(headers: &HeaderMap, uri: &Uri) -> Option<String> {
+    scope_part(headers, uri, 2)
 }
 
 /// Parses an `Authorization` header of SigV4; anything else is AWS's IncompleteSignatureException.

@@ -1,5 +1,5 @@
 //! One endpoint for every service lamina serves: a request goes to the service its SigV4 credential
-//! scope names (`lambda`, `logs`, `sts`); unsigned requests, and lamina's own paths (`/_lamina/...`), go to the
+//! scope names (`lambda`, `s3`, `logs`, `sts`); unsigned requests, and lamina's own paths (`/_lamina/...`), go to the
 //! Lambda API's router, which refuses what is not signed as AWS does.
 //! A service lamina does not serve is answered with an error in that service's protocol naming it (JSON
 //! `UnknownOperationException` for the JSON protocols, XML `InvalidAction` otherwise), never a status an
@@ -22,10 +22,12 @@ pub(crate) struct Services {
     pub(crate) sts: Router,
     /// CloudWatch Logs (`lamina-logs-api`).
     pub(crate) logs: Router,
+    /// S3 (`lamina-s3`), path-style or virtual-host-style.
+    pub(crate) s3: Router,
 }
 
 /// The names of the services served, as the error for the others lists them.
-const SERVED: &str = "lambda, logs, sts";
+const SERVED: &str = "lambda, s3, logs, sts";
 
 /// `lambda` (the Lambda API's router) with the other services beside it.
 pub(crate) fn router(lambda: Router, services: Services) -> Router {
@@ -44,6 +46,7 @@ async fn dispatch(State(services): State<Arc<Services>>, request: Request, next:
         None | Some("lambda") => next.run(request).await,
         Some("sts") => services.sts.clone().oneshot(request).await.into_response(),
         Some("logs") => services.logs.clone().oneshot(request).await.into_response(),
+        Some("s3") => services.s3.clone().oneshot(request).await.into_response(),
         Some(other) => not_served(other, request.headers()),
     }
 }
