@@ -42,13 +42,28 @@ async fn dispatch(State(services): State<Arc<Services>>, request: Request, next:
     if request.uri().path().starts_with(OWN_PATHS) {
         return next.run(request).await;
     }
-    match lamina_auth::signed_service(request.headers(), request.uri()).as_deref() {
+    let service = lamina_auth::signed_service(request.headers(), request.uri())
+        .or_else(|| signed_v2(request.headers(), request.uri()).then(|| "s3".to_owned()));
+    match service.as_deref() {
         None | Some("lambda") => next.run(request).await,
         Some("sts") => services.sts.clone().oneshot(request).await.into_response(),
         Some("logs") => services.logs.clone().oneshot(request).await.into_response(),
         Some("s3") => services.s3.clone().oneshot(request).await.into_response(),
         Some(other) => not_served(other, request.headers()),
     }
+}
+
+/// Whether a request is signed with Signature Version 2 (`Authorization: AWS <key>:<signature>`, or a
+/// presigned `AWSAccessKeyId=...&Signature=...` query), which only S3 still takes: boto3 presigns S3 URLs
+/// in us-east-1 with it unless told `signature_version="s3v4"`.
+fn signed_v2(headers: &HeaderMap, uri: &axum::http::Uri) -> bool {
+    let header = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("AWS ") && v.contains(':'));
+    header
+        || (lamina_auth::query_param(uri.query(), "AWSAccessKeyId").is_some()
+            && lamina_auth::query_param(uri.query(), "Signature").is_some())
 }
 
 /// The answer to a request for a service lamina does not serve.

@@ -1,5 +1,5 @@
 //! Who a request is from, with lamina's keys as the one source of truth: `s3s` verifies SigV4
-//! signatures (header, presigned query, aws-chunked payloads) with the secrets [`Keys`] hands it from
+//! signatures (SigV4 header, presigned query and aws-chunked payloads; SigV2 as S3 still takes it) with the secrets [`Keys`] hands it from
 //! the server's [`CredentialSet`], and [`Keys`]' access check then resolves the key as every other
 //! service does ([`CredentialSet::resolve`]: session credentials need their token and must not have
 //! expired). Virtual-host addressing (`<bucket>.localhost:<port>`) is [`Hosts`].
@@ -109,7 +109,9 @@ impl S3Access for Keys {
             .get("x-amz-security-token")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
-            .or_else(|| lamina_auth::query_param(cx.uri().query(), "X-Amz-Security-Token"));
+            .or_else(|| lamina_auth::query_param(cx.uri().query(), "X-Amz-Security-Token"))
+            // Signature Version 2 presigned URLs carry it in lower case.
+            .or_else(|| lamina_auth::query_param(cx.uri().query(), "x-amz-security-token"));
         self.0
             .resolve(&credentials.access_key, token.as_deref(), chrono::Utc::now())
             .map(|_| ())
