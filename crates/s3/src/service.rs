@@ -181,7 +181,6 @@ impl S3 for Service {
         tracing::info!(bucket = %name, account = %caller.account, region = %caller.region, "S3 bucket created");
         Ok(S3Response::new(CreateBucketOutput {
             location: Some(format!("/{name}")),
-            ..Default::default()
         }))
     }
 
@@ -210,7 +209,6 @@ impl S3 for Service {
                         bucket_region: Some(b.region),
                         creation_date: Some(timestamp(b.created_ms)),
                         name: Some(b.name),
-                        ..Default::default()
                     })
                     .collect(),
             ),

@@ -1241,3 +1241,330 @@ impl lamina_store::ObjectSource for Storage {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use super::*;
+
+    const ACCOUNT: &str = "000000000000";
+
+    fn store() -> (tempfile::TempDir, Storage) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let storage = Storage::open(dir.path().join("s3")).expect("open");
+        (dir, storage)
+    }
+
+    fn blob(s: &Storage, bytes: &[u8]) -> Blob {
+        let mut w = s.blob_writer().expect("writer");
+        w.write(bytes).expect("write");
+        w.finish().expect("finish")
+    }
+
+    fn put(s: &Storage, bucket: &str, key: &str, bytes: &[u8]) -> ObjectVersion {
+        let b = blob(s, bytes);
+        let etag = b.md5.clone();
+        s.put_object(ACCOUNT, bucket, key, &b, &etag, &NewObject::default())
+            .expect("put")
+    }
+
+    fn read(s: &Storage, key: &str, version: Option<&str>) -> Vec<u8> {
+        let (_, v) = s.get_object(ACCOUNT, "b", key, version).expect("get");
+        let mut out = Vec::new();
+        s.open_blob(&v, 0)
+            .expect("open")
+            .read_to_end(&mut out)
+            .expect("read");
+        out
+    }
+
+    fn blob_count(dir: &tempfile::TempDir) -> usize {
+        std::fs::read_dir(dir.path().join("s3/blobs"))
+            .expect("list")
+            .count()
+    }
+
+    #[test]
+    fn an_unversioned_put_replaces_the_null_version_and_its_blob() {
+        let (dir, s) = store();
+        s.create_bucket(ACCOUNT, "us-east-1", "b").expect("bucket");
+        let first = put(&s, "b", "k", b"one");
+        assert_eq!(first.version_id, NULL_VERSION);
+        assert_eq!(first.etag, "f97c5d29941bfb1b2fdab0874906ab82");
+        put(&s, "b", "k", b"two");
+        assert_eq!(read(&s, "k", None), b"two");
+        assert_eq!(blob_count(&dir), 1);
+        assert_eq!(
+            s.delete_object(ACCOUNT, "b", "k", None).expect("delete"),
+            (None, false)
+        );
+        assert!(matches!(
+            s.get_object(ACCOUNT, "b", "k", None),
+            Err(StorageError::NoSuchKey { delete_marker: None })
+        ));
+        assert_eq!(blob_count(&dir), 0);
+    }
+
+    #[test]
+    fn versions_delete_markers_and_their_removal() {
+        let (_dir, s) = store();
+        s.create_bucket(ACCOUNT, "us-east-1", "b").expect("bucket");
+        s.set_versioning(ACCOUNT, "b", "Enabled").expect("versioning");
+        let v1 = put(&s, "b", "k", b"one").version_id;
+        let v2 = put(&s, "b", "k", b"two").version_id;
+        assert_ne!(v1, v2);
+        assert_eq!(read(&s, "k", Some(&v1)), b"one");
+        assert_eq!(read(&s, "k", None), b"two");
+        let (marker, is_marker) = s.delete_object(ACCOUNT, "b", "k", None).expect("delete");
+        assert!(is_marker);
+        let marker = marker.expect("marker id");
+        assert!(matches!(
+            s.get_object(ACCOUNT, "b", "k", None),
+            Err(StorageError::NoSuchKey { delete_marker: Some(m) }) if m == marker
+        ));
+        assert!(matches!(
+            s.get_object(ACCOUNT, "b", "k", Some(&marker)),
+            Err(StorageError::DeleteMarker { .. })
+        ));
+        assert!(matches!(
+            s.get_object(ACCOUNT, "b", "k", Some(&"0".repeat(32))),
+            Err(StorageError::NoSuchVersion)
+        ));
+        assert!(matches!(
+            s.get_object(ACCOUNT, "b", "k", Some("not-a-version")),
+            Err(StorageError::InvalidVersion)
+        ));
+        let listed = s
+            .list_versions(ACCOUNT, "b", "", None, None, 1000)
+            .expect("versions");
+        let ids: Vec<_> = listed
+            .versions
+            .iter()
+            .map(|v| (v.version_id.clone(), v.is_latest))
+            .collect();
+        assert_eq!(
+            ids,
+            vec![(marker.clone(), true), (v2.clone(), false), (v1.clone(), false)]
+        );
+        // Paging through versions one at a time gives the same order.
+        let mut paged = Vec::new();
+        let mut next: Option<(String, String)> = None;
+        loop {
+            let page = s
+                .list_versions(
+                    ACCOUNT,
+                    "b",
+                    "",
+                    next.as_ref().map(|n| n.0.as_str()),
+                    next.as_ref().map(|n| n.1.as_str()),
+                    1,
+                )
+                .expect("page");
+            paged.extend(page.versions.into_iter().map(|v| v.version_id));
+            match page.next {
+                Some(n) => next = Some(n),
+                None => break,
+            }
+        }
+        assert_eq!(paged, vec![marker.clone(), v2.clone(), v1]);
+        assert!(
+            s.list_objects(ACCOUNT, "b", "", None, None, 1000)
+                .expect("list")
+                .objects
+                .is_empty()
+        );
+        s.delete_object(ACCOUNT, "b", "k", Some(&marker))
+            .expect("remove marker");
+        assert_eq!(read(&s, "k", None), b"two");
+        assert!(matches!(
+            s.delete_bucket(ACCOUNT, "b"),
+            Err(StorageError::BucketNotEmpty)
+        ));
+    }
+
+    #[test]
+    fn a_multipart_object_has_s3s_etag_and_the_parts_bytes() {
+        let (dir, s) = store();
+        s.create_bucket(ACCOUNT, "us-east-1", "b").expect("bucket");
+        let id = s
+            .create_upload(ACCOUNT, "b", "big", &NewObject::default())
+            .expect("upload");
+        let one = vec![1u8; MIN_PART_SIZE as usize];
+        let two = b"tail".to_vec();
+        let p1 = s
+            .put_part(ACCOUNT, "b", "big", &id, 1, &blob(&s, &one))
+            .expect("part 1");
+        let p2 = s
+            .put_part(ACCOUNT, "b", "big", &id, 2, &blob(&s, &two))
+            .expect("part 2");
+        assert!(matches!(
+            s.complete_upload(
+                ACCOUNT,
+                "b",
+                "big",
+                &id,
+                &[(2, p2.etag.clone()), (1, p1.etag.clone())]
+            ),
+            Err(StorageError::InvalidPartOrder)
+        ));
+        assert!(matches!(
+            s.complete_upload(
+                ACCOUNT,
+                "b",
+                "big",
+                &id,
+                &[(1, p1.etag.clone()), (2, "0".repeat(32))]
+            ),
+            Err(StorageError::InvalidPart)
+        ));
+        let done = s
+            .complete_upload(
+                ACCOUNT,
+                "b",
+                "big",
+                &id,
+                &[(1, format!("\"{}\"", p1.etag)), (2, p2.etag.clone())],
+            )
+            .expect("complete");
+        let mut md5s = Md5::new();
+        md5s.update(hex::decode(&p1.etag).expect("hex"));
+        md5s.update(hex::decode(&p2.etag).expect("hex"));
+        assert_eq!(done.etag, format!("{}-2", hex::encode(md5s.finalize())));
+        assert_eq!(done.size, one.len() as u64 + 4);
+        let mut expected = one.clone();
+        expected.extend_from_slice(&two);
+        let (_, v) = s.get_object(ACCOUNT, "b", "big", None).expect("get");
+        let mut tail = Vec::new();
+        s.open_blob(&v, MIN_PART_SIZE - 2)
+            .expect("open")
+            .read_to_end(&mut tail)
+            .expect("read");
+        assert_eq!(tail, expected[expected.len() - 6..]);
+        // The parts' blobs are gone; the object's is the only one.
+        assert_eq!(blob_count(&dir), 1);
+        assert!(matches!(
+            s.list_parts(ACCOUNT, "b", "big", &id),
+            Err(StorageError::NoSuchUpload)
+        ));
+    }
+
+    #[test]
+    fn a_small_part_before_the_last_is_refused() {
+        let (_dir, s) = store();
+        s.create_bucket(ACCOUNT, "us-east-1", "b").expect("bucket");
+        let id = s
+            .create_upload(ACCOUNT, "b", "k", &NewObject::default())
+            .expect("upload");
+        let p1 = s
+            .put_part(ACCOUNT, "b", "k", &id, 1, &blob(&s, b"small"))
+            .expect("part");
+        let p2 = s
+            .put_part(ACCOUNT, "b", "k", &id, 2, &blob(&s, b"last"))
+            .expect("part");
+        assert!(matches!(
+            s.complete_upload(ACCOUNT, "b", "k", &id, &[(1, p1.etag), (2, p2.etag)]),
+            Err(StorageError::EntityTooSmall)
+        ));
+        s.abort_upload(ACCOUNT, "b", "k", &id).expect("abort");
+        s.delete_bucket(ACCOUNT, "b").expect("empty bucket");
+    }
+
+    #[test]
+    fn buckets_belong_to_their_account() {
+        let (_dir, s) = store();
+        s.create_bucket(ACCOUNT, "eu-west-1", "b").expect("bucket");
+        assert!(matches!(
+            s.create_bucket(ACCOUNT, "eu-west-1", "b"),
+            Err(StorageError::BucketAlreadyOwnedByYou)
+        ));
+        assert!(matches!(
+            s.create_bucket("111111111111", "us-east-1", "b"),
+            Err(StorageError::BucketAlreadyExists)
+        ));
+        assert!(matches!(
+            s.bucket("111111111111", "b"),
+            Err(StorageError::AccessDenied)
+        ));
+        assert!(s.list_buckets("111111111111").expect("list").is_empty());
+        assert_eq!(s.bucket(ACCOUNT, "b").expect("bucket").region, "eu-west-1");
+    }
+
+    #[test]
+    fn listing_groups_by_delimiter_and_resumes_after_a_prefix() {
+        let (_dir, s) = store();
+        s.create_bucket(ACCOUNT, "us-east-1", "b").expect("bucket");
+        for key in ["a/1", "a/2", "b", "c/1", "d"] {
+            put(&s, "b", key, key.as_bytes());
+        }
+        let first = s
+            .list_objects(ACCOUNT, "b", "", Some("/"), None, 2)
+            .expect("page 1");
+        assert_eq!(first.prefixes, vec!["a/"]);
+        assert_eq!(
+            first.objects.iter().map(|o| o.key.as_str()).collect::<Vec<_>>(),
+            ["b"]
+        );
+        let after = first.next.expect("truncated");
+        assert_eq!(after, "b");
+        let second = s
+            .list_objects(ACCOUNT, "b", "", Some("/"), Some(&after), 1)
+            .expect("page 2");
+        assert_eq!(second.prefixes, vec!["c/"]);
+        let third = s
+            .list_objects(ACCOUNT, "b", "", Some("/"), second.next.as_deref(), 5)
+            .expect("page 3");
+        assert_eq!(
+            third.objects.iter().map(|o| o.key.as_str()).collect::<Vec<_>>(),
+            ["d"]
+        );
+        assert_eq!(third.next, None);
+    }
+
+    #[test]
+    fn a_sweep_removes_half_written_and_unreferenced_blobs_only() {
+        let (dir, s) = store();
+        s.create_bucket(ACCOUNT, "us-east-1", "b").expect("bucket");
+        put(&s, "b", "kept", b"kept");
+        // A blob whose row was never committed, and a temporary file of an upload cut short.
+        let orphan = blob(&s, b"orphan");
+        std::fs::write(dir.path().join("s3/blobs/.tmp-cut"), b"half").expect("tmp");
+        drop(s);
+        let s = Storage::open(dir.path().join("s3")).expect("reopen");
+        assert_eq!(s.sweep().expect("sweep"), 2);
+        assert!(!dir.path().join("s3/blobs").join(&orphan.id).exists());
+        assert_eq!(read(&s, "kept", None), b"kept");
+    }
+
+    #[test]
+    fn the_engine_reads_packages_in_the_callers_account_and_region() {
+        use lamina_store::{ObjectError, ObjectSource};
+
+        let (_dir, s) = store();
+        s.create_bucket(ACCOUNT, "us-east-1", "b").expect("bucket");
+        put(&s, "b", "fn.zip", b"PK");
+        let mut body = Vec::new();
+        let object = s
+            .open_object(ACCOUNT, "us-east-1", "b", "fn.zip", None)
+            .expect("open");
+        assert_eq!(object.size, 2);
+        { object }.body.read_to_end(&mut body).expect("read");
+        assert_eq!(body, b"PK");
+        assert!(matches!(
+            s.open_object(ACCOUNT, "eu-west-1", "b", "fn.zip", None),
+            Err(ObjectError::WrongRegion(r)) if r == "us-east-1"
+        ));
+        assert!(matches!(
+            s.open_object("111111111111", "us-east-1", "b", "fn.zip", None),
+            Err(ObjectError::AccessDenied)
+        ));
+        assert!(matches!(
+            s.open_object(ACCOUNT, "us-east-1", "b", "nope", None),
+            Err(ObjectError::NoSuchKey)
+        ));
+        assert!(matches!(
+            s.open_object(ACCOUNT, "us-east-1", "nope", "fn.zip", None),
+            Err(ObjectError::NoSuchBucket)
+        ));
+    }
+}
