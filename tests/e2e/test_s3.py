@@ -15,31 +15,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import ROLE, Server, create, make_zip, run_aws, wait_updated
-
-SHELL = (
-    "#!/bin/sh\n"
-    "set -eu\n"
-    'api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"\n'
-    "headers=$(mktemp)\n"
-    "while true; do\n"
-    '    event=$(curl -sS -D "$headers" "$api/invocation/next")\n'
-    "    request_id=$(sed -n 's/^[Ll]ambda-[Rr]untime-[Aa]ws-[Rr]equest-[Ii]d: *//p' \"$headers\" | tr -d '\\r')\n"
-    "    printf '\"%s\"' \"$VARIANT\" |\n"
-    '        curl -sS -o /dev/null -X POST --data-binary @- "$api/invocation/$request_id/response"\n'
-    "done\n"
-)
-
-
-def variant_zip(variant: str) -> bytes:
-    """A shell custom runtime that answers every event with the JSON string `variant`."""
-    return make_zip({"bootstrap": SHELL.replace("$VARIANT", variant)})
-
-
-def invoke(lam, name, qualifier=None) -> str:
-    kwargs = {"Qualifier": qualifier} if qualifier else {}
-    return json.loads(lam.invoke(FunctionName=name, Payload=b"{}", **kwargs)["Payload"].read())
-
+from conftest import ROLE, Server, create, run_aws, wait_updated
+from test_s3_code import invoke_variant, variant_zip
 
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
@@ -96,7 +73,7 @@ def test_the_guides_s3_route_works_verbatim(srv, tmp_path):
     )
     lam = srv.client()
     lam.get_waiter("function_active_v2").wait(FunctionName="my-function", WaiterConfig={"Delay": 0.05, "MaxAttempts": 600})
-    assert invoke(lam, "my-function") == "first"
+    assert invoke_variant(lam, "my-function") == "first"
 
     zip_path.write_bytes(variant_zip("second"))
     second = aws_json(srv, "s3api", "put-object", "--bucket", "guide-code", "--key", "myFileName.zip", "--body", str(zip_path))
@@ -104,12 +81,12 @@ def test_the_guides_s3_route_works_verbatim(srv, tmp_path):
     aws(srv, "lambda", "update-function-code", "--function-name", "my-function", "--s3-bucket", "guide-code",
         "--s3-key", "myFileName.zip")
     wait_updated(lam, "my-function")
-    assert invoke(lam, "my-function") == "second"
+    assert invoke_variant(lam, "my-function") == "second"
     # The first version is still there to deploy.
     aws(srv, "lambda", "update-function-code", "--function-name", "my-function", "--s3-bucket", "guide-code",
         "--s3-key", "myFileName.zip", "--s3-object-version", first["VersionId"])
     wait_updated(lam, "my-function")
-    assert invoke(lam, "my-function") == "first"
+    assert invoke_variant(lam, "my-function") == "first"
 
 
 def test_code_from_the_store_has_lambdas_errors(srv):

@@ -569,47 +569,29 @@ impl S3 for Service {
         &self,
         req: S3Request<ListObjectsInput>,
     ) -> S3Result<S3Response<ListObjectsOutput>> {
-        let caller = self.identity.caller(&req)?;
-        let input = req.input;
-        let max = max_keys(input.max_keys)?;
-        let prefix = input.prefix.clone().unwrap_or_default();
-        let delimiter = input.delimiter.clone();
-        let bucket = input.bucket.clone();
-        let marker = input.marker.clone();
-        let page = self
-            .blocking(move |s| {
-                s.list_objects(
-                    &caller.account,
-                    &bucket,
-                    &prefix,
-                    delimiter.as_deref(),
-                    marker.as_deref(),
-                    max,
-                )
-            })
-            .await?;
-        let truncated = page.next.is_some();
-        Ok(S3Response::new(ListObjectsOutput {
-            name: Some(input.bucket),
-            prefix: Some(input.prefix.unwrap_or_default()),
-            marker: Some(input.marker.unwrap_or_default()),
-            max_keys: Some(i32::try_from(max).unwrap_or(1000)),
-            is_truncated: Some(truncated),
-            next_marker: if input.delimiter.is_some() {
-                page.next
-            } else {
-                None
-            },
-            contents: Some(page.objects.iter().map(list_entry).collect()),
-            common_prefixes: (!page.prefixes.is_empty()).then(|| {
-                page.prefixes
-                    .into_iter()
-                    .map(|p| CommonPrefix { prefix: Some(p) })
-                    .collect()
-            }),
-            delimiter: input.delimiter,
-            encoding_type: input.encoding_type,
-            ..Default::default()
+        // ListObjects (version 1) is ListObjectsV2 with `Marker` as `StartAfter`; the next marker is the
+        // last key or prefix of the page, as V2's token says.
+        let marker = req.input.marker.clone();
+        let v2 = self.list_objects_v2(req.map_input(Into::into)).await?;
+        Ok(v2.map_output(|v2| {
+            let next_marker = v2
+                .next_continuation_token
+                .as_deref()
+                .and_then(|t| decode_token(t).ok())
+                .filter(|_| v2.delimiter.is_some());
+            ListObjectsOutput {
+                name: v2.name,
+                prefix: v2.prefix,
+                marker: Some(marker.unwrap_or_default()),
+                max_keys: v2.max_keys,
+                is_truncated: v2.is_truncated,
+                next_marker,
+                contents: v2.contents,
+                common_prefixes: v2.common_prefixes,
+                delimiter: v2.delimiter,
+                encoding_type: v2.encoding_type,
+                ..Default::default()
+            }
         }))
     }
 
