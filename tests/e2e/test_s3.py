@@ -293,6 +293,10 @@ def test_wrong_credentials_and_other_accounts_are_refused(tmp_path):
         with pytest.raises(ClientError) as e:
             s3(server, key=("AKIDONE", "not-the-secret")).get_object(Bucket="ones", Key="k")
         assert code(e) == ("SignatureDoesNotMatch", 403)
+        assert e.value.response["Error"]["Message"] == (
+            "The request signature we calculated does not match the signature you provided. Check your key and "
+            "signing method."
+        )
         with pytest.raises(ClientError) as e:
             s3(server, key=("AKIDNOBODY", "x")).list_buckets()
         assert code(e) == ("InvalidAccessKeyId", 403)

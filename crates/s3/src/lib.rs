@@ -119,10 +119,56 @@ async fn handle(State(s3): State<EmbeddedS3>, mut request: Request) -> Response 
     }
     let request = request.map(s3s::Body::http_body_unsync);
     match s3.service.call(request).await {
-        Ok(response) => response.map(Body::new),
+        Ok(response) => with_message(response).map(Body::new),
         Err(e) => {
             tracing::error!("the S3 service failed: {:?}", e);
             http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
+    }
+}
+
+/// S3's message for the errors `s3s` answers without one (a wrong signature, an unsupported
+/// operation), so that clients show AWS's text rather than nothing.
+fn default_message(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "SignatureDoesNotMatch" => {
+            "The request signature we calculated does not match the signature you provided. Check your key and \
+             signing method."
+        }
+        "AccessDenied" => "Access Denied",
+        "RequestTimeTooSkewed" => {
+            "The difference between the request time and the current time is too large."
+        }
+        "NotImplemented" => "A header you provided implies functionality that is not implemented",
+        "InvalidBucketName" => "The specified bucket is not valid.",
+        "MalformedXML" => {
+            "The XML you provided was not well-formed or did not validate against our published schema"
+        }
+        "InvalidRequest" => "Invalid Request",
+        _ => return None,
+    })
+}
+
+/// An error response of `s3s` without a `<Message>`, given S3's.
+fn with_message(response: http::Response<s3s::Body>) -> http::Response<s3s::Body> {
+    if response.status().is_success() {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Some(bytes) = body.bytes() else {
+        return http::Response::from_parts(parts, body);
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let code = text
+        .split_once("<Code>")
+        .and_then(|(_, rest)| rest.split_once("</Code>"))
+        .map(|(code, _)| code);
+    match code.and_then(default_message) {
+        Some(message) if !text.contains("<Message>") => {
+            let text = text.replacen("</Code>", &format!("</Code><Message>{message}</Message>"), 1);
+            parts.headers.remove(http::header::CONTENT_LENGTH);
+            http::Response::from_parts(parts, s3s::Body::from(text))
+        }
+        _ => http::Response::from_parts(parts, body),
     }
 }
