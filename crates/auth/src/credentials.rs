@@ -131,6 +131,37 @@ impl CredentialSet {
         self.sessions.get(access_key_id)
     }
 
+    /// The credential of `access_key_id` for a request carrying `token` (`X-Amz-Security-Token`) at
+    /// `now`: a configured key, or temporary credentials whose token matches and that have not expired.
+    /// The one check of a key every service on the endpoint makes (the S3 service, whose signatures
+    /// `s3s` verifies, calls it directly).
+    pub fn resolve(
+        &self,
+        access_key_id: &str,
+        token: Option<&str>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Credential, crate::AuthError> {
+        if let Some(credential) = self.get(access_key_id) {
+            return Ok(credential.clone());
+        }
+        let session = self
+            .session(access_key_id)
+            .ok_or_else(|| crate::AuthError::UnknownAccessKey(access_key_id.to_owned()))?;
+        let matches = token.is_some_and(|t| {
+            bool::from(subtle::ConstantTimeEq::ct_eq(
+                t.as_bytes(),
+                session.session_token.as_bytes(),
+            ))
+        });
+        if !matches {
+            return Err(crate::AuthError::InvalidSessionToken);
+        }
+        if session.expires <= now {
+            return Err(crate::AuthError::ExpiredSessionToken);
+        }
+        Ok(session.credential)
+    }
+
     /// Ends temporary credentials before they expire.
     pub fn revoke_session(&self, access_key_id: &str) {
         self.sessions.revoke(access_key_id);

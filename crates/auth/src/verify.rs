@@ -261,29 +261,9 @@ impl Verifier {
         token: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<crate::Credential, AuthError> {
-        let id = &signature.scope.access_key_id;
-        let credential = match self.credentials.get(id) {
-            Some(credential) => credential.clone(),
-            None => {
-                let session = self
-                    .credentials
-                    .session(id)
-                    .ok_or_else(|| AuthError::UnknownAccessKey(id.clone()))?;
-                let matches = token.is_some_and(|t| {
-                    bool::from(subtle::ConstantTimeEq::ct_eq(
-                        t.as_bytes(),
-                        session.session_token.as_bytes(),
-                    ))
-                });
-                if !matches {
-                    return Err(AuthError::InvalidSessionToken);
-                }
-                if session.expires <= now {
-                    return Err(AuthError::ExpiredSessionToken);
-                }
-                session.credential
-            }
-        };
+        let credential = self
+            .credentials
+            .resolve(&signature.scope.access_key_id, token, now)?;
         if signature.scope.service != self.service {
             return Err(AuthError::WrongService {
                 expected: self.service.clone(),

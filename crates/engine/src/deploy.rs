@@ -47,7 +47,7 @@ impl Engine {
                 "Please do not provide other FunctionCode parameters when providing a ZipFile.".into(),
             )),
             (Some(staged), _) => Ok(staged),
-            (None, Some(location)) => self.stage_s3(&scope.region, &location).await,
+            (None, Some(location)) => self.stage_s3(scope, &location).await,
             (None, None) => Err(EngineError::InvalidParameter(
                 "Please provide a source for function code.".into(),
             )),

@@ -163,6 +163,10 @@ pub struct EngineConfig {
     /// An S3-compatible endpoint to fetch `S3Bucket`/`S3Key` packages from (path-style); `None` reads
     /// `AWS_ENDPOINT_URL_S3`, and without it AWS S3 itself. `AWS_ENDPOINT_URL` is never used.
     pub s3_endpoint_url: Option<String>,
+    /// The S3 store embedded in the server (`lamina-s3`), read directly for `S3Bucket`/`S3Key` packages
+    /// when no S3-compatible endpoint is configured (neither `s3_endpoint_url` nor
+    /// `AWS_ENDPOINT_URL_S3`).
+    pub s3_objects: Option<Arc<dyn lamina_store::ObjectSource>>,
     /// What execution environments get of the platform (session credentials, the platform's API);
     /// default: nothing.
     pub platform: Option<lamina_execution::PlatformAccess>,
@@ -183,6 +187,7 @@ impl EngineConfig {
             isolation: lamina_execution::Isolation::Process,
             platform: None,
             s3_endpoint_url: None,
+            s3_objects: None,
             async_retry_delay_scale: 1.0,
         }
     }
@@ -308,7 +313,7 @@ impl Engine {
                 strict: config.strict_packages,
                 account_concurrency: config.account_concurrency,
                 executor: lamina_execution::Executor::new(execution),
-                s3: s3::S3Fetcher::new(config.s3_endpoint_url),
+                s3: s3::S3Fetcher::new(config.s3_endpoint_url, config.s3_objects),
                 code_lock: tokio::sync::Mutex::new(()),
                 resolved: resolved::ResolvedCache::default(),
                 provisioning: tokio::sync::Mutex::new(()),
@@ -349,20 +354,27 @@ impl Engine {
     /// [`Engine::stage_zip_base64`], and the single entry point for every `S3Bucket`/`S3Key`/
     /// `S3ObjectVersion` source (a function's `Code`, UpdateFunctionCode, a layer's `Content`).
     ///
-    /// The request is signed for `region` (the caller's region), so a bucket elsewhere is refused as
-    /// Lambda refuses it. Errors are AWS's: InvalidParameterValueException `Error occurred while
+    /// The object is read in the caller's `scope`: the embedded store checks the bucket's account and
+    /// region; an external store gets a request signed for the scope's region. A bucket elsewhere is
+    /// refused as Lambda refuses it. Errors are AWS's: InvalidParameterValueException `Error occurred while
     /// GetObject. S3 Error Code: NoSuchBucket|NoSuchKey|NoSuchVersion|PermanentRedirect|...`, an unzipped
     /// size error for an object that cannot be a valid package, and [`EngineError::Unavailable`] when
     /// the endpoint cannot be reached (bounded by connect and read timeouts). The staged package is
     /// not checked yet: callers check it (zip validity, unzipped size) as they do an inline one.
-    pub async fn stage_s3(&self, region: &str, location: &S3Location) -> Result<StagedCode, EngineError> {
+    pub async fn stage_s3(&self, scope: &Scope, location: &S3Location) -> Result<StagedCode, EngineError> {
         let store = Arc::clone(&self.inner.code);
-        self.inner.s3.stage(store, region, location).await
+        self.inner.s3.stage(store, scope, location).await
     }
 
-    /// The S3-compatible endpoint packages are fetched from (`None`: AWS S3).
+    /// The S3-compatible endpoint packages are fetched from (`None`: the embedded store if there is
+    /// one, else AWS S3).
     pub fn s3_endpoint_url(&self) -> Option<&str> {
         self.inner.s3.endpoint()
+    }
+
+    /// Where `S3Bucket`/`S3Key` packages are read from, for the server's log.
+    pub fn s3_source(&self) -> &str {
+        self.inner.s3.source()
     }
 
     /// Runs blocking store work on the blocking pool.

@@ -7,7 +7,11 @@
 //!
 //! * `lamina serve --s3-endpoint-url URL`, else the SDK-standard `AWS_ENDPOINT_URL_S3`: an
 //!   S3-compatible store, addressed path-style (`URL/bucket/key`).
-//! * Neither: real AWS S3 in the function's region.
+//! * Neither, with the server's embedded S3 (`lamina-s3`, what `aws s3` on lamina's endpoint talks
+//!   to): that store, read directly through [`lamina_store::ObjectSource`] (no HTTP to the server
+//!   itself), in the caller's account and region.
+//! * Neither, without an embedded store (an engine opened by a test or a library user): real AWS S3 in
+//!   the function's region.
 //!
 //! The generic `AWS_ENDPOINT_URL` is ignored on purpose: users export it to point their tools at lamina
 //! itself, and lamina must not send GetObject to itself. Credentials come from the SDK's usual chain
@@ -33,6 +37,7 @@ use lamina_store::CodeStore;
 
 use crate::EngineError;
 use crate::code::{StagedCode, code_store_failure, staging_failure, unzipped_too_large};
+use crate::names::Scope;
 
 /// The environment variable the AWS SDKs read for an S3-only endpoint.
 pub const ENDPOINT_ENV: &str = "AWS_ENDPOINT_URL_S3";
@@ -72,6 +77,8 @@ impl S3Location {
 #[derive(Debug)]
 pub(crate) struct S3Fetcher {
     endpoint: Option<String>,
+    /// The embedded store, used when no endpoint is configured.
+    embedded: Option<Arc<dyn lamina_store::ObjectSource>>,
     /// Fixed credentials instead of the SDK's chain (tests: the chain would ask instance metadata).
     credentials: Option<SharedCredentialsProvider>,
     client: tokio::sync::OnceCell<Client>,
@@ -87,10 +94,14 @@ struct Client {
 impl S3Fetcher {
     /// A fetcher for `endpoint` (`--s3-endpoint-url`); `None` falls back to `AWS_ENDPOINT_URL_S3`, then
     /// to AWS S3.
-    pub(crate) fn new(endpoint: Option<String>) -> Self {
+    pub(crate) fn new(
+        endpoint: Option<String>,
+        embedded: Option<Arc<dyn lamina_store::ObjectSource>>,
+    ) -> Self {
         let endpoint = endpoint.or_else(endpoint_from_env);
         S3Fetcher {
             endpoint,
+            embedded,
             credentials: None,
             client: tokio::sync::OnceCell::new(),
         }
@@ -99,6 +110,15 @@ impl S3Fetcher {
     /// The S3-compatible endpoint in use (`None`: AWS S3).
     pub(crate) fn endpoint(&self) -> Option<&str> {
         self.endpoint.as_deref()
+    }
+
+    /// Where packages are read from, for the server's log.
+    pub(crate) fn source(&self) -> &str {
+        match (&self.endpoint, &self.embedded) {
+            (Some(endpoint), _) => endpoint,
+            (None, Some(_)) => "the embedded S3 store",
+            (None, None) => "AWS S3",
+        }
     }
 
     async fn client(&self) -> &Client {
@@ -113,9 +133,15 @@ impl S3Fetcher {
     pub(crate) async fn stage(
         &self,
         store: Arc<dyn CodeStore>,
-        region: &str,
+        scope: &Scope,
         location: &S3Location,
     ) -> Result<StagedCode, EngineError> {
+        let region = scope.region.as_str();
+        if self.endpoint.is_none()
+            && let Some(embedded) = &self.embedded
+        {
+            return stage_embedded(Arc::clone(embedded), store, scope, location).await;
+        }
         let client = self.client().await;
         // Without credentials nothing can be signed: said at once, once, rather than after every attempt
         // of the request (and every retry of a client that would take a 5xx as a reason to try again).
@@ -227,6 +253,68 @@ impl S3Fetcher {
             "Error occurred while GetObject: lamina could not read the object from {endpoint}: {detail}"
         ))
     }
+}
+
+/// Copies an object of the embedded store into a staging blob (on the blocking pool: files only), with
+/// the same errors as a GetObject to S3 would give.
+async fn stage_embedded(
+    embedded: Arc<dyn lamina_store::ObjectSource>,
+    store: Arc<dyn CodeStore>,
+    scope: &Scope,
+    location: &S3Location,
+) -> Result<StagedCode, EngineError> {
+    let (scope, location) = (scope.clone(), location.clone());
+    tokio::task::spawn_blocking(move || {
+        let opened = embedded.open_object(
+            &scope.account,
+            &scope.region,
+            &location.bucket,
+            &location.key,
+            location.version.as_deref(),
+        );
+        let mut object = match opened {
+            Ok(object) => object,
+            Err(lamina_store::ObjectError::Io(e)) => {
+                return Err(EngineError::Unavailable(format!(
+                    "Error occurred while GetObject: lamina could not read the object from its S3 store: {}",
+                    error_chain(&e)
+                )));
+            }
+            Err(refused) => {
+                let (code, status) = refused.code();
+                let bucket_region = match &refused {
+                    lamina_store::ObjectError::WrongRegion(r) => Some(r.as_str()),
+                    _ => None,
+                };
+                return Err(s3_error(
+                    &S3Failure {
+                        status,
+                        code: Some(code),
+                        message: None,
+                        bucket_region,
+                    },
+                    &scope.region,
+                    &location,
+                ));
+            }
+        };
+        if object.size >= UNZIPPED_CODE_MAX_BYTES {
+            return Err(unzipped_too_large());
+        }
+        let mut blob = store.stage().map_err(code_store_failure)?;
+        let copied = std::io::copy(&mut object.body, &mut blob).and_then(|_| blob.flush());
+        copied.map_err(staging_failure(&blob))?;
+        tracing::info!(
+            bucket = %location.bucket,
+            key = %location.key,
+            version = location.version.as_deref().unwrap_or("-"),
+            size = object.size,
+            "read a deployment package from the embedded S3 store"
+        );
+        Ok(StagedCode { blob })
+    })
+    .await
+    .map_err(EngineError::task("staging the S3 object"))?
 }
 
 /// lamina itself has no credentials to read S3 with: refused as Lambda refuses an object it may not read
@@ -503,9 +591,17 @@ mod tests {
         out
     }
 
+    fn scope() -> Scope {
+        Scope {
+            account: "000000000000".into(),
+            region: "us-east-1".into(),
+        }
+    }
+
     fn fetcher(endpoint: String) -> S3Fetcher {
         S3Fetcher {
             endpoint: Some(endpoint),
+            embedded: None,
             credentials: Some(SharedCredentialsProvider::new(Credentials::new(
                 "test", "test", None, None, "test",
             ))),
@@ -525,7 +621,7 @@ mod tests {
         let endpoint = canned(http("200 OK", "Content-Type: application/zip\r\n", &data)).await;
         let (_dir, store) = store();
         let staged = fetcher(endpoint)
-            .stage(store, "us-east-1", &location(None))
+            .stage(store, &scope(), &location(None))
             .await
             .expect("staged");
         assert_eq!(staged.size(), data.len() as u64);
@@ -548,7 +644,7 @@ mod tests {
         );
         let (_dir, store) = store();
         let err = fetcher(canned(response).await)
-            .stage(store, "us-east-1", &location(None))
+            .stage(store, &scope(), &location(None))
             .await
             .expect_err("wrong region");
         let expected = "Error occurred while GetObject. S3 Error Code: PermanentRedirect. S3 Error Message: The \
@@ -568,7 +664,7 @@ mod tests {
         let (_dir, store) = store();
         let started = std::time::Instant::now();
         let err = fetcher(endpoint.clone())
-            .stage(store, "us-east-1", &location(None))
+            .stage(store, &scope(), &location(None))
             .await
             .expect_err("unreachable");
         assert!(
@@ -607,12 +703,13 @@ mod tests {
         let endpoint = canned(http("200 OK", "", b"unused")).await;
         let fetcher = S3Fetcher {
             endpoint: Some(endpoint),
+            embedded: None,
             credentials: Some(SharedCredentialsProvider::new(NoCredentials)),
             client: tokio::sync::OnceCell::new(),
         };
         let (_dir, store) = store();
         // A 400, not a 5xx: the clients would retry a 5xx, each time waiting for the same answer.
-        match fetcher.stage(store, "us-east-1", &location(None)).await {
+        match fetcher.stage(store, &scope(), &location(None)).await {
             Err(EngineError::InvalidParameter(m)) => {
                 assert!(
                     m.starts_with(
@@ -639,7 +736,7 @@ mod tests {
             format!("HTTP/1.1 200 OK\r\nContent-Length: {UNZIPPED_CODE_MAX_BYTES}\r\n\r\n").into_bytes();
         let (_dir, store) = store();
         let err = fetcher(canned(response).await)
-            .stage(store, "us-east-1", &location(None))
+            .stage(store, &scope(), &location(None))
             .await
             .expect_err("too large");
         let expected = "Unzipped size must be smaller than 262144000 bytes";

@@ -1,6 +1,6 @@
 //! One endpoint for every service lamina serves: a request goes to the service its SigV4 credential
-//! scope names (`lambda`, `logs`, `sts`, `cloudformation`); unsigned requests, and lamina's own paths (`/_lamina/...`), go to the
-//! Lambda API's router, which refuses what is not signed as AWS does.
+//! scope names (`lambda`, `s3`, `logs`, `sts`, `cloudformation`); unsigned requests, and lamina's own paths
+//! (`/_lamina/...`), go to the Lambda API's router, which refuses what is not signed as AWS does.
 //! A service lamina does not serve is answered with an error in that service's protocol naming it (JSON
 //! `UnknownOperationException` for the JSON protocols, XML `InvalidAction` otherwise), never a status an
 //! SDK retries. Function URLs sit in front of this (`lamina_function_urls::in_front_of`): they are told
@@ -24,10 +24,12 @@ pub(crate) struct Services {
     pub(crate) logs: Router,
     /// CloudFormation (`lamina-cloudformation`).
     pub(crate) cloudformation: Router,
+    /// S3 (`lamina-s3`), path-style or virtual-host-style.
+    pub(crate) s3: Router,
 }
 
 /// The names of the services served, as the error for the others lists them.
-const SERVED: &str = "cloudformation, lambda, logs, sts";
+const SERVED: &str = "cloudformation, lambda, logs, s3, sts";
 
 /// `lambda` (the Lambda API's router) with the other services beside it.
 pub(crate) fn router(lambda: Router, services: Services) -> Router {
@@ -42,7 +44,9 @@ async fn dispatch(State(services): State<Arc<Services>>, request: Request, next:
     if request.uri().path().starts_with(OWN_PATHS) {
         return next.run(request).await;
     }
-    match lamina_auth::signed_service(request.headers(), request.uri()).as_deref() {
+    let service = lamina_auth::signed_service(request.headers(), request.uri())
+        .or_else(|| signed_v2(request.headers(), request.uri()).then(|| "s3".to_owned()));
+    match service.as_deref() {
         None | Some("lambda") => next.run(request).await,
         Some("sts") => services.sts.clone().oneshot(request).await.into_response(),
         Some("logs") => services.logs.clone().oneshot(request).await.into_response(),
@@ -52,8 +56,22 @@ async fn dispatch(State(services): State<Arc<Services>>, request: Request, next:
             .oneshot(request)
             .await
             .into_response(),
+        Some("s3") => services.s3.clone().oneshot(request).await.into_response(),
         Some(other) => not_served(other, request.headers()),
     }
+}
+
+/// Whether a request is signed with Signature Version 2 (`Authorization: AWS <key>:<signature>`, or a
+/// presigned `AWSAccessKeyId=...&Signature=...` query), which only S3 still takes: boto3 presigns S3 URLs
+/// in us-east-1 with it unless told `signature_version="s3v4"`.
+fn signed_v2(headers: &HeaderMap, uri: &axum::http::Uri) -> bool {
+    let header = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("AWS ") && v.contains(':'));
+    header
+        || (lamina_auth::query_param(uri.query(), "AWSAccessKeyId").is_some()
+            && lamina_auth::query_param(uri.query(), "Signature").is_some())
 }
 
 /// The answer to a request for a service lamina does not serve.

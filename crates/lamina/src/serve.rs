@@ -75,8 +75,9 @@ pub(crate) struct ServeArgs {
     #[arg(long)]
     function_api_access: bool,
     /// An S3-compatible endpoint (for example http://127.0.0.1:9000) to fetch `--code S3Bucket=...,S3Key=...`
-    /// packages from, path-style [default: $AWS_ENDPOINT_URL_S3, else AWS S3 in the function's region].
-    /// AWS_ENDPOINT_URL is not used for S3: it usually points at lamina itself.
+    /// packages from, path-style [default: $AWS_ENDPOINT_URL_S3, else the S3 this server embeds, which
+    /// `aws s3` on this endpoint talks to]. AWS_ENDPOINT_URL is not used for it: it usually points at
+    /// lamina itself, whose embedded store is read directly.
     #[arg(long, value_name = "URL")]
     s3_endpoint_url: Option<String>,
     /// Seconds a client has to send a request's line and headers (also the longest a kept-alive
@@ -150,12 +151,24 @@ enum FunctionNetworkArg {
     Host,
 }
 
+/// The host of a `--public-endpoint` URL (`http://host:port`), whose subdomains name S3 buckets.
+fn public_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1.trim_end_matches('/');
+    let host = match rest.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+        _ => rest,
+    };
+    (!host.is_empty()).then(|| host.to_owned())
+}
+
 /// Runs the server until Ctrl-C or SIGTERM.
 pub(crate) fn run(args: ServeArgs) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                // s3s logs each refused S3 request (a wrong signature, a missing key) as an error of its
+                // own; lamina-s3 logs the store's failures itself.
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,s3s=off")),
         )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -344,9 +357,22 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         lamina_control_api::Authentication::None => None,
     };
     let (platform, offered_api) = platform_access(&args, keys.as_ref());
+    let s3 = lamina_s3::EmbeddedS3::open(lamina_s3::S3Config {
+        root: data_dir.join(lamina_s3::S3_DIR),
+        credentials: keys.clone(),
+        default_account: args.account_id.clone(),
+        virtual_host_domains: args
+            .public_endpoint
+            .iter()
+            .filter_map(|url| public_host(url))
+            .collect(),
+    })
+    .context("opening the embedded S3 store")?;
     // Opening the engine locks the data directory; only then is what a previous run left behind ours to
     // remove.
-    let engine = open_engine(&args, &data_dir, &isolation, platform)?;
+    let engine = open_engine(&args, &data_dir, &isolation, platform, s3.storage())?;
+    s3.remove_leftovers()
+        .context("removing the S3 blobs a previous run left half-written")?;
     #[cfg(target_os = "linux")]
     if let Isolation::Sandbox(sandbox) = &isolation
         && let Some(cgroups) = sandbox.cgroups()
@@ -405,6 +431,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         })
         .await
         .context("the CloudFormation API")?,
+        s3: s3.router(),
     };
     let config = lamina_control_api::ApiConfig {
         authentication,
@@ -417,7 +444,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         data_dir = %data_dir.display(),
         account = %args.account_id,
         strict_packages = args.strict_packages,
-        s3 = engine.s3_endpoint_url().unwrap_or("AWS S3"),
+        s3_code = engine.s3_source(),
         public_endpoint = %public_endpoint,
         "lamina serves the Lambda API on http://{addr}"
     );
@@ -466,6 +493,7 @@ fn open_engine(
     data_dir: &std::path::Path,
     isolation: &Isolation,
     platform: lamina_execution::PlatformAccess,
+    s3_objects: Arc<lamina_s3::Storage>,
 ) -> anyhow::Result<Engine> {
     Engine::open(EngineConfig {
         data_dir: data_dir.to_path_buf(),
@@ -475,6 +503,7 @@ fn open_engine(
         idle_timeout: std::time::Duration::from_secs(args.idle_timeout),
         isolation: isolation.clone(),
         s3_endpoint_url: args.s3_endpoint_url.clone(),
+        s3_objects: Some(s3_objects),
         platform: Some(platform),
         async_retry_delay_scale: args.async_retry_delay_scale,
     })
@@ -558,7 +587,7 @@ fn banner(addr: SocketAddr, keys_line: &str, isolation: &Isolation) -> String {
         "\nPoint the AWS CLI and SDKs at lamina (paste into a shell):\n\n    \
          export AWS_ENDPOINT_URL=http://{addr}\n    export {keys_line}\n    \
          export AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1\n\n\
-         This endpoint serves Lambda (and function URLs), CloudWatch Logs, STS and CloudFormation; other services answer an error naming them.\n"
+         This endpoint serves Lambda (and function URLs), S3, CloudWatch Logs, STS and CloudFormation; other services answer an error naming them.\n"
     );
     for arch in lamina_model::Architecture::ALL {
         let line = match isolation.runs(arch) {

@@ -63,6 +63,7 @@
 mod code;
 pub mod conformance;
 mod metadata;
+mod objects;
 mod queue;
 mod sqlite;
 
@@ -71,5 +72,6 @@ pub use metadata::{
     FunctionRow, LayerVersionRow, MetadataStore, Owner, StoreError, SubResourceKey, SubResourceKind,
     SubResourceRow, VersionRow, WriteCondition,
 };
+pub use objects::{ObjectError, ObjectSource, StoredObject};
 pub use queue::{ClaimedEvent, EventQueue, QueueError, QueuedEvent};
-pub use sqlite::{SqliteEventQueue, SqliteStore};
+pub use sqlite::{SqliteEventQueue, SqliteStore, durable};

@@ -151,8 +151,9 @@ fn split_codes(joined: &str) -> Vec<String> {
 }
 
 /// Sets a connection up for durable commits: WAL journal, `synchronous=FULL` (a commit is `fsync`ed
-/// before it returns), and a 10 s wait for a lock. Shared by every SQLite backend.
-fn durable(conn: &Connection) -> rusqlite::Result<()> {
+/// before it returns), and a 10 s wait for a lock. Shared by every SQLite backend (and the embedded S3
+/// store's index).
+pub fn durable(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     // journal_mode answers with a row, so it is queried rather than executed.
     let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;

@@ -31,7 +31,7 @@ impl Engine {
         });
         let staged = match (staged, from_s3) {
             (Some(staged), _) => staged,
-            (None, Some(location)) => self.stage_s3(&scope.region, &location).await?,
+            (None, Some(location)) => self.stage_s3(scope, &location).await?,
             (None, None) => {
                 return Err(EngineError::InvalidParameter(
                     "Please provide a source for layer content.".into(),
