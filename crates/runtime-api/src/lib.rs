@@ -33,6 +33,7 @@ mod routes;
 pub mod wire;
 
 pub use environment::{
-    EnvironmentInfo, ErrorReport, Invocation, InvokeError, Lifecycle, Outcome, RuntimeApi, ShutdownReason,
+    EnvironmentInfo, ErrorReport, Invocation, InvokeError, Lifecycle, Outcome, ResponsePart, ResponseSink,
+    RuntimeApi, ShutdownReason,
 };
 pub use routes::{router, serve, serve_with};
