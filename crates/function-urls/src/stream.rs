@@ -155,7 +155,9 @@ fn body(first: Bytes, mut parts: Receiver<ResponsePart>, run: Run) -> Body {
                 .await;
         }
     });
-    Body::from_stream(ReceiverStream(receiver))
+    Body::from_stream(futures_util::stream::unfold(receiver, |mut pieces| async move {
+        Some((pieces.recv().await?, pieces))
+    }))
 }
 
 async fn joined(run: Run) -> Result<InvokeOutput, EngineError> {
@@ -170,18 +172,4 @@ fn task_result(
             "the invocation's task failed: {e}"
         )))
     })
-}
-
-/// A body's pieces, as a stream.
-struct ReceiverStream(Receiver<Result<Bytes, std::io::Error>>);
-
-impl futures_util::Stream for ReceiverStream {
-    type Item = Result<Bytes, std::io::Error>;
-
-    fn poll_next(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        self.0.poll_recv(cx)
-    }
 }

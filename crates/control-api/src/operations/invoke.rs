@@ -274,7 +274,11 @@ pub(crate) async fn invoke_with_response_stream(
         };
         let _ = frames.send(event_stream::invoke_complete(&completion(out))).await;
     });
-    let mut response = Response::new(Body::from_stream(ReceiverStream(body)));
+    let body = futures_util::stream::unfold(body, |mut frames| async move {
+        let frame = frames.recv().await?;
+        Some((Ok::<_, std::convert::Infallible>(frame), frames))
+    });
+    let mut response = Response::new(Body::from_stream(body));
     let out = InvokeOutput {
         status: 200,
         executed_version: Some(executed_version),
@@ -334,20 +338,6 @@ fn completion(out: Result<InvokeOutput, ApiError>) -> InvokeComplete {
             error_details: Some(e.to_string()),
             log_result: None,
         },
-    }
-}
-
-/// The frames of a streamed answer, as the body's stream.
-struct ReceiverStream(tokio::sync::mpsc::Receiver<Bytes>);
-
-impl futures_util::Stream for ReceiverStream {
-    type Item = Result<Bytes, std::convert::Infallible>;
-
-    fn poll_next(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        self.0.poll_recv(cx).map(|frame| frame.map(Ok))
     }
 }
 
