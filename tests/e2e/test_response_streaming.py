@@ -2,7 +2,7 @@
 fixture writes a first piece, pauses, then writes a second piece or fails) reaches boto3's
 `invoke_with_response_stream` as PayloadChunk events and a RESPONSE_STREAM function URL as a chunked
 body, each piece as the function writes it; a failure mid-stream ends in InvokeComplete's ErrorCode
-and ErrorDetails (or a body cut short on a URL). A buffered caller still gets the whole result.
+and ErrorDetails (on a URL, the body ends with what was written). A buffered caller still gets the whole result.
 
 Whether the first piece came early is told by time: the function pauses PAUSE_S between its pieces, so
 a body passed on in one piece would bring the first piece with the second, and the tests fail."""
@@ -131,9 +131,9 @@ def test_a_response_stream_url_passes_the_body_on_as_it_is_written(streamer):
     connection, response = open_url(url, "pauseMs=0&fail=1")
     try:
         assert response.status == 201
+        # The status is sent already: the body ends with what the function wrote before it failed.
         assert response.readline() == b"first piece\n"
-        with pytest.raises(http.client.IncompleteRead):
-            response.read()
+        assert response.read() == b""
     finally:
         connection.close()
 

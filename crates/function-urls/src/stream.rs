@@ -6,8 +6,9 @@
 //! prelude and 8 NUL bytes: the prelude gives the status, headers and cookies, the rest is the body. A
 //! result of type `application/json` is a value the function returned: it is mapped as a `BUFFERED` URL
 //! maps it. Any other result is the body of a 200 of its content type. An error before the result
-//! begins is answered as on a `BUFFERED` URL; an error after it ends the body early (the client sees a
-//! chunked body cut short).
+//! begins is answered as on a `BUFFERED` URL; an error after it ends the body with what the function had
+//! written (the status is sent already; the function's log says it failed). The body is not cut
+//! short with a connection reset: the server could then drop the last bytes it had not flushed.
 
 use axum::body::Body;
 use bytes::{Bytes, BytesMut};
@@ -78,7 +79,7 @@ pub(crate) async fn invoke(engine: &Engine, target: &FunctionUrlTarget, mut inpu
                 cookies: Vec::new(),
                 body: Bytes::new(),
             };
-            (head, Some(body(Bytes::new(), parts, run)))
+            (head, Some(body(Bytes::new(), parts)))
         }
     }
 }
@@ -97,7 +98,7 @@ async fn with_prelude(mut parts: Receiver<ResponsePart>, run: Run) -> Streamed {
         return (UrlResponse::bad_gateway(), None);
     };
     let rest = read.slice(end + PRELUDE_END.len()..);
-    (head, Some(body(rest, parts, run)))
+    (head, Some(body(rest, parts)))
 }
 
 /// Reads chunks until `until` appears in what was read (its position), the result ends, or `max` bytes.
@@ -127,9 +128,9 @@ async fn collect(
     (read.freeze(), None)
 }
 
-/// The body: `first`, then the chunks as they come; cut short (an error ends the chunked body) when the
-/// invocation failed after its result began.
-fn body(first: Bytes, mut parts: Receiver<ResponsePart>, run: Run) -> Body {
+/// The body: `first`, then the chunks as they come, until the result ends (the invocation's task
+/// carries on to its end, whatever the client does).
+fn body(first: Bytes, mut parts: Receiver<ResponsePart>) -> Body {
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     tokio::spawn(async move {
         if !first.is_empty() && sender.send(Ok(first)).await.is_err() {
@@ -142,17 +143,6 @@ fn body(first: Bytes, mut parts: Receiver<ResponsePart>, run: Run) -> Body {
                 // The client went away; the invocation carries on to its end.
                 return;
             }
-        }
-        let failed = match joined(run).await {
-            Ok(out) => out.function_error,
-            Err(_) => true,
-        };
-        if failed {
-            let _ = sender
-                .send(Err(std::io::Error::other(
-                    "the function failed while streaming its response",
-                )))
-                .await;
         }
     });
     Body::from_stream(futures_util::stream::unfold(receiver, |mut pieces| async move {
