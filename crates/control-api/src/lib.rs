@@ -39,6 +39,7 @@
 mod auth;
 mod body;
 mod error;
+mod event_stream;
 mod extract;
 mod operations;
 mod request;

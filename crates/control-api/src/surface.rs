@@ -101,7 +101,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
     // Invocation.
     served("Invoke", POST, "/2015-03-31/functions/{FunctionName}/invocations", |m| on(m, invoke::invoke)),
     served("InvokeAsync", POST, "/2014-11-13/functions/{FunctionName}/invoke-async", |m| on(m, invoke::invoke_async)),
-    unsupported("InvokeWithResponseStream", POST, "/2021-11-15/functions/{FunctionName}/response-streaming-invocations"),
+    served("InvokeWithResponseStream", POST, "/2021-11-15/functions/{FunctionName}/response-streaming-invocations", |m| on(m, invoke::invoke_with_response_stream)),
     // Concurrency and account.
     served("PutFunctionConcurrency", PUT, "/2017-10-31/functions/{FunctionName}/concurrency", |m| on(m, account::put_concurrency)),
     served("DeleteFunctionConcurrency", DELETE, "/2017-10-31/functions/{FunctionName}/concurrency", |m| on(m, account::delete_concurrency)),

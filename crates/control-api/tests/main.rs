@@ -249,7 +249,7 @@ async fn request_over_70_167_211_bytes_is_413() {
 #[tokio::test]
 async fn unknown_paths_and_unimplemented_operations() {
     let (router, _dir) = router();
-    let request = Request::post("/2021-11-15/functions/f/response-streaming-invocations")
+    let request = Request::post("/2025-11-30/capacity-providers")
         .body(Body::empty())
         .expect("request");
     let (status, headers, body) = send(router.clone(), request).await;
@@ -259,7 +259,7 @@ async fn unknown_paths_and_unimplemented_operations() {
         body["message"]
             .as_str()
             .expect("message")
-            .contains("InvokeWithResponseStream")
+            .contains("CreateCapacityProvider")
     );
     let request = Request::get("/no/such/thing")
         .body(Body::empty())

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use lamina_execution::{ExecutionError, FunctionVersion, InvokeRequest};
+use lamina_execution::{ExecutionError, FunctionVersion, InvokeRequest, ResponseSink};
 
 use crate::async_invocations::EventDocument;
 use crate::code::unpack;
@@ -39,6 +39,10 @@ pub struct InvokeInput {
     pub client_context: Option<String>,
     /// The request id to use (also the response's `x-amzn-RequestId`).
     pub request_id: String,
+    /// Where the result goes as the function writes it, for a caller that takes it as a stream
+    /// (InvokeWithResponseStream, `RESPONSE_STREAM` URLs); the output's payload is then empty unless the
+    /// invocation failed (the error).
+    pub stream: Option<ResponseSink>,
 }
 
 /// What Invoke answers.
@@ -195,6 +199,52 @@ impl Engine {
         qualifier: Option<&str>,
         input: InvokeInput,
     ) -> Result<InvokeOutput, EngineError> {
+        let invocation_type = input.invocation_type;
+        let resolved = self.resolve_invoke(scope, raw_name, qualifier, input).await?;
+        match invocation_type {
+            InvocationType::DryRun => Ok(InvokeOutput {
+                status: 204,
+                executed_version: None,
+                payload: bytes::Bytes::new(),
+                function_error: false,
+                log_tail: None,
+            }),
+            InvocationType::Event => {
+                // Durable before the 202: the worker (`async_invocations`) runs it, with the version
+                // picked now.
+                let document = EventDocument {
+                    account: scope.account.clone(),
+                    region: scope.region.clone(),
+                    function: resolved.version.function_name.clone(),
+                    version: resolved.version.version.clone(),
+                    qualifier: resolved.qualifier.clone(),
+                };
+                let request = resolved.request;
+                self.enqueue_event(request.request_id, request.payload.to_vec(), &document)
+                    .await?;
+                Ok(InvokeOutput {
+                    status: 202,
+                    executed_version: None,
+                    payload: bytes::Bytes::new(),
+                    function_error: false,
+                    log_tail: None,
+                })
+            }
+            InvocationType::RequestResponse => resolved.run().await,
+        }
+    }
+
+    /// Resolves an invocation of `raw_name` at `qualifier` to the version it runs (for an alias with
+    /// weights, picked now), with AWS's errors for names that do not resolve, without starting it: a
+    /// caller that must answer with the version before the result (InvokeWithResponseStream's
+    /// `X-Amz-Executed-Version`) then [`ResolvedInvocation::run`]s it.
+    pub async fn resolve_invoke(
+        &self,
+        scope: &Scope,
+        raw_name: &str,
+        qualifier: Option<&str>,
+        input: InvokeInput,
+    ) -> Result<ResolvedInvocation, EngineError> {
         let f = names::parse_function_name(raw_name, NameKind::Namespaced, scope)?;
         let q = names::resolve_qualifier(f.qualifier, qualifier)?;
         let version = self
@@ -213,55 +263,53 @@ impl Engine {
             invoked_function_arn,
             client_context: input.client_context,
             tail: input.tail,
+            stream: input.stream,
         };
-        match input.invocation_type {
-            InvocationType::DryRun => Ok(InvokeOutput {
-                status: 204,
-                executed_version: None,
-                payload: bytes::Bytes::new(),
-                function_error: false,
-                log_tail: None,
-            }),
-            InvocationType::Event => {
-                // Durable before the 202: the worker (`async_invocations`) runs it, with the version
-                // picked now.
-                let document = EventDocument {
-                    account: scope.account.clone(),
-                    region: scope.region.clone(),
-                    function: f.name.clone(),
-                    version: version.version.clone(),
-                    qualifier: q.clone(),
-                };
-                self.enqueue_event(request.request_id, request.payload.to_vec(), &document)
-                    .await?;
-                Ok(InvokeOutput {
-                    status: 202,
-                    executed_version: None,
-                    payload: bytes::Bytes::new(),
-                    function_error: false,
-                    log_tail: None,
-                })
-            }
-            InvocationType::RequestResponse => {
-                let invoked = self
-                    .inner
-                    .executor
-                    .invoke(&version, request)
-                    .await
-                    .map_err(|e| match e {
-                        ExecutionError::Throttled(reason) => {
-                            EngineError::Throttled(reason.as_str().to_owned())
-                        }
-                        ExecutionError::Platform(message) => EngineError::Internal(message),
-                    })?;
-                Ok(InvokeOutput {
-                    status: 200,
-                    executed_version: Some(version.version.clone()),
-                    payload: invoked.payload,
-                    function_error: invoked.function_error,
-                    log_tail: invoked.log_tail,
-                })
-            }
-        }
+        Ok(ResolvedInvocation {
+            engine: self.clone(),
+            version,
+            qualifier: q,
+            request,
+        })
+    }
+}
+
+/// A synchronous invocation resolved to the version it runs, not started yet (see
+/// [`Engine::resolve_invoke`]).
+#[derive(Debug)]
+pub struct ResolvedInvocation {
+    engine: Engine,
+    version: Arc<FunctionVersion>,
+    /// The qualifier the caller gave, in the name or beside it.
+    qualifier: Option<String>,
+    request: InvokeRequest,
+}
+
+impl ResolvedInvocation {
+    /// The version that runs (`X-Amz-Executed-Version`).
+    pub fn executed_version(&self) -> &str {
+        &self.version.version
+    }
+
+    /// Runs it now and waits for its result (for a streamed one, until the stream has ended). Errors
+    /// only before the function starts (throttled, no environment).
+    pub async fn run(self) -> Result<InvokeOutput, EngineError> {
+        let invoked = self
+            .engine
+            .inner
+            .executor
+            .invoke(&self.version, self.request)
+            .await
+            .map_err(|e| match e {
+                ExecutionError::Throttled(reason) => EngineError::Throttled(reason.as_str().to_owned()),
+                ExecutionError::Platform(message) => EngineError::Internal(message),
+            })?;
+        Ok(InvokeOutput {
+            status: 200,
+            executed_version: Some(self.version.version.clone()),
+            payload: invoked.payload,
+            function_error: invoked.function_error,
+            log_tail: invoked.log_tail,
+        })
     }
 }

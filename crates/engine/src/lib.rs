@@ -135,7 +135,9 @@ pub use code::{REQUEST_MAX_BYTES, StagedCode, is_out_of_space, out_of_space, req
 pub use deploy::Deployed;
 pub use error::EngineError;
 pub use functions::FunctionView;
-pub use invocation::{InvocationType, InvokeInput, InvokeOutput};
+pub use invocation::{InvocationType, InvokeInput, InvokeOutput, ResolvedInvocation};
+/// A streamed result's parts and where they go (see [`InvokeInput::stream`]).
+pub use lamina_execution::{ResponsePart, ResponseSink};
 pub use lamina_store::StoredBlob;
 pub use layers::LayerVersionView;
 pub use names::Scope;

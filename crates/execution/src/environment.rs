@@ -9,7 +9,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use lamina_runtime_api::{
-    EnvironmentInfo, ErrorReport, Invocation, InvokeError, Lifecycle, Outcome, RuntimeApi, ShutdownReason,
+    EnvironmentInfo, ErrorReport, Invocation, InvokeError, Lifecycle, Outcome, ResponseSink, RuntimeApi,
+    ShutdownReason,
 };
 use lamina_sandbox::{
     MIB, NetworkPlan, Sandbox, SandboxError, SandboxSpec, SpecError, Stdio as SandboxStdio,
@@ -353,8 +354,15 @@ impl Environment {
         self.child.is_alive()
     }
 
-    /// Runs one invocation, writing START, END and REPORT around it.
-    pub(crate) async fn invoke(&mut self, spec: &FunctionVersion, mut invocation: Invocation) -> Ran {
+    /// Runs one invocation, writing START, END and REPORT around it. With a `sink`, the result goes there
+    /// as the runtime writes it; the invocation (its timeout, its END and REPORT) lasts until the body
+    /// has ended.
+    pub(crate) async fn invoke(
+        &mut self,
+        spec: &FunctionVersion,
+        mut invocation: Invocation,
+        sink: Option<ResponseSink>,
+    ) -> Ran {
         let request_id = invocation.request_id.clone();
         self.log.line(&format!(
             "START RequestId: {request_id} Version: {}",
@@ -369,7 +377,17 @@ impl Environment {
         invocation.deadline_ms = epoch_ms() + timeout.as_millis() as u64;
         let started = Instant::now();
         let api = self.api.clone();
-        let invoke = api.invoke(invocation);
+        let limit = if sink.is_some() {
+            lamina_runtime_api::wire::MAX_STREAMED_RESPONSE_BYTES
+        } else {
+            lamina_runtime_api::wire::MAX_RESPONSE_BYTES
+        };
+        let invoke = async {
+            match sink {
+                Some(sink) => api.invoke_streaming(invocation, sink).await,
+                None => api.invoke(invocation).await,
+            }
+        };
         tokio::pin!(invoke);
         let raced = tokio::select! {
             biased;
@@ -404,8 +422,17 @@ impl Environment {
                 None,
                 Some(("error", error_type)),
             ),
+            Raced::Outcome(Ok(Outcome::Streamed)) => (
+                Ran {
+                    payload: Bytes::new(),
+                    function_error: false,
+                    reusable: true,
+                },
+                None,
+                None,
+            ),
             Raced::Outcome(Ok(Outcome::ResponseTooLarge)) => {
-                platform_failure(platform_error::response_too_large())
+                platform_failure(platform_error::response_too_large(limit))
             }
             Raced::Outcome(Ok(Outcome::Truncated)) => {
                 platform_failure(platform_error::truncated_response(&request_id))

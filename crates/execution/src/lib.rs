@@ -30,6 +30,7 @@ mod spec;
 pub use isolation::{ArchitectureSupport, Isolation};
 /// The log streams environments write (re-exported: callers configure them through [`ExecutorConfig`]).
 pub use lamina_logs as logs;
+pub use lamina_runtime_api::{ResponsePart, ResponseSink};
 pub use lamina_sandbox;
 pub use platform::{CredentialIssuer, PlatformAccess, SessionKeys};
 pub use pool::{

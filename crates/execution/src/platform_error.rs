@@ -72,14 +72,12 @@ pub fn unsupported_runtime(request_id: &str, why: &str) -> PlatformError {
     }
 }
 
-/// The runtime posted a response larger than Lambda accepts.
-pub fn response_too_large() -> PlatformError {
+/// The runtime posted a response larger than Lambda accepts (`limit` bytes: 6 MB buffered, 200 MB
+/// streamed).
+pub fn response_too_large(limit: usize) -> PlatformError {
     PlatformError {
         error_type: "Function.ResponseSizeTooLarge",
-        message: format!(
-            "Response payload size exceeded maximum allowed payload size ({} bytes).",
-            lamina_runtime_api::wire::MAX_RESPONSE_BYTES
-        ),
+        message: format!("Response payload size exceeded maximum allowed payload size ({limit} bytes)."),
     }
 }
 
@@ -114,7 +112,7 @@ mod tests {
             r#"{"errorType":"Runtime.OutOfMemory","errorMessage":"RequestId: abc Error: Runtime exited with error: signal: killed"}"#
         );
         assert_eq!(
-            response_too_large().payload(),
+            response_too_large(lamina_runtime_api::wire::MAX_RESPONSE_BYTES).payload(),
             r#"{"errorType":"Function.ResponseSizeTooLarge","errorMessage":"Response payload size exceeded maximum allowed payload size (6291556 bytes)."}"#
         );
     }

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use bytes::Bytes;
-use lamina_runtime_api::{Invocation, ShutdownReason};
+use lamina_runtime_api::{Invocation, ResponseSink, ShutdownReason};
 
 use crate::environment::{Environment, InitFailure, InitPhase};
 use crate::isolation::Isolation;
@@ -72,6 +72,9 @@ pub struct InvokeRequest {
     pub client_context: Option<String>,
     /// Keep the last 4 KB of the invocation's log (`X-Amz-Log-Type: Tail`).
     pub tail: bool,
+    /// Where the result goes as the function writes it, when the caller takes it as a stream; the
+    /// [`Invoked`] then carries only how it ended (an empty payload, or the error).
+    pub stream: Option<ResponseSink>,
 }
 
 /// The result of an invocation that ran (or failed once the platform took it on).
@@ -249,7 +252,7 @@ impl Executor {
             &request.invoked_function_arn,
         );
         invocation.client_context = request.client_context.clone();
-        let ran = environment.invoke(version, invocation).await;
+        let ran = environment.invoke(version, invocation, request.stream).await;
         let log_tail = request.tail.then(|| environment.log().end_capture());
         let reusable = ran.reusable && environment.is_alive();
         if let Some(ticket) = ticket {

@@ -11,12 +11,13 @@
 //! becomes the response (`response.rs`). `AuthType: AWS_IAM` URLs take SigV4-signed requests (service
 //! `lambda`) from a key of the function's account; `NONE` URLs take anyone (lamina does not enforce
 //! resource policies yet, so the `lambda:InvokeFunctionUrl` permission AWS also requires is not
-//! checked). CORS settings are applied by the URL (`cors.rs`). `RESPONSE_STREAM` URLs answer in
-//! one piece for now, as `BUFFERED` ones do.
+//! checked). CORS settings are applied by the URL (`cors.rs`). `RESPONSE_STREAM` URLs answer as the
+//! function's result begins and pass its body on while the function writes it (`stream.rs`).
 
 mod cors;
 mod event;
 mod response;
+mod stream;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -29,7 +30,7 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use lamina_auth::Verifier;
-use lamina_engine::{Engine, EngineError, FunctionUrlTarget, InvocationType, InvokeInput};
+use lamina_engine::{Engine, EngineError, FunctionUrlTarget, InvocationType, InvokeInput, InvokeOutput};
 
 use crate::response::UrlResponse;
 
@@ -95,7 +96,7 @@ async fn dispatch(State(urls): State<Arc<FunctionUrls>>, request: Request, next:
 /// Answers one request to the URL `url_id`.
 async fn serve(urls: &FunctionUrls, url_id: &str, domain: &str, request: Request) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
-    let answer = |r: UrlResponse| render(r, &request_id);
+    let answer = |r: UrlResponse| render(r, None, &request_id);
     let target = match urls.engine.function_url(url_id).await {
         Ok(Some(target)) => target,
         // AWS answers an unknown URL id as it answers a request it refuses.
@@ -153,24 +154,21 @@ async fn serve(urls: &FunctionUrls, url_id: &str, domain: &str, request: Request
         tail: false,
         client_context: None,
         request_id: request_id.clone(),
+        stream: None,
     };
-    let invoked = urls
-        .engine
-        .invoke(
-            &target.scope,
-            &target.function_name,
-            target.alias.as_deref(),
-            input,
-        )
-        .await;
-    let mut response = match invoked {
-        Ok(out) if out.function_error => UrlResponse::bad_gateway(),
-        Ok(out) => response::from_result(&out.payload),
-        Err(EngineError::Throttled(_)) => UrlResponse::message(429, "Rate Exceeded."),
-        Err(e) => {
-            tracing::info!(url_id, function = %target.function_name, "function URL invocation failed: {}", e.display_chain());
-            UrlResponse::bad_gateway()
-        }
+    let (mut response, streamed_body) = if target.invoke_mode == "RESPONSE_STREAM" {
+        stream::invoke(&urls.engine, &target, input).await
+    } else {
+        let invoked = urls
+            .engine
+            .invoke(
+                &target.scope,
+                &target.function_name,
+                target.alias.as_deref(),
+                input,
+            )
+            .await;
+        (answer_of(invoked), None)
     };
     if let (Some(cors), Some(origin)) = (&target.cors, origin) {
         let added = cors::response_headers(cors, origin);
@@ -181,7 +179,20 @@ async fn serve(urls: &FunctionUrls, url_id: &str, domain: &str, request: Request
             response.headers.extend(added);
         }
     }
-    answer(response)
+    render(response, streamed_body, &request_id)
+}
+
+/// The response to an invocation's result, or to the error that kept it from running.
+pub(crate) fn answer_of(invoked: Result<InvokeOutput, EngineError>) -> UrlResponse {
+    match invoked {
+        Ok(out) if out.function_error => UrlResponse::bad_gateway(),
+        Ok(out) => response::from_result(&out.payload),
+        Err(EngineError::Throttled(_)) => UrlResponse::message(429, "Rate Exceeded."),
+        Err(e) => {
+            tracing::info!("function URL invocation failed: {}", e.display_chain());
+            UrlResponse::bad_gateway()
+        }
+    }
 }
 
 /// Who is calling a URL: `("anonymous", None)` for `NONE`; for `AWS_IAM`, the verified caller's account
@@ -224,7 +235,8 @@ fn authorize(
     Ok((caller.account_id, Some(authorizer)))
 }
 
-fn render(r: UrlResponse, request_id: &str) -> Response {
+/// The response `r` describes, with `body` as its body when given (a streamed one), else `r.body`.
+fn render(r: UrlResponse, body: Option<Body>, request_id: &str) -> Response {
     let mut builder = Response::builder().status(r.status);
     for (name, value) in &r.headers {
         if let (Ok(name), Ok(value)) = (
@@ -240,12 +252,14 @@ fn render(r: UrlResponse, request_id: &str) -> Response {
         }
     }
     builder = builder.header("x-amzn-requestid", request_id);
-    builder.body(Body::from(r.body)).unwrap_or_else(|e| {
-        tracing::warn!("cannot render a function URL response: {e}");
-        let mut fallback = Response::new(Body::from("Internal Server Error"));
-        *fallback.status_mut() = axum::http::StatusCode::BAD_GATEWAY;
-        fallback
-    })
+    builder
+        .body(body.unwrap_or_else(|| Body::from(r.body)))
+        .unwrap_or_else(|e| {
+            tracing::warn!("cannot render a function URL response: {e}");
+            let mut fallback = Response::new(Body::from("Internal Server Error"));
+            *fallback.status_mut() = axum::http::StatusCode::BAD_GATEWAY;
+            fallback
+        })
 }
 
 #[cfg(test)]

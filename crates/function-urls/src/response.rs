@@ -60,6 +60,19 @@ pub(crate) fn from_result(payload: &[u8]) -> UrlResponse {
     }
 }
 
+/// The response a streamed result's prelude describes (the JSON before the 8 NUL bytes of an
+/// `application/vnd.awslambda.http-integration-response` body: `statusCode`, 200 when absent, `headers`
+/// and `cookies`); `None` when it cannot be one. The body is what follows the NULs.
+pub(crate) fn from_prelude(prelude: &[u8]) -> Option<UrlResponse> {
+    let Value::Object(mut object) = serde_json::from_slice::<Value>(prelude).ok()? else {
+        return None;
+    };
+    object.entry("statusCode").or_insert(Value::from(200));
+    object.remove("body");
+    object.remove("isBase64Encoded");
+    structured(&object)
+}
+
 /// The response an object with `statusCode` describes; `None` when it cannot be one.
 fn structured(object: &serde_json::Map<String, Value>) -> Option<UrlResponse> {
     let status = object.get("statusCode")?.as_u64()?;
@@ -142,6 +155,20 @@ mod tests {
         assert_eq!(from_result(br#""Hello (world)""#).body, "Hello (world)");
         assert_eq!(from_result(b"[1,2]").body, "[1,2]");
         assert_eq!(from_result(b"null").body, "null");
+    }
+
+    #[test]
+    fn a_prelude_is_the_head_of_the_response() {
+        let got =
+            from_prelude(br#"{"statusCode":201,"headers":{"Content-Type":"text/plain"},"cookies":["a=1"]}"#)
+                .expect("prelude");
+        assert_eq!(got.status, 201);
+        assert_eq!(got.headers, [("Content-Type".into(), "text/plain".into())]);
+        assert_eq!(got.cookies, ["a=1"]);
+        assert!(got.body.is_empty());
+        assert_eq!(from_prelude(b"{}").expect("defaults").status, 200);
+        assert_eq!(from_prelude(br#"{"statusCode":"x"}"#), None);
+        assert_eq!(from_prelude(b"[1]"), None);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
-use tokio::sync::{Notify, oneshot, watch};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 /// What the environment's Runtime API tells the bootstrap about its function (the extension registration
 /// answer carries it).
@@ -93,6 +93,43 @@ pub enum Outcome {
     ResponseTooLarge,
     /// The runtime's chunked body ended before its last chunk.
     Truncated,
+    /// `POST /response` for a caller that takes the result as a stream: the body went to its
+    /// [`ResponseSink`] as it arrived, and ended without an error.
+    Streamed,
+}
+
+/// A piece of a result sent to a caller that takes it as a stream, as the runtime writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResponsePart {
+    /// The result begins (sent once, first), with the content type the runtime gave.
+    Head {
+        /// The `Content-Type` of the runtime's `/response`, if any.
+        content_type: Option<String>,
+    },
+    /// The next bytes of the result.
+    Chunk(Bytes),
+}
+
+/// Where a streamed result goes: [`RuntimeApi::invoke_streaming`] sends the result's parts here while
+/// the runtime writes them; the caller reads the receiving end. The outcome still ends the invocation
+/// ([`Outcome::Streamed`], or the error that ended the stream).
+#[derive(Debug, Clone)]
+pub struct ResponseSink(mpsc::Sender<ResponsePart>);
+
+/// How many parts may wait for a slow caller before the runtime's writes wait too.
+const STREAM_DEPTH: usize = 16;
+
+impl ResponseSink {
+    /// A sink and the receiver its caller reads.
+    pub fn channel() -> (ResponseSink, mpsc::Receiver<ResponsePart>) {
+        let (sender, receiver) = mpsc::channel(STREAM_DEPTH);
+        (ResponseSink(sender), receiver)
+    }
+
+    /// Sends `part`, waiting while the caller is behind; `false` when the caller is gone.
+    pub(crate) async fn send(&self, part: ResponsePart) -> bool {
+        self.0.send(part).await.is_ok()
+    }
 }
 
 /// An error the runtime reported about itself (`/runtime/init/error`).
@@ -163,9 +200,9 @@ pub struct RuntimeApi {
 #[derive(Debug, Default)]
 struct State {
     /// Submitted, not yet taken by `/next`.
-    pending: Option<(Invocation, oneshot::Sender<Outcome>)>,
+    pending: Option<InFlight>,
     /// Handed to the runtime, not yet answered.
-    current: Option<(Invocation, oneshot::Sender<Outcome>)>,
+    current: Option<InFlight>,
     /// The request id of the last invocation answered (a second answer gets 403).
     last_answered: Option<String>,
     /// Request ids given up on (timed out): a late answer gets 410.
@@ -176,6 +213,14 @@ struct State {
     init_failed: bool,
     closed: bool,
     extensions: HashMap<String, Extension>,
+}
+
+/// An invocation, where its outcome goes, and where its result streams to if the caller takes a stream.
+#[derive(Debug)]
+struct InFlight {
+    invocation: Invocation,
+    reply: oneshot::Sender<Outcome>,
+    sink: Option<ResponseSink>,
 }
 
 #[derive(Debug)]
@@ -268,6 +313,25 @@ impl RuntimeApi {
     /// Hands `invocation` to the bootstrap and waits for its answer. Drop the future (for example on
     /// timeout) and call [`RuntimeApi::abandon`] to give up on it.
     pub async fn invoke(&self, invocation: Invocation) -> Result<Outcome, InvokeError> {
+        self.submit(invocation, None).await
+    }
+
+    /// [`RuntimeApi::invoke`] for a caller that takes the result as a stream: the body of the runtime's
+    /// `/response` goes to `sink` as it arrives (any body: aws-lambda-go streams without the mode
+    /// header), and the outcome comes when it has ended.
+    pub async fn invoke_streaming(
+        &self,
+        invocation: Invocation,
+        sink: ResponseSink,
+    ) -> Result<Outcome, InvokeError> {
+        self.submit(invocation, Some(sink)).await
+    }
+
+    async fn submit(
+        &self,
+        invocation: Invocation,
+        sink: Option<ResponseSink>,
+    ) -> Result<Outcome, InvokeError> {
         let (reply, answer) = oneshot::channel();
         {
             let mut state = self.lock();
@@ -282,7 +346,11 @@ impl RuntimeApi {
                 extension.events.push_back(event.clone());
                 extension.wake.notify_one();
             }
-            state.pending = Some((invocation, reply));
+            state.pending = Some(InFlight {
+                invocation,
+                reply,
+                sink,
+            });
         }
         self.next_ready.notify_one();
         answer.await.map_err(|_| InvokeError::Closed)
@@ -292,8 +360,8 @@ impl RuntimeApi {
     pub fn abandon(&self) {
         let mut state = self.lock();
         let taken = state.current.take().or_else(|| state.pending.take());
-        if let Some((invocation, _)) = taken {
-            state.abandoned.push_back(invocation.request_id);
+        if let Some(in_flight) = taken {
+            state.abandoned.push_back(in_flight.invocation.request_id);
             if state.abandoned.len() > ABANDONED_MEMORY {
                 state.abandoned.pop_front();
             }
@@ -348,13 +416,13 @@ impl RuntimeApi {
         }
         // A second `/next` while an event is unanswered gets the same event again (the emulator's
         // behaviour; a runtime that lost its connection can carry on).
-        if let Some((invocation, _)) = &state.current {
-            return NextStep::Deliver(invocation.clone());
+        if let Some(in_flight) = &state.current {
+            return NextStep::Deliver(in_flight.invocation.clone());
         }
         match state.pending.take() {
-            Some((invocation, reply)) => {
-                let delivered = invocation.clone();
-                state.current = Some((invocation, reply));
+            Some(in_flight) => {
+                let delivered = in_flight.invocation.clone();
+                state.current = Some(in_flight);
                 self.polling.send_replace(false);
                 NextStep::Deliver(delivered)
             }
@@ -375,9 +443,19 @@ impl RuntimeApi {
         Self::verdict(&state, request_id)
     }
 
+    /// [`RuntimeApi::check_result`] for `/response`, with the sink to stream the body to when the caller
+    /// takes a stream.
+    pub(crate) fn check_response(&self, request_id: &str) -> Result<Option<ResponseSink>, ResultVerdict> {
+        let state = self.lock();
+        match Self::verdict(&state, request_id) {
+            ResultVerdict::Accepted => Ok(state.current.as_ref().and_then(|c| c.sink.clone())),
+            refused => Err(refused),
+        }
+    }
+
     fn verdict(state: &State, request_id: &str) -> ResultVerdict {
         match &state.current {
-            Some((invocation, _)) if invocation.request_id == request_id => ResultVerdict::Accepted,
+            Some(in_flight) if in_flight.invocation.request_id == request_id => ResultVerdict::Accepted,
             _ if state.last_answered.as_deref() == Some(request_id) => ResultVerdict::AlreadyAnswered,
             _ if state.abandoned.iter().any(|id| id == request_id) => ResultVerdict::TimedOut,
             _ => ResultVerdict::UnknownId,
@@ -389,11 +467,11 @@ impl RuntimeApi {
         let mut state = self.lock();
         let verdict = Self::verdict(&state, request_id);
         if verdict == ResultVerdict::Accepted
-            && let Some((_, reply)) = state.current.take()
+            && let Some(in_flight) = state.current.take()
         {
             state.last_answered = Some(request_id.to_owned());
             // The caller may have given up (timeout) in the meantime; then nobody needs the answer.
-            let _ = reply.send(outcome);
+            let _ = in_flight.reply.send(outcome);
         }
         verdict
     }

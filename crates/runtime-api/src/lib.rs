@@ -5,8 +5,10 @@
 //! long-polls `GET /2018-06-01/runtime/invocation/next`, runs the event and posts the result to
 //! `/runtime/invocation/{id}/response` or `/error`. [`RuntimeApi`] is the platform's side of that
 //! handoff for one environment: [`RuntimeApi::invoke`] hands it an [`Invocation`] and resolves to the
-//! [`Outcome`] the bootstrap posted; [`RuntimeApi::lifecycle`] says when init is done or failed;
-//! [`router`] serves the HTTP side, on a listener of its own or nested under a prefix of a shared one.
+//! [`Outcome`] the bootstrap posted ([`RuntimeApi::invoke_streaming`] also passes the result's body on
+//! to a [`ResponseSink`] as it arrives, for callers that take a stream); [`RuntimeApi::lifecycle`] says
+//! when init is done or failed; [`router`] serves the HTTP side, on a listener of its own or nested
+//! under a prefix of a shared one.
 //!
 //! Everything a client library depends on is exact here (see the wire reference, sections 1, 2 and 7):
 //! `Content-Type: application/json` on `/next` (awslambdaric crashes without it), `202 {"status":"OK"}`
@@ -33,6 +35,7 @@ mod routes;
 pub mod wire;
 
 pub use environment::{
-    EnvironmentInfo, ErrorReport, Invocation, InvokeError, Lifecycle, Outcome, RuntimeApi, ShutdownReason,
+    EnvironmentInfo, ErrorReport, Invocation, InvokeError, Lifecycle, Outcome, ResponsePart, ResponseSink,
+    RuntimeApi, ShutdownReason,
 };
 pub use routes::{router, serve, serve_with};

@@ -16,7 +16,8 @@ use http_body_util::BodyExt;
 use tokio::net::TcpListener;
 
 use crate::environment::{
-    ErrorReport, ExtensionStep, Invocation, NextStep, Outcome, RegisterError, ResultVerdict, RuntimeApi,
+    ErrorReport, ExtensionStep, Invocation, NextStep, Outcome, RegisterError, ResponsePart, ResponseSink,
+    ResultVerdict, RuntimeApi,
 };
 use crate::wire::{self, error_body};
 
@@ -157,7 +158,8 @@ struct ResultBody {
 }
 
 enum BodyProblem {
-    TooLarge,
+    /// Over the limit (bytes) for its kind of result.
+    TooLarge(usize),
     Truncated,
 }
 
@@ -170,7 +172,7 @@ async fn read_result(body: Body) -> Result<ResultBody, BodyProblem> {
         match frame.into_data() {
             Ok(data) => {
                 if bytes.len() + data.len() > wire::MAX_RESPONSE_BYTES {
-                    return Err(BodyProblem::TooLarge);
+                    return Err(BodyProblem::TooLarge(wire::MAX_RESPONSE_BYTES));
                 }
                 bytes.extend_from_slice(&data);
             }
@@ -186,15 +188,12 @@ async fn read_result(body: Body) -> Result<ResultBody, BodyProblem> {
 /// Answers a body problem to the runtime and records it as the invocation's outcome.
 fn body_problem(api: &RuntimeApi, id: &str, problem: BodyProblem) -> Response {
     match problem {
-        BodyProblem::TooLarge => {
+        BodyProblem::TooLarge(limit) => {
             api.complete(id, Outcome::ResponseTooLarge);
             api_error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "RequestEntityTooLarge",
-                &format!(
-                    "Exceeded maximum allowed payload size ({} bytes).",
-                    wire::MAX_RESPONSE_BYTES
-                ),
+                &format!("Exceeded maximum allowed payload size ({limit} bytes)."),
             )
         }
         BodyProblem::Truncated => {
@@ -217,37 +216,140 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 async fn response(State(api): Api, Path(id): Path<String>, headers: HeaderMap, body: Body) -> Response {
-    let verdict = api.check_result(&id);
-    if verdict != ResultVerdict::Accepted {
-        return refused(verdict);
-    }
-    if let Some(mode) = header_str(&headers, wire::FUNCTION_RESPONSE_MODE)
-        && mode != "streaming"
-    {
-        return api_error(
-            StatusCode::BAD_REQUEST,
-            "InvalidFunctionResponseMode",
-            &format!("Invalid function response mode: {mode}"),
-        );
+    let sink = match api.check_response(&id) {
+        Ok(sink) => sink,
+        Err(verdict) => return refused(verdict),
+    };
+    let streaming = match header_str(&headers, wire::FUNCTION_RESPONSE_MODE) {
+        None => false,
+        Some("streaming") => true,
+        Some(mode) => {
+            return api_error(
+                StatusCode::BAD_REQUEST,
+                "InvalidFunctionResponseMode",
+                &format!("Invalid function response mode: {mode}"),
+            );
+        }
+    };
+    if let Some(sink) = sink {
+        return stream_result(&api, &id, &headers, body, sink).await;
     }
     let result = match read_result(body).await {
         Ok(result) => result,
         Err(problem) => return body_problem(&api, &id, problem),
     };
-    // aws-lambda-go reports an error met while writing a chunked response in the trailers.
-    let trailer_error = result.trailers.as_ref().and_then(|t| {
-        let error_type = header_str(t, wire::FUNCTION_ERROR_TYPE)?.to_owned();
-        let body = header_str(t, wire::FUNCTION_ERROR_BODY)
-            .and_then(|b| STANDARD.decode(b).ok())
-            .map(Bytes::from)
-            .unwrap_or_else(|| Bytes::from(error_body(&error_type, "")));
-        Some(Outcome::FunctionError { body, error_type })
-    });
-    let outcome = trailer_error.unwrap_or_else(|| Outcome::Response {
+    // aws-lambda-go reports an error met while writing a chunked response in the trailers; Rust's
+    // lambda_runtime writes it as the last chunk of a streamed body.
+    let failure = result
+        .trailers
+        .as_ref()
+        .and_then(trailer_error)
+        .or_else(|| streaming.then(|| stream_error_at_end(&result.bytes)).flatten());
+    let outcome = failure.unwrap_or_else(|| Outcome::Response {
         body: result.bytes,
         content_type: header_str(&headers, "content-type").map(str::to_owned),
     });
     refused(api.complete(&id, outcome))
+}
+
+/// Sends the body of a `/response` to the caller that takes it as a stream, chunk by chunk as it
+/// arrives, then completes the invocation with the error that ended it (trailers, or Rust's error
+/// chunk) or as [`Outcome::Streamed`].
+async fn stream_result(
+    api: &RuntimeApi,
+    id: &str,
+    headers: &HeaderMap,
+    mut body: Body,
+    sink: ResponseSink,
+) -> Response {
+    let content_type = header_str(headers, "content-type").map(str::to_owned);
+    // A caller that went away stops the forwarding, not the function: its body is still read whole.
+    let mut forwarding = sink.send(ResponsePart::Head { content_type }).await;
+    let mut written = 0usize;
+    let mut failure = None;
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return body_problem(api, id, BodyProblem::Truncated);
+        };
+        let data = match frame.into_data() {
+            Ok(data) => data,
+            Err(frame) => {
+                if let Ok(trailers) = frame.into_trailers() {
+                    failure = failure.or_else(|| trailer_error(&trailers));
+                }
+                continue;
+            }
+        };
+        if failure.is_some() || data.is_empty() {
+            continue;
+        }
+        if data.starts_with(wire::STREAM_ERROR_CHUNK_PREFIX)
+            && let Some(outcome) = stream_error_chunk(&data)
+        {
+            failure = Some(outcome);
+            continue;
+        }
+        written += data.len();
+        if written > wire::MAX_STREAMED_RESPONSE_BYTES {
+            return body_problem(api, id, BodyProblem::TooLarge(wire::MAX_STREAMED_RESPONSE_BYTES));
+        }
+        // Once the invocation is over (it timed out), its caller has had its answer.
+        forwarding = forwarding
+            && api.check_result(id) == ResultVerdict::Accepted
+            && sink.send(ResponsePart::Chunk(data)).await;
+    }
+    drop(sink);
+    refused(api.complete(id, failure.unwrap_or(Outcome::Streamed)))
+}
+
+/// The function error that the trailers of a chunked `/response` report (aws-lambda-go).
+fn trailer_error(trailers: &HeaderMap) -> Option<Outcome> {
+    let error_type = header_str(trailers, wire::FUNCTION_ERROR_TYPE)?;
+    let body = header_str(trailers, wire::FUNCTION_ERROR_BODY).and_then(|b| STANDARD.decode(b).ok());
+    Some(function_error(error_type, body))
+}
+
+/// A function error of `error_type` whose details are `body`: the error JSON as the runtime gave it, or
+/// Lambda's error JSON around a message that is not JSON (or around nothing).
+fn function_error(error_type: &str, body: Option<Vec<u8>>) -> Outcome {
+    let body = match body {
+        Some(body) if serde_json::from_slice::<serde_json::Value>(&body).is_ok_and(|v| v.is_object()) => {
+            Bytes::from(body)
+        }
+        Some(message) => Bytes::from(error_body(error_type, &String::from_utf8_lossy(&message))),
+        None => Bytes::from(error_body(error_type, "")),
+    };
+    Outcome::FunctionError {
+        body,
+        error_type: error_type.to_owned(),
+    }
+}
+
+/// The function error in a data chunk that is exactly Rust `lambda_runtime`'s stream error:
+/// `Lambda-Runtime-Function-Error-Type: <type>\r\nLambda-Runtime-Function-Error-Body: <base64>\r\n`.
+fn stream_error_chunk(chunk: &[u8]) -> Option<Outcome> {
+    let text = std::str::from_utf8(chunk).ok()?;
+    let rest = text.strip_prefix("Lambda-Runtime-Function-Error-Type: ")?;
+    let (error_type, rest) = rest.split_once("\r\n")?;
+    let encoded = rest
+        .strip_prefix("Lambda-Runtime-Function-Error-Body: ")?
+        .strip_suffix("\r\n")?;
+    let error_type = error_type.trim();
+    if error_type.is_empty() || encoded.contains("\r\n") {
+        return None;
+    }
+    Some(function_error(error_type, STANDARD.decode(encoded.trim()).ok()))
+}
+
+/// How far from the end of a whole streamed body Rust's error chunk is looked for.
+const STREAM_ERROR_WINDOW: usize = 64 * 1024;
+
+/// The function error of Rust `lambda_runtime`'s error chunk, when a whole streamed body ends in one.
+fn stream_error_at_end(body: &[u8]) -> Option<Outcome> {
+    let from = body.len().saturating_sub(STREAM_ERROR_WINDOW);
+    let prefix = wire::STREAM_ERROR_CHUNK_PREFIX;
+    let at = body[from..].windows(prefix.len()).rposition(|w| w == prefix)? + from;
+    stream_error_chunk(&body[at..])
 }
 
 /// The error type of an error report: the body's `errorType`, else the header, else `Unhandled`.
@@ -405,4 +507,74 @@ async fn telemetry() -> Response {
         "Telemetry.NotSupported",
         "Telemetry API is not supported",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_of(outcome: Option<Outcome>) -> (String, serde_json::Value) {
+        match outcome {
+            Some(Outcome::FunctionError { body, error_type }) => {
+                (error_type, serde_json::from_slice(&body).expect("error JSON"))
+            }
+            other => panic!("not a function error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn rusts_stream_error_chunk_is_a_function_error() {
+        // What lambda_runtime 1.5 writes (`to_tailer`): the error's text, base64, as a data chunk.
+        let chunk = format!(
+            "Lambda-Runtime-Function-Error-Type: Runtime.StreamError\r\nLambda-Runtime-Function-Error-Body: {}\r\n",
+            STANDARD.encode("the stream broke")
+        );
+        let (error_type, body) = error_of(stream_error_chunk(chunk.as_bytes()));
+        assert_eq!(error_type, "Runtime.StreamError");
+        assert_eq!(
+            body,
+            serde_json::json!({"errorMessage": "the stream broke", "errorType": "Runtime.StreamError"})
+        );
+        let mut whole = b"first chunk, second chunk".to_vec();
+        whole.extend_from_slice(chunk.as_bytes());
+        assert_eq!(error_of(stream_error_at_end(&whole)).0, "Runtime.StreamError");
+        // Data that only looks like it is data.
+        for data in [
+            &b"Lambda-Runtime-Function-Error-Type: X\r\n"[..],
+            b"Lambda-Runtime-Function-Error-Type: X\r\nLambda-Runtime-Function-Error-Body: eA==\r\nmore",
+            b"Lambda-Runtime-Function-Error-Type: \r\nLambda-Runtime-Function-Error-Body: eA==\r\n",
+            b"plain data",
+        ] {
+            assert_eq!(
+                stream_error_chunk(data),
+                None,
+                "{}",
+                String::from_utf8_lossy(data)
+            );
+            assert_eq!(stream_error_at_end(data), None);
+        }
+        let mut not_at_end = chunk.into_bytes();
+        not_at_end.extend_from_slice(b"then more data");
+        assert_eq!(stream_error_at_end(&not_at_end), None);
+    }
+
+    #[test]
+    fn go_trailers_are_a_function_error_with_their_json() {
+        let mut trailers = HeaderMap::new();
+        assert_eq!(trailer_error(&trailers), None);
+        trailers.insert(wire::FUNCTION_ERROR_TYPE, HeaderValue::from_static("errorString"));
+        let (error_type, body) = error_of(trailer_error(&trailers));
+        assert_eq!(error_type, "errorString");
+        assert_eq!(
+            body,
+            serde_json::json!({"errorMessage": "", "errorType": "errorString"})
+        );
+        let json = STANDARD.encode(r#"{"errorMessage":"the stream broke","errorType":"errorString"}"#);
+        trailers.insert(
+            wire::FUNCTION_ERROR_BODY,
+            HeaderValue::from_str(&json).expect("header"),
+        );
+        let (_, body) = error_of(trailer_error(&trailers));
+        assert_eq!(body["errorMessage"], "the stream broke");
+    }
 }

@@ -34,6 +34,13 @@ pub const EXTENSION_EVENT_IDENTIFIER: &str = "lambda-extension-event-identifier"
 /// Largest buffered response or error body a runtime may post (RIE `interop.MaxPayloadSize`:
 /// 6 MiB + 100 bytes).
 pub const MAX_RESPONSE_BYTES: usize = 6 * 1024 * 1024 + 100;
+/// Largest response a runtime may stream to a caller that takes a stream (Lambda's default maximum
+/// since 2025-07-31: 200 MB).
+pub const MAX_STREAMED_RESPONSE_BYTES: usize = 200 * 1024 * 1024;
+/// The start of the error that Rust's `lambda_runtime` (1.5) writes as the last data chunk of a stream
+/// that failed (its `to_tailer`), where the other runtimes use trailers.
+pub const STREAM_ERROR_CHUNK_PREFIX: &[u8] = b"Lambda-Runtime-Function-Error-Type: ";
+
 /// Most extensions one environment may register.
 pub const MAX_EXTENSIONS: usize = 10;
 

@@ -260,3 +260,68 @@ async fn a_next_whose_client_went_away_does_not_count() {
     assert_eq!(status, 202);
     assert!(task.await.expect("join").is_ok());
 }
+
+/// Takes the next part a streamed result sent, within a deadline.
+async fn next_part(
+    parts: &mut tokio::sync::mpsc::Receiver<lamina_runtime_api::ResponsePart>,
+) -> Option<lamina_runtime_api::ResponsePart> {
+    tokio::time::timeout(Duration::from_secs(10), parts.recv())
+        .await
+        .expect("a part or the end within 10 s")
+}
+
+#[tokio::test]
+async fn a_chunked_response_is_passed_on_as_it_arrives_and_rusts_error_chunk_ends_it() {
+    use lamina_runtime_api::{ResponsePart, ResponseSink};
+    let (api, address) = server().await;
+    let (sink, mut parts) = ResponseSink::channel();
+    let task = tokio::spawn({
+        let api = api.clone();
+        async move {
+            api.invoke_streaming(Invocation::new("s1", b"{}".to_vec(), "arn"), sink)
+                .await
+        }
+    });
+    let (status, _, _) = request(address, "GET", "/runtime/invocation/next", "", b"").await;
+    assert_eq!(status, 200);
+    // As Rust's lambda_runtime streams: the mode header, chunks, and its error as a last data chunk.
+    let mut stream = TcpStream::connect(address).await.expect("connect");
+    let head = "POST /2018-06-01/runtime/invocation/s1/response HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+                Transfer-Encoding: chunked\r\nLambda-Runtime-Function-Response-Mode: streaming\r\n\
+                Content-Type: application/vnd.awslambda.http-integration-response\r\n\r\n";
+    stream.write_all(head.as_bytes()).await.expect("write");
+    stream.write_all(b"6\r\nfirst \r\n").await.expect("write");
+    assert_eq!(
+        next_part(&mut parts).await,
+        Some(ResponsePart::Head {
+            content_type: Some("application/vnd.awslambda.http-integration-response".into())
+        })
+    );
+    // The first chunk arrives while the body is still open.
+    assert_eq!(
+        next_part(&mut parts).await,
+        Some(ResponsePart::Chunk("first ".into()))
+    );
+    let error = "Lambda-Runtime-Function-Error-Type: Runtime.StreamError\r\n\
+                 Lambda-Runtime-Function-Error-Body: Ym9vbQ==\r\n";
+    stream
+        .write_all(format!("{:x}\r\n{error}\r\n0\r\n\r\n", error.len()).as_bytes())
+        .await
+        .expect("write");
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer))
+        .await
+        .expect("answer")
+        .expect("read");
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 202"));
+    // The error chunk is not data: the stream ends, and the outcome is the error.
+    assert_eq!(next_part(&mut parts).await, None);
+    match task.await.expect("join") {
+        Ok(Outcome::FunctionError { body, error_type }) => {
+            assert_eq!(error_type, "Runtime.StreamError");
+            let body: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+            assert_eq!(body["errorMessage"], "boom");
+        }
+        other => panic!("not a stream error: {other:?}"),
+    }
+}

@@ -1,6 +1,8 @@
-//! Invoke and the deprecated InvokeAsync: headers in, the engine runs it, the result and its headers
-//! out. Once the function has started, every outcome is a 2xx: a 5xx or 429 would make the SDKs run it
-//! again.
+//! Invoke, InvokeWithResponseStream and the deprecated InvokeAsync: headers in, the engine runs it, the
+//! result and its headers out. Once the function has started, every outcome is a 2xx: a 5xx or 429 would
+//! make the SDKs run it again. InvokeWithResponseStream answers once the function's result begins (or
+//! the invocation ended without one), then sends the result as `PayloadChunk` events while the function
+//! writes it and ends with `InvokeComplete` (`event_stream.rs`).
 
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Path, State};
@@ -9,10 +11,14 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use lamina_engine::{Engine, EngineError, InvocationType, InvokeInput};
+use bytes::Bytes;
+use lamina_engine::{
+    Engine, EngineError, InvocationType, InvokeInput, InvokeOutput, ResponsePart, ResponseSink,
+};
 use lamina_model::headers;
 
 use crate::error::ApiError;
+use crate::event_stream::{self, InvokeComplete};
 use crate::extract::{CallerScope, Qualifier};
 use crate::request;
 
@@ -34,6 +40,13 @@ pub(crate) const INVOCATION_TYPES: [(&str, InvocationType); 3] = [
     ("DryRun", InvocationType::DryRun),
 ];
 
+/// The values of InvokeWithResponseStream's `X-Amz-Invocation-Type` (the model's
+/// `ResponseStreamingInvocationType`), in the order AWS's message lists them.
+pub(crate) const STREAMING_INVOCATION_TYPES: [(&str, InvocationType); 2] = [
+    ("RequestResponse", InvocationType::RequestResponse),
+    ("DryRun", InvocationType::DryRun),
+];
+
 /// The values of `X-Amz-Log-Type` (the model's `LogType`) and whether each asks for the log tail, in the
 /// order AWS's message lists them.
 pub(crate) const LOG_TYPES: [(&str, bool); 2] = [("Tail", true), ("None", false)];
@@ -42,14 +55,17 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// `X-Amz-Invocation-Type`: `RequestResponse` when absent.
-fn invocation_type(value: Option<&str>) -> Result<InvocationType, ApiError> {
+/// `X-Amz-Invocation-Type`, one of `types`: `RequestResponse` when absent.
+fn invocation_type<const N: usize>(
+    value: Option<&str>,
+    types: [(&str, InvocationType); N],
+) -> Result<InvocationType, ApiError> {
     let value = value.unwrap_or("RequestResponse");
-    INVOCATION_TYPES
+    types
         .iter()
         .find(|(name, _)| *name == value)
         .map(|(_, invocation_type)| *invocation_type)
-        .ok_or_else(|| not_in_enum(value, "invocationType", INVOCATION_TYPES.map(|(name, _)| name)))
+        .ok_or_else(|| not_in_enum(value, "invocationType", types.map(|(name, _)| name)))
 }
 
 /// `X-Amz-Log-Type`: whether the log tail is asked for (`Tail`); `None` when absent.
@@ -90,10 +106,13 @@ pub(crate) struct InvokeHeaders {
 }
 
 impl InvokeHeaders {
-    /// Parses Invoke's headers.
-    fn parse(headers: &HeaderMap) -> Result<Self, ApiError> {
+    /// Parses Invoke's headers, the invocation type one of `types`.
+    fn parse<const N: usize>(
+        headers: &HeaderMap,
+        types: [(&str, InvocationType); N],
+    ) -> Result<Self, ApiError> {
         Ok(InvokeHeaders {
-            invocation_type: invocation_type(header(headers, headers::INVOCATION_TYPE))?,
+            invocation_type: invocation_type(header(headers, headers::INVOCATION_TYPE), types)?,
             tail: log_tail(header(headers, headers::LOG_TYPE))?,
             client_context: client_context(header(headers, headers::CLIENT_CONTEXT))?,
             declared_length: declared_length(headers),
@@ -105,62 +124,63 @@ impl<S: Send + Sync> FromRequestParts<S> for InvokeHeaders {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        InvokeHeaders::parse(&parts.headers)
+        InvokeHeaders::parse(&parts.headers, INVOCATION_TYPES)
     }
 }
 
-pub(crate) async fn invoke(
-    State(engine): State<Engine>,
-    CallerScope(scope): CallerScope,
-    Path(name): Path<String>,
-    Qualifier(qualifier): Qualifier,
+/// InvokeWithResponseStream's headers: Invoke's, with its own invocation types.
+#[derive(Debug, Clone)]
+pub(crate) struct StreamingInvokeHeaders(InvokeHeaders);
+
+impl<S: Send + Sync> FromRequestParts<S> for StreamingInvokeHeaders {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        InvokeHeaders::parse(&parts.headers, STREAMING_INVOCATION_TYPES).map(StreamingInvokeHeaders)
+    }
+}
+
+/// The invocation a request asks for: its payload read within the limit of its invocation type and
+/// checked to be JSON, under a fresh request id.
+async fn invoke_input(
     InvokeHeaders {
         invocation_type,
         tail,
         client_context,
         declared_length,
     }: InvokeHeaders,
-    headers: HeaderMap,
+    headers: &HeaderMap,
     body: Body,
-) -> Result<Response, ApiError> {
+) -> Result<InvokeInput, ApiError> {
     let limit = if invocation_type == InvocationType::Event {
         EVENT_PAYLOAD_MAX
     } else {
         SYNC_PAYLOAD_MAX
     };
-    let payload = request::read_body(body, &headers, limit, || {
+    let payload = request::read_body(body, headers, limit, || {
         too_large(invocation_type, limit, declared_length.unwrap_or(limit + 1))
     })
     .await?;
-    let payload = check_json(payload)?;
-    let request_id = uuid::Uuid::new_v4().to_string();
-    let input = InvokeInput {
+    Ok(InvokeInput {
         invocation_type,
-        payload,
+        payload: check_json(payload)?,
         // Lambda returns the tail for synchronous invocations only.
         tail: tail && invocation_type == InvocationType::RequestResponse,
         client_context: client_context.filter(|_| invocation_type == InvocationType::RequestResponse),
-        request_id: request_id.clone(),
-    };
-    let out = engine.invoke(&scope, &name, qualifier.as_deref(), input).await?;
-    let status = StatusCode::from_u16(out.status).unwrap_or(StatusCode::OK);
-    let mut response = if status == StatusCode::OK {
-        (
-            status,
-            [(axum::http::header::CONTENT_TYPE, "application/json")],
-            out.payload,
-        )
-            .into_response()
-    } else {
-        status.into_response()
-    };
+        request_id: uuid::Uuid::new_v4().to_string(),
+        stream: None,
+    })
+}
+
+/// Sets the response headers every Invoke answer has.
+fn set_headers(response: &mut Response, request_id: &str, out: &InvokeOutput) {
     let headers = response.headers_mut();
     let mut set = |name: &'static str, value: &str| {
         if let Ok(value) = HeaderValue::from_str(value) {
             headers.insert(HeaderName::from_static(name), value);
         }
     };
-    set(headers::REQUEST_ID, &request_id);
+    set(headers::REQUEST_ID, request_id);
     if let Some(version) = &out.executed_version {
         set(headers::EXECUTED_VERSION, version);
     }
@@ -170,7 +190,155 @@ pub(crate) async fn invoke(
     if let Some(tail) = &out.log_tail {
         set(headers::LOG_RESULT, &STANDARD.encode(tail));
     }
+}
+
+pub(crate) async fn invoke(
+    State(engine): State<Engine>,
+    CallerScope(scope): CallerScope,
+    Path(name): Path<String>,
+    Qualifier(qualifier): Qualifier,
+    invoke_headers: InvokeHeaders,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let input = invoke_input(invoke_headers, &headers, body).await?;
+    let request_id = input.request_id.clone();
+    let out = engine.invoke(&scope, &name, qualifier.as_deref(), input).await?;
+    let status = StatusCode::from_u16(out.status).unwrap_or(StatusCode::OK);
+    let mut response = if status == StatusCode::OK {
+        (
+            status,
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            out.payload.clone(),
+        )
+            .into_response()
+    } else {
+        status.into_response()
+    };
+    set_headers(&mut response, &request_id, &out);
     Ok(response)
+}
+
+/// InvokeWithResponseStream: errors before the function starts are Lambda's usual errors; from then on
+/// a 200 whose event stream carries the result as the function writes it.
+pub(crate) async fn invoke_with_response_stream(
+    State(engine): State<Engine>,
+    CallerScope(scope): CallerScope,
+    Path(name): Path<String>,
+    Qualifier(qualifier): Qualifier,
+    StreamingInvokeHeaders(invoke_headers): StreamingInvokeHeaders,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let mut input = invoke_input(invoke_headers, &headers, body).await?;
+    let request_id = input.request_id.clone();
+    if input.invocation_type == InvocationType::DryRun {
+        let out = engine.invoke(&scope, &name, qualifier.as_deref(), input).await?;
+        let mut response = StatusCode::NO_CONTENT.into_response();
+        set_headers(&mut response, &request_id, &out);
+        return Ok(response);
+    }
+    let (sink, mut parts) = ResponseSink::channel();
+    input.stream = Some(sink);
+    let resolved = engine
+        .resolve_invoke(&scope, &name, qualifier.as_deref(), input)
+        .await?;
+    let executed_version = resolved.executed_version().to_owned();
+    // Its own task: the invocation runs to its end (and the environment stays busy until then) even when
+    // the client goes away.
+    let mut run = tokio::spawn(resolved.run());
+    // The answer's head waits for the result to begin, so that a throttle is still an error.
+    let finished = tokio::select! {
+        biased;
+        part = parts.recv() => match part {
+            Some(_) => None,
+            None => Some(joined(&mut run).await?),
+        },
+        ran = &mut run => Some(task_result(ran)?),
+    };
+    let (frames, body) = tokio::sync::mpsc::channel::<Bytes>(4);
+    tokio::spawn(async move {
+        if finished.is_none() {
+            while let Some(part) = parts.recv().await {
+                if let ResponsePart::Chunk(chunk) = part
+                    && frames.send(event_stream::payload_chunk(chunk)).await.is_err()
+                {
+                    // The client went away; the invocation carries on to its end.
+                    return;
+                }
+            }
+        }
+        let out = match finished {
+            Some(out) => Ok(out),
+            None => joined(&mut run).await,
+        };
+        let _ = frames.send(event_stream::invoke_complete(&completion(out))).await;
+    });
+    let body = futures_util::stream::unfold(body, |mut frames| async move {
+        let frame = frames.recv().await?;
+        Some((Ok::<_, std::convert::Infallible>(frame), frames))
+    });
+    let mut response = Response::new(Body::from_stream(body));
+    let out = InvokeOutput {
+        status: 200,
+        executed_version: Some(executed_version),
+        payload: Bytes::new(),
+        function_error: false,
+        log_tail: None,
+    };
+    set_headers(&mut response, &request_id, &out);
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static(event_stream::CONTENT_TYPE),
+    );
+    Ok(response)
+}
+
+/// The result of the invocation's task, once it has ended.
+async fn joined(
+    run: &mut tokio::task::JoinHandle<Result<InvokeOutput, EngineError>>,
+) -> Result<InvokeOutput, ApiError> {
+    task_result(run.await)
+}
+
+fn task_result(
+    ran: Result<Result<InvokeOutput, EngineError>, tokio::task::JoinError>,
+) -> Result<InvokeOutput, ApiError> {
+    match ran {
+        Ok(out) => Ok(out?),
+        Err(e) => Err(EngineError::Internal(format!("the invocation's task failed: {e}")).into()),
+    }
+}
+
+/// The `InvokeComplete` event for how a streamed invocation ended: the error's type and JSON when it
+/// failed, the log tail when asked for.
+fn completion(out: Result<InvokeOutput, ApiError>) -> InvokeComplete {
+    match out {
+        Ok(out) => {
+            let log_result = out.log_tail.as_ref().map(|tail| STANDARD.encode(tail));
+            if !out.function_error {
+                return InvokeComplete {
+                    log_result,
+                    ..InvokeComplete::default()
+                };
+            }
+            let error_code = serde_json::from_slice::<serde_json::Value>(&out.payload)
+                .ok()
+                .and_then(|v| v.get("errorType").and_then(|t| t.as_str()).map(str::to_owned))
+                .unwrap_or_else(|| "Unhandled".to_owned());
+            InvokeComplete {
+                error_code: Some(error_code),
+                error_details: Some(String::from_utf8_lossy(&out.payload).into_owned()),
+                log_result,
+            }
+        }
+        // Only a platform failure after the stream began (the task itself failing) comes here.
+        Err(e) => InvokeComplete {
+            error_code: Some("ServiceException".into()),
+            error_details: Some(e.to_string()),
+            log_result: None,
+        },
+    }
 }
 
 /// InvokeAsync (deprecated): an `Event` invocation with its own path and 256 KB limit.
@@ -311,19 +479,19 @@ mod tests {
     #[test]
     fn invocation_and_log_types_default_and_refuse_what_the_model_does_not_name() {
         assert_eq!(
-            invocation_type(None).expect("default"),
+            invocation_type(None, INVOCATION_TYPES).expect("default"),
             InvocationType::RequestResponse
         );
         assert_eq!(
-            invocation_type(Some("Event")).expect("event"),
+            invocation_type(Some("Event"), INVOCATION_TYPES).expect("event"),
             InvocationType::Event
         );
         assert_eq!(
-            invocation_type(Some("DryRun")).expect("dry run"),
+            invocation_type(Some("DryRun"), INVOCATION_TYPES).expect("dry run"),
             InvocationType::DryRun
         );
         assert_eq!(
-            invocation_type(Some("event"))
+            invocation_type(Some("event"), INVOCATION_TYPES)
                 .expect_err("case matters")
                 .to_string(),
             "1 validation error detected: Value 'event' at 'invocationType' failed to satisfy constraint: Member \
@@ -372,15 +540,21 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("x-amz-log-type", HeaderValue::from_static("bogus"));
         headers.insert("x-amz-client-context", HeaderValue::from_static("***"));
-        let refused = InvokeHeaders::parse(&headers).expect_err("log type first");
+        let refused = InvokeHeaders::parse(&headers, INVOCATION_TYPES).expect_err("log type first");
         assert!(refused.to_string().contains("'logType'"), "{refused}");
         headers.insert("x-amz-invocation-type", HeaderValue::from_static("bogus"));
-        let refused = InvokeHeaders::parse(&headers).expect_err("invocation type first");
+        let refused = InvokeHeaders::parse(&headers, INVOCATION_TYPES).expect_err("invocation type first");
         assert!(refused.to_string().contains("'invocationType'"), "{refused}");
         let mut headers = HeaderMap::new();
         headers.insert("x-amz-invocation-type", HeaderValue::from_static("Event"));
         headers.insert("content-length", HeaderValue::from_static("12"));
-        let parsed = InvokeHeaders::parse(&headers).expect("valid");
+        let parsed = InvokeHeaders::parse(&headers, INVOCATION_TYPES).expect("valid");
+        assert!(
+            InvokeHeaders::parse(&headers, STREAMING_INVOCATION_TYPES)
+                .expect_err("no Event stream")
+                .to_string()
+                .ends_with("Member must satisfy enum value set: [RequestResponse, DryRun]")
+        );
         assert_eq!(parsed.invocation_type, InvocationType::Event);
         assert!(!parsed.tail);
         assert_eq!(parsed.declared_length, Some(12));

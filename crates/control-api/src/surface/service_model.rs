@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 use super::{Answer, OPERATIONS};
-use crate::operations::invoke::{INVOCATION_TYPES, LOG_TYPES};
+use crate::operations::invoke::{INVOCATION_TYPES, LOG_TYPES, STREAMING_INVOCATION_TYPES};
 
 /// The Lambda service model, parsed.
 fn service_model() -> Value {
@@ -129,6 +129,10 @@ fn architectures_and_invoke_header_values_are_the_models() {
     assert_eq!(
         set(LOG_TYPES.map(|(name, _)| name)),
         input_enum(&model, "Invoke", &["LogType"])
+    );
+    assert_eq!(
+        set(STREAMING_INVOCATION_TYPES.map(|(name, _)| name)),
+        input_enum(&model, "InvokeWithResponseStream", &["InvocationType"])
     );
 }
 

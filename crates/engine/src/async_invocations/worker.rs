@@ -248,6 +248,7 @@ impl Engine {
             invoked_function_arn,
             client_context: None,
             tail: false,
+            stream: None,
         };
         match self.inner.executor.invoke(&version, request).await {
             Ok(invoked) if !invoked.function_error => {
