@@ -398,3 +398,36 @@ def test_a_retained_resource_outlives_its_stack(s3_server, s3_store, tmp_path):
     stack_id = cfn.list_stacks(StackStatusFilter=["DELETE_COMPLETE"])["StackSummaries"][0]["StackId"]
     events = cfn.describe_stack_events(StackName=stack_id)["StackEvents"]
     assert any(e["LogicalResourceId"] == "Fn" and e["ResourceStatus"] == "DELETE_SKIPPED" for e in events)
+
+
+def test_templates_code_and_buckets_live_in_lamina_s3(server, tmp_path):
+    """With lamina's own S3: the template is read from `TemplateURL`, the code from `S3Bucket`, and an
+    `AWS::S3::Bucket` is a real (versioned) bucket that goes with the stack."""
+    s3 = server.client(service="s3")
+    cfn = server.client(service="cloudformation")
+    s3.create_bucket(Bucket="artifacts")
+    shutil.copy(GO_FIXTURES.parent / "shell" / "bootstrap", tmp_path / "bootstrap")
+    s3.put_object(Bucket="artifacts", Key="fn.zip", Body=make_zip({"bootstrap": (tmp_path / "bootstrap").read_text()}))
+    body = json.loads(template("artifacts", "fn.zip"))
+    body["Resources"]["Store"] = {"Type": "AWS::S3::Bucket", "Properties": {"VersioningConfiguration": {"Status": "Enabled"}}}
+    body["Outputs"]["Bucket"] = {"Value": {"Ref": "Store"}}
+    body["Outputs"]["BucketArn"] = {"Value": {"Fn::GetAtt": ["Store", "Arn"]}}
+    s3.put_object(Bucket="artifacts", Key="app/template.json", Body=json.dumps(body).encode())
+    url = f"{server.endpoint}/artifacts/app/template.json"
+    cfn.create_stack(StackName="ins3", TemplateURL=url, Capabilities=["CAPABILITY_IAM"])
+    cfn.get_waiter("stack_create_complete").wait(StackName="ins3", WaiterConfig=WAIT)
+    out = outputs(cfn.describe_stacks(StackName="ins3")["Stacks"][0])
+    bucket = out["Bucket"]
+    assert bucket.startswith("ins3-store-") and bucket == bucket.lower(), bucket
+    assert out["BucketArn"] == f"arn:aws:s3:::{bucket}"
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    answer = server.client().invoke(FunctionName=out["FunctionName"], Payload=b"{}")
+    assert json.loads(answer["Payload"].read()) == {"shell": True, "event": {}}
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        cfn.create_stack(StackName="nowhere", TemplateURL=f"{server.endpoint}/artifacts/missing.json")
+    assert error_of(excinfo) == (
+        400, "ValidationError", "TemplateURL must reference a valid S3 object to which you have access."
+    )
+    cfn.delete_stack(StackName="ins3")
+    cfn.get_waiter("stack_delete_complete").wait(StackName="ins3", WaiterConfig=WAIT)
+    assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]

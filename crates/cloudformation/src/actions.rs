@@ -224,7 +224,9 @@ async fn template(
             }
             Ok(body.to_owned())
         }
-        (None, Some(url)) => template_url::read(cf.objects.as_deref(), &caller.account_id, url).await,
+        (None, Some(url)) => {
+            template_url::read(cf.objects.as_ref(), &caller.account_id, &caller.region, url).await
+        }
         (Some(_), Some(_)) => Err(validation("Specify exactly one of TemplateBody or TemplateURL")),
         (None, None) => Err(validation(
             "Either Template URL or Template Body must be specified.",
@@ -240,6 +242,7 @@ fn check_target(caller: &Caller, name: &str, target: &Target, auto_expand: bool)
     let desired = desired::evaluate(
         &template,
         &desired::Inputs {
+            buckets: false,
             pseudo: &Stacks::pseudo(&stack),
             parameters: &target.parameters,
             names: &Default::default(),
@@ -334,7 +337,9 @@ pub(crate) async fn update_stack(
         },
     };
     check_target(caller, &stack.name, &target, true)?;
-    if Stacks::changes(&stack, &target)
+    if cf
+        .stacks
+        .changes(&stack, &target)
         .map_err(|Invalid(m)| validation(m))?
         .is_empty()
         && target.template == stack.template
@@ -676,7 +681,7 @@ pub(crate) async fn create_change_set(
     let (status, reason, execution, changes) = match check_target(caller, name, &target, false) {
         Err(e) if e.code == "InsufficientCapabilitiesException" => return Err(e),
         Err(e) => ("FAILED", Some(e.message), "UNAVAILABLE", Vec::new()),
-        Ok(()) => match Stacks::changes(&stack, &target) {
+        Ok(()) => match cf.stacks.changes(&stack, &target) {
             Err(Invalid(m)) => ("FAILED", Some(m), "UNAVAILABLE", Vec::new()),
             Ok(changes) if changes.is_empty() && kind == "UPDATE" => (
                 "FAILED",

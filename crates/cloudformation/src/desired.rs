@@ -64,6 +64,8 @@ pub(crate) enum Making {
     Function(Box<FunctionSpec>),
     /// A layer version (`AWS::Lambda::LayerVersion`, `AWS::Serverless::LayerVersion`).
     Layer(LayerSpec),
+    /// A bucket of lamina's S3 (`AWS::S3::Bucket`), versioned when the template says so.
+    Bucket { name: String, versioned: bool },
     /// A version, alias, permission, event invoke config or URL of a function, with its properties
     /// evaluated (as JSON, the template's scalars still text).
     Sub {
@@ -96,6 +98,7 @@ impl Wanted {
             Making::Layer(spec) => format!("{spec:?}"),
             Making::Sub { kind, properties } => format!("{kind:?}:{properties}"),
             Making::Recorded { physical_id, .. } => format!("{}:{physical_id}", self.type_name),
+            Making::Bucket { name, versioned } => format!("bucket:{name}:{versioned}"),
         }
     }
 }
@@ -138,15 +141,17 @@ pub(crate) fn parse(text: &str) -> Result<Template, Invalid> {
 /// generated name, as CloudFormation generates them) and what the `Ref` and `Fn::GetAtt` of resources
 /// already made stand for (layer versions, versions, aliases, URLs), by logical id.
 pub(crate) struct Inputs<'a> {
+    /// Whether buckets are made (lamina serves S3) or only recorded.
+    pub(crate) buckets: bool,
     pub(crate) pseudo: &'a Pseudo,
     pub(crate) parameters: &'a [(String, String)],
     pub(crate) names: &'a HashMap<String, String>,
     pub(crate) known: &'a HashMap<String, Known>,
 }
 
-/// The name CloudFormation gives a function the template does not name: `<stack>-<logical id>-<12
-/// characters>`, at most 64 characters.
-fn generated_name(stack: &str, logical_id: &str) -> String {
+/// The name CloudFormation gives a function or bucket the template does not name: `<stack>-<logical
+/// id>-<12 characters>`, at most `longest` characters.
+fn generated_name(stack: &str, logical_id: &str, longest: usize) -> String {
     let random: String = uuid::Uuid::new_v4()
         .simple()
         .to_string()
@@ -155,7 +160,7 @@ fn generated_name(stack: &str, logical_id: &str) -> String {
         .take(12)
         .collect();
     let mut base = format!("{stack}-{logical_id}");
-    base.truncate(51);
+    base.truncate(longest - 13);
     format!("{base}-{random}")
 }
 
@@ -171,11 +176,16 @@ pub(crate) fn names(
         .resources()
         .map_err(|e| Invalid(without_file(&e.to_string())))?;
     for resource in resources {
-        if resource.kind == Kind::Function && !resource.is_named() {
-            let name = existing
-                .get(&resource.logical_id)
-                .cloned()
-                .unwrap_or_else(|| generated_name(stack, &resource.logical_id));
+        let bucket = resource.type_name == "AWS::S3::Bucket";
+        if (resource.kind == Kind::Function || bucket) && !resource.is_named() {
+            let name = existing.get(&resource.logical_id).cloned().unwrap_or_else(|| {
+                if bucket {
+                    // Bucket names are lower case, at most 63 characters.
+                    generated_name(stack, &resource.logical_id, 63).to_ascii_lowercase()
+                } else {
+                    generated_name(stack, &resource.logical_id, 64)
+                }
+            });
             names.insert(resource.logical_id.clone(), name);
         }
     }
@@ -186,6 +196,7 @@ pub(crate) fn names(
 pub(crate) fn evaluate(template: &Template, inputs: &Inputs<'_>) -> Result<Desired, Invalid> {
     let located = |e: lamina_template::LocatedError| Invalid(without_file(&e.to_string()));
     let names = names(template, &inputs.pseudo.stack_name, inputs.names)?;
+    let buckets = inputs.buckets;
     let mut ctx = template
         .context_named(inputs.pseudo.clone(), inputs.parameters, names)
         .map_err(|e| Invalid(without_file(&e.to_string())))?;
@@ -271,6 +282,20 @@ pub(crate) fn evaluate(template: &Template, inputs: &Inputs<'_>) -> Result<Desir
                     .resources
                     .get(&resource.logical_id)
                     .map_or_else(|| resource.logical_id.clone(), |v| v.reference.clone());
+                if resource.type_name == "AWS::S3::Bucket" && buckets {
+                    let versioned = resource
+                        .node
+                        .get("Properties")
+                        .and_then(|p| p.get("VersioningConfiguration"))
+                        .and_then(|v| v.get("Status"))
+                        .and_then(|s| ctx.eval_string(s, "VersioningConfiguration.Status").ok())
+                        .is_some_and(|s| s == "Enabled");
+                    recorded.push(wanted(Making::Bucket {
+                        name: physical_id,
+                        versioned,
+                    }));
+                    continue;
+                }
                 let note = (!RECORDED.contains(&resource.type_name.as_str())).then(|| {
                     format!(
                         "lamina does not provision {}: the resource is recorded only",
@@ -396,6 +421,7 @@ mod tests {
 
     fn inputs<'a>(pseudo: &'a Pseudo, parameters: &'a [(String, String)]) -> Inputs<'a> {
         Inputs {
+            buckets: false,
             pseudo,
             parameters,
             names: &NONE,

@@ -33,8 +33,8 @@ use lamina_auth::CredentialSet;
 use lamina_engine::Engine;
 use lamina_query::Service;
 
+pub use provision::Buckets;
 pub use store::StoreError;
-pub use template_url::Objects;
 
 const NAMESPACE: &str = "http://cloudformation.amazonaws.com/doc/2010-05-15/";
 
@@ -54,13 +54,15 @@ pub struct CloudFormationConfig {
     /// Where stacks are kept (`<data-dir>/cloudformation`).
     pub dir: PathBuf,
     /// lamina's S3, for `TemplateURL` (`None`: only `TemplateBody` works).
-    pub objects: Option<Arc<dyn Objects>>,
+    pub objects: Option<Arc<dyn lamina_store::ObjectSource>>,
+    /// lamina's S3, where `AWS::S3::Bucket` resources are made (`None`: they are recorded only).
+    pub buckets: Option<Arc<dyn Buckets>>,
 }
 
 pub(crate) struct CloudFormation {
     service: Service,
     stacks: Arc<operations::Stacks>,
-    objects: Option<Arc<dyn Objects>>,
+    objects: Option<Arc<dyn lamina_store::ObjectSource>>,
 }
 
 /// The CloudFormation API as a router that answers every path, its stacks read from `config.dir`; a
@@ -72,6 +74,7 @@ pub async fn router(config: CloudFormationConfig) -> Result<Router, StoreError> 
         provisioner: provision::Provisioner {
             engine: config.engine,
             urls: Arc::new(lamina_engine::UrlAddresses::new(&config.public_endpoint)),
+            buckets: config.buckets,
         },
     });
     stacks.recover().await;

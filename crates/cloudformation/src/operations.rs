@@ -197,6 +197,7 @@ impl Stacks {
             desired::evaluate(
                 &template,
                 &Inputs {
+                    buckets: self.provisioner.buckets.is_some(),
                     pseudo: &pseudo,
                     parameters: &target.parameters,
                     names: &names,
@@ -210,7 +211,7 @@ impl Stacks {
         };
         // Recorded resources and layers first: functions refer to the layers' versions.
         let group = |w: &Wanted| match w.making {
-            Making::Recorded { .. } | Making::Layer(_) => 0,
+            Making::Recorded { .. } | Making::Bucket { .. } | Making::Layer(_) => 0,
             Making::Function(_) => 1,
             Making::Sub { .. } => 2,
         };
@@ -501,15 +502,18 @@ impl Stacks {
     /// What deploying `target` would change in `stack`: resources added, modified (replaced for a new
     /// layer version or a function's new name) and removed, as a change set lists them.
     pub(crate) fn changes(
+        &self,
         stack: &StackRecord,
         target: &Target,
     ) -> Result<Vec<ChangeRecord>, desired::Invalid> {
+        let buckets = self.provisioner.buckets.is_some();
         let template = desired::parse(&target.template)?;
         let (names, known) = made_values(stack);
         let pseudo = Self::pseudo(stack);
         let desired = desired::evaluate(
             &template,
             &Inputs {
+                buckets,
                 pseudo: &pseudo,
                 parameters: &target.parameters,
                 names: &names,
@@ -528,6 +532,7 @@ impl Stacks {
                         Making::Function(spec) => spec.name != old.physical_id,
                         // A new version, or a permission (added again under a new id).
                         Making::Sub { kind, .. } => matches!(kind, SubKind::Version | SubKind::Permission),
+                        Making::Bucket { name, .. } => *name != old.physical_id,
                         Making::Recorded { .. } => false,
                     };
                     ("Modify", Some(if replaced { "True" } else { "False" }.to_owned()))
@@ -562,7 +567,8 @@ fn made_values(stack: &StackRecord) -> (HashMap<String, String>, HashMap<String,
     let mut names = HashMap::new();
     let mut known = HashMap::new();
     for r in &stack.resources {
-        if r.type_name.ends_with("::Function") && !r.physical_id.is_empty() {
+        let named = r.type_name.ends_with("::Function") || r.type_name == "AWS::S3::Bucket";
+        if named && !r.physical_id.is_empty() {
             names.insert(r.logical_id.clone(), r.physical_id.clone());
         }
         if let Some(values) = &r.known {

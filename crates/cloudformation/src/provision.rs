@@ -72,12 +72,23 @@ impl Made {
     }
 }
 
+/// lamina's S3, where stacks make their buckets (blocking: called off the async runtime).
+pub trait Buckets: Send + Sync {
+    /// Makes bucket `name` of `account` in `region` (a bucket the account has already is taken as it
+    /// is), versioned if `versioned`.
+    fn create(&self, account: &str, region: &str, name: &str, versioned: bool) -> Result<(), String>;
+    /// Removes bucket `name` of `account` (refused, with S3's message, when it holds objects).
+    fn delete(&self, account: &str, name: &str) -> Result<(), String>;
+}
+
 /// Makes resources with the engine, in one account and region.
 #[derive(Clone)]
 pub(crate) struct Provisioner {
     pub(crate) engine: Engine,
     /// Where function URLs live.
     pub(crate) urls: Arc<UrlAddresses>,
+    /// lamina's S3, if it serves one.
+    pub(crate) buckets: Option<Arc<dyn Buckets>>,
 }
 
 impl Provisioner {
@@ -91,6 +102,28 @@ impl Provisioner {
     ) -> Result<Made, Refused> {
         match &wanted.making {
             Making::Recorded { physical_id, .. } => Ok(Made::named(physical_id.clone())),
+            Making::Bucket { name, versioned } => {
+                let Some(buckets) = self.buckets.clone() else {
+                    return Ok(Made::named(name.clone()));
+                };
+                let (account, region, name, versioned) = (
+                    scope.account.clone(),
+                    scope.region.clone(),
+                    name.clone(),
+                    *versioned,
+                );
+                let made = tokio::task::spawn_blocking(move || {
+                    buckets.create(&account, &region, &name, versioned).map(|()| name)
+                })
+                .await
+                .map_err(|e| Refused(format!("making the bucket failed: {e}")))?;
+                made.map(Made::named).map_err(|message| {
+                    Refused(format!(
+                        "Resource handler returned message: \"{message} (Service: S3, Status Code: 409)\" \
+                         (HandlerErrorCode: AlreadyExists)"
+                    ))
+                })
+            }
             Making::Layer(spec) => {
                 let arn = self.publish_layer(scope, spec).await?;
                 let known = Known {
@@ -178,6 +211,21 @@ impl Provisioner {
                 self.engine
                     .delete_function_event_invoke_config(scope, &function, qualifier.as_deref())
                     .await
+            }
+            "AWS::S3::Bucket" => {
+                let Some(buckets) = self.buckets.clone() else {
+                    return Ok(());
+                };
+                let (account, name) = (scope.account.clone(), record.physical_id.clone());
+                let removed = tokio::task::spawn_blocking(move || buckets.delete(&account, &name))
+                    .await
+                    .map_err(|e| Refused(format!("removing the bucket failed: {e}")))?;
+                return removed.map_err(|message| {
+                    Refused(format!(
+                        "Resource handler returned message: \"{message} (Service: S3, Status Code: 409)\" \
+                         (HandlerErrorCode: GeneralServiceException)"
+                    ))
+                });
             }
             "AWS::Lambda::Url" => {
                 let qualifier = text("Qualifier");

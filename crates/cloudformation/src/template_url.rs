@@ -1,27 +1,15 @@
 //! `TemplateURL`: a template that `sam deploy` and `aws cloudformation deploy` upload to S3 first. The
 //! URL names a bucket and key, in any of the forms the tools write (`https://s3.amazonaws.com/b/k`,
 //! `https://b.s3.<region>.amazonaws.com/k`, lamina's own endpoint path- or host-style); the object is
-//! read from lamina's S3 through [`Objects`].
+//! read from lamina's S3 through `lamina_store::ObjectSource`, as the engine reads code.
 
-use std::future::Future;
-use std::pin::Pin;
+use std::io::Read;
+use std::sync::Arc;
 
 use lamina_query::QueryError;
+use lamina_store::ObjectSource;
 
 use crate::actions::TEMPLATE_URL_MAX;
-
-/// Reads objects of lamina's S3 for an account.
-pub trait Objects: Send + Sync {
-    /// The object `key` of `bucket` (the current version), if `account` may read it; at most `limit`
-    /// bytes are read (a larger object is an error).
-    fn read<'a>(
-        &'a self,
-        account: &'a str,
-        bucket: &'a str,
-        key: &'a str,
-        limit: usize,
-    ) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, String>> + Send + 'a>>;
-}
 
 /// CloudFormation's answer to a `TemplateURL` it cannot read.
 fn unreadable() -> QueryError {
@@ -64,22 +52,38 @@ fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// The template at `url`, read for `account`.
+/// The template at `url`, read for `account` in `region` (at most [`TEMPLATE_URL_MAX`] bytes).
 pub(crate) async fn read(
-    objects: Option<&dyn Objects>,
+    objects: Option<&Arc<dyn ObjectSource>>,
     account: &str,
+    region: &str,
     url: &str,
 ) -> Result<String, QueryError> {
     let (Some(objects), Some((bucket, key))) = (objects, location(url)) else {
         return Err(unreadable());
     };
-    let bytes = objects
-        .read(account, &bucket, &key, TEMPLATE_URL_MAX)
-        .await
-        .map_err(|e| {
-            tracing::info!(%url, "cannot read the template: {e}");
-            unreadable()
-        })?;
+    let (objects, account, region) = (Arc::clone(objects), account.to_owned(), region.to_owned());
+    let read = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
+        let object = objects
+            .open_object(&account, &region, &bucket, &key, None)
+            .map_err(|e| e.to_string())?;
+        if object.size > TEMPLATE_URL_MAX as u64 {
+            return Err(format!("the template is {} bytes", object.size));
+        }
+        let mut bytes = Vec::new();
+        object
+            .body
+            .take(TEMPLATE_URL_MAX as u64)
+            .read_to_end(&mut bytes)
+            .map_err(|e| e.to_string())?;
+        Ok(bytes)
+    })
+    .await
+    .map_err(|e| QueryError::internal(format!("reading the template failed: {e}")))?;
+    let bytes = read.map_err(|e| {
+        tracing::info!(%url, "cannot read the template: {e}");
+        unreadable()
+    })?;
     String::from_utf8(bytes)
         .map_err(|_| QueryError::validation("Template format error: the template is not UTF-8"))
 }

@@ -427,7 +427,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             engine: engine.clone(),
             public_endpoint: public_endpoint.clone(),
             dir: data_dir.join("cloudformation"),
-            objects: None,
+            objects: Some(s3.storage()),
+            buckets: Some(Arc::new(StackBuckets(s3.storage()))),
         })
         .await
         .context("the CloudFormation API")?,
@@ -508,6 +509,31 @@ fn open_engine(
         async_retry_delay_scale: args.async_retry_delay_scale,
     })
     .with_context(|| format!("opening the state in {}", data_dir.display()))
+}
+
+/// The embedded S3 as CloudFormation makes and removes its stacks' buckets.
+struct StackBuckets(Arc<lamina_s3::Storage>);
+
+impl lamina_cloudformation::Buckets for StackBuckets {
+    fn create(&self, account: &str, region: &str, name: &str, versioned: bool) -> Result<(), String> {
+        match self.0.create_bucket(account, region, name) {
+            Ok(_) | Err(lamina_s3::StorageError::BucketAlreadyOwnedByYou) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+        if versioned {
+            self.0
+                .set_versioning(account, name, "Enabled")
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
+    fn delete(&self, account: &str, name: &str) -> Result<(), String> {
+        match self.0.delete_bucket(account, name) {
+            Ok(()) | Err(lamina_s3::StorageError::NoSuchBucket) => Ok(()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
 }
 
 /// What environments get of the platform: session credentials for their role, issued into the server's
