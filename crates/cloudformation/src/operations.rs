@@ -617,6 +617,7 @@ mod tests {
             provisioner: Provisioner {
                 engine,
                 urls: std::sync::Arc::new(lamina_engine::UrlAddresses::new("http://127.0.0.1:9001")),
+                buckets: None,
             },
         };
         stacks.recover().await;
