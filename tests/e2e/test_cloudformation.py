@@ -4,12 +4,14 @@ CloudFormation reports them, a failing stack rolled back, capabilities checked, 
 restart."""
 
 import json
+import os
 import shutil
+import subprocess
 
 import botocore.exceptions
 import pytest
 
-from conftest import ACCOUNT, GO_FIXTURES, make_zip, run_aws, send_to_function_url as send
+from conftest import ACCOUNT, GO_FIXTURES, REPO, make_zip, run_aws, send_to_function_url as send
 
 WAIT = {"Delay": 1, "MaxAttempts": 60}
 
@@ -431,3 +433,61 @@ def test_templates_code_and_buckets_live_in_lamina_s3(server, tmp_path):
     cfn.delete_stack(StackName="ins3")
     cfn.get_waiter("stack_delete_complete").wait(StackName="ins3", WaiterConfig=WAIT)
     assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+
+
+def test_the_guides_sam_path_sam_build_deploy_update_delete(server, tmp_path):
+    """The guide's SAM route, with only AWS_ENDPOINT_URL pointing at lamina: `sam build`, `sam deploy
+    --resolve-s3` (the SAM CLI's managed bucket stack, artifacts and template uploaded to lamina's S3,
+    a change set), an update after a code change, `sam delete`."""
+    sam = REPO / ".venv-sam" / "bin" / "sam"
+    assert sam.exists(), "scripts/test installs the SAM CLI in .venv-sam"
+    project = tmp_path / "sam-app"
+    shutil.copytree(REPO / "tests" / "fixtures" / "sam", project)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        {
+            "SAM_CLI_TELEMETRY": "0",
+            "AWS_ENDPOINT_URL": server.endpoint,
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_CONFIG_FILE": "/dev/null",
+            "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+        }
+    )
+
+    def run(*args):
+        done = subprocess.run([str(sam), *args], cwd=project, env=env, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    deploy = ("deploy", "--resolve-s3", "--stack-name", "sam-app", "--capabilities", "CAPABILITY_IAM",
+              "--no-confirm-changeset", "--no-fail-on-empty-changeset")
+    run("build")
+    out = run(*deploy)
+    assert "Successfully created/updated stack - sam-app in us-east-1" in out, out
+    cfn = server.client(service="cloudformation")
+    managed = cfn.describe_stacks(StackName="aws-sam-cli-managed-default")["Stacks"][0]
+    source_bucket = outputs(managed)["SourceBucket"]
+    objects = server.client(service="s3").list_objects_v2(Bucket=source_bucket)["Contents"]
+    assert any(o["Key"].endswith(".template") for o in objects), objects
+    name = cfn.describe_stack_resource(StackName="sam-app", LogicalResourceId="HelloWorldFunction")[
+        "StackResourceDetail"
+    ]["PhysicalResourceId"]
+    lam = server.client()
+    answer = json.loads(lam.invoke(FunctionName=name, Payload=b"{}")["Payload"].read())
+    assert answer == {"message": "Hello World", "arch": "arm64"}
+
+    main = project / "hello-world" / "main.go"
+    main.write_text(main.read_text().replace('"Hello World"', '"Hello again"'))
+    run("build")
+    run(*deploy)
+    assert cfn.describe_stacks(StackName="sam-app")["Stacks"][0]["StackStatus"] == "UPDATE_COMPLETE"
+    answer = json.loads(lam.invoke(FunctionName=name, Payload=b"{}")["Payload"].read())
+    assert answer == {"message": "Hello again", "arch": "arm64"}
+
+    run("delete", "--stack-name", "sam-app", "--no-prompts")
+    with pytest.raises(botocore.exceptions.ClientError):
+        lam.get_function(FunctionName=name)
+    with pytest.raises(botocore.exceptions.ClientError):
+        cfn.describe_stacks(StackName="sam-app")
