@@ -389,6 +389,19 @@ def aws_cli() -> str:
     return found
 
 
+def rust_fixture(binary="bootstrap"):
+    """A binary of the Rust fixture (`bootstrap`: echo, `stream`: a streaming response), built once."""
+    target = REPO / "target" / "fixtures" / "rust"
+    path = target / "release" / binary
+    if not path.exists():
+        subprocess.run(
+            ["cargo", "build", "--release", "--locked", "--manifest-path",
+             str(REPO / "tests/fixtures/rust/echo/Cargo.toml"), "--target-dir", str(target)],
+            check=True,
+        )
+    return path
+
+
 def send_to_function_url(url, method="GET", path="", headers=None, body=b""):
     """Sends a request to a function URL: to the server's address, with the URL's host name in `Host`
     (Python does not resolve `*.localhost`; browsers and curl do). Returns (status, headers, body)."""

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import REPO, create, lamina_binary, make_zip, run_aws, wait_updated
+from conftest import REPO, create, lamina_binary, make_zip, run_aws, wait_updated, rust_fixture
 
 def invoke(lam, name, payload=b"{}", **kwargs):
     out = lam.invoke(FunctionName=name, Payload=payload, **kwargs)
@@ -222,15 +222,7 @@ def test_reserved_concurrency_throttles(server, go_zip):
 
 
 def test_rust_lambda_runtime(lam):
-    target = REPO / "target" / "fixtures" / "rust"
-    bootstrap = target / "release" / "bootstrap"
-    if not bootstrap.exists():
-        subprocess.run(
-            ["cargo", "build", "--release", "--locked", "--manifest-path",
-             str(REPO / "tests/fixtures/rust/echo/Cargo.toml"), "--target-dir", str(target)],
-            check=True,
-        )
-    create(lam, "rusty", make_zip({"bootstrap": bootstrap.read_bytes()}))
+    create(lam, "rusty", make_zip({"bootstrap": rust_fixture().read_bytes()}))
     out = invoke(lam, "rusty", b'{"x": 1}')
     body = json.loads(out["Body"])
     assert body["event"] == {"x": 1}

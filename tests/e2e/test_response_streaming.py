@@ -15,7 +15,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import create
+from conftest import create, make_zip, rust_fixture
 
 PAUSE_S = 3
 PRELUDE = {"statusCode": 201, "headers": {"Content-Type": "text/plain", "X-Streamed": "yes"},
@@ -152,3 +152,37 @@ def test_a_buffered_url_of_a_json_answer_is_unchanged_when_streamed(server, go_z
         assert json.loads(response.read())["rawQueryString"] == "status=202&header=X-Two:2"
     finally:
         connection.close()
+
+
+@pytest.fixture
+def rust_streamer(server):
+    """The Rust fixture's `stream` binary (`lambda_runtime`'s streaming response), built with its echo."""
+    lam = server.client()
+    create(lam, "rust-streamer", make_zip({"bootstrap": rust_fixture("stream").read_bytes()}), Timeout=30)
+    return lam
+
+
+def test_rust_lambda_runtime_streams_too(rust_streamer):
+    out = rust_streamer.invoke_with_response_stream(
+        FunctionName="rust-streamer", Payload=json.dumps({"pauseMs": PAUSE_S * 1000})
+    )
+    events = events_with_times(out)
+    payload = b""
+    first_at = None
+    for at, event in events[:-1]:
+        payload += event["PayloadChunk"]["Payload"]
+        if first_at is None and b"first piece" in payload:
+            first_at = at
+    # lambda_runtime writes the HTTP integration prelude first (JSON, 8 NULs), as URLs read it.
+    prelude, body = split_prelude(payload)
+    assert prelude["statusCode"] == 200
+    assert body == b"first piece\nsecond piece\n"
+    complete_at, complete = events[-1]
+    assert complete_at - first_at >= PAUSE_S * 0.6
+    assert "ErrorCode" not in complete["InvokeComplete"], complete
+    # lambda_runtime writes its error as a last data chunk: it ends the stream as an error, unshown.
+    out = rust_streamer.invoke_with_response_stream(FunctionName="rust-streamer", Payload=b'{"fail": true}')
+    events = [event for _, event in events_with_times(out)]
+    assert split_prelude(b"".join(e["PayloadChunk"]["Payload"] for e in events[:-1]))[1] == b"first piece\n"
+    complete = events[-1]["InvokeComplete"]
+    assert complete["ErrorCode"] == "Runtime.StreamError", complete
