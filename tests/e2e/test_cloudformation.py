@@ -491,3 +491,34 @@ def test_the_guides_sam_path_sam_build_deploy_update_delete(server, tmp_path):
         lam.get_function(FunctionName=name)
     with pytest.raises(botocore.exceptions.ClientError):
         cfn.describe_stacks(StackName="sam-app")
+
+
+def test_aws_cloudformation_package_then_deploy(server, tmp_path):
+    """The guide's CloudFormation path with a local folder: `aws cloudformation package` zips it into
+    lamina's S3 and rewrites the template; `aws cloudformation deploy` makes the function from there."""
+    env = {"AWS_ENDPOINT_URL": server.endpoint, "AWS_DEFAULT_REGION": "us-east-1"}
+    run_aws(["s3", "mb", "s3://packages"], env)
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(GO_FIXTURES.parent / "shell" / "bootstrap", src / "bootstrap")
+    (src / "bootstrap").chmod(0o755)
+    (tmp_path / "template.yaml").write_text(
+        "AWSTemplateFormatVersion: '2010-09-09'\n"
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Packaged:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      FunctionName: packaged\n"
+        "      CodeUri: src/\n"
+        "      Handler: bootstrap\n"
+        "      Runtime: provided.al2023\n"
+    )
+    run_aws(["cloudformation", "package", "--template-file", "template.yaml", "--s3-bucket", "packages",
+             "--output-template-file", "packaged.yaml"], env, cwd=tmp_path)
+    assert "s3://packages/" in (tmp_path / "packaged.yaml").read_text()
+    out = run_aws(["cloudformation", "deploy", "--template-file", "packaged.yaml", "--stack-name", "packaged",
+                   "--capabilities", "CAPABILITY_IAM"], env, cwd=tmp_path)
+    assert "Successfully created/updated stack - packaged" in out.stdout, out.stdout
+    answer = server.client().invoke(FunctionName="packaged", Payload=b'{"via":"package"}')
+    assert json.loads(answer["Payload"].read()) == {"shell": True, "event": {"via": "package"}}
