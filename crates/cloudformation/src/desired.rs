@@ -149,9 +149,9 @@ pub(crate) struct Inputs<'a> {
     pub(crate) known: &'a HashMap<String, Known>,
 }
 
-/// The name CloudFormation gives a function or bucket the template does not name: `<stack>-<logical
-/// id>-<12 characters>`, at most `longest` characters.
-fn generated_name(stack: &str, logical_id: &str, longest: usize) -> String {
+/// The name CloudFormation gives a resource the template does not name (a function, a bucket, a
+/// permission's statement): `<stack>-<logical id>-<12 characters>`, at most `longest` characters.
+pub(crate) fn generated_name(stack: &str, logical_id: &str, longest: usize) -> String {
     let random: String = uuid::Uuid::new_v4()
         .simple()
         .to_string()

@@ -19,7 +19,7 @@ use lamina_template::requests;
 use lamina_template::resources::{CodeSource, FunctionSpec, LayerSpec};
 use serde_json::Value;
 
-use crate::desired::{Making, SubKind, Wanted};
+use crate::desired::{self, Making, SubKind, Wanted};
 use crate::record::{Known, ResourceRecord};
 
 /// How long a function may take to become Active (CloudFormation's handler waits as long).
@@ -153,7 +153,8 @@ impl Provisioner {
                     SubKind::Alias => sub.alias(old).await,
                     SubKind::Permission => {
                         let sid = old.map_or_else(
-                            || generated_id(stack, &wanted.logical_id),
+                            // A statement id is at most 100 characters.
+                            || desired::generated_name(stack, &wanted.logical_id, 100),
                             |o| o.physical_id.clone(),
                         );
                         if let Some(old) = old {
@@ -389,18 +390,6 @@ impl Provisioner {
             ))),
         }
     }
-}
-
-/// A physical id CloudFormation generates: `<stack>-<logical id>-<12 characters>`.
-fn generated_id(stack: &str, logical_id: &str) -> String {
-    let random: String = uuid::Uuid::new_v4()
-        .simple()
-        .to_string()
-        .to_ascii_uppercase()
-        .chars()
-        .take(12)
-        .collect();
-    format!("{stack}-{logical_id}-{random}")
 }
 
 /// One of a function's sub-resources, made from its evaluated properties.
