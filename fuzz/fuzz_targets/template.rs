@@ -1,12 +1,13 @@
-//! The SAM / CloudFormation template loader of `lamina deploy` (lamina-cli): YAML or JSON text through
-//! the parser, the resource list, parameters, conditions and intrinsic functions, and the translation of
-//! every function and layer resource. What must hold: no panic and no hang, whatever the text (deep
-//! nesting, aliases, tags, self-referencing conditions); errors carry a position inside the text.
+//! The SAM / CloudFormation template engine (lamina-template, behind `lamina deploy` and the
+//! CloudFormation service): YAML or JSON text through the parser, the resource list, parameters,
+//! conditions and intrinsic functions, and the translation of every function and layer resource. What
+//! must hold: no panic and no hang, whatever the text (deep nesting, aliases, tags, self-referencing
+//! conditions); errors carry a position inside the text.
 #![no_main]
 
-use lamina_cli::template::intrinsics::Pseudo;
-use lamina_cli::template::resources::{self, Kind};
-use lamina_cli::template::{Template, load};
+use lamina_template::intrinsics::Pseudo;
+use lamina_template::resources::{self, Kind};
+use lamina_template::{Template, load};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
