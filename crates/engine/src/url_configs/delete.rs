@@ -2,9 +2,9 @@
 
 use lamina_store::SubResourceKind;
 
-use super::{UrlRecord, config_missing, target};
+use super::{UrlRecord, config_missing};
 use crate::names::Scope;
-use crate::sub_resources::{Change, Stored};
+use crate::sub_resources::{Change, Stored, Target};
 use crate::{Engine, EngineError};
 
 impl Engine {
@@ -15,7 +15,7 @@ impl Engine {
         raw_name: &str,
         qualifier: Option<&str>,
     ) -> Result<(), EngineError> {
-        let target = target(scope, "DeleteFunctionUrlConfig", raw_name, qualifier, &())?;
+        let target = Target::checked("DeleteFunctionUrlConfig", scope, raw_name, qualifier, &())?;
         self.change_sub_resource(
             scope,
             target.key(scope, SubResourceKind::UrlConfig),

@@ -2,8 +2,9 @@
 
 use lamina_store::SubResourceKind;
 
-use super::{UrlConfigView, UrlRecord, config_missing, target};
+use super::{UrlConfigView, UrlRecord, config_missing};
 use crate::names::Scope;
+use crate::sub_resources::Target;
 use crate::{Engine, EngineError};
 
 impl Engine {
@@ -14,7 +15,7 @@ impl Engine {
         raw_name: &str,
         qualifier: Option<&str>,
     ) -> Result<UrlConfigView, EngineError> {
-        let target = target(scope, "GetFunctionUrlConfig", raw_name, qualifier, &())?;
+        let target = Target::checked("GetFunctionUrlConfig", scope, raw_name, qualifier, &())?;
         let key = target.key(scope, SubResourceKind::UrlConfig);
         match self.sub_resource::<UrlRecord>(key).await? {
             Some(stored) => Ok(stored.doc.view(target.arn)),

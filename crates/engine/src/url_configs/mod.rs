@@ -132,19 +132,6 @@ fn now() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
-/// Checks `operation`'s input (`body`, with `FunctionName` and `Qualifier`) against the model and
-/// takes the name apart. The qualifier must be an alias name: the model's `FunctionUrlQualifier` for the
-/// `Qualifier` member, and its `FunctionUrlFunctionName` for a qualifier in the name.
-fn target<B: Serialize>(
-    scope: &Scope,
-    operation: &str,
-    raw_name: &str,
-    qualifier: Option<&str>,
-    body: &B,
-) -> Result<Target, EngineError> {
-    Target::checked(operation, scope, raw_name, qualifier, body)
-}
-
 impl crate::Engine {
     /// The target of Create and Update (`operation`), after their checks in AWS's order: the model's,
     /// then that the function and the alias exist (AWS's "Function does not exist" otherwise).
@@ -156,7 +143,9 @@ impl crate::Engine {
         qualifier: Option<&str>,
         input: &UrlConfigInput,
     ) -> Result<Target, EngineError> {
-        let target = target(scope, operation, raw_name, qualifier, input)?;
+        // The model's `FunctionUrlQualifier` takes only an alias name as `Qualifier`, and its
+        // `FunctionUrlFunctionName` only an alias as a qualifier in the name.
+        let target = Target::checked(operation, scope, raw_name, qualifier, input)?;
         self.check_qualifier_exists(scope, &target.name, &target.qualified)
             .await
             .map_err(|e| match e {
@@ -197,7 +186,8 @@ mod tests {
 
     #[test]
     fn a_url_qualifier_is_an_alias() {
-        let get = |name: &str, q: Option<&str>| target(&scope(), "GetFunctionUrlConfig", name, q, &());
+        let get =
+            |name: &str, q: Option<&str>| Target::checked("GetFunctionUrlConfig", &scope(), name, q, &());
         assert!(get("f", Some("live")).is_ok());
         let in_the_name = get("f:7", None).err().map(|e| e.to_string());
         assert!(
@@ -225,7 +215,7 @@ mod tests {
     #[test]
     fn members_are_checked_as_aws_checks_them() {
         let check = |input: &UrlConfigInput| {
-            target(&scope(), "CreateFunctionUrlConfig", "f", None, input)
+            Target::checked("CreateFunctionUrlConfig", &scope(), "f", None, input)
                 .err()
                 .map(|e| e.to_string())
         };
