@@ -186,7 +186,7 @@ impl EngineConfig {
             strict_packages: false,
             account_concurrency: account::ACCOUNT_CONCURRENCY,
             idle_timeout: std::time::Duration::from_secs(600),
-            isolation: lamina_execution::Isolation::Process,
+            isolation: lamina_execution::Isolation::default(),
             platform: None,
             s3_endpoint_url: None,
             s3_objects: None,

@@ -1,18 +1,41 @@
 //! The bootstrap of an environment as a process: a plain child process, or a sandbox.
 
 use std::process::ExitStatus;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lamina_sandbox::{SandboxStats, SandboxedProcess};
+use lamina_sandbox::{GroupWatchdog, SandboxStats, SandboxedProcess, WatchedGroup};
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 use tokio::process::Child;
 
+/// A plain bootstrap: the child process leading its own process group, what is known of the group's
+/// members, and the watchdog's hold on the group (which kills it if the server dies; taken off when this
+/// is dropped, after the group was killed).
+#[derive(Debug)]
+pub(crate) struct Plain {
+    pub(crate) child: Child,
+    members: GroupMembers,
+    _watched: Option<WatchedGroup>,
+}
+
+impl Plain {
+    /// `child`, watched by `watchdog` when there is one.
+    pub(crate) fn new(child: Child, watchdog: Option<&Arc<GroupWatchdog>>) -> Plain {
+        let watched = watchdog.zip(child.id()).map(|(w, pid)| w.watch(pid));
+        Plain {
+            child,
+            members: GroupMembers::default(),
+            _watched: watched,
+        }
+    }
+}
+
 /// A running bootstrap.
 #[derive(Debug)]
 pub(crate) enum Bootstrap {
-    /// A plain child process leading its own process group, and what is known of its group's members.
-    Process(Box<Child>, GroupMembers),
+    /// A plain child process leading its own process group.
+    Process(Box<Plain>),
     /// A sandboxed process; `None` once torn down.
     Sandboxed(Option<Box<SandboxedProcess>>),
 }
@@ -21,7 +44,7 @@ impl Bootstrap {
     /// Waits for the bootstrap to exit (never resolves once a sandbox is torn down).
     pub(crate) async fn wait(&mut self) -> Result<ExitStatus, String> {
         match self {
-            Bootstrap::Process(child, _) => child.wait().await.map_err(|e| e.to_string()),
+            Bootstrap::Process(plain) => plain.child.wait().await.map_err(|e| e.to_string()),
             Bootstrap::Sandboxed(Some(process)) => process.wait_async().await.map_err(|e| e.to_string()),
             Bootstrap::Sandboxed(None) => std::future::pending().await,
         }
@@ -30,7 +53,7 @@ impl Bootstrap {
     /// Whether the bootstrap still runs.
     pub(crate) fn is_alive(&mut self) -> bool {
         match self {
-            Bootstrap::Process(child, _) => matches!(child.try_wait(), Ok(None)),
+            Bootstrap::Process(plain) => matches!(plain.child.try_wait(), Ok(None)),
             Bootstrap::Sandboxed(Some(process)) => matches!(process.try_wait(), Ok(None)),
             Bootstrap::Sandboxed(None) => false,
         }
@@ -49,9 +72,9 @@ impl Bootstrap {
     pub(crate) fn max_memory_mb(&mut self) -> u64 {
         const MIB: u64 = 1024 * 1024;
         match self {
-            Bootstrap::Process(child, members) => {
-                let Some(leader) = child.id() else { return 0 };
-                members.peak_rss_kib(leader).div_ceil(1024)
+            Bootstrap::Process(plain) => {
+                let Some(leader) = plain.child.id() else { return 0 };
+                plain.members.peak_rss_kib(leader).div_ceil(1024)
             }
             Bootstrap::Sandboxed(_) => self.stats().memory_peak_bytes.unwrap_or(0).div_ceil(MIB),
         }
@@ -61,7 +84,8 @@ impl Bootstrap {
     /// then SIGKILL to the whole process group (plain) or sandbox (whose cgroup is then removed).
     pub(crate) async fn kill(&mut self, grace: Option<Duration>) {
         match self {
-            Bootstrap::Process(child, _) => {
+            Bootstrap::Process(plain) => {
+                let child = &mut plain.child;
                 if let Some(grace) = grace {
                     signal_group(child, Signal::SIGTERM);
                     let _ = tokio::time::timeout(grace, child.wait()).await;

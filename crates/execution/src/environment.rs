@@ -19,7 +19,7 @@ use tokio::net::TcpListener;
 use tokio::process::{Child, Command};
 use tokio::task::JoinHandle;
 
-use crate::bootstrap::Bootstrap;
+use crate::bootstrap::{Bootstrap, Plain};
 use crate::isolation::Isolation;
 use crate::output::Output;
 use crate::platform::{Issued, PlatformAccess, offered_api};
@@ -224,7 +224,7 @@ impl Environment {
                     fd(child.stderr.take().map(|p| p.into_owned_fd())),
                     &log,
                 );
-                Bootstrap::Process(Box::new(child), Default::default())
+                Bootstrap::Process(Box::new(Plain::new(child, isolation.watchdog())))
             }),
         };
         let child = match spawned {

@@ -3,19 +3,20 @@
 use std::sync::Arc;
 
 use lamina_model::Architecture;
-use lamina_sandbox::{IsolationMode, Sandbox};
+use lamina_sandbox::{GroupWatchdog, IsolationMode, Sandbox};
 
 /// The isolation of every environment an [`crate::Executor`] starts, chosen once at start.
 ///
 /// The server picks it (explicitly or with [`lamina_sandbox::detect()`]) and logs it; the executor
 /// never falls back to a weaker one on its own.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub enum Isolation {
     /// Each bootstrap is a plain child process in its own process group, with the code directory as its
     /// task root: no filesystem, memory or process-count isolation, and no emulation of foreign
-    /// architectures.
-    #[default]
-    Process,
+    /// architectures. With a [`GroupWatchdog`], every group is killed when the server dies, even by
+    /// `kill -9` (the server starts one; without it, a bootstrap outlives a killed server until it
+    /// exits by itself).
+    Process(Option<Arc<GroupWatchdog>>),
     /// Each bootstrap runs in its own [`lamina_sandbox`] sandbox: the code read-only at `/var/task`, a
     /// `/tmp` tmpfs of the function's EphemeralStorage size, a cgroup limited to its MemorySize (with a
     /// CPU share proportional to it and a pids limit), a non-root user, and qemu-user for a foreign
@@ -24,11 +25,18 @@ pub enum Isolation {
     Sandbox(Arc<Sandbox>),
 }
 
+impl Default for Isolation {
+    /// Process isolation without a watchdog.
+    fn default() -> Isolation {
+        Isolation::Process(None)
+    }
+}
+
 impl Isolation {
     /// The mode's name for logs (`sandbox`, `process`).
     pub fn mode(&self) -> IsolationMode {
         match self {
-            Isolation::Process => IsolationMode::Process,
+            Isolation::Process(_) => IsolationMode::Process,
             Isolation::Sandbox(sandbox) => sandbox.mode(),
         }
     }
@@ -62,6 +70,14 @@ impl Isolation {
                 "{} is not installed: `sudo apt-get install qemu-user-static`, then start lamina again",
                 wanted.emulator_name()
             )),
+        }
+    }
+
+    /// The watchdog of plain bootstraps' process groups, in process isolation.
+    pub(crate) fn watchdog(&self) -> Option<&Arc<GroupWatchdog>> {
+        match self {
+            Isolation::Process(watchdog) => watchdog.as_ref(),
+            Isolation::Sandbox(_) => None,
         }
     }
 

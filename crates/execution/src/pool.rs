@@ -53,7 +53,7 @@ impl ExecutorConfig {
             account_concurrency: 1000,
             idle_timeout: Duration::from_secs(600),
             init_timeout: Duration::from_secs(10),
-            isolation: Isolation::Process,
+            isolation: Isolation::default(),
             platform: None,
         }
     }

@@ -210,7 +210,9 @@ fn cgroup_parent(data_dir: &std::path::Path) -> String {
 /// Chooses the isolation of execution environments and says so loudly: never silently weaker.
 #[cfg(target_os = "linux")]
 fn isolation(args: &ServeArgs, data_dir: &std::path::Path) -> anyhow::Result<Isolation> {
-    use lamina_execution::lamina_sandbox::{HelperCommand, IsolationMode, Sandbox, SandboxConfig};
+    use lamina_execution::lamina_sandbox::{
+        GroupWatchdog, HelperCommand, IsolationMode, Sandbox, SandboxConfig,
+    };
 
     let mut config = SandboxConfig::new(HelperCommand::current_exe("sandbox-init"));
     config.cgroup_parent = cgroup_parent(data_dir);
@@ -236,7 +238,22 @@ fn isolation(args: &ServeArgs, data_dir: &std::path::Path) -> anyhow::Result<Iso
              host's loopback and the other environments' Runtime APIs (use sandbox isolation, as root, to \
              confine them; --function-network does not apply)"
         );
-        return Ok(Isolation::Process);
+        let watchdog = match GroupWatchdog::start(&config.helper) {
+            Ok(watchdog) => {
+                tracing::info!(
+                    "functions end with the server, even after kill -9: a watchdog process kills their \
+                     process groups"
+                );
+                Some(watchdog)
+            }
+            Err(e) => {
+                tracing::warn!(
+                    "functions may outlive a killed server: no watchdog for their process groups: {e}"
+                );
+                None
+            }
+        };
+        return Ok(Isolation::Process(watchdog));
     }
     config.spare_network = function_network(args.function_network, &config)?;
     let sandbox = Sandbox::new(mode, config).context("--isolation sandbox")?;
@@ -338,7 +355,7 @@ fn isolation(args: &ServeArgs, _data_dir: &std::path::Path) -> anyhow::Result<Is
         "isolation: PROCESS (sandboxing needs Linux): functions run as plain processes with no filesystem, \
          memory or process-count isolation"
     );
-    Ok(Isolation::Process)
+    Ok(Isolation::default())
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {

@@ -59,6 +59,7 @@ pub mod arch;
 pub mod cgroup;
 mod detect;
 pub mod error;
+mod group_watchdog;
 pub mod init;
 mod plain;
 mod process;
@@ -74,6 +75,7 @@ pub use arch::Arch;
 pub use cgroup::{CgroupBackend, CgroupVersion, SandboxStats};
 pub use detect::{Detection, detect};
 pub use error::{Errno, ExecError, ExecErrorKind, MissingEmulator, SandboxError, SetupError, TmpDiskError};
+pub use group_watchdog::{GroupWatchdog, WatchedGroup};
 pub use process::SandboxedProcess;
 pub use spec::{
     Emulation, IsolationMode, MIB, Network, NetworkPlan, OUTBOUND_DNS, SandboxSpec, SandboxSpecBuilder,

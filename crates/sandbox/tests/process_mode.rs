@@ -1,6 +1,6 @@
 //! `Process` mode: a plain child process, for hosts that cannot sandbox.
 
-use std::os::unix::process::ExitStatusExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::time::{Duration, Instant};
 
 use lamina_sandbox::{ExecErrorKind, IsolationMode, Sandbox, SandboxSpec, Stdio};
@@ -120,4 +120,78 @@ fn the_program_gets_the_specs_open_files_limit() {
         ["Max", "open", "files", "64", "64", "files"],
         "{limits}"
     );
+}
+
+/// The pids of the processes whose command line holds `marker`.
+fn marked(marker: &str) -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|cmdline| cmdline.windows(marker.len()).any(|w| w == marker.as_bytes()))
+        })
+        .collect()
+}
+
+/// Whether `pid` is gone or a zombie (killed, waiting for its parent to reap it).
+fn dead(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        // The state follows the command name in parentheses: `pid (comm) S ...`.
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z')),
+    }
+}
+
+#[test]
+fn the_watchdog_kills_the_groups_still_named_when_the_server_goes() {
+    let _host = util::shared_unprivileged();
+    let watchdog = lamina_sandbox::GroupWatchdog::start(&util::config().helper).expect("the watchdog starts");
+    assert!(watchdog.is_running());
+    // Two groups, each a leader with a child in the background: one still named when the watchdog's
+    // pipe closes, one whose guard was dropped before (the server ended it itself).
+    let spawn_group = |marker: &str| {
+        std::process::Command::new("/bin/sh")
+            .arg("-c")
+            .arg(format!("sleep {marker} & exec sleep {marker}"))
+            .process_group(0)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn")
+    };
+    let (named, released) = ("3001.0417", "3001.0418");
+    let mut named_leader = spawn_group(named);
+    let mut released_leader = spawn_group(released);
+    let _named_guard = watchdog.watch(named_leader.id());
+    drop(watchdog.watch(released_leader.id()));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while marked(named).len() < 2 || marked(released).len() < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "both groups started their two processes"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let named_pids = marked(named);
+    // The last hold of the watchdog goes, as when the server dies: end-of-file on its pipe. Dropping
+    // returns once the watchdog has exited, after its kills.
+    drop(watchdog);
+    assert!(
+        named_pids.iter().all(|pid| dead(*pid)),
+        "every process of the named group is killed: {named_pids:?}"
+    );
+    assert_eq!(named_leader.wait().expect("wait").signal(), Some(libc::SIGKILL));
+    assert_eq!(
+        marked(released).len(),
+        2,
+        "a group taken off the list is left alone"
+    );
+    let _ = rustix::process::kill_process_group(
+        rustix::process::Pid::from_raw(released_leader.id() as i32).expect("pid"),
+        rustix::process::Signal::KILL,
+    );
+    let _ = released_leader.wait();
 }

@@ -50,7 +50,8 @@ use crate::spec::Emulation;
 /// are the arguments after `sandbox-init`: the numbers of the three inherited fds, request socket, status
 /// pipe and the read end of the server's lifeline (end-of-file on it means the server died: the sandbox
 /// is killed), and optionally the network plan as JSON (what to prepare before the request; none by
-/// default). Never returns: exits with the program's status.
+/// default). Never returns: exits with the program's status. With `process-groups <fd>` instead, it is
+/// the watchdog of process isolation ([`crate::GroupWatchdog`]), and exits once the server is gone.
 ///
 /// Call it first thing in `main`, before starting threads or a runtime:
 ///
@@ -65,6 +66,18 @@ where
     S: AsRef<OsStr>,
 {
     let args: Vec<_> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
+    if args.first().map(|a| a.as_os_str()) == Some(OsStr::new(crate::group_watchdog::PROCESS_GROUPS)) {
+        match args.get(1).and_then(|a| inherited_fd(a)) {
+            Some(pipe) => crate::group_watchdog::run(pipe),
+            None => {
+                eprintln!(
+                    "sandbox-init: expected the process groups' pipe, got {args:?}: this command is started by \
+                     lamina itself, not by hand"
+                );
+                std::process::exit(2);
+            }
+        }
+    }
     let fds: Vec<_> = args.iter().take(3).filter_map(|a| inherited_fd(a)).collect();
     let plan = match args.get(3) {
         None => Ok(HelperPlan::default()),
