@@ -155,12 +155,20 @@ impl Engine {
             .flatten()
             .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
             .collect();
-        let log_group = record
-            .logging_config
-            .as_ref()
-            .and_then(|l| l.get("LogGroup"))
-            .and_then(|g| g.as_str())
-            .map_or_else(|| format!("/aws/lambda/{}", record.name), str::to_owned);
+        let logging_member = |name: &str| {
+            record
+                .logging_config
+                .as_ref()
+                .and_then(|l| l.get(name))
+                .and_then(|v| v.as_str())
+        };
+        let log_group =
+            logging_member("LogGroup").map_or_else(|| format!("/aws/lambda/{}", record.name), str::to_owned);
+        let logging = lamina_execution::Logging::from_config(
+            logging_member("LogFormat"),
+            logging_member("ApplicationLogLevel"),
+            logging_member("SystemLogLevel"),
+        );
         let architecture = record
             .architecture
             .parse()
@@ -180,6 +188,7 @@ impl Engine {
             architecture,
             environment,
             log_group,
+            logging,
             reserved_concurrency: latest.reserved_concurrency,
             runtime: record.runtime.clone(),
             package_warnings: record.package_warnings.clone(),

@@ -155,6 +155,7 @@ mod tests {
             architecture: lamina_model::Architecture::X86_64,
             environment: Default::default(),
             log_group: format!("/aws/lambda/{name}"),
+            logging: Default::default(),
             reserved_concurrency: None,
             runtime: Some("provided.al2023".to_owned()),
             package_warnings: Vec::new(),

@@ -21,6 +21,7 @@ use tokio::task::JoinHandle;
 
 use crate::bootstrap::{Bootstrap, Plain};
 use crate::isolation::Isolation;
+use crate::logging::{Event, Logging, Status};
 use crate::output::Output;
 use crate::platform::{Issued, PlatformAccess, offered_api};
 use crate::platform_error::{self, PlatformError};
@@ -199,17 +200,24 @@ impl Environment {
             }
         };
         if phase == InitPhase::Init {
-            log.line(&format!(
-                "INIT_START Runtime Version: provided:al2023.lamina\tRuntime Version ARN: arn:aws:lambda:{}::runtime:lamina",
-                spec.region
-            ));
+            let runtime_version_arn = format!("arn:aws:lambda:{}::runtime:lamina", spec.region);
+            write_event(
+                &log,
+                &spec.logging,
+                &Event::InitStart {
+                    runtime_version: "provided:al2023.lamina",
+                    runtime_version_arn: &runtime_version_arn,
+                    function_name: &spec.function_name,
+                    function_version: &spec.version,
+                },
+            );
             write_package_warnings(&log, spec);
         }
         if let Some(why) = spec.unsupported_runtime() {
             if let Some(server) = &server {
                 server.abort();
             }
-            report_init_failure(&log, Instant::now(), phase, "Runtime.Unsupported");
+            report_init_failure(&log, &spec.logging, Instant::now(), phase, "Runtime.Unsupported");
             log.line(&format!("lamina: {why}"));
             return Err(fail(InitFailure::UnsupportedRuntime(why)));
         }
@@ -223,6 +231,7 @@ impl Environment {
                     fd(child.stdout.take().map(|p| p.into_owned_fd())),
                     fd(child.stderr.take().map(|p| p.into_owned_fd())),
                     &log,
+                    spec.logging.application_filter(),
                 );
                 Bootstrap::Process(Box::new(Plain::new(child, isolation.watchdog())))
             }),
@@ -233,13 +242,14 @@ impl Environment {
                     process.stdout.take().map(OwnedFd::from),
                     process.stderr.take().map(OwnedFd::from),
                     &log,
+                    spec.logging.application_filter(),
                 );
                 if let Some(listener) = process.take_listener() {
                     match serve_inside(api.clone(), listener, offered_api(platform)) {
                         Ok(inside) => server = Some(inside),
                         Err(e) => {
                             let reason = format!("cannot serve the Runtime API inside the sandbox: {e}");
-                            report_init_failure(&log, started, phase, "Runtime.ExitError");
+                            report_init_failure(&log, &spec.logging, started, phase, "Runtime.ExitError");
                             log.line(&format!("lamina: cannot start the environment: {reason}"));
                             return Err(fail(InitFailure::Platform(reason)));
                         }
@@ -252,7 +262,7 @@ impl Environment {
                 if let Some(server) = &server {
                     server.abort();
                 }
-                report_init_failure(&log, started, phase, "Runtime.ExitError");
+                report_init_failure(&log, &spec.logging, started, phase, "Runtime.ExitError");
                 log.line(&format!("lamina: cannot start the environment: {reason}"));
                 return Err(fail(InitFailure::Platform(reason)));
             }
@@ -260,7 +270,7 @@ impl Environment {
                 if let Some(server) = &server {
                     server.abort();
                 }
-                report_init_failure(&log, started, phase, "Runtime.InvalidEntrypoint");
+                report_init_failure(&log, &spec.logging, started, phase, "Runtime.InvalidEntrypoint");
                 let explanation = explanation.or_else(|| foreign_architecture(spec, &reason));
                 if let Some(explanation) = &explanation {
                     log.line(&format!("lamina: {explanation}"));
@@ -270,7 +280,7 @@ impl Environment {
         };
         let Some(server) = server else {
             let reason = "the sandbox handed over no Runtime API listener".to_owned();
-            report_init_failure(&log, started, phase, "Runtime.ExitError");
+            report_init_failure(&log, &spec.logging, started, phase, "Runtime.ExitError");
             log.line(&format!("lamina: cannot start the environment: {reason}"));
             let mut child = child;
             child.kill(None).await;
@@ -308,13 +318,13 @@ impl Environment {
             Some(failure) => {
                 match &failure {
                     InitFailure::Reported(report) => {
-                        report_init_failure(&log, started, phase, &report.error_type)
+                        report_init_failure(&log, &spec.logging, started, phase, &report.error_type)
                     }
-                    InitFailure::TimedOut => report_init_timeout(&log, started, phase),
+                    InitFailure::TimedOut => report_init_timeout(&log, &spec.logging, started, phase),
                     InitFailure::OutOfMemory => {
-                        report_init_failure(&log, started, phase, "Runtime.OutOfMemory")
+                        report_init_failure(&log, &spec.logging, started, phase, "Runtime.OutOfMemory")
                     }
-                    _ => report_init_failure(&log, started, phase, "Runtime.ExitError"),
+                    _ => report_init_failure(&log, &spec.logging, started, phase, "Runtime.ExitError"),
                 }
                 environment.kill().await;
                 Err(fail(failure))
@@ -364,10 +374,14 @@ impl Environment {
         sink: Option<ResponseSink>,
     ) -> Ran {
         let request_id = invocation.request_id.clone();
-        self.log.line(&format!(
-            "START RequestId: {request_id} Version: {}",
-            spec.version
-        ));
+        write_event(
+            &self.log,
+            &spec.logging,
+            &Event::Start {
+                request_id: &request_id,
+                version: &spec.version,
+            },
+        );
         // The first invocation of an environment repeats what is wrong with the package, so that the log
         // tail a client asks for shows it.
         if std::mem::take(&mut self.fresh) {
@@ -382,6 +396,7 @@ impl Environment {
         } else {
             lamina_runtime_api::wire::MAX_RESPONSE_BYTES
         };
+        let streamed = sink.is_some();
         let invoke = async {
             match sink {
                 Some(sink) => api.invoke_streaming(invocation, sink).await,
@@ -411,7 +426,7 @@ impl Environment {
                     reusable: true,
                 },
                 None,
-                None,
+                Status::Success,
             ),
             Raced::Outcome(Ok(Outcome::FunctionError { body, error_type })) => (
                 Ran {
@@ -420,7 +435,7 @@ impl Environment {
                     reusable: true,
                 },
                 None,
-                Some(("error", error_type)),
+                Status::Error(error_type),
             ),
             Raced::Outcome(Ok(Outcome::Streamed)) => (
                 Ran {
@@ -429,7 +444,7 @@ impl Environment {
                     reusable: true,
                 },
                 None,
-                None,
+                Status::Success,
             ),
             Raced::Outcome(Ok(Outcome::ResponseTooLarge)) => {
                 platform_failure(platform_error::response_too_large(limit))
@@ -446,16 +461,36 @@ impl Environment {
                 self.api.abandon();
                 let (ran, error, _) =
                     platform_failure(platform_error::timed_out(&request_id, spec.timeout_s));
-                (ran, error, Some(("timeout", String::new())))
+                (ran, error, Status::Timeout)
             }
         };
         // What the function printed before it answered goes ahead of END.
         self.output.drain();
-        let end = format!("END RequestId: {request_id}");
-        let report = self.report_line(&request_id, spec, duration, status);
-        match &platform {
-            Some(error) => self.log.lines(&[&error.message, error.error_type, &end, &report]),
-            None => self.log.lines(&[&end, &report]),
+        // The size of the response the platform held whole (a streamed one went straight to the caller).
+        let produced_bytes = (platform.is_none() && !streamed).then_some(ran.payload.len());
+        let end = spec.logging.platform_line(&Event::End {
+            request_id: &request_id,
+            status: &status,
+            duration,
+            produced_bytes,
+        });
+        let report = self.report_line(&request_id, spec, duration, &status);
+        // One write, on the stack: the platform's error lines, END and REPORT (those the format keeps).
+        let mut lines = [""; 4];
+        let mut count = 0;
+        let error_lines = platform.as_ref().map(|e| [e.message.as_str(), e.error_type]);
+        for line in error_lines
+            .iter()
+            .flatten()
+            .copied()
+            .chain(end.as_deref())
+            .chain(report.as_deref())
+        {
+            lines[count] = line;
+            count += 1;
+        }
+        if count > 0 {
+            self.log.lines(&lines[..count]);
         }
         self.idle_since = Instant::now();
         ran
@@ -471,34 +506,29 @@ impl Environment {
         }
     }
 
+    /// The REPORT line of an invocation (reporting the environment's init with its first one), or
+    /// `None` when the function's log format leaves it out.
     fn report_line(
         &mut self,
         request_id: &str,
         spec: &FunctionVersion,
         duration: Duration,
-        status: Option<(&str, String)>,
-    ) -> String {
+        status: &Status,
+    ) -> Option<String> {
         let init = self.init_duration.take();
-        let duration_ms = duration.as_secs_f64() * 1000.0;
         // OS-only runtimes have always been billed for init as well.
-        let billed = (duration_ms + init.map_or(0.0, |i| i.as_secs_f64() * 1000.0))
+        let billed = (duration.as_secs_f64() * 1000.0 + init.map_or(0.0, |i| i.as_secs_f64() * 1000.0))
             .ceil()
             .max(1.0);
-        let mut line = format!(
-            "REPORT RequestId: {request_id}\tDuration: {duration_ms:.2} ms\tBilled Duration: {billed:.0} ms\tMemory Size: {} MB\tMax Memory Used: {} MB\t",
-            spec.memory_mb,
-            self.max_memory_mb()
-        );
-        if let Some(init) = init {
-            line.push_str(&format!("Init Duration: {:.2} ms\t", init.as_secs_f64() * 1000.0));
-        }
-        if let Some((status, error_type)) = status {
-            line.push_str(&format!("Status: {status}\t"));
-            if !error_type.is_empty() {
-                line.push_str(&format!("Error Type: {error_type}\t"));
-            }
-        }
-        line
+        spec.logging.platform_line(&Event::Report {
+            request_id,
+            status,
+            duration,
+            billed_ms: billed as u64,
+            memory_mb: spec.memory_mb,
+            max_memory_mb: self.max_memory_mb(),
+            init,
+        })
     }
 
     /// Peak memory of the environment in MB (rounded up): its cgroup's peak in a sandbox, the bootstrap
@@ -535,30 +565,47 @@ enum Raced {
     TimedOut,
 }
 
-fn platform_failure(error: PlatformError) -> (Ran, Option<PlatformError>, Option<(&'static str, String)>) {
+fn platform_failure(error: PlatformError) -> (Ran, Option<PlatformError>, Status) {
     let ran = Ran {
         payload: error.payload(),
         function_error: true,
         reusable: false,
     };
-    let status = Some(("error", error.error_type.to_owned()));
+    let status = Status::Error(error.error_type.to_owned());
     (ran, Some(error), status)
 }
 
-fn report_init_failure(log: &LogStream, started: Instant, phase: InitPhase, error_type: &str) {
-    log.line(&format!(
-        "INIT_REPORT Init Duration: {:.2} ms\tPhase: {}\tStatus: error\tError Type: {error_type}",
-        started.elapsed().as_secs_f64() * 1000.0,
-        phase.as_str()
-    ));
+/// Writes a platform line in the function's log format, unless its system log level leaves it out.
+pub(crate) fn write_event(log: &LogStream, logging: &Logging, event: &Event<'_>) {
+    if let Some(line) = logging.platform_line(event) {
+        log.line(&line);
+    }
 }
 
-fn report_init_timeout(log: &LogStream, started: Instant, phase: InitPhase) {
-    log.line(&format!(
-        "INIT_REPORT Init Duration: {:.2} ms\tPhase: {}\tStatus: timeout",
-        started.elapsed().as_secs_f64() * 1000.0,
-        phase.as_str()
-    ));
+fn report_init_failure(
+    log: &LogStream,
+    logging: &Logging,
+    started: Instant,
+    phase: InitPhase,
+    error_type: &str,
+) {
+    report_init(log, logging, started, phase, Status::Error(error_type.to_owned()));
+}
+
+fn report_init_timeout(log: &LogStream, logging: &Logging, started: Instant, phase: InitPhase) {
+    report_init(log, logging, started, phase, Status::Timeout);
+}
+
+fn report_init(log: &LogStream, logging: &Logging, started: Instant, phase: InitPhase, status: Status) {
+    write_event(
+        log,
+        logging,
+        &Event::InitReport {
+            phase: phase.as_str(),
+            status: &status,
+            duration: started.elapsed(),
+        },
+    );
 }
 
 /// An `exec format error` for a bootstrap built for the other architecture: say why in the function's
@@ -657,6 +704,10 @@ pub(crate) fn variables(
         ("TZ", ":UTC".to_owned()),
     ];
     vars.extend(reserved.into_iter().map(|(k, v)| (k.to_owned(), v)));
+    // The logging settings, for the runtime's logger (a function's own value of these wins).
+    for (name, value) in spec.logging.variables().into_iter().flatten() {
+        vars.entry(name.to_owned()).or_insert_with(|| value.to_owned());
+    }
     // Not a Lambda variable: where the layers are, for a plain process only (in a sandbox they are at
     // `/opt`, as on Lambda, and the environment has nothing of lamina's).
     if opt != OPT {
@@ -914,6 +965,7 @@ mod tests {
             architecture: lamina_model::Architecture::X86_64,
             environment: BTreeMap::from([("STAGE".to_owned(), "test".to_owned())]),
             log_group: "/aws/lambda/f".to_owned(),
+            logging: Default::default(),
             reserved_concurrency: None,
             runtime: Some("provided.al2023".to_owned()),
             package_warnings: Vec::new(),
@@ -956,6 +1008,7 @@ mod tests {
             architecture: lamina_model::Architecture::X86_64,
             environment: BTreeMap::new(),
             log_group: "/aws/lambda/f".to_owned(),
+            logging: Default::default(),
             reserved_concurrency: None,
             runtime: Some("provided.al2023".to_owned()),
             package_warnings: Vec::new(),

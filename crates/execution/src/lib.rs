@@ -16,11 +16,13 @@
 //! runtime that exits is `Runtime.ExitError` (`Runtime.OutOfMemory` when its cgroup OOM-killed it), a
 //! missing or unusable bootstrap is `Runtime.InvalidEntrypoint`, a response over 6 MB is `Function.ResponseSizeTooLarge`; the environment is discarded and the next
 //! invocation gets a fresh one. Each environment writes START, END and REPORT lines and the function's
-//! own output to a rotated log stream ([`lamina_logs`]).
+//! own output to a rotated log stream ([`lamina_logs`]) of the function's log group, as its `LoggingConfig`
+//! says ([`logging`]: Lambda's text lines, or its JSON events filtered by level).
 
 mod bootstrap;
 mod environment;
 mod isolation;
+pub mod logging;
 mod output;
 mod platform;
 pub mod platform_error;
@@ -32,6 +34,7 @@ pub use isolation::{ArchitectureSupport, Isolation};
 pub use lamina_logs as logs;
 pub use lamina_runtime_api::{ResponsePart, ResponseSink};
 pub use lamina_sandbox;
+pub use logging::{LogFormat, LogLevel, Logging};
 pub use platform::{CredentialIssuer, PlatformAccess, SessionKeys};
 pub use pool::{
     ExecutionError, Executor, ExecutorConfig, InvokeRequest, Invoked, Provision, ProvisionedState,

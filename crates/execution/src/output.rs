@@ -10,6 +10,8 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use lamina_logs::LogStream;
+
+use crate::logging::LogLevel;
 use tokio::net::unix::pipe::Receiver;
 
 /// The output pipes of one bootstrap.
@@ -22,6 +24,8 @@ pub(crate) struct Output {
 struct Pipe {
     receiver: Receiver,
     log: Arc<LogStream>,
+    /// The `ApplicationLogLevel` a line must reach to be written (`None`: every line is).
+    minimum: Option<LogLevel>,
     /// The start of a line whose newline has not arrived; held while reading and logging.
     partial: Mutex<Vec<u8>>,
 }
@@ -30,9 +34,15 @@ struct Pipe {
 const READ_CHUNK: usize = 64 * 1024;
 
 impl Output {
-    /// Copies what the bootstrap writes to `stdout` and `stderr` (pipe read ends) into `log`. A pipe the
-    /// runtime cannot watch is left unread (and said in the log).
-    pub(crate) fn capture(stdout: Option<OwnedFd>, stderr: Option<OwnedFd>, log: &Arc<LogStream>) -> Output {
+    /// Copies what the bootstrap writes to `stdout` and `stderr` (pipe read ends) into `log`, the lines
+    /// below `minimum` left out ([`crate::Logging::application_filter`]). A pipe the runtime cannot watch
+    /// is left unread (and said in the log).
+    pub(crate) fn capture(
+        stdout: Option<OwnedFd>,
+        stderr: Option<OwnedFd>,
+        log: &Arc<LogStream>,
+        minimum: Option<LogLevel>,
+    ) -> Output {
         let mut pipes = Vec::new();
         for fd in [stdout, stderr].into_iter().flatten() {
             match Receiver::from_owned_fd(fd) {
@@ -40,6 +50,7 @@ impl Output {
                     let pipe = Arc::new(Pipe {
                         receiver,
                         log: log.clone(),
+                        minimum,
                         partial: Mutex::new(Vec::new()),
                     });
                     tokio::spawn(follow(pipe.clone()));
@@ -87,6 +98,12 @@ enum Reading {
 }
 
 impl Pipe {
+    /// Whether `line` reaches the application log level.
+    fn keeps(&self, line: &str) -> bool {
+        self.minimum
+            .is_none_or(|minimum| crate::logging::keeps_application_line(line, minimum))
+    }
+
     /// Reads what the pipe holds, straight from the file descriptor, and logs the complete lines (the
     /// last partial one too when the pipe has ended).
     fn read_available(&self) -> Reading {
@@ -96,7 +113,10 @@ impl Pipe {
             match nix::unistd::read(self.receiver.as_fd(), &mut chunk) {
                 Ok(0) => {
                     if !partial.is_empty() {
-                        self.log.line(&String::from_utf8_lossy(&partial));
+                        let line = String::from_utf8_lossy(&partial);
+                        if self.keeps(&line) {
+                            self.log.line(&line);
+                        }
                         partial.clear();
                     }
                     return Reading::Ended;
@@ -105,8 +125,14 @@ impl Pipe {
                     partial.extend_from_slice(&chunk[..n]);
                     if let Some(end) = partial.iter().rposition(|&b| b == b'\n') {
                         let text = String::from_utf8_lossy(&partial[..end]).into_owned();
-                        let lines: Vec<&str> = text.split('\n').map(|l| l.trim_end_matches('\r')).collect();
-                        self.log.lines(&lines);
+                        let lines: Vec<&str> = text
+                            .split('\n')
+                            .map(|l| l.trim_end_matches('\r'))
+                            .filter(|l| self.keeps(l))
+                            .collect();
+                        if !lines.is_empty() {
+                            self.log.lines(&lines);
+                        }
                         partial.drain(..=end);
                     }
                 }
@@ -144,7 +170,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let (store, log) = stream(dir.path());
         let (read, write) = std::io::pipe().expect("pipe");
-        let output = Output::capture(Some(OwnedFd::from(read)), None, &log);
+        let output = Output::capture(Some(OwnedFd::from(read)), None, &log, None);
         let mut write = std::fs::File::from(OwnedFd::from(write));
         for round in 0..200 {
             write

@@ -11,8 +11,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use lamina_runtime_api::{Invocation, ResponseSink, ShutdownReason};
 
-use crate::environment::{Environment, InitFailure, InitPhase};
+use crate::environment::{Environment, InitFailure, InitPhase, write_event};
 use crate::isolation::Isolation;
+use crate::logging::{Event, Status};
 use crate::platform_error;
 use crate::spec::FunctionVersion;
 use lamina_logs::{LogLimits, LogStore, LogStream};
@@ -463,17 +464,45 @@ impl Executor {
             if request.tail {
                 log.begin_capture();
             }
-            log.line(&format!("START RequestId: {request_id} Version: {}", version.version));
+            let logging = &version.logging;
+            write_event(
+                &log,
+                logging,
+                &Event::Start {
+                    request_id: &request_id,
+                    version: &version.version,
+                },
+            );
             crate::environment::write_package_warnings(&log, version);
             if let Some(explanation) = &explanation {
                 log.line(&format!("lamina: {explanation}"));
             }
             log.line(&String::from_utf8_lossy(&payload));
-            log.line(&format!("END RequestId: {request_id}"));
-            log.line(&format!(
-                "REPORT RequestId: {request_id}\tDuration: 0.00 ms\tBilled Duration: 0 ms\tMemory Size: {} MB\tMax Memory Used: 0 MB\tStatus: error\tError Type: {error_type}\t",
-                version.memory_mb
-            ));
+            // The invocation never reached a runtime: nothing ran, nothing was billed.
+            let status = Status::Error(error_type);
+            write_event(
+                &log,
+                logging,
+                &Event::End {
+                    request_id: &request_id,
+                    status: &status,
+                    duration: Duration::ZERO,
+                    produced_bytes: None,
+                },
+            );
+            write_event(
+                &log,
+                logging,
+                &Event::Report {
+                    request_id: &request_id,
+                    status: &status,
+                    duration: Duration::ZERO,
+                    billed_ms: 0,
+                    memory_mb: version.memory_mb,
+                    max_memory_mb: 0,
+                    init: None,
+                },
+            );
             log.end_capture()
         });
         Ok(Invoked {

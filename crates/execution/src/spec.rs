@@ -3,6 +3,8 @@ use std::path::PathBuf;
 
 use lamina_model::Architecture;
 
+use crate::logging::Logging;
+
 /// Everything needed to start environments for one version of a function, as the engine resolved it.
 /// Two versions with the same [`FunctionVersion::pool_key`] share warm environments.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,8 +36,12 @@ pub struct FunctionVersion {
     pub architecture: Architecture,
     /// The function's own environment variables.
     pub environment: BTreeMap<String, String>,
-    /// The log group (`/aws/lambda/<name>` by default).
+    /// The log group (`/aws/lambda/<name>` by default, else `LoggingConfig.LogGroup`): its streams'
+    /// folder ([`FunctionVersion::log_folder`]) and `AWS_LAMBDA_LOG_GROUP_NAME`.
     pub log_group: String,
+    /// The rest of `LoggingConfig`: the format of the platform's lines and the levels that filter them and
+    /// the function's output.
+    pub logging: Logging,
     /// Reserved concurrency, if set (0 throttles every invocation).
     pub reserved_concurrency: Option<u32>,
     /// The `Runtime` setting: only the OS-only runtimes (`provided.*`) start a `bootstrap`; a function of
@@ -61,14 +67,14 @@ impl FunctionVersion {
         })
     }
 
-    /// The folder of this function's log streams under the log root: `<account>/<region>/<name>`, read
-    /// from the function ARN, so functions of one name in two accounts (or regions) never share streams.
-    /// An ARN of another shape gives the bare name.
+    /// The folder of this function's log streams under the log root: its log group's in the account and
+    /// region of the function ARN (`<account>/<region>/<name>` for the default group), so groups of one
+    /// name in two accounts (or regions) never share streams. An ARN of another shape gives the bare name.
     pub fn log_folder(&self) -> String {
         let parts: Vec<&str> = self.function_arn.split(':').collect();
         match parts.as_slice() {
-            ["arn", _, "lambda", region, account, "function", name, ..] => {
-                lamina_logs::function_folder(account, region, name)
+            ["arn", _, "lambda", region, account, "function", ..] => {
+                lamina_logs::group_folder(account, region, &self.log_group)
             }
             _ => self.function_name.clone(),
         }
@@ -100,6 +106,7 @@ mod tests {
             architecture: Architecture::X86_64,
             environment: BTreeMap::new(),
             log_group: "/aws/lambda/f".to_owned(),
+            logging: Logging::default(),
             reserved_concurrency: None,
             runtime: Some("provided.al2023".to_owned()),
             package_warnings: Vec::new(),
@@ -130,5 +137,14 @@ mod tests {
         assert_eq!(a.log_folder(), "111111111111/us-east-1/f");
         assert_ne!(a.log_folder(), b.log_folder());
         assert_eq!(version("not an arn").log_folder(), "f");
+        let custom = FunctionVersion {
+            log_group: "/shared/app".to_owned(),
+            ..version("arn:aws:lambda:us-east-1:111111111111:function:f")
+        };
+        assert_eq!(
+            custom.log_folder(),
+            lamina_logs::group_folder("111111111111", "us-east-1", "/shared/app")
+        );
+        assert_ne!(custom.log_folder(), a.log_folder());
     }
 }

@@ -225,6 +225,7 @@ pub(crate) fn version_for(name: &str, code: &Path) -> FunctionVersion {
         architecture: Architecture::host().expect("a Lambda architecture"),
         environment: BTreeMap::from([("GREETING".to_owned(), "hello".to_owned())]),
         log_group: format!("/aws/lambda/{name}"),
+        logging: Default::default(),
         reserved_concurrency: None,
         runtime: Some("provided.al2023".to_owned()),
         package_warnings: Vec::new(),

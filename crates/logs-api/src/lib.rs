@@ -2,8 +2,8 @@
 //! functions' log streams that `lamina-logs` keeps. Requests are verified with SigV4 for service `logs`;
 //! a key sees the groups of its own account in the region it signed for.
 //!
-//! A function's streams form the group `/aws/lambda/<function>` (whatever its `LoggingConfig.LogGroup`
-//! says: lamina files them by function). Served: DescribeLogGroups, DescribeLogStreams, GetLogEvents,
+//! A function's streams form the group its `LoggingConfig.LogGroup` names (`/aws/lambda/<function>` by
+//! default; functions that name one group share it). Served: DescribeLogGroups, DescribeLogStreams, GetLogEvents,
 //! FilterLogEvents (terms, quoted phrases, `?terms`, `-terms`: `filter.rs`), CreateLogGroup,
 //! DeleteLogGroup (a function's group loses its streams; new ones start at its next environment) and
 //! PutRetentionPolicy (stored and shown; lamina's own bounds on streams apply, see `lamina-logs`). Other

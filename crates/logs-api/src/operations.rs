@@ -1,5 +1,6 @@
-//! The operations, each over the request's JSON: groups are functions' (`/aws/lambda/<function>`, from
-//! their folders of streams) and those CreateLogGroup made (`groups.rs`).
+//! The operations, each over the request's JSON: groups are those with streams (`/aws/lambda/<function>`,
+//! or the `LoggingConfig.LogGroup` a function logs to, from their folders of streams) and those
+//! CreateLogGroup made (`groups.rs`).
 
 use serde_json::{Value, json};
 
@@ -7,7 +8,6 @@ use crate::filter::FilterPattern;
 use crate::groups::{GroupKey, GroupSettings};
 use crate::{Logs, LogsError, Scope};
 
-const FUNCTION_GROUP_PREFIX: &str = "/aws/lambda/";
 const GROUP_MISSING: &str = "The specified log group does not exist.";
 const STREAM_MISSING: &str = "The specified log stream does not exist.";
 /// The retention periods CloudWatch Logs takes, in days.
@@ -54,19 +54,17 @@ fn key(scope: &Scope, name: &str) -> GroupKey {
 /// Every group of the scope, by name.
 fn all_groups(logs: &Logs, scope: &Scope) -> Result<Vec<Group>, LogsError> {
     let mut groups: std::collections::BTreeMap<String, Group> = std::collections::BTreeMap::new();
-    for function in logs
+    for group in logs
         .store
-        .functions(&scope.account, &scope.region)
+        .groups(&scope.account, &scope.region)
         .map_err(io_error)?
     {
-        let folder = lamina_logs::function_folder(&scope.account, &scope.region, &function);
-        let name = format!("{FUNCTION_GROUP_PREFIX}{function}");
-        let created_ms = folder_created_ms(logs, &folder);
+        let created_ms = folder_created_ms(logs, &group.folder);
         groups.insert(
-            name.clone(),
+            group.name.clone(),
             Group {
-                name,
-                folder: Some(folder),
+                name: group.name,
+                folder: Some(group.folder),
                 settings: None,
                 created_ms,
             },

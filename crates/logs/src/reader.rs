@@ -54,6 +54,15 @@ impl StreamFiles {
     }
 }
 
+/// A log group that has streams, and the folder they are in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupFolder {
+    /// The group's name (`/aws/lambda/<function>`, or a function's `LoggingConfig.LogGroup`).
+    pub name: String,
+    /// Its folder under the log root ([`crate::group_folder`]).
+    pub folder: String,
+}
+
 /// One line of a stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogEvent {
@@ -97,25 +106,29 @@ impl LogStore {
         Ok(streams.into_iter().map(|(_, s)| s).collect())
     }
 
-    /// The functions of `account` in `region` that have a folder of streams, by name.
-    pub fn functions(&self, account: &str, region: &str) -> io::Result<Vec<String>> {
+    /// The log groups of `account` in `region` that have a folder of streams, by name.
+    pub fn groups(&self, account: &str, region: &str) -> io::Result<Vec<GroupFolder>> {
         let dir = self.root().join(account).join(region);
         let entries = match fs::read_dir(&dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(e),
         };
-        let mut names = Vec::new();
+        let mut groups = Vec::new();
         for entry in entries {
             let entry = entry?;
             if entry.file_type()?.is_dir()
                 && let Some(name) = entry.file_name().to_str()
+                && let Some(group) = crate::group_of_folder(name)
             {
-                names.push(name.to_owned());
+                groups.push(GroupFolder {
+                    folder: format!("{account}/{region}/{name}"),
+                    name: group,
+                });
             }
         }
-        names.sort();
-        Ok(names)
+        groups.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(groups)
     }
 
     /// Every line of the stream `name` in `folder`, in order (its rotated part first); `None` when
@@ -360,10 +373,30 @@ mod tests {
         let events = files(&store).events().expect("read");
         let newest = events.last().expect("an event");
         assert_eq!((&newest.timestamp, newest.message.len()), (&last, 10_000));
-        assert_eq!(store.functions("acct", "us-east-1").expect("list"), ["f", "g"]);
-        assert!(store.functions("acct", "eu-west-1").expect("list").is_empty());
+        let names = |store: &LogStore| -> Vec<String> {
+            let groups = store.groups("acct", "us-east-1").expect("list");
+            groups.into_iter().map(|g| g.name).collect()
+        };
+        assert_eq!(names(&store), ["/aws/lambda/f", "/aws/lambda/g"]);
+        assert!(store.groups("acct", "eu-west-1").expect("list").is_empty());
         store.remove_streams("acct/us-east-1/g").expect("remove");
-        assert_eq!(store.functions("acct", "us-east-1").expect("list"), ["f"]);
+        assert_eq!(names(&store), ["/aws/lambda/f"]);
+        let custom = crate::group_folder("acct", "us-east-1", "/shared/app");
+        store.open_stream(&custom, "1").expect("open").line("hello");
+        assert_eq!(
+            store.groups("acct", "us-east-1").expect("list"),
+            [
+                GroupFolder {
+                    name: "/aws/lambda/f".into(),
+                    folder: "acct/us-east-1/f".into()
+                },
+                GroupFolder {
+                    name: "/shared/app".into(),
+                    folder: custom.clone()
+                },
+            ]
+        );
+        assert_eq!(store.streams(&custom).expect("list").len(), 1);
     }
 
     #[test]

@@ -47,16 +47,17 @@ impl LogStore {
         &self.root
     }
 
-    /// The folder of a function's streams.
-    pub fn function_dir(&self, function_name: &str) -> PathBuf {
-        self.root.join(function_name)
+    /// The directory of a group's streams, `folder` as [`crate::group_folder`] names it.
+    pub fn function_dir(&self, folder: &str) -> PathBuf {
+        self.root.join(folder)
     }
 
-    /// Opens a new stream for an environment of `function_name` at `version`.
-    pub fn open_stream(&self, function_name: &str, version: &str) -> io::Result<Arc<LogStream>> {
-        let dir = self.function_dir(function_name);
+    /// Opens a new stream in `folder` (a log group's, [`crate::group_folder`]) for an environment of a
+    /// function at `version`.
+    pub fn open_stream(&self, folder: &str, version: &str) -> io::Result<Arc<LogStream>> {
+        let dir = self.function_dir(folder);
         fs::create_dir_all(&dir)?;
-        self.prune(&dir)?;
+        self.prune(folder)?;
         let now = chrono::Utc::now();
         let id = uuid::Uuid::new_v4().simple().to_string();
         let name = format!("{}/[{version}]{id}", now.format("%Y/%m/%d"));
@@ -74,9 +75,9 @@ impl LogStore {
         }))
     }
 
-    /// A function's stream files (rotated parts first), oldest first.
-    pub fn stream_files(&self, function_name: &str) -> io::Result<Vec<PathBuf>> {
-        let dir = self.function_dir(function_name);
+    /// The stream files in `folder` (rotated parts first), oldest first.
+    pub fn stream_files(&self, folder: &str) -> io::Result<Vec<PathBuf>> {
+        let dir = self.function_dir(folder);
         let mut files: Vec<(std::time::SystemTime, PathBuf)> = match fs::read_dir(&dir) {
             Ok(entries) => entries
                 .filter_map(Result::ok)
@@ -89,13 +90,10 @@ impl LogStore {
         Ok(files.into_iter().map(|(_, p)| p).collect())
     }
 
-    fn prune(&self, dir: &Path) -> io::Result<()> {
-        let function = dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+    /// Removes the oldest streams of `folder` so that one more fits in its bound.
+    fn prune(&self, folder: &str) -> io::Result<()> {
         let streams: Vec<PathBuf> = self
-            .stream_files(&function)?
+            .stream_files(folder)?
             .into_iter()
             .filter(|p| p.extension().is_some_and(|e| e == "log"))
             .collect();
@@ -274,10 +272,12 @@ mod tests {
                 max_streams_per_function: 3,
             },
         );
-        for _ in 0..5 {
-            store.open_stream("f", "1").expect("open").line("hello");
+        for folder in ["f", "a/r/f", "a/r/%2Fshared"] {
+            for _ in 0..5 {
+                store.open_stream(folder, "1").expect("open").line("hello");
+            }
+            assert_eq!(store.stream_files(folder).expect("list").len(), 3, "{folder}");
         }
-        assert_eq!(store.stream_files("f").expect("list").len(), 3);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `lamina logs NAME [--follow]`: prints a function's log events (what its environments printed, with
-//! START, END and REPORT lines) through the server's CloudWatch Logs API (FilterLogEvents on the group
-//! `/aws/lambda/NAME`), so it works against any lamina endpoint, local or not.
+//! START, END and REPORT lines) through the server's CloudWatch Logs API (FilterLogEvents on the
+//! function's group: its `LoggingConfig.LogGroup`, `/aws/lambda/NAME` by default), so it works against any
+//! lamina endpoint, local or not.
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -38,7 +39,10 @@ pub fn run(options: &LogsOptions, out: &mut impl Write) -> Result<()> {
         options.endpoint_url.clone(),
         options.region.clone(),
     );
-    let group = format!("/aws/lambda/{}", options.function);
+    let group = log_group(
+        &Endpoint::from_env(options.endpoint_url.clone(), options.region.clone()),
+        &options.function,
+    );
     let mut since: Option<i64> = None;
     // The events already printed at the latest timestamp seen (the next request starts at it again).
     let mut seen_at_since: HashSet<String> = HashSet::new();
@@ -79,6 +83,19 @@ pub fn run(options: &LogsOptions, out: &mut impl Write) -> Result<()> {
         }
         std::thread::sleep(FOLLOW_INTERVAL);
     }
+}
+
+/// The function's log group: its `LoggingConfig.LogGroup` as the Lambda API answers it, or
+/// `/aws/lambda/<function>` when that cannot be read (no such function any more, say: its logs stay).
+fn log_group(lambda: &Endpoint, function: &str) -> String {
+    crate::commands::deploy::api::Lambda::new(lambda)
+        .get_function_configuration(function)
+        .ok()
+        .and_then(|configuration| {
+            let group = configuration.logging_config.get("LogGroup")?.as_str()?;
+            Some(group.to_owned())
+        })
+        .unwrap_or_else(|| format!("/aws/lambda/{function}"))
 }
 
 /// The group does not exist (yet).

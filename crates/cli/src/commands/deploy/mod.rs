@@ -11,7 +11,7 @@
 //! 4. apply it (`apply.rs`): layers first, then functions (translated again with the layer versions
 //!    actually published), waiting for each function to settle between changes.
 
-mod api;
+pub(crate) mod api;
 mod apply;
 mod code;
 mod plan;
