@@ -48,15 +48,18 @@ async fn provisioned_environments_serve_without_a_cold_start() {
     provision(&setup, 2, "a");
     let ready = wait_for(&setup, "two initialised", |s| s.allocated == 2).await;
     assert_eq!(ready.requested, 2);
+    assert_eq!(ready.available, 2, "both idle");
     assert_eq!(ready.failure, None);
     assert_eq!(setup.log_text().matches("INIT_START").count(), 2);
 
     let tasks: Vec<_> = (0..2)
         .map(|_| {
             let setup = setup.clone();
-            tokio::spawn(async move { setup.invoke(r#"{"ms":300}"#).await })
+            tokio::spawn(async move { setup.invoke(r#"{"ms":800}"#).await })
         })
         .collect();
+    // While both run an invocation they stay allocated but none is available.
+    wait_for(&setup, "both busy", |s| s.allocated == 2 && s.available == 0).await;
     for task in tasks {
         assert_eq!(text(&task.await.expect("join")), r#""slept""#);
     }
@@ -73,7 +76,7 @@ async fn provisioned_environments_serve_without_a_cold_start() {
         0,
         "they went back to the provisioned pool"
     );
-    assert_eq!(state(&setup).map(|s| s.allocated), Some(2));
+    assert_eq!(state(&setup).map(|s| (s.allocated, s.available)), Some((2, 2)));
 
     // Releasing them: the next invocation starts an environment of its own.
     setup.executor.provision(&setup.version.function_arn, Vec::new());

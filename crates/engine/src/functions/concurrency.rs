@@ -15,6 +15,16 @@ const ONLY_FUNCTIONS: &str = "This operation is permitted on Lambda functions on
                               support this operation. Please specify either a function name or an unqualified \
                               function ARN.";
 
+/// The answer to a reservation smaller than what the function's provisioned concurrency configurations
+/// request together. The text (its leading space and double space included) is the one LocalStack's
+/// provider answers with; no recording of AWS's own answer was found.
+fn below_provisioned(reserved: u32, provisioned: u32) -> EngineError {
+    EngineError::InvalidParameter(format!(
+        " ReservedConcurrentExecutions  {reserved} should not be lower than function's total provisioned \
+         concurrency [{provisioned}]."
+    ))
+}
+
 impl Engine {
     /// PutFunctionConcurrency.
     pub async fn put_function_concurrency(
@@ -45,6 +55,11 @@ impl Engine {
                 "Specified ReservedConcurrentExecutions for function decreases account's \
                  UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED}]."
             )));
+        }
+        // Its provisioned concurrency comes out of its reservation, which may not be smaller.
+        let provisioned = self.provisioned_total(scope, &f.name, None).await?;
+        if wanted < provisioned {
+            return Err(below_provisioned(wanted, provisioned));
         }
         self.mutate(
             scope,

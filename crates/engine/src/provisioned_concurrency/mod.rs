@@ -3,11 +3,12 @@
 //! its function (key: the version number or alias name), deleted with its version or alias.
 //!
 //! The executor keeps the environments (`lamina_execution::Executor::provision`). After every change
-//! that can move them (a configuration put or deleted; an alias updated or deleted; a version or the
-//! function deleted) [`Engine::sync_provisioned`] tells it what all of the function's configurations
-//! ask for, each alias's followed to its version; [`Engine::restore_provisioned`] does so for every
-//! function at start. A configuration's `Status` is read from the executor: `IN_PROGRESS` until its
-//! environments are initialised, then `READY`, or `FAILED` when an init failed.
+//! that can move them (a configuration put or deleted; an alias updated or deleted, its weights
+//! included; a version or the function deleted) [`Engine::sync_provisioned`] tells it what all of the
+//! function's configurations ask for, each alias's followed to its version, or spread over both versions
+//! of a weighted alias by [`split`]; [`Engine::restore_provisioned`] does so for every function at
+//! start. A configuration's `Status` and its `Allocated`/`Available` counts are read from the executor:
+//! `IN_PROGRESS` until its environments are initialised, then `READY`, or `FAILED` when an init failed.
 
 mod delete;
 mod get;
@@ -36,12 +37,13 @@ pub(crate) struct ProvisionedRecord {
     pub(crate) last_modified: String,
 }
 
-/// One configuration of a function, with the version it provisions.
+/// One configuration of a function, with the versions it provisions.
 pub(crate) struct Configured {
     /// Its key: the version number or alias name.
     pub(crate) key: String,
-    /// The version it provisions (an alias's version).
-    pub(crate) version: String,
+    /// The versions it provisions and how many environments each: the version's own, or the alias's
+    /// version, or both versions of a weighted alias (its own first) as [`split`] shares them out.
+    pub(crate) shares: Vec<(String, u32)>,
     /// The configuration.
     pub(crate) stored: Stored<ProvisionedRecord>,
 }
@@ -49,7 +51,37 @@ pub(crate) struct Configured {
 impl Configured {
     /// Whether it is an alias's.
     fn is_alias(&self) -> bool {
-        self.key != self.version
+        !matches!(Qualified::of(Some(&self.key)), Qualified::Version(_))
+    }
+
+    /// Whether it provisions `version` (for a weighted alias, either of its versions).
+    fn provisions(&self, version: &str) -> bool {
+        self.shares.iter().any(|(v, _)| v == version)
+    }
+}
+
+/// How `count` provisioned environments of an alias are spread over its versions when it routes
+/// `weight` of its invocations to an additional version: (its own version's, the additional version's).
+/// The additional version gets `count × weight` rounded to the nearest whole number (halves away from
+/// zero), the alias's own version the rest, so the two always add up to `count`. AWS documents that a
+/// weighted alias's provisioned concurrency follows the weights, not how it rounds: this rule is
+/// lamina's.
+fn split(count: u32, weight: f64) -> (u32, u32) {
+    let exact = f64::from(count) * weight.clamp(0.0, 1.0);
+    // In 0..=count by the clamp, so the conversion neither truncates nor wraps.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let additional = (exact.round() as u32).min(count);
+    (count - additional, additional)
+}
+
+/// The versions an alias's `count` provisioned environments go to, with how many each.
+fn alias_shares(alias: &AliasRecord, count: u32) -> Vec<(String, u32)> {
+    match alias.routes() {
+        (own, None) => vec![(own, count)],
+        (own, Some((additional, weight))) => {
+            let (own_share, additional_share) = split(count, weight);
+            vec![(own, own_share), (additional, additional_share)]
+        }
     }
 }
 
@@ -124,29 +156,50 @@ impl Engine {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
-        let aliases: BTreeMap<String, String> = self
+        let aliases: BTreeMap<String, AliasRecord> = self
             .sub_resources::<AliasRecord>(scope, Some(owner), SubResourceKind::Alias)
             .await?
             .into_iter()
-            .map(|(key, stored)| (key.key, stored.doc.function_version))
+            .map(|(key, stored)| (key.key, stored.doc))
             .collect();
         Ok(rows
             .into_iter()
             .filter_map(|(key, stored)| {
-                let version = match Qualified::of(Some(&key.key)) {
-                    Qualified::Version(_) => key.key.clone(),
-                    _ => aliases.get(&key.key)?.clone(),
+                let count = stored.doc.requested;
+                let shares = match Qualified::of(Some(&key.key)) {
+                    Qualified::Version(_) => vec![(key.key.clone(), count)],
+                    _ => alias_shares(aliases.get(&key.key)?, count),
                 };
                 Some(Configured {
                     key: key.key,
-                    version,
+                    shares,
                     stored,
                 })
             })
             .collect())
     }
 
-    /// A configuration as Get and List answer it, its state read from the executor.
+    /// The provisioned concurrency `function`'s configurations request together, leaving out the one
+    /// keyed `except` (what the function's reserved concurrency must hold).
+    pub(crate) async fn provisioned_total(
+        &self,
+        scope: &Scope,
+        function: &str,
+        except: Option<&str>,
+    ) -> Result<u32, EngineError> {
+        Ok(self
+            .provisioned_configs(scope, function)
+            .await?
+            .iter()
+            .filter(|c| Some(c.key.as_str()) != except)
+            .map(|c| c.stored.doc.requested)
+            .fold(0, u32::saturating_add))
+    }
+
+    /// A configuration as Get and List answer it, read from the executor: `Allocated` counts the
+    /// initialised environments it holds (idle or running an invocation; for a weighted alias, on both
+    /// versions, each up to its share, so it moves while the weights move them), `Available` those of
+    /// them free to take an invocation now.
     fn provisioned_answer(
         &self,
         scope: &Scope,
@@ -154,23 +207,25 @@ impl Engine {
         configured: &Configured,
     ) -> ProvisionedConcurrencyConfig {
         let record = &configured.stored.doc;
-        let state = self
-            .inner
-            .executor
-            .provisioned_state(&scope.function_arn(function), &configured.version);
-        let (allocated, status, status_reason) = match state {
-            Some(state) if state.failure.is_some() => (
-                state.allocated.min(record.requested),
-                "FAILED",
-                Some("FUNCTION_ERROR_INIT_FAILURE".to_owned()),
-            ),
-            Some(state) if state.allocated >= state.requested => (record.requested, "READY", None),
-            Some(state) => (state.allocated.min(record.requested), "IN_PROGRESS", None),
-            None => (0, "IN_PROGRESS", None),
+        let arn = scope.function_arn(function);
+        let (mut allocated, mut available, mut failed) = (0, 0, false);
+        for (version, share) in &configured.shares {
+            if let Some(state) = self.inner.executor.provisioned_state(&arn, version) {
+                allocated += state.allocated.min(*share);
+                available += state.available.min(*share);
+                failed |= *share > 0 && state.failure.is_some();
+            }
+        }
+        let (status, status_reason) = if failed {
+            ("FAILED", Some("FUNCTION_ERROR_INIT_FAILURE".to_owned()))
+        } else if allocated >= record.requested {
+            ("READY", None)
+        } else {
+            ("IN_PROGRESS", None)
         };
         ProvisionedConcurrencyConfig {
             requested_provisioned_concurrent_executions: record.requested,
-            available_provisioned_concurrent_executions: allocated,
+            available_provisioned_concurrent_executions: available,
             allocated_provisioned_concurrent_executions: allocated,
             status: status.to_owned(),
             status_reason,
@@ -179,34 +234,38 @@ impl Engine {
     }
 
     /// Tells the executor what the provisioned concurrency configurations of `function` ask for now:
-    /// the environments of each version they name (an alias's version; configurations naming one
-    /// version add up). Versions no configuration names any more release theirs.
+    /// the environments of each version they name (an alias's version, or both of a weighted alias's
+    /// by their shares; configurations naming one version add up). Versions no configuration names any
+    /// more release theirs.
     pub(crate) async fn sync_provisioned(&self, scope: &Scope, function: &str) -> Result<(), EngineError> {
         let _one_at_a_time = self.inner.provisioning.lock().await;
         let mut wanted: BTreeMap<String, Provision> = BTreeMap::new();
         for configured in self.provisioned_configs(scope, function).await? {
-            let count = configured.stored.doc.requested;
-            if let Some(provision) = wanted.get_mut(&configured.version) {
-                provision.count += count;
-                provision.token.push_str(&configured.stored.revision);
-                continue;
-            }
-            match self
-                .resolve_from_store(scope, function, &configured.version)
-                .await
-            {
-                Ok(version) => {
-                    wanted.insert(
-                        configured.version,
-                        Provision {
-                            version,
-                            count,
-                            token: configured.stored.revision,
-                        },
-                    );
+            for (version, count) in configured.shares {
+                if count == 0 {
+                    continue;
                 }
-                Err(e) => {
-                    tracing::warn!(function, version = %configured.version, "cannot provision: {}", e.display_chain());
+                // A share that changes (the alias's weights moved) is the provision set anew.
+                let token = format!("{}/{count};", configured.stored.revision);
+                if let Some(provision) = wanted.get_mut(&version) {
+                    provision.count += count;
+                    provision.token.push_str(&token);
+                    continue;
+                }
+                match self.resolve_from_store(scope, function, &version).await {
+                    Ok(resolved) => {
+                        wanted.insert(
+                            version,
+                            Provision {
+                                version: resolved,
+                                count,
+                                token,
+                            },
+                        );
+                    }
+                    Err(e) => {
+                        tracing::warn!(function, %version, "cannot provision: {}", e.display_chain());
+                    }
                 }
             }
         }
@@ -265,5 +324,60 @@ impl Engine {
             })
             .map(|(_, stored)| stored.doc.requested)
             .sum())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_weighted_alias_splits_its_count_by_the_weight() {
+        assert_eq!(split(10, 0.3), (7, 3));
+        assert_eq!(split(10, 0.5), (5, 5));
+        assert_eq!(split(10, 0.0), (10, 0));
+        assert_eq!(split(10, 1.0), (0, 10));
+        // Rounded to the nearest, halves away from zero.
+        assert_eq!(split(10, 0.05), (9, 1));
+        assert_eq!(split(10, 0.04), (10, 0));
+        assert_eq!(split(3, 0.5), (1, 2));
+        assert_eq!(split(1, 0.49), (1, 0));
+        // Never more than the count, whatever the weight.
+        assert_eq!(split(4, 7.0), (0, 4));
+        assert_eq!(split(4, -1.0), (4, 0));
+    }
+
+    #[test]
+    fn the_shares_always_add_up_to_the_count() {
+        for count in 1..=50 {
+            for percent in 0..=100 {
+                let (own, additional) = split(count, f64::from(percent) / 100.0);
+                assert_eq!(own + additional, count, "{count} at {percent}%");
+                let exact = f64::from(count) * f64::from(percent) / 100.0;
+                assert!(
+                    (f64::from(additional) - exact).abs() <= 0.5 + 1e-9,
+                    "{count} at {percent}%"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_alias_provisions_its_versions_by_their_shares() {
+        let alias = AliasRecord {
+            name: "live".into(),
+            function_version: "1".into(),
+            description: String::new(),
+            weights: Some([("2".to_owned(), 0.3)].into()),
+        };
+        assert_eq!(
+            alias_shares(&alias, 10),
+            [("1".to_owned(), 7), ("2".to_owned(), 3)]
+        );
+        let plain = AliasRecord {
+            weights: None,
+            ..alias
+        };
+        assert_eq!(alias_shares(&plain, 10), [("1".to_owned(), 10)]);
     }
 }

@@ -37,14 +37,20 @@ impl Engine {
         let configs = self.provisioned_configs(scope, name).await?;
         match &target.qualified {
             Qualified::Alias(alias) => {
-                let version = match self.alias(scope, name, alias).await? {
-                    Some(stored) => stored.doc.function_version,
-                    None => return Err(crate::aliases::cannot_find_alias(scope, name, alias)),
+                let Some(stored) = self.alias(scope, name, alias).await? else {
+                    return Err(crate::aliases::cannot_find_alias(scope, name, alias));
                 };
-                if version == "$LATEST" {
+                if stored.doc.function_version == "$LATEST" {
                     return Err(unpublished());
                 }
-                if configs.iter().any(|c| c.key == version) {
+                // Either version of a weighted alias.
+                let routed = stored
+                    .doc
+                    .versions()
+                    .iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>();
+                if configs.iter().any(|c| !c.is_alias() && routed.contains(&c.key)) {
                     return Err(EngineError::Conflict(
                         "Alias can't be used for Provisioned Concurrency configuration on an already Provisioned \
                          version"
@@ -53,18 +59,14 @@ impl Engine {
                 }
             }
             _ => {
-                if configs.iter().any(|c| c.is_alias() && c.version == own_key) {
+                if configs.iter().any(|c| c.is_alias() && c.provisions(&own_key)) {
                     return Err(EngineError::Conflict(
                         "Version is pointed by a Provisioned Concurrency alias".into(),
                     ));
                 }
             }
         }
-        let others: u32 = configs
-            .iter()
-            .filter(|c| c.key != own_key)
-            .map(|c| c.stored.doc.requested)
-            .sum();
+        let others = self.provisioned_total(scope, name, Some(&own_key)).await?;
         let Some((_, function)) = self.load(scope, name).await? else {
             return Err(function_not_found(scope, name, None));
         };

@@ -31,6 +31,8 @@ pub struct ProvisionedState {
     pub requested: u32,
     /// How many are initialised (idle or running an invocation).
     pub allocated: u32,
+    /// How many of those are free to take an invocation now (initialised and idle).
+    pub available: u32,
     /// The error type of the init that failed (no more are started until the provision changes).
     pub failure: Option<String>,
 }
@@ -149,6 +151,7 @@ impl Executor {
         Some(ProvisionedState {
             requested: p.requested,
             allocated: p.idle.len() as u32 + p.busy,
+            available: p.idle.len() as u32,
             failure: p.failure.clone(),
         })
     }
