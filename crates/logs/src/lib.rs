@@ -72,34 +72,22 @@ fn is_plain_folder(name: &str) -> bool {
     !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '%'])
 }
 
+/// What [`encode`] leaves as it is: `[A-Za-z0-9._#-]`; every other byte becomes `%XX`.
+const KEPT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'#')
+    .remove(b'-');
+
 /// `name` with every byte but `[A-Za-z0-9._#-]` as `%XX`.
 fn encode(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() * 3 / 2);
-    for byte in name.bytes() {
-        if byte.is_ascii_alphanumeric() || b"._#-".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(name, KEPT).to_string()
 }
 
 /// The inverse of [`encode`]; `None` for text it cannot have made.
 fn decode(encoded: &str) -> Option<String> {
-    let mut bytes = Vec::with_capacity(encoded.len());
-    let mut rest = encoded.as_bytes();
-    while let Some((&first, tail)) = rest.split_first() {
-        if first == b'%' {
-            let hex = std::str::from_utf8(tail.get(..2)?).ok()?;
-            bytes.push(u8::from_str_radix(hex, 16).ok()?);
-            rest = &tail[2..];
-        } else {
-            bytes.push(first);
-            rest = tail;
-        }
-    }
-    String::from_utf8(bytes).ok()
+    let decoded = percent_encoding::percent_decode_str(encoded).decode_utf8().ok()?;
+    (encode(&decoded) == encoded).then(|| decoded.into_owned())
 }
 
 #[cfg(test)]
