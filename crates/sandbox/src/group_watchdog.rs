@@ -6,7 +6,7 @@
 //! cold start p50 went from 4.6 to 7.6 ms). Instead one watchdog process per server, started once, holds
 //! the read end of a pipe whose write end only the server holds (close-on-exec, so no bootstrap inherits
 //! it). The server writes each bootstrap's process group on it when the bootstrap starts, and again,
-//! negated, once the group is ended: one 4-byte write each, atomic on a pipe, a few hundred nanoseconds.
+//! negated, once the group is ended: one 4-byte write each, atomic on a pipe.
 //! When the server dies, however it dies, the kernel closes the write end; the watchdog reads end-of-file
 //! and sends SIGKILL to every group still named. A process that leaves its group (`setsid`,
 //! `setpgid`) leaves the watchdog's reach too: process isolation confines nothing.
